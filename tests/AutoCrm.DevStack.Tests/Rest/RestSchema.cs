@@ -44,6 +44,9 @@ internal static class RestSchema
         revoke all on rt_private from anon;
         grant usage, select on sequence rt_private_id_seq to authenticated;
         
+        create table rt_fuzz (id int primary key, x text);
+        insert into rt_fuzz values (1, 'one'), (2, 'two');
+        grant select on rt_fuzz to anon;
         insert into rt_authors values (1, 'Ursula', 'US'), (2, 'Stanislaw', 'PL'), (3, 'Octavia', 'US'), (4, 'Nobody', null);
         insert into rt_books values
           (1, 'A Wizard of Earthsea', 1, 3, '1968-11-01', 183, '{fantasy,classic}', '{"kind":"novel","rating":{"stars":5}}', to_tsvector('english', 'wizard earthsea magic')),
