@@ -101,34 +101,22 @@ create trigger on_auth_user_created
   after insert on auth.users
   for each row execute function public.handle_new_user();
 
--- Keep profiles.email (and display_name, when user metadata sets one) in step with auth.users.
-create function public.handle_user_updated()
+-- Keep profiles.email in step with auth.users.email.
+create function public.handle_user_email_change()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  v_name text := left(nullif(btrim(new.raw_user_meta_data ->> 'display_name'), ''), 200);
 begin
-  update public.profiles p
-     set email = new.email,
-         display_name = case
-           when v_name is not null
-                and v_name is distinct from left(nullif(btrim(old.raw_user_meta_data ->> 'display_name'), ''), 200)
-             then v_name
-           else p.display_name
-         end
-   where p.id = new.id;
+  update public.profiles set email = new.email where id = new.id and email is distinct from new.email;
   return new;
 end;
 $$;
 
-create trigger on_auth_user_updated
-  after update of email, raw_user_meta_data on auth.users
-  for each row
-  when (old.email is distinct from new.email or old.raw_user_meta_data is distinct from new.raw_user_meta_data)
-  execute function public.handle_user_updated();
+create trigger on_auth_user_email_changed
+  after update of email on auth.users
+  for each row execute function public.handle_user_email_change();
 
 -- Column rules for profiles: only admins (or trusted back-office code) change role;
 -- nobody changes id/email/created_at through the API.

@@ -229,12 +229,6 @@ begin
     return new;
   end if;
 
-  -- A cascade can update and delete the same ticket in one statement (e.g. deleting a user who
-  -- is both requester and assignee): nothing to record for a ticket that is gone.
-  if not exists (select 1 from public.tickets t where t.id = new.id) then
-    return new;
-  end if;
-
   if new.status is distinct from old.status then
     insert into public.ticket_events (ticket_id, actor_id, kind, changes)
     values (new.id, v_actor, 'status_changed',
