@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The test command: installs and starts everything the tests need, runs every
+# tier (pgTAP through the DevStack tests, .NET tests, supabase-js conformance)
+# and ends with one plain line "N passed, N failed, N skipped".
+set -uo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+results="$repo/test-results"
+rm -rf "$results" && mkdir -p "$results"
+
+log() { printf '\n==> %s\n' "$*"; }
+
+need_apt=()
+need_package() { dpkg -s "$1" >/dev/null 2>&1 || need_apt+=("$1"); }
+
+log "Checking system packages"
+need_package postgresql-15
+need_package postgresql-contrib
+need_package postgresql-15-pgtap
+need_package libtap-parser-sourcehandler-pgtap-perl
+if [ -d samples/WebHost ] || [ -d tests/AutoCrm.WebHost.Tests ]; then need_package chromium; fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing packages: ${need_apt[*]} (run as root, or: sudo apt-get install -y ${need_apt[*]})" >&2
+    exit 1
+  fi
+  log "Installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null || { echo "apt-get install failed" >&2; exit 1; }
+fi
+
+log "Installing the conformance suite's npm packages"
+(cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed" >&2; exit 1; }
+
+log "Building (Release)"
+dotnet build AutoCrm.Sdk.sln -c Release -nologo -clp:ErrorsOnly || { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0; failed=0; skipped=0; status=0
+
+log ".NET tests"
+dotnet test --solution AutoCrm.Sdk.sln -c Release --no-build --no-ansi --max-parallel-test-modules 1 \
+  --results-directory "$results" --timeout 40m 2>&1 | tee "$results/dotnet.log"
+dotnet_exit=${PIPESTATUS[0]}
+summary="$(sed -n '/^Test run summary/,$p' "$results/dotnet.log")"
+d_total=$(printf '%s\n' "$summary" | sed -n 's/^ *total: *\([0-9]*\).*/\1/p' | tail -1)
+d_failed=$(printf '%s\n' "$summary" | sed -n 's/^ *failed: *\([0-9]*\).*/\1/p' | tail -1)
+d_passed=$(printf '%s\n' "$summary" | sed -n 's/^ *succeeded: *\([0-9]*\).*/\1/p' | tail -1)
+d_skipped=$(printf '%s\n' "$summary" | sed -n 's/^ *skipped: *\([0-9]*\).*/\1/p' | tail -1)
+passed=$((passed + ${d_passed:-0})); failed=$((failed + ${d_failed:-0})); skipped=$((skipped + ${d_skipped:-0}))
+if [ "$dotnet_exit" -ne 0 ]; then
+  status=1
+  # A crashed or timed-out test host reports no failed count of its own; count it as one failure.
+  if [ "${d_failed:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+fi
+
+log "supabase-js conformance against a DevStack"
+devstack_dir="$(mktemp -d /tmp/autocrm-conformance.XXXXXX)"
+devstack_out="$results/devstack.log"
+dotnet src/AutoCrm.DevStack/bin/Release/net10.0/AutoCrm.DevStack.dll --port 0 --data-dir "$devstack_dir/data" >"$devstack_out" 2>&1 &
+devstack_pid=$!
+for _ in $(seq 1 240); do
+  grep -q '^service_role key: ' "$devstack_out" 2>/dev/null && break
+  kill -0 "$devstack_pid" 2>/dev/null || break
+  sleep 0.5
+done
+if grep -q '^service_role key: ' "$devstack_out"; then
+  export SUPABASE_URL="$(sed -n 's/^API URL: //p' "$devstack_out")"
+  export SUPABASE_DB_URL="$(sed -n 's/^DB URL: //p' "$devstack_out")"
+  export SUPABASE_ANON_KEY="$(sed -n 's/^anon key: //p' "$devstack_out")"
+  export SUPABASE_SERVICE_ROLE_KEY="$(sed -n 's/^service_role key: //p' "$devstack_out")"
+  (cd tests/conformance && timeout 900 node --test --test-concurrency=1 \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$results/conformance.tap" ./*.test.mjs)
+  node_exit=$?
+  n_passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/conformance.tap" | tail -1)
+  n_failed=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$results/conformance.tap" | tail -1)
+  n_skipped=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$results/conformance.tap" | tail -1)
+  passed=$((passed + ${n_passed:-0})); failed=$((failed + ${n_failed:-0})); skipped=$((skipped + ${n_skipped:-0}))
+  if [ "$node_exit" -ne 0 ]; then status=1; [ "${n_failed:-0}" -eq 0 ] && failed=$((failed + 1)); fi
+else
+  echo "The DevStack did not start; its output:" >&2
+  cat "$devstack_out" >&2
+  status=1; failed=$((failed + 1))
+fi
+kill -TERM "$devstack_pid" 2>/dev/null
+for _ in $(seq 1 60); do kill -0 "$devstack_pid" 2>/dev/null || break; sleep 0.5; done
+kill -KILL "$devstack_pid" 2>/dev/null
+rm -rf "$devstack_dir"
+
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
