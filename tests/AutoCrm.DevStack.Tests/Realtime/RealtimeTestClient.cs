@@ -25,6 +25,7 @@ internal sealed class RealtimeTestClient : IAsyncDisposable
     private readonly Task _receiveLoop;
     private readonly TaskCompletionSource<WebSocketCloseStatus?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _ref;
+    private volatile TaskCompletionSource _readGate = CompletedGate();
 
     private RealtimeTestClient(ClientWebSocket socket, string vsn, bool startReceiving)
     {
@@ -133,8 +134,17 @@ internal sealed class RealtimeTestClient : IAsyncDisposable
     public async Task<WebSocketCloseStatus?> WaitClosedAsync(TimeSpan? timeout = null) =>
         await Closed.WaitAsync(timeout ?? DefaultTimeout, TestContext.Current.CancellationToken);
 
-    /// <summary>Starts reading after the test let the server's buffers fill (slow-consumer tests).</summary>
-    public Task StartReceivingLateAsync() => Task.Run(ReceiveLoopAsync);
+    /// <summary>Stops reading from the socket so the server's buffers fill (slow-consumer tests).</summary>
+    public void PauseReading() => _readGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ResumeReading() => _readGate.TrySetResult();
+
+    private static TaskCompletionSource CompletedGate()
+    {
+        var gate = new TaskCompletionSource();
+        gate.SetResult();
+        return gate;
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -160,6 +170,7 @@ internal sealed class RealtimeTestClient : IAsyncDisposable
             {
                 using var message = new MemoryStream();
                 WebSocketReceiveResult result;
+                await _readGate.Task;
                 do
                 {
                     result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
