@@ -158,7 +158,10 @@ begin
     end if;
   end if;
 
-  new.version := old.version + 1;
+  -- API users cannot touch version (checked above); trusted writers may set it explicitly.
+  if new.version is not distinct from old.version then
+    new.version := old.version + 1;
+  end if;
   new.updated_at := now();
 
   if new.status in ('solved', 'closed') then

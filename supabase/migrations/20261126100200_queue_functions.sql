@@ -8,7 +8,8 @@
 
 -- ---------------------------------------------------------------------------
 -- claim_next_ticket: the caller takes the next unassigned new/open ticket of their queues
--- (or of one named queue they belong to), highest priority first (urgent first), then oldest.
+-- (or of one named queue they belong to; admins may name any queue), highest priority first
+-- (urgent, high, normal, low), then oldest.
 -- Returns the claimed ticket as a one-row set, or no row when nothing is waiting.
 -- ---------------------------------------------------------------------------
 create function public.claim_next_ticket(queue_id uuid default null)
@@ -37,7 +38,7 @@ begin
     if not exists (select 1 from public.queues q where q.id = v_queue) then
       raise exception 'queue % not found', v_queue using errcode = 'PT404';
     end if;
-    if not v_privileged and not public.is_queue_member(v_queue, v_uid) then
+    if not v_privileged and v_role is distinct from 'admin' and not public.is_queue_member(v_queue, v_uid) then
       raise exception 'you are not a member of queue %', v_queue using errcode = '42501';
     end if;
   end if;
@@ -89,7 +90,7 @@ begin
   if v_ticket.id is null
      or (not p_privileged and p_role = 'agent'
          and not (v_ticket.queue_id is null
-                  or v_ticket.assignee_id = p_uid
+                  or v_ticket.assignee_id is not distinct from p_uid and p_uid is not null
                   or public.is_queue_member(v_ticket.queue_id, p_uid))) then
     raise exception 'ticket % not found', p_ticket_id using errcode = 'PT404';
   end if;
