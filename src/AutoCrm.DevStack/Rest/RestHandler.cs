@@ -183,7 +183,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
         var result = token.Length == 0
             ? RestJwtResult.Invalid("PGRST301", "Empty JWT is sent in Authorization header")
-            : environment.ValidateJwt(token);
+            : SafeValidate(token);
         if (!result.IsValid || result.Claims is null)
         {
             var message = result.ErrorMessage ?? "JWT invalid";
@@ -200,6 +200,18 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var role = claims["role"] is JsonValue v && v.TryGetValue<string>(out var r) && r.Length > 0 ? r : environment.AnonRole;
         claims["role"] = role;
         return (role, claims);
+    }
+
+    private RestJwtResult SafeValidate(string token)
+    {
+        try
+        {
+            return environment.ValidateJwt(token);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or JsonException or InvalidOperationException or DecoderFallbackException)
+        {
+            return RestJwtResult.Invalid("PGRST301", "JWT cryptographic operation failed");
+        }
     }
 
     private static bool ParseAccept(StringValues accept)

@@ -39,9 +39,8 @@ internal static class RestSchema
         create policy rt_private_owner on rt_private for all to authenticated
           using (owner = (current_setting('request.jwt.claims', true)::json ->> 'sub')::uuid)
           with check (owner = (current_setting('request.jwt.claims', true)::json ->> 'sub')::uuid);
-        grant usage on schema public to anon, authenticated, service_role;
-        grant all on all tables in schema public to anon, authenticated, service_role;
-        grant all on all sequences in schema public to anon, authenticated, service_role;
+        grant all on rt_authors, rt_books, rt_reviews, rt_notes, rt_private to anon, authenticated, service_role;
+        grant all on sequence rt_reviews_id_seq, rt_notes_id_seq, rt_private_id_seq to anon, authenticated, service_role;
         revoke all on rt_private from anon;
         grant usage, select on sequence rt_private_id_seq to authenticated;
         
@@ -71,7 +70,6 @@ internal static class RestSchema
             'sub', current_setting('request.jwt.claim.sub', true), 'ua', current_setting('request.headers', true)::json ->> 'x-test',
             'search_path', current_setting('search_path'), 'read_only', current_setting('transaction_read_only')) $$;
         create function rt_write_in_get() returns int language sql volatile as $$ insert into rt_notes (owner) values ('get-write') returning 1 $$;
-        grant execute on all functions in schema public to anon, authenticated, service_role;
         grant all on rt_numbers_view to anon, authenticated, service_role;
         """;
 }
