@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AutoCrm.DevStack.Security;
+
+namespace AutoCrm.DevStack.Auth;
+
+/// <summary>Issues user access tokens with exactly the claims of PROTOCOLS §1.4 and builds session responses (§3.2).</summary>
+internal sealed class AuthTokenIssuer(JwtService jwt, DevStackSettings settings, TimeProvider timeProvider)
+{
+    internal const string DefaultAudience = "authenticated";
+
+    internal string Issuer => $"{settings.ApiUrl}".TrimEnd('/') + "/auth/v1";
+
+    /// <summary>Signs an access token for the user and session; <c>exp = iat + jwt_expiry</c> on the injected clock.</summary>
+    internal (string Token, long ExpiresAt) IssueAccessToken(AuthUser user, Guid sessionId, IReadOnlyList<(string Method, long Timestamp)> amr)
+    {
+        var issuedAt = timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        var expiresAt = issuedAt + settings.JwtExpirySeconds;
+        var amrClaim = new List<object?>(amr.Count);
+        foreach (var (method, timestamp) in amr)
+        {
+            amrClaim.Add(new Dictionary<string, object?> { ["method"] = method, ["timestamp"] = timestamp });
+        }
+
+        var claims = new Dictionary<string, object?>
+        {
+            ["iss"] = Issuer,
+            ["sub"] = user.Id.ToString(),
+            ["aud"] = string.IsNullOrEmpty(user.Aud) ? DefaultAudience : user.Aud,
+            ["exp"] = expiresAt,
+            ["iat"] = issuedAt,
+            ["email"] = user.Email ?? string.Empty,
+            ["phone"] = user.Phone ?? string.Empty,
+            ["app_metadata"] = ToClaimValue(user.AppMetadata),
+            ["user_metadata"] = ToClaimValue(user.UserMetadata),
+            ["role"] = string.IsNullOrEmpty(user.Role) ? DefaultAudience : user.Role,
+            ["aal"] = "aal1",
+            ["amr"] = amrClaim,
+            ["session_id"] = sessionId.ToString(),
+            ["is_anonymous"] = user.IsAnonymous,
+        };
+        return (jwt.Issue(claims), expiresAt);
+    }
+
+    /// <summary>The <c>AccessTokenResponse</c> body.</summary>
+    internal JsonObject SessionResponse(string accessToken, long expiresAt, string refreshToken, AuthUser user, JsonObject? weakPassword = null) => new()
+    {
+        ["access_token"] = accessToken,
+        ["token_type"] = "bearer",
+        ["expires_in"] = settings.JwtExpirySeconds,
+        ["expires_at"] = expiresAt,
+        ["refresh_token"] = refreshToken,
+        ["user"] = user.ToJson(),
+        ["weak_password"] = weakPassword,
+    };
+
+    private static object NumberValue(string text) =>
+        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole) ? whole
+        : decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var exact) ? exact
+        : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    /// <summary>Converts JSON to plain CLR values (dictionaries, lists, strings, numbers, booleans) for the JWT writer.</summary>
+    internal static object? ToClaimValue(JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                return null;
+            case JsonObject obj:
+                var map = new Dictionary<string, object?>(obj.Count);
+                foreach (var (key, value) in obj)
+                {
+                    map[key] = ToClaimValue(value);
+                }
+
+                return map;
+            case JsonArray array:
+                var list = new List<object?>(array.Count);
+                foreach (var item in array)
+                {
+                    list.Add(ToClaimValue(item));
+                }
+
+                return list;
+            default:
+                var element = node.AsValue();
+                return element.GetValueKind() switch
+                {
+                    JsonValueKind.String => element.GetValue<string>(),
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    JsonValueKind.Number => NumberValue(element.ToJsonString()),
+                    _ => null,
+                };
+        }
+    }
+}
