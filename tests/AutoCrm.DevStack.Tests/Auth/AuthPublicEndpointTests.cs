@@ -128,6 +128,19 @@ public sealed class AuthPublicEndpointTests(AuthStackFixture stack)
             Assert.Equal(HttpStatusCode.OK, again.StatusCode);
             Assert.NotEqual("c0000000-0000-4000-8000-000000000003", (string?)fake["id"]);
             Assert.Empty(fake["identities"]!.AsArray());
+
+            // With confirmations on, an email change waits for the confirmation link: the address stays, new_email shows.
+            var confirmed = AuthStackFixture.UniqueEmail("confirmed");
+            await stack.SignUpAsync(confirmed);
+            using var signInConfirmed = await AuthStackFixture.SendToAsync(confirming, HttpMethod.Post, "/auth/v1/token?grant_type=password", new JsonObject { ["email"] = confirmed, ["password"] = "secret-password" });
+            var session = await AuthStackFixture.ReadObjectAsync(signInConfirmed);
+            var wanted = AuthStackFixture.UniqueEmail("wanted");
+            using var change = await AuthStackFixture.SendToAsync(confirming, HttpMethod.Put, "/auth/v1/user", new JsonObject { ["email"] = wanted }, bearer: (string)session["access_token"]!);
+            var changed = await AuthStackFixture.ReadObjectAsync(change);
+            Assert.Equal(HttpStatusCode.OK, change.StatusCode);
+            Assert.Equal(confirmed, (string?)changed["email"]);
+            Assert.Equal(wanted, (string?)changed["new_email"]);
+            Assert.NotNull(changed["email_change_sent_at"]);
         }
         finally
         {
