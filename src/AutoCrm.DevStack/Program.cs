@@ -1,2 +1,173 @@
-// The command-line entry point is filled in by the DevStack host work; see DevStackServer.
+using System.Globalization;
+using System.Runtime.InteropServices;
+using AutoCrm.DevStack;
+
+// dotnet run --project src/AutoCrm.DevStack [-- --port N --data-dir D --db-url U --no-seed --reset]
+if (!CommandLine.TryParse(args, out var command, out var error))
+{
+    if (error is not null)
+    {
+        Console.Error.WriteLine(error);
+    }
+
+    Console.Error.WriteLine(CommandLine.Usage);
+    return error is null ? 0 : 2;
+}
+
+using var loggerFactory = LoggerFactory.Create(logging => logging
+    .SetMinimumLevel(LogLevel.Information)
+    .AddFilter("Microsoft", LogLevel.Warning)
+    .AddFilter("Npgsql", LogLevel.Warning)
+    .AddSimpleConsole(console => console.SingleLine = true)
+    .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+
+var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+void OnSignal(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stopping.TrySetResult();
+}
+
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+using var startCancellation = new CancellationTokenSource();
+using var cancelStartOnSignal = stopping.Task.ContinueWith(_ => startCancellation.Cancel(), TaskScheduler.Default);
+
+DevStackServer server;
+try
+{
+    server = await DevStackServer.StartAsync(
+        new DevStackOptions
+        {
+            Port = command.Port,
+            DataDirectory = command.DatabaseUrl is null ? command.DataDirectory : null,
+            DatabaseUrl = command.DatabaseUrl,
+            Seed = command.Seed,
+            Reset = command.Reset,
+            LoggerFactory = loggerFactory,
+        },
+        startCancellation.Token);
+}
+catch (OperationCanceledException) when (startCancellation.IsCancellationRequested)
+{
+    return 130;
+}
+#pragma warning disable CA1031 // The CLI reports any start failure as a message and an exit code.
+catch (Exception ex)
+#pragma warning restore CA1031
+{
+    Console.Error.WriteLine("The DevStack did not start: " + ex.Message);
+    return 1;
+}
+
+await using (server)
+{
+    Console.Out.WriteLine($"API URL: {server.Url.GetLeftPart(UriPartial.Authority)}");
+    Console.Out.WriteLine($"DB URL: {server.DatabaseUrl}");
+    Console.Out.WriteLine($"anon key: {server.AnonKey}");
+    Console.Out.WriteLine($"service_role key: {server.ServiceRoleKey}");
+    Console.Out.Flush();
+    await stopping.Task;
+    Console.Error.WriteLine("Stopping…");
+}
+
 return 0;
+
+/// <summary>The command line of the DevStack executable.</summary>
+internal sealed record CommandLine
+{
+    internal const string Usage = """
+        Usage: AutoCrm.DevStack [options]
+          --port N         HTTP port on 127.0.0.1 (default 54321; 0 = any free port)
+          --data-dir D     PostgreSQL cluster directory (default ./.autocrm/devstack)
+          --db-url U       use an existing PostgreSQL (postgresql://user:pass@host:port/db) instead of a local cluster
+          --no-seed        do not run supabase/seed.sql on a new database
+          --reset          delete and recreate the local cluster
+          -h, --help       show this help
+        """;
+
+    public int Port { get; init; } = DevStackDefaults.ApiPort;
+
+    public string DataDirectory { get; init; } = Path.Combine(Environment.CurrentDirectory, ".autocrm", "devstack");
+
+    public string? DatabaseUrl { get; init; }
+
+    public bool Seed { get; init; } = true;
+
+    public bool Reset { get; init; }
+
+    /// <summary>Parses <paramref name="args"/>; false with a null error for --help, false with an error for bad input.</summary>
+    internal static bool TryParse(IReadOnlyList<string> args, out CommandLine command, out string? error)
+    {
+        command = new CommandLine();
+        error = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inlineValue = null;
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                inlineValue = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+
+            string? Value()
+            {
+                if (inlineValue is not null)
+                {
+                    return inlineValue;
+                }
+
+                return i + 1 < args.Count ? args[++i] : null;
+            }
+
+            switch (arg)
+            {
+                case "-h" or "--help":
+                    return false;
+                case "--port":
+                    var portText = Value();
+                    if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+                    {
+                        error = $"--port needs a number from 0 to 65535, got '{portText}'.";
+                        return false;
+                    }
+
+                    command = command with { Port = port };
+                    break;
+                case "--data-dir":
+                    var dir = Value();
+                    if (string.IsNullOrWhiteSpace(dir))
+                    {
+                        error = "--data-dir needs a directory.";
+                        return false;
+                    }
+
+                    command = command with { DataDirectory = Path.GetFullPath(dir) };
+                    break;
+                case "--db-url":
+                    var url = Value();
+                    if (string.IsNullOrWhiteSpace(url))
+                    {
+                        error = "--db-url needs a PostgreSQL URL or connection string.";
+                        return false;
+                    }
+
+                    command = command with { DatabaseUrl = url };
+                    break;
+                case "--no-seed" when inlineValue is null:
+                    command = command with { Seed = false };
+                    break;
+                case "--reset" when inlineValue is null:
+                    command = command with { Reset = true };
+                    break;
+                default:
+                    error = $"Unknown option '{args[i]}'.";
+                    return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,38 @@
+namespace AutoCrm.DevStack;
+
+/// <summary>How <see cref="DevStackServer.StartAsync"/> starts a DevStack.</summary>
+/// <example>
+/// <code>
+/// await using var stack = await DevStackServer.StartAsync(new DevStackOptions { Port = 0 });
+/// var client = new HttpClient { BaseAddress = stack.Url };
+/// </code>
+/// </example>
+public sealed record DevStackOptions
+{
+    /// <summary>Directory of a persistent PostgreSQL cluster (created on first use); null = a throwaway cluster deleted on dispose.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Connection string or <c>postgresql://</c> URL of an existing PostgreSQL to use instead of a local cluster (used as is: bootstrap and migrations are applied to it).</summary>
+    public string? DatabaseUrl { get; init; }
+
+    /// <summary>HTTP port on 127.0.0.1; 0 = any free port (the CLI passes 54321).</summary>
+    public int Port { get; init; }
+
+    /// <summary>Run <c>seed.sql</c> when the database was just created.</summary>
+    public bool Seed { get; init; } = true;
+
+    /// <summary>Recreate the local cluster in <see cref="DataDirectory"/> (ignored for throwaway clusters and <see cref="DatabaseUrl"/>).</summary>
+    public bool Reset { get; init; }
+
+    /// <summary>A directory laid out like the Supabase CLI's <c>supabase/</c> (migrations, seed.sql, config.toml); null = the copy embedded in this assembly.</summary>
+    public string? SupabaseDirectory { get; init; }
+
+    /// <summary>The HS256 JWT secret; the default is the Supabase CLI's, so the well-known demo keys work.</summary>
+    public string JwtSecret { get; init; } = DevStackDefaults.JwtSecret;
+
+    /// <summary>Where the DevStack logs; null = no logging.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The clock for token expiry and timestamps.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}

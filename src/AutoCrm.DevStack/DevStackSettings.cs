@@ -1,0 +1,78 @@
+using Tomlyn;
+using Tomlyn.Model;
+
+namespace AutoCrm.DevStack;
+
+/// <summary>The DevStack's configuration, from <c>supabase/config.toml</c> and <see cref="DevStackOptions"/>.</summary>
+internal sealed record DevStackSettings
+{
+    public required string JwtSecret { get; init; }
+
+    public int JwtExpirySeconds { get; init; } = 3600;
+
+    public int MaxRows { get; init; } = 1000;
+
+    public IReadOnlyList<string> Schemas { get; init; } = ["public", "graphql_public"];
+
+    public IReadOnlyList<string> ExtraSearchPath { get; init; } = ["public", "extensions"];
+
+    public bool EnableSignup { get; init; } = true;
+
+    public int MinimumPasswordLength { get; init; } = 6;
+
+    public bool EnableConfirmations { get; init; }
+
+    public bool EnableRefreshTokenRotation { get; init; } = true;
+
+    public int RefreshTokenReuseIntervalSeconds { get; init; } = 10;
+
+    public string SiteUrl { get; init; } = "http://127.0.0.1:3000";
+
+    /// <summary>The base URL clients use (known once Kestrel is bound); the JWT issuer is <see cref="JwtIssuer"/>.</summary>
+    public string ApiUrl { get; init; } = "http://127.0.0.1:54321";
+
+    public string JwtIssuer => ApiUrl + "/auth/v1";
+
+    /// <summary>Reads the settings the DevStack uses from a config.toml text (null = all defaults).</summary>
+    public static DevStackSettings FromConfigToml(string? toml, string jwtSecret, string apiUrl)
+    {
+        var settings = new DevStackSettings { JwtSecret = jwtSecret, ApiUrl = apiUrl };
+        if (string.IsNullOrWhiteSpace(toml))
+        {
+            return settings;
+        }
+
+        var model = TomlSerializer.Deserialize<TomlTable>(toml) ?? new TomlTable();
+        var api = Table(model, "api");
+        var auth = Table(model, "auth");
+        var email = auth is null ? null : Table(auth, "email");
+        return settings with
+        {
+            MaxRows = Int(api, "max_rows") ?? settings.MaxRows,
+            Schemas = Strings(api, "schemas") ?? settings.Schemas,
+            ExtraSearchPath = Strings(api, "extra_search_path") ?? settings.ExtraSearchPath,
+            JwtExpirySeconds = Int(auth, "jwt_expiry") ?? settings.JwtExpirySeconds,
+            EnableRefreshTokenRotation = Bool(auth, "enable_refresh_token_rotation") ?? settings.EnableRefreshTokenRotation,
+            RefreshTokenReuseIntervalSeconds = Int(auth, "refresh_token_reuse_interval") ?? settings.RefreshTokenReuseIntervalSeconds,
+            EnableSignup = (Bool(auth, "enable_signup") ?? true) && (Bool(email, "enable_signup") ?? true),
+            MinimumPasswordLength = Int(auth, "minimum_password_length") ?? settings.MinimumPasswordLength,
+            SiteUrl = Str(auth, "site_url") ?? settings.SiteUrl,
+            EnableConfirmations = Bool(email, "enable_confirmations") ?? settings.EnableConfirmations,
+        };
+    }
+
+    private static TomlTable? Table(TomlTable? table, string key) =>
+        table is not null && table.TryGetValue(key, out var value) ? value as TomlTable : null;
+
+    private static int? Int(TomlTable? table, string key) =>
+        table is not null && table.TryGetValue(key, out var value) && value is long l ? checked((int)l) : null;
+
+    private static bool? Bool(TomlTable? table, string key) =>
+        table is not null && table.TryGetValue(key, out var value) && value is bool b ? b : null;
+
+    private static string? Str(TomlTable? table, string key) =>
+        table is not null && table.TryGetValue(key, out var value) && value is string s ? s : null;
+
+    private static string[]? Strings(TomlTable? table, string key) =>
+        table is not null && table.TryGetValue(key, out var value) && value is TomlArray array ? array.OfType<string>().ToArray() : null;
+}

@@ -1,0 +1,355 @@
+using System.Globalization;
+using System.Text;
+
+namespace AutoCrm.DevStack.Rest;
+
+/// <summary>The pieces of one SELECT over a relation, with embedded resources as LATERAL joins.</summary>
+internal sealed record ReadParts(string SelectList, string Joins, string InnerJoins, string Where, string OrderBy, string Paging);
+
+/// <summary>
+/// Builds SQL for reads (and for the representation of writes) from the AST. Identifiers come only
+/// from the schema cache and are quoted; every user value is a parameter.
+/// </summary>
+internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionary<string, NodeModifiers> modifiers, SqlParameters parameters)
+{
+    private static readonly Dictionary<string, string> Operators = new(StringComparer.Ordinal)
+    {
+        ["eq"] = "=", ["neq"] = "<>", ["gt"] = ">", ["gte"] = ">=", ["lt"] = "<", ["lte"] = "<=",
+        ["like"] = "LIKE", ["ilike"] = "ILIKE", ["match"] = "~", ["imatch"] = "~*",
+        ["isdistinct"] = "IS DISTINCT FROM", ["cs"] = "@>", ["cd"] = "<@", ["ov"] = "&&",
+        ["sl"] = "<<", ["sr"] = ">>", ["nxr"] = "&<", ["nxl"] = "&>", ["adj"] = "-|-",
+    };
+
+    private readonly HashSet<string> usedPaths = [""];
+    private int aliasCounter;
+
+    public SqlParameters Parameters => parameters;
+
+    public SchemaSnapshot Schema => schema;
+
+    /// <summary>Checks that every embed path named in the query string is embedded in select (PGRST108).</summary>
+    public void CheckModifierPaths()
+    {
+        foreach (var path in modifiers.Keys)
+        {
+            if (!usedPaths.Contains(path))
+            {
+                var name = path[(path.LastIndexOf('.') + 1)..];
+                throw new RestException(400, "PGRST108", $"'{name}' is not an embedded resource in this request", null,
+                    $"Verify that '{name}' is included in the select query parameter.");
+            }
+        }
+    }
+
+    public NodeModifiers? ModifiersFor(string path) => modifiers.GetValueOrDefault(path);
+
+    /// <summary>Builds the select list and joins for <paramref name="relation"/> aliased <paramref name="alias"/>.</summary>
+    public ReadParts Build(DbRelation relation, string alias, IReadOnlyList<SelectItem> items, string path, bool applyModifiers, long? maxRows)
+    {
+        var select = new StringBuilder();
+        var joins = new StringBuilder();
+        var innerJoins = new StringBuilder();
+        var where = new List<string>();
+
+        foreach (var item in items)
+        {
+            switch (item)
+            {
+                case StarItem:
+                    foreach (var column in relation.Columns)
+                    {
+                        Append(select, $"{alias}.{SqlParameters.Ident(column.Name)}");
+                    }
+
+                    break;
+                case ColumnItem column:
+                    Append(select, $"{FieldSql(relation, alias, column.Field)}{CastSql(column.Cast)} AS {SqlParameters.Ident(column.OutputName)}");
+                    break;
+                case EmbedItem embed:
+                    BuildEmbed(relation, alias, embed, path, select, joins, innerJoins, where);
+                    break;
+            }
+        }
+
+        if (select.Length == 0)
+        {
+            // select= with only empty embeds still yields one (empty) object per row.
+            select.Append("NULL::int AS \"pgrst_empty\"");
+        }
+
+        var mods = applyModifiers ? modifiers.GetValueOrDefault(path) : null;
+        if (mods is not null)
+        {
+            foreach (var condition in mods.Conditions)
+            {
+                where.Add(ConditionSql(relation, alias, condition));
+            }
+        }
+
+        var order = mods?.Order is { Count: > 0 } terms ? OrderSql(relation, alias, items, terms) : "";
+        var paging = new StringBuilder();
+        var limit = mods?.Limit;
+        if (maxRows is { } max && (limit is null || limit > max))
+        {
+            limit = max;
+        }
+
+        if (limit is { } l)
+        {
+            paging.Append(" LIMIT ").Append(parameters.BigInt(l));
+        }
+
+        if (mods?.Offset is { } offset and > 0)
+        {
+            paging.Append(" OFFSET ").Append(parameters.BigInt(offset));
+        }
+
+        return new ReadParts(select.ToString(), joins.ToString(), innerJoins.ToString(),
+            where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where), order, paging.ToString());
+    }
+
+    private static void Append(StringBuilder sb, string part)
+    {
+        if (sb.Length > 0)
+        {
+            sb.Append(", ");
+        }
+
+        sb.Append(part);
+    }
+
+    private void BuildEmbed(DbRelation parent, string parentAlias, EmbedItem embed, string path, StringBuilder select, StringBuilder joins, StringBuilder innerJoins, List<string> where)
+    {
+        var relationship = ResolveRelationship(parent, embed);
+        var childPath = path.Length == 0 ? embed.Name : path + "." + embed.Name;
+        usedPaths.Add(childPath);
+        var target = relationship.Target;
+        var n = ++aliasCounter;
+        var childAlias = "t" + n.ToString(CultureInfo.InvariantCulture);
+        var lateral = "e" + n.ToString(CultureInfo.InvariantCulture);
+        var child = Build(target, childAlias, embed.Items, childPath, applyModifiers: true, maxRows: null);
+
+        var joinConditions = new List<string>();
+        for (var i = 0; i < relationship.SourceColumns.Count; i++)
+        {
+            joinConditions.Add($"{childAlias}.{SqlParameters.Ident(relationship.TargetColumns[i])} = {parentAlias}.{SqlParameters.Ident(relationship.SourceColumns[i])}");
+        }
+
+        var childWhere = child.Where.Length == 0
+            ? " WHERE " + string.Join(" AND ", joinConditions)
+            : child.Where + " AND " + string.Join(" AND ", joinConditions);
+        var childQuery = $"SELECT {child.SelectList} FROM {SqlParameters.Qualified(target.Schema, target.Name)} {childAlias}{child.Joins}{childWhere}{child.OrderBy}{child.Paging}";
+
+        string join;
+        if (embed.Spread)
+        {
+            if (!relationship.ToOne)
+            {
+                throw new RestException(400, "PGRST119", "A spread operation on a to-many relationship is not supported",
+                    $"'{parent.Name}' and '{target.Name}' do not form a many-to-one or one-to-one relationship");
+            }
+
+            join = $" LEFT JOIN LATERAL ({childQuery}) {lateral} ON TRUE";
+            Append(select, $"{lateral}.*");
+            joins.Append(join);
+            if (embed.Join == EmbedJoin.Inner)
+            {
+                throw new RestException(400, "PGRST100", "\"!inner\" is not supported on a spread embed");
+            }
+
+            return;
+        }
+
+        if (relationship.ToOne)
+        {
+            join = $" LEFT JOIN LATERAL (SELECT row_to_json({lateral}_r) AS body FROM ({childQuery}) {lateral}_r) {lateral} ON TRUE";
+            Append(select, $"{lateral}.body AS {SqlParameters.Ident(embed.Name)}");
+        }
+        else
+        {
+            join = $" LEFT JOIN LATERAL (SELECT json_agg({lateral}_r) AS body FROM ({childQuery}) {lateral}_r) {lateral} ON TRUE";
+            Append(select, $"coalesce({lateral}.body, '[]') AS {SqlParameters.Ident(embed.Name)}");
+        }
+
+        joins.Append(join);
+        if (embed.Join == EmbedJoin.Inner)
+        {
+            innerJoins.Append(join);
+            where.Add($"{lateral}.body IS NOT NULL");
+        }
+    }
+
+    public DbRelationship ResolveRelationship(DbRelation parent, EmbedItem embed)
+    {
+        var candidates = parent.Relationships
+            .Where(r => r.Target.Name == embed.Relation
+                || (r.SourceOwnsKey && r.SourceColumns.Count == 1 && r.SourceColumns[0] == embed.Relation))
+            .ToList();
+        if (embed.Hint is { } hint)
+        {
+            candidates = candidates
+                .Where(r => r.ConstraintName == hint
+                    || (r.SourceColumns.Count == 1 && r.SourceColumns[0] == hint)
+                    || (r.TargetColumns.Count == 1 && r.TargetColumns[0] == hint)
+                    || r.Target.Name == hint)
+                .ToList();
+        }
+
+        if (candidates.Count == 1)
+        {
+            return candidates[0];
+        }
+
+        if (candidates.Count == 0)
+        {
+            throw new RestException(400, "PGRST200",
+                $"Could not find a relationship between '{parent.Name}' and '{embed.Relation}' in the schema cache",
+                $"Searched for a foreign key relationship between '{parent.Name}' and '{embed.Relation}'" +
+                (embed.Hint is null ? "" : $" using the hint '{embed.Hint}'") +
+                $" in the schema '{parent.Schema}', but no matches were found.",
+                null);
+        }
+
+        var details = string.Join(", ", candidates.Select(r =>
+            $"{{\"cardinality\":\"{(r.SourceOwnsKey ? "many-to-one" : r.ToOne ? "one-to-one" : "one-to-many")}\",\"embedding\":\"{parent.Name} with {r.Target.Name}\",\"relationship\":\"{r.ConstraintName} using {parent.Name}({string.Join(", ", r.SourceColumns)}) and {r.Target.Name}({string.Join(", ", r.TargetColumns)})\"}}"));
+        throw new RestException(300, "PGRST201",
+            $"Could not embed because more than one relationship was found for '{parent.Name}' and '{embed.Relation}'",
+            "[" + details + "]",
+            $"Try changing '{embed.Relation}' to one of the following: {string.Join(", ", candidates.Select(r => $"'{embed.Relation}!{r.ConstraintName}'"))}. Find the desired relationship in the 'details' key.");
+    }
+
+    private static string CastSql(string? cast)
+    {
+        if (cast is null)
+        {
+            return "";
+        }
+
+        foreach (var ch in cast)
+        {
+            if (!char.IsAsciiLetterOrDigit(ch) && ch is not '_' and not ' ')
+            {
+                throw new RestException(400, "PGRST100", $"\"failed to parse select parameter\" invalid cast '{cast}'");
+            }
+        }
+
+        return "::" + cast;
+    }
+
+    public string FieldSql(DbRelation relation, string alias, FieldRef field)
+    {
+        if (relation.Column(field.Name) is null)
+        {
+            throw RestException.UndefinedColumn(relation.Name, field.Name);
+        }
+
+        var sb = new StringBuilder(alias).Append('.').Append(SqlParameters.Ident(field.Name));
+        foreach (var step in field.Path)
+        {
+            sb.Append(step.AsText ? "->>" : "->");
+            sb.Append(int.TryParse(step.Key, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index)
+                ? parameters.Integer(index)
+                : parameters.Text(step.Key));
+        }
+
+        return sb.ToString();
+    }
+
+    public string ConditionSql(DbRelation relation, string alias, Condition condition)
+    {
+        switch (condition)
+        {
+            case LogicCondition logic:
+                var parts = logic.Children.Select(c => ConditionSql(relation, alias, c));
+                var joined = "(" + string.Join(logic.IsOr ? " OR " : " AND ", parts) + ")";
+                return logic.Negated ? "NOT " + joined : joined;
+            case FilterCondition filter:
+                var sql = FilterSql(relation, alias, filter);
+                return filter.Negated ? "NOT (" + sql + ")" : sql;
+            default:
+                throw new RestException("unknown condition");
+        }
+    }
+
+    private string FilterSql(DbRelation relation, string alias, FilterCondition filter)
+    {
+        var lhs = FieldSql(relation, alias, filter.Field);
+        switch (filter.Operation)
+        {
+            case IsOperation isOp:
+                return isOp.Value switch
+                {
+                    "null" => lhs + " IS NULL",
+                    "not_null" => lhs + " IS NOT NULL",
+                    "true" => lhs + " IS TRUE",
+                    "false" => lhs + " IS FALSE",
+                    _ => lhs + " IS UNKNOWN",
+                };
+            case InOperation inOp:
+                return $"{lhs} = ANY({parameters.Unknown(SqlParameters.ArrayLiteral(inOp.Values))})";
+            case FtsOperation fts:
+                var function = fts.Operator switch
+                {
+                    "fts" => "to_tsquery",
+                    "plfts" => "plainto_tsquery",
+                    "phfts" => "phraseto_tsquery",
+                    _ => "websearch_to_tsquery",
+                };
+                var config = fts.Config is null ? "" : parameters.Text(fts.Config) + "::regconfig, ";
+                var column = relation.Column(filter.Field.Name)!;
+                var target = filter.Field.Path.Count == 0 && column.TypeName == "tsvector" ? lhs : $"to_tsvector({config}{lhs})";
+                return $"{target} @@ {function}({config}{parameters.Text(fts.Value)})";
+            case SimpleOperation simple:
+                var op = Operators[simple.Operator];
+                var value = simple.Operator is "like" or "ilike" ? simple.Value.Replace('*', '%') : simple.Value;
+                return simple.Quantifier switch
+                {
+                    Quantifier.Any => $"{lhs} {op} ANY({parameters.Unknown(value)})",
+                    Quantifier.All => $"{lhs} {op} ALL({parameters.Unknown(value)})",
+                    _ => $"{lhs} {op} {parameters.Unknown(value)}",
+                };
+            default:
+                throw new RestException("unknown operation");
+        }
+    }
+
+    private string OrderSql(DbRelation relation, string alias, IReadOnlyList<SelectItem> items, IReadOnlyList<OrderTerm> terms)
+    {
+        var parts = new List<string>();
+        foreach (var term in terms)
+        {
+            string expr;
+            if (term.Relation is { } relName)
+            {
+                var embed = items.OfType<EmbedItem>().FirstOrDefault(e => e.Name == relName || e.Relation == relName)
+                    ?? throw new RestException(400, "PGRST108", $"'{relName}' is not an embedded resource in this request", null,
+                        $"Verify that '{relName}' is included in the select query parameter.");
+                var relationship = ResolveRelationship(relation, embed);
+                if (!relationship.ToOne)
+                {
+                    throw new RestException(400, "PGRST118", $"A related order on '{relName}' is not possible",
+                        $"'{relation.Name}' and '{relName}' do not form a many-to-one or one-to-one relationship");
+                }
+
+                var a = "o" + (++aliasCounter).ToString(CultureInfo.InvariantCulture);
+                var joins = string.Join(" AND ", relationship.SourceColumns.Select((c, i) =>
+                    $"{a}.{SqlParameters.Ident(relationship.TargetColumns[i])} = {alias}.{SqlParameters.Ident(c)}"));
+                expr = $"(SELECT {FieldSql(relationship.Target, a, term.Field)} FROM {SqlParameters.Qualified(relationship.Target.Schema, relationship.Target.Name)} {a} WHERE {joins})";
+            }
+            else
+            {
+                expr = FieldSql(relation, alias, term.Field);
+            }
+
+            var sb = new StringBuilder(expr).Append(term.Descending ? " DESC" : " ASC");
+            if (term.NullsFirst is { } first)
+            {
+                sb.Append(first ? " NULLS FIRST" : " NULLS LAST");
+            }
+
+            parts.Add(sb.ToString());
+        }
+
+        return " ORDER BY " + string.Join(", ", parts);
+    }
+}

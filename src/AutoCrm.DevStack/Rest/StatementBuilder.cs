@@ -1,0 +1,272 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace AutoCrm.DevStack.Rest;
+
+/// <summary>Turns a parsed request into the main SQL statement (PROTOCOLS §2.1 step 4).</summary>
+internal static class StatementBuilder
+{
+    private const string Tail = ", nullif(current_setting('response.headers', true), '') AS pgrst_headers, nullif(current_setting('response.status', true), '') AS pgrst_status";
+
+    public static RestStatement Read(SchemaSnapshot schema, DbRelation relation, RestQuery query, CountPreference count, long? maxRows, bool singular)
+    {
+        var parameters = new SqlParameters();
+        var builder = new ReadQueryBuilder(schema, query.Modifiers, parameters);
+        var from = SqlParameters.Qualified(relation.Schema, relation.Name) + " t0";
+        return ReadFrom(builder, relation, query, from, count, maxRows, singular, readOnly: true);
+    }
+
+    private static RestStatement ReadFrom(ReadQueryBuilder builder, DbRelation relation, RestQuery query, string from, CountPreference count, long? maxRows, bool singular, bool readOnly)
+    {
+        var parts = builder.Build(relation, "t0", query.Select, "", applyModifiers: true, maxRows);
+        builder.CheckModifierPaths();
+        var inner = $"SELECT {parts.SelectList} FROM {from}{parts.Joins}{parts.Where}{parts.OrderBy}{parts.Paging}";
+        var countFrom = $"{from}{parts.InnerJoins}{parts.Where}";
+        var total = count switch
+        {
+            CountPreference.Exact => $"(SELECT pg_catalog.count(*) FROM {countFrom})",
+            CountPreference.Estimated => $"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {countFrom} LIMIT {(maxRows ?? 1000) + 1}) pgrst_c)",
+            _ => "NULL::bigint",
+        };
+        var body = singular ? "(json_agg(_postgrest_t)->0)::text" : "coalesce(json_agg(_postgrest_t), '[]')::text";
+        var sql = $"SELECT {total} AS pgrst_total, pg_catalog.count(_postgrest_t) AS pgrst_count, {body} AS pgrst_body{Tail} FROM ({inner}) _postgrest_t";
+        return new RestStatement(sql, builder.Parameters, ResultShape.Rows, readOnly)
+        {
+            ExplainSql = count is CountPreference.Planned or CountPreference.Estimated ? $"EXPLAIN (FORMAT JSON) SELECT 1 FROM {countFrom}" : null,
+        };
+    }
+
+    // ---------------- writes ----------------
+
+    public static RestStatement Insert(SchemaSnapshot schema, DbRelation relation, RestQuery query, Preferences prefs, JsonElement body, bool singular)
+    {
+        var parameters = new SqlParameters();
+        var rows = body.ValueKind == JsonValueKind.Array ? body.EnumerateArray().ToList() : [body];
+        var columns = InsertColumns(relation, query, rows);
+        var target = SqlParameters.Qualified(relation.Schema, relation.Name);
+        var bodyParam = parameters.Json(body.ValueKind == JsonValueKind.Array ? body.GetRawText() : "[" + body.GetRawText() + "]");
+
+        var columnList = string.Join(", ", columns.Select(SqlParameters.Ident));
+        string selectList;
+        string fromClause;
+        if (prefs.MissingDefault)
+        {
+            // A key absent from an object takes the column default; an explicit null stays null.
+            selectList = string.Join(", ", columns.Select(c =>
+            {
+                var column = relation.Column(c)!;
+                var value = $"pgrst_rec.{SqlParameters.Ident(c)}";
+                return column.Default is null ? value : $"CASE WHEN pgrst_row.j -> {parameters.Text(c)} IS NULL THEN {column.Default} ELSE {value} END";
+            }));
+            fromClause = $"json_array_elements({bodyParam}) pgrst_row(j), LATERAL json_populate_record(NULL::{target}, pgrst_row.j) pgrst_rec";
+        }
+        else
+        {
+            selectList = string.Join(", ", columns.Select(c => "pgrst_rec." + SqlParameters.Ident(c)));
+            fromClause = $"json_populate_recordset(NULL::{target}, {bodyParam}) pgrst_rec";
+        }
+
+        var sql = new StringBuilder($"INSERT INTO {target} AS t0");
+        sql.Append(columns.Count == 0 ? "" : $" ({columnList})");
+        sql.Append($" SELECT {selectList} FROM {fromClause}");
+
+        var conflict = query.OnConflict ?? (relation.PrimaryKey.Count > 0 ? relation.PrimaryKey : null);
+        var merge = false;
+        if (prefs.Resolution != ResolutionPreference.None && conflict is not null)
+        {
+            foreach (var c in conflict)
+            {
+                if (relation.Column(c) is null)
+                {
+                    throw RestException.UndefinedColumn(relation.Name, c);
+                }
+            }
+
+            sql.Append($" ON CONFLICT ({string.Join(", ", conflict.Select(SqlParameters.Ident))})");
+            var updatable = columns.Where(c => !conflict.Contains(c)).ToList();
+            if (prefs.Resolution == ResolutionPreference.IgnoreDuplicates || columns.Count == 0)
+            {
+                sql.Append(" DO NOTHING");
+            }
+            else
+            {
+                merge = true;
+                var set = updatable.Count > 0 ? updatable : columns;
+                sql.Append(" DO UPDATE SET ").Append(string.Join(", ", set.Select(c => $"{SqlParameters.Ident(c)} = EXCLUDED.{SqlParameters.Ident(c)}")));
+            }
+        }
+
+        var location = prefs.Return == ReturnPreference.HeadersOnly && relation.PrimaryKey.Count > 0 ? relation.PrimaryKey : null;
+        return WithReturning(schema, relation, query, sql.ToString(), parameters, prefs, singular, merge && relation.Kind is 'r' or 'p') with { LocationKeys = location };
+    }
+
+    private static List<string> InsertColumns(DbRelation relation, RestQuery query, List<JsonElement> rows)
+    {
+        foreach (var row in rows)
+        {
+            if (row.ValueKind != JsonValueKind.Object)
+            {
+                throw RestException.InvalidBody("All object keys must match");
+            }
+        }
+
+        List<string> columns;
+        if (query.Columns is { } given)
+        {
+            columns = [.. given.Distinct()];
+        }
+        else
+        {
+            columns = rows.Count == 0 ? [] : [.. rows[0].EnumerateObject().Select(p => p.Name).Distinct()];
+            var set = new HashSet<string>(columns, StringComparer.Ordinal);
+            foreach (var row in rows.Skip(1))
+            {
+                var keys = row.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+                if (!keys.SetEquals(set))
+                {
+                    throw RestException.InvalidBody("All object keys must match");
+                }
+            }
+        }
+
+        foreach (var c in columns)
+        {
+            if (relation.Column(c) is null)
+            {
+                throw RestException.UnknownColumnInBody(c, relation.Name);
+            }
+        }
+
+        return columns;
+    }
+
+    public static RestStatement Update(SchemaSnapshot schema, DbRelation relation, RestQuery query, Preferences prefs, JsonElement body, bool singular)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            throw RestException.InvalidBody("Empty or invalid json");
+        }
+
+        var parameters = new SqlParameters();
+        var builder = new ReadQueryBuilder(schema, query.Modifiers, parameters);
+        var columns = query.Columns?.ToList() ?? [.. body.EnumerateObject().Select(p => p.Name).Distinct()];
+        foreach (var c in columns)
+        {
+            if (relation.Column(c) is null)
+            {
+                throw RestException.UnknownColumnInBody(c, relation.Name);
+            }
+        }
+
+        var target = SqlParameters.Qualified(relation.Schema, relation.Name);
+        var where = RootWhere(builder, relation, query, "UPDATE");
+        string sql;
+        if (columns.Count == 0)
+        {
+            // Nothing to set: PostgREST answers as if no row matched.
+            sql = $"SELECT t0.* FROM {target} t0 WHERE false";
+        }
+        else
+        {
+            var bodyParam = parameters.Json(body.GetRawText());
+            var set = string.Join(", ", columns.Select(c => $"{SqlParameters.Ident(c)} = pgrst_body.{SqlParameters.Ident(c)}"));
+            sql = $"UPDATE {target} t0 SET {set} FROM (SELECT * FROM json_populate_record(NULL::{target}, {bodyParam})) pgrst_body WHERE {where}";
+        }
+
+        return WithReturning(schema, relation, query, sql, parameters, prefs, singular, trackInserted: false, builder);
+    }
+
+    public static RestStatement Delete(SchemaSnapshot schema, DbRelation relation, RestQuery query, Preferences prefs, bool singular)
+    {
+        var parameters = new SqlParameters();
+        var builder = new ReadQueryBuilder(schema, query.Modifiers, parameters);
+        var where = RootWhere(builder, relation, query, "DELETE");
+        var sql = $"DELETE FROM {SqlParameters.Qualified(relation.Schema, relation.Name)} t0 WHERE {where}";
+        return WithReturning(schema, relation, query, sql, parameters, prefs, singular, trackInserted: false, builder);
+    }
+
+    private static string RootWhere(ReadQueryBuilder builder, DbRelation relation, RestQuery query, string verb)
+    {
+        var conditions = query.Root.Conditions;
+        if (conditions.Count == 0)
+        {
+            throw new RestException(400, "21000", $"{verb} requires a WHERE clause");
+        }
+
+        return string.Join(" AND ", conditions.Select(c => builder.ConditionSql(relation, "t0", c)));
+    }
+
+    private static RestStatement WithReturning(SchemaSnapshot schema, DbRelation relation, RestQuery query, string write, SqlParameters parameters, Preferences prefs, bool singular, bool trackInserted, ReadQueryBuilder? builder = null)
+    {
+        builder ??= new ReadQueryBuilder(schema, query.Modifiers, parameters);
+        var ret = prefs.Return ?? ReturnPreference.Minimal;
+        if (ret == ReturnPreference.Minimal && !singular && !trackInserted && !write.StartsWith("SELECT", StringComparison.Ordinal))
+        {
+            // No RETURNING: the row count comes from the command tag, and SELECT policies are not involved.
+            return new RestStatement(write, parameters, ResultShape.Affected, ReadOnly: false);
+        }
+
+        var returning = write.StartsWith("SELECT", StringComparison.Ordinal) ? "" : " RETURNING t0.*" + (trackInserted ? ", (t0.xmax = 0) AS pgrst_inserted" : "");
+        IReadOnlyList<SelectItem> items = ret switch
+        {
+            ReturnPreference.Representation => query.Select,
+            ReturnPreference.HeadersOnly when relation.PrimaryKey.Count > 0 => [.. relation.PrimaryKey.Select(k => new ColumnItem(FieldRef.Column(k), null, null))],
+            _ => [],
+        };
+        var parts = builder.Build(relation, "t0", items, "", applyModifiers: false, maxRows: null);
+        builder.CheckModifierPaths();
+        var inserted = trackInserted ? "(SELECT pg_catalog.count(*) FROM pgrst_source WHERE pgrst_inserted)" : "NULL::bigint";
+        var body = singular ? "(json_agg(_postgrest_t)->0)::text" : "coalesce(json_agg(_postgrest_t), '[]')::text";
+        var sql = $"WITH pgrst_source AS ({write}{returning}) SELECT {inserted} AS pgrst_total, pg_catalog.count(_postgrest_t) AS pgrst_count, {body} AS pgrst_body{Tail} FROM (SELECT {parts.SelectList} FROM pgrst_source t0{parts.Joins}) _postgrest_t";
+        return new RestStatement(sql, parameters, ResultShape.Rows, ReadOnly: false);
+    }
+
+    // ---------------- RPC ----------------
+
+    public static RestStatement Call(SchemaSnapshot schema, DbFunction function, RestQuery query, string? argumentsJson, IReadOnlyCollection<string> argumentNames, bool readOnly, CountPreference count, long? maxRows, bool singular)
+    {
+        var parameters = new SqlParameters();
+        var qualified = SqlParameters.Qualified(function.Schema, function.Name);
+        string call;
+        string? argsFrom = null;
+        if (function.IsSingleUnnamedJson && argumentsJson is not null && !function.Parameters.Any(p => argumentNames.Contains(p.Name)))
+        {
+            call = $"{qualified}({parameters.Json(argumentsJson)}::{function.Parameters[0].Type})";
+        }
+        else if (argumentNames.Count == 0)
+        {
+            call = $"{qualified}()";
+        }
+        else
+        {
+            var used = function.Parameters.Where(p => argumentNames.Contains(p.Name)).ToList();
+            argsFrom = $"json_to_record({parameters.Json(argumentsJson ?? "{}")}) AS pgrst_args({string.Join(", ", used.Select(p => $"{SqlParameters.Ident(p.Name)} {p.Type}"))})";
+            call = $"{qualified}({string.Join(", ", used.Select(p => $"{(p.Variadic ? "VARIADIC " : "")}{SqlParameters.Ident(p.Name)} := pgrst_args.{SqlParameters.Ident(p.Name)}"))})";
+        }
+
+        if (function.ReturnKind == DbReturnKind.Composite && function.ReturnRelation is { } relation)
+        {
+            var from = argsFrom is null ? $"{call} t0" : $"{argsFrom}, LATERAL {call} t0";
+            var builder = new ReadQueryBuilder(schema, query.Modifiers, parameters);
+            var statement = ReadFrom(builder, relation, query, from, count, function.ReturnsSet ? maxRows : null, singular || !function.ReturnsSet, readOnly);
+            return function.ReturnsSet ? statement : statement with { Shape = ResultShape.Value };
+        }
+
+        if (function.ReturnsSet)
+        {
+            var from = argsFrom is null ? $"{call} t0(pgrst_scalar)" : $"{argsFrom}, LATERAL {call} t0(pgrst_scalar)";
+            var limit = query.Root.Limit is { } l ? $" LIMIT {parameters.BigInt(maxRows is { } m ? Math.Min(l, m) : l)}" : maxRows is { } mr ? $" LIMIT {parameters.BigInt(mr)}" : "";
+            var offset = query.Root.Offset is { } o and > 0 ? $" OFFSET {parameters.BigInt(o)}" : "";
+            var total = count == CountPreference.None ? "NULL::bigint" : $"(SELECT pg_catalog.count(*) FROM {from})";
+            var sqlSet = $"SELECT {total} AS pgrst_total, pg_catalog.count(*) AS pgrst_count, coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')::text AS pgrst_body{Tail} FROM (SELECT t0.pgrst_scalar FROM {from}{limit}{offset}) _postgrest_t";
+            return new RestStatement(sqlSet, parameters, ResultShape.Rows, readOnly);
+        }
+
+        var source = argsFrom is null ? "" : " FROM " + argsFrom;
+        var sql = $"SELECT NULL::bigint AS pgrst_total, 1::bigint AS pgrst_count, to_json(pgrst_call.pgrst_scalar)::text AS pgrst_body{Tail} FROM (SELECT {call} AS pgrst_scalar{source}) pgrst_call";
+        return new RestStatement(sql, parameters, function.ReturnKind == DbReturnKind.Void ? ResultShape.None : ResultShape.Value, readOnly);
+    }
+
+    internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
