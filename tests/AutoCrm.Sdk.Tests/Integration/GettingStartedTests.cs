@@ -1,3 +1,6 @@
+// The snippets are what users copy: plain calls, without the test's cancellation token.
+#pragma warning disable xUnit1051
+
 using System.Text.Json.Serialization;
 using AutoCrm.Sdk.Tickets;
 using Microsoft.Extensions.Configuration;

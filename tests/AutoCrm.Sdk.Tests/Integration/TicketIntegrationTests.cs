@@ -38,10 +38,12 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
 
         await agent.Crm.Tickets.ReplyAsync(created.Id, "We are on our way.", cancellationToken: Ct);
         await agent.Crm.Tickets.AddInternalNoteAsync(created.Id, "Bring an extinguisher.", cancellationToken: Ct);
-        var pending = await agent.Crm.Tickets.UpdateAsync(created.Id, new TicketPatch { Status = TicketStatus.Pending }, claimed.Version, Ct);
+        var current = await agent.Crm.Tickets.GetAsync(created.Id, cancellationToken: Ct);
+        Assert.True(current.Version > claimed.Version);
+        var pending = await agent.Crm.Tickets.UpdateAsync(created.Id, new TicketPatch { Status = TicketStatus.Pending }, current.Version, Ct);
         Assert.Equal(TicketStatus.Pending, pending.Status);
-        Assert.Equal(claimed.Version + 1, pending.Version);
-        var stale = await Assert.ThrowsAsync<CrmConflictException>(() => agent.Crm.Tickets.UpdateAsync(created.Id, new TicketPatch { Priority = TicketPriority.Low }, claimed.Version, Ct));
+        Assert.Equal(current.Version + 1, pending.Version);
+        var stale = await Assert.ThrowsAsync<CrmConflictException>(() => agent.Crm.Tickets.UpdateAsync(created.Id, new TicketPatch { Priority = TicketPriority.Low }, current.Version, Ct));
         Assert.Equal("version_mismatch", stale.Code);
 
         var customerView = await customer.Crm.Tickets.GetConversationAsync(created.Id, Ct);
