@@ -199,6 +199,12 @@ public sealed class RealtimeClient
         }
     }
 
+    /// <summary>Raised when a stream's database subscription is confirmed (and, for event streams, caught up): a test and
+    /// diagnostics hook; changes committed after it are delivered.</summary>
+    internal event Action? SubscriptionReady;
+
+    internal void RaiseSubscriptionReady() => SubscriptionReady?.Invoke();
+
     internal string NextTopic() => string.Create(CultureInfo.InvariantCulture, $"realtime:autocrm-{Interlocked.Increment(ref _topics)}");
 
     internal void Register(IStreamSession session)

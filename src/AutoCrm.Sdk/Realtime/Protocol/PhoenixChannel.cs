@@ -363,6 +363,9 @@ internal sealed class PhoenixChannel
         _handler.OnClosed(reason);
     }
 
+    /// <summary>Marks a joined channel errored and rejoins it with backoff.</summary>
+    public void Rejoin() => HandleError();
+
     private void HandleError()
     {
         lock (_gate)

@@ -50,7 +50,7 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
     }
 
     /// <summary>A channel with this session's terminal handling wired in.</summary>
-    protected RealtimeChannel NewChannel(RealtimeChannelConfig config, Action<PostgresChangesBinding, PostgresChange>? onChange, Action? joined = null, Action<string, string?>? system = null) =>
+    protected RealtimeChannel NewChannel(RealtimeChannelConfig config, Action<PostgresChangesBinding, PostgresChange>? onChange, Action? joined = null) =>
         new(Client.Socket, Client.NextTopic(), config, onChange)
         {
             Joined = () =>
@@ -71,8 +71,33 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
             },
             JoinFailed = OnJoinFailed,
             BindingMismatch = reason => Fail(new CrmRealtimeException($"The realtime subscription failed: {reason}")),
-            SystemMessage = system,
+            SystemMessage = OnSystemMessage,
         };
+
+    /// <summary>The server confirmed the database subscription: changes flow from here on.</summary>
+    protected virtual void OnSubscribed() => Client.RaiseSubscriptionReady();
+
+    private void OnSystemMessage(string extension, string status, string? message)
+    {
+        if (extension != "postgres_changes")
+        {
+            return;
+        }
+
+        if (status == "ok")
+        {
+            OnSubscribed();
+        }
+        else if (message?.StartsWith("Error parsing", StringComparison.Ordinal) == true)
+        {
+            Fail(new CrmRealtimeException($"The realtime subscription was refused: {message}"));
+        }
+        else
+        {
+            // The server could not subscribe right now: rejoin with backoff (the catch-up covers the gap).
+            Channel?.Rejoin();
+        }
+    }
 
     private void OnJoinFailed(string reason)
     {

@@ -33,7 +33,7 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
     private readonly ITicketEventProjection<T> _projection;
     private readonly ITicketEventReader _reader;
     private readonly bool _catchUp;
-    private readonly Channel<TicketEvent?> _work = System.Threading.Channels.Channel.CreateUnbounded<TicketEvent?>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Work> _work = System.Threading.Channels.Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly RecentIds _seen = new(10_000);
     private readonly List<T> _output = [];
@@ -55,16 +55,11 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
         return NewChannel(
             new RealtimeChannelConfig { PostgresChanges = [new PostgresChangesBinding("INSERT", "public", "ticket_events", filter)] },
             OnChange,
-            joined: RequestCatchUp,
-            system: (status, _) =>
-            {
-                // Supabase Realtime confirms the database subscription after the join reply; catch up again from there.
-                if (status == "ok")
-                {
-                    RequestCatchUp();
-                }
-            });
+            joined: () => _work.Writer.TryWrite(new Work(null, Subscribed: false)));
     }
+
+    /// <summary>Supabase Realtime confirms the database subscription after the join reply: catch up again from there, then report ready.</summary>
+    protected override void OnSubscribed() => _work.Writer.TryWrite(new Work(null, Subscribed: true));
 
     protected override void OnStarting() => _ = RunAsync(_stop.Token);
 
@@ -74,13 +69,11 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
         _stop.Cancel();
     }
 
-    private void RequestCatchUp() => _work.Writer.TryWrite(null);
-
     private void OnChange(PostgresChangesBinding binding, PostgresChange change)
     {
         if (change.Record.ValueKind == JsonValueKind.Object && change.Record.Deserialize(CrmJsonContext.Default.TicketEvent) is { } ticketEvent)
         {
-            _work.Writer.TryWrite(ticketEvent);
+            _work.Writer.TryWrite(new Work(ticketEvent, Subscribed: false));
         }
     }
 
@@ -93,16 +86,20 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
             _newest = _floor;
             await foreach (var item in _work.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (item is null)
+                if (item.Event is { } ticketEvent)
                 {
-                    if (_catchUp)
-                    {
-                        await CatchUpAsync(cancellationToken).ConfigureAwait(false);
-                    }
+                    await DeliverAsync(ticketEvent, cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
-                else
+
+                if (_catchUp)
                 {
-                    await DeliverAsync(item, cancellationToken).ConfigureAwait(false);
+                    await CatchUpAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (item.Subscribed)
+                {
+                    Client.RaiseSubscriptionReady();
                 }
             }
         }
@@ -193,6 +190,9 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
         OperationCanceledException => true,
         _ => false,
     };
+
+    /// <summary>A live event, or (Event null) a request to catch up after a join or a subscription confirmation.</summary>
+    private readonly record struct Work(TicketEvent? Event, bool Subscribed);
 
     /// <summary>A bounded set of the most recent ids.</summary>
     private sealed class RecentIds(int capacity)
