@@ -17,6 +17,8 @@ internal static class QueryParser
 
     private static readonly HashSet<string> Aggregates = ["count", "sum", "avg", "max", "min"];
 
+    private const int MaxDepth = 64;
+
     private const string OperatorExpectation = "expecting \"not\" or operator (eq, gt, ...)";
 
     // ---------------- select ----------------
@@ -142,6 +144,11 @@ internal static class QueryParser
 
     private static EmbedItem ParseEmbed(ref Cursor c, string relation, string? alias, bool spread)
     {
+        if (++c.Depth > MaxDepth)
+        {
+            throw c.Error($"nesting deeper than {MaxDepth} levels");
+        }
+
         string? hint = null;
         var join = EmbedJoin.Default;
         while (c.TryConsume('!'))
@@ -177,6 +184,7 @@ internal static class QueryParser
             throw c.Error($"unexpected \"{Describe(c)}\" expecting \",\" or \")\"");
         }
 
+        c.Depth--;
         return new EmbedItem(relation, alias, hint, join, spread, items);
     }
 
@@ -486,6 +494,11 @@ internal static class QueryParser
 
     private static List<Condition> ParseTreeBody(ref Cursor c)
     {
+        if (++c.Depth > MaxDepth)
+        {
+            throw c.Error($"nesting deeper than {MaxDepth} levels");
+        }
+
         if (!c.TryConsume('('))
         {
             throw c.Error($"unexpected \"{Describe(c)}\" expecting \"(\"");
@@ -502,6 +515,7 @@ internal static class QueryParser
 
             if (c.TryConsume(')'))
             {
+                c.Depth--;
                 return children;
             }
 
@@ -632,6 +646,8 @@ internal static class QueryParser
     private struct Cursor(string text, string what)
     {
         public int Position = 0;
+
+        public int Depth = 0;
 
         public readonly bool AtEnd => Position >= text.Length;
 

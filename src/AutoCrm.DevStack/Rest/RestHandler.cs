@@ -183,7 +183,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
         var result = token.Length == 0
             ? RestJwtResult.Invalid("PGRST301", "Empty JWT is sent in Authorization header")
-            : environment.ValidateJwt(token);
+            : SafeValidate(token);
         if (!result.IsValid || result.Claims is null)
         {
             var message = result.ErrorMessage ?? "JWT invalid";
@@ -200,6 +200,18 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var role = claims["role"] is JsonValue v && v.TryGetValue<string>(out var r) && r.Length > 0 ? r : environment.AnonRole;
         claims["role"] = role;
         return (role, claims);
+    }
+
+    private RestJwtResult SafeValidate(string token)
+    {
+        try
+        {
+            return environment.ValidateJwt(token);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or JsonException or InvalidOperationException or DecoderFallbackException)
+        {
+            return RestJwtResult.Invalid("PGRST301", "JWT cryptographic operation failed");
+        }
     }
 
     private static bool ParseAccept(StringValues accept)
@@ -298,12 +310,39 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
         try
         {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 256 });
+            Validate(document.RootElement);
             return document.RootElement.Clone();
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
             throw new RestException(400, "PGRST102", "Empty or invalid json", e.Message);
+        }
+    }
+
+    /// <summary>Decodes every name and string once, so invalid UTF-8 or lone surrogates fail here as a 400.</summary>
+    private static void Validate(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    Validate(property.Value);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    Validate(item);
+                }
+
+                break;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
         }
     }
 

@@ -1,11 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using AutoCrm.DevStack.Postgres;
 using AutoCrm.DevStack.Rest;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
@@ -20,72 +18,37 @@ public sealed class RestFixture : IAsyncLifetime
 {
     internal const string Secret = "super-secret-jwt-token-with-at-least-32-characters-long";
 
-    private WebApplication? app;
-    private NpgsqlDataSource? admin;
-    private NpgsqlDataSource? authenticator;
+    private DevStackServer? server;
 
     public HttpClient Client { get; private set; } = null!;
 
-    internal RestEnvironment Environment { get; private set; } = null!;
+    internal DevStackServer Server => server!;
 
-    internal NpgsqlDataSource Admin => admin!;
+    internal RestEnvironment Environment => server!.Services.GetRequiredService<RestEnvironment>();
 
-    internal SchemaCache Cache => app!.Services.GetRequiredService<SchemaCache>();
+    internal NpgsqlDataSource Admin => server!.Services.GetRequiredService<DatabaseConnections>().Admin;
+
+    internal SchemaCache Cache => server!.Services.GetRequiredService<SchemaCache>();
 
     public async ValueTask InitializeAsync()
     {
-        var cs = System.Environment.GetEnvironmentVariable("REST_TEST_DB") ?? "Host=127.0.0.1;Port=55433;Username=postgres;Password=postgres;Database=postgres";
-        var database = "rest_" + Guid.NewGuid().ToString("N")[..8];
-        await using (var root = NpgsqlDataSource.Create(cs))
-        {
-            await using var create = root.CreateCommand($"CREATE DATABASE {database}");
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var builderCs = new NpgsqlConnectionStringBuilder(cs) { Database = database, IncludeErrorDetail = true };
-        admin = NpgsqlDataSource.Create(builderCs.ConnectionString);
-        authenticator = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builderCs.ConnectionString) { Username = "authenticator", Password = "postgres", MaxAutoPrepare = 100 }.ConnectionString);
-        var sql = RestSchema.Sql;
-        await using (var command = admin.CreateCommand(sql))
+        server = await DevStackServer.StartAsync(new DevStackOptions { Seed = false });
+        await using (var command = Admin.CreateCommand(RestSchema.Sql))
         {
             await command.ExecuteNonQueryAsync();
         }
 
-        Environment = new RestEnvironment
-        {
-            Authenticator = authenticator,
-            Admin = admin,
-            ValidateJwt = Validate,
-        };
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(Environment);
-        builder.Services.AddDevStackRest();
-        app = builder.Build();
-        app.MapDevStackRest();
-        await app.StartAsync();
-        Client = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/rest/v1/") };
         await Cache.ReloadAsync(CancellationToken.None);
+        Client = new HttpClient { BaseAddress = new Uri(server.Url, "/rest/v1/") };
+        Client.DefaultRequestHeaders.Add("apikey", server.AnonKey);
     }
 
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
-        if (app is not null)
+        Client?.Dispose();
+        if (server is not null)
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-
-        if (authenticator is not null)
-        {
-            await authenticator.DisposeAsync();
-        }
-
-        if (admin is not null)
-        {
-            await admin.DisposeAsync();
+            await server.DisposeAsync();
         }
     }
 
@@ -125,26 +88,5 @@ public sealed class RestFixture : IAsyncLifetime
     {
         await using var command = Admin.CreateCommand(sql);
         return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static RestJwtResult Validate(string token)
-    {
-        var handler = new JsonWebTokenHandler();
-        var result = handler.ValidateTokenAsync(token, new TokenValidationParameters
-        {
-            ValidateAudience = false,
-            ValidateIssuer = false,
-            ValidateLifetime = true,
-            IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(Secret)),
-        }).GetAwaiter().GetResult();
-        if (!result.IsValid)
-        {
-            return result.Exception is SecurityTokenExpiredException
-                ? RestJwtResult.Invalid("PGRST303", "JWT expired")
-                : RestJwtResult.Invalid("PGRST301", "JWSError JWSInvalidSignature");
-        }
-
-        var payload = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(token.Split('.')[1]));
-        return RestJwtResult.Valid(JsonNode.Parse(payload)!.AsObject());
     }
 }

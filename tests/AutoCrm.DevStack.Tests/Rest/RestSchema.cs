@@ -39,12 +39,14 @@ internal static class RestSchema
         create policy rt_private_owner on rt_private for all to authenticated
           using (owner = (current_setting('request.jwt.claims', true)::json ->> 'sub')::uuid)
           with check (owner = (current_setting('request.jwt.claims', true)::json ->> 'sub')::uuid);
-        grant usage on schema public to anon, authenticated, service_role;
-        grant all on all tables in schema public to anon, authenticated, service_role;
-        grant all on all sequences in schema public to anon, authenticated, service_role;
+        grant all on rt_authors, rt_books, rt_reviews, rt_notes, rt_private to anon, authenticated, service_role;
+        grant all on sequence rt_reviews_id_seq, rt_notes_id_seq, rt_private_id_seq to anon, authenticated, service_role;
         revoke all on rt_private from anon;
         grant usage, select on sequence rt_private_id_seq to authenticated;
         
+        create table rt_fuzz (id int primary key, x text);
+        insert into rt_fuzz values (1, 'one'), (2, 'two');
+        grant select on rt_fuzz to anon;
         insert into rt_authors values (1, 'Ursula', 'US'), (2, 'Stanislaw', 'PL'), (3, 'Octavia', 'US'), (4, 'Nobody', null);
         insert into rt_books values
           (1, 'A Wizard of Earthsea', 1, 3, '1968-11-01', 183, '{fantasy,classic}', '{"kind":"novel","rating":{"stars":5}}', to_tsvector('english', 'wizard earthsea magic')),
@@ -71,7 +73,6 @@ internal static class RestSchema
             'sub', current_setting('request.jwt.claim.sub', true), 'ua', current_setting('request.headers', true)::json ->> 'x-test',
             'search_path', current_setting('search_path'), 'read_only', current_setting('transaction_read_only')) $$;
         create function rt_write_in_get() returns int language sql volatile as $$ insert into rt_notes (owner) values ('get-write') returning 1 $$;
-        grant execute on all functions in schema public to anon, authenticated, service_role;
         grant all on rt_numbers_view to anon, authenticated, service_role;
         """;
 }
