@@ -261,4 +261,8 @@ public sealed partial class DevStackServer : IAsyncDisposable
         [LoggerMessage(1303, LogLevel.Information, "DevStack on {Url} stopped")]
         public static partial void Stopped(ILogger logger, Uri url);
     }
+
+    /// <summary>Test hook: closes every Realtime websocket abruptly (no close frame), as a dropped network would.</summary>
+    /// <returns>How many sockets were closed.</returns>
+    public int DropRealtimeConnections() => RealtimeEndpoints.DropConnections(_app.Services);
 }

@@ -584,12 +584,13 @@ internal sealed class RealtimeConnection : IAsyncDisposable
                     return;
                 }
 
-                _hub.Track(channel, state);
+                // Phoenix answers the push before the tracker's diff goes out.
                 Reply(message, "ok", new JsonObject());
+                _hub.Track(channel, state);
                 break;
             case "untrack":
-                _hub.Untrack(channel);
                 Reply(message, "ok", new JsonObject());
+                _hub.Untrack(channel);
                 break;
             default:
                 Reply(message, "error", new JsonObject { ["reason"] = "presence event must be `track` or `untrack`" });

@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using AutoCrm.DevStack.Gateway;
+using AutoCrm.DevStack.Postgres;
+using AutoCrm.DevStack.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,6 +14,28 @@ internal static class RealtimeEndpoints
     internal static IServiceCollection AddDevStackRealtime(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+
+        // In the DevStack these come from the host's services; tests may register their own first.
+        services.TryAddSingleton(sp =>
+        {
+            var connections = sp.GetRequiredService<DatabaseConnections>();
+            var keys = sp.GetService<ProjectKeys>();
+            var opaque = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (keys is not null)
+            {
+                opaque[keys.PublishableKey] = keys.AnonKey;
+                opaque[keys.SecretKey] = keys.ServiceRoleKey;
+            }
+
+            return new RealtimeOptions
+            {
+                AdminConnectionString = connections.AdminConnectionString,
+                DataSource = connections.Admin,
+                OpaqueKeys = opaque,
+            };
+        });
+        services.TryAddSingleton<IRealtimeTokenVerifier>(sp =>
+            new JwtRealtimeTokenVerifier(sp.GetRequiredService<JwtService>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new RealtimeService(
             sp.GetRequiredService<RealtimeOptions>(),
             sp.GetRequiredService<IRealtimeTokenVerifier>(),

@@ -21,6 +21,9 @@ internal sealed record RealtimeOptions
     /// <summary>Superuser connection string used for logical replication and the row-level-security checks.</summary>
     public required string AdminConnectionString { get; init; }
 
+    /// <summary>A superuser pool to share (the DevStack's admin pool); null = the service opens its own.</summary>
+    public Npgsql.NpgsqlDataSource? DataSource { get; init; }
+
     /// <summary>Opaque project keys (PROTOCOLS §1.3) and the JWTs they stand for.</summary>
     public IReadOnlyDictionary<string, string> OpaqueKeys { get; init; } = new Dictionary<string, string>();
 }

@@ -7,6 +7,7 @@ namespace AutoCrm.DevStack.Realtime;
 internal sealed class RealtimeService : IAsyncDisposable
 {
     private readonly TaskCompletionSource _replicationReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _ownsDataSource;
     private volatile string? _replicationError;
 
     public RealtimeService(RealtimeOptions options, IRealtimeTokenVerifier verifier, TimeProvider timeProvider, ILoggerFactory loggerFactory)
@@ -15,10 +16,10 @@ internal sealed class RealtimeService : IAsyncDisposable
         Verifier = verifier;
         TimeProvider = timeProvider;
         Logger = loggerFactory.CreateLogger("AutoCrm.DevStack.Realtime");
-        DataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(options.AdminConnectionString)
+        _ownsDataSource = options.DataSource is null;
+        DataSource = options.DataSource ?? NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(options.AdminConnectionString)
         {
             ApplicationName = "autocrm-realtime",
-            Timezone = "UTC",
         }.ConnectionString);
         Catalog = new RealtimeCatalog(DataSource, options.PublicationName);
     }
@@ -57,5 +58,11 @@ internal sealed class RealtimeService : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsDataSource)
+        {
+            await DataSource.DisposeAsync();
+        }
+    }
 }
