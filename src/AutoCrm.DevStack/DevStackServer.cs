@@ -228,9 +228,11 @@ public sealed partial class DevStackServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Loopback, port);
         });
+        // Open websockets must not hold a dispose for the default 30 s.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddLogging();
         builder.Services.AddSingleton(loggerFactory);
-        builder.Services.AddRoutingCore();
+        builder.Services.AddRouting();
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(connections);
         builder.Services.AddSingleton(jwt);
@@ -261,4 +263,8 @@ public sealed partial class DevStackServer : IAsyncDisposable
         [LoggerMessage(1303, LogLevel.Information, "DevStack on {Url} stopped")]
         public static partial void Stopped(ILogger logger, Uri url);
     }
+
+    /// <summary>Test hook: closes every Realtime websocket abruptly (no close frame), as a dropped network would.</summary>
+    /// <returns>How many sockets were closed.</returns>
+    public int DropRealtimeConnections() => RealtimeEndpoints.DropConnections(_app.Services);
 }

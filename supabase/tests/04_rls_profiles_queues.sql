@@ -104,7 +104,7 @@ create function pg_temp.qid(n int) returns uuid language sql immutable as $u$
   select ('20000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid
 $u$;
 
-SELECT plan(81);
+SELECT plan(83);
 
 -- ============================ profiles ============================
 select pg_temp.act_as('postgres');
@@ -312,6 +312,19 @@ select pg_temp.act_as('agent_out');
 select is(pg_temp.affected($$delete from public.queue_members where queue_id = pg_temp.qid(1)$$), 0::bigint, 'agent in Q2 cannot remove members');
 select pg_temp.act_as('admin');
 select is(pg_temp.affected($$delete from public.queue_members where queue_id = pg_temp.qid(1) and agent_id = pg_temp.uid('agent_out')$$), 1::bigint, 'admin removes a member');
+
+-- ============================ profile follows auth.users ============================
+select pg_temp.act_as('postgres');
+update auth.users set email = 'cust.a2@test.local', raw_user_meta_data = '{"display_name":"A. Customer"}'
+ where id = pg_temp.uid('cust_a');
+select results_eq($$select email, display_name from public.profiles where id = pg_temp.uid('cust_a')$$,
+  $$values ('cust.a2@test.local', 'A. Customer')$$, 'email and a new display_name in user metadata flow into the profile');
+update auth.users set last_sign_in_at = now(), raw_user_meta_data = '{"display_name":"A. Customer","theme":"dark"}'
+ where id = pg_temp.uid('cust_a');
+update public.profiles set display_name = 'Picked in the app' where id = pg_temp.uid('cust_a');
+update auth.users set raw_user_meta_data = '{"display_name":"A. Customer","theme":"light"}' where id = pg_temp.uid('cust_a');
+select is((select display_name from public.profiles where id = pg_temp.uid('cust_a')), 'Picked in the app',
+  'other metadata changes keep the profile''s display_name');
 
 SELECT * FROM finish();
 ROLLBACK;

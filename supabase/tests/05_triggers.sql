@@ -104,7 +104,7 @@ create function pg_temp.qid(n int) returns uuid language sql immutable as $u$
   select ('20000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid
 $u$;
 
-SELECT plan(32);
+SELECT plan(37);
 
 -- ============================ events written by triggers ============================
 select pg_temp.act_as('postgres');
@@ -223,6 +223,19 @@ select is((pg_temp.ticket(pg_temp.tid(1))).status, 'pending'::public.ticket_stat
 select is((select count(*) from public.ticket_events where ticket_id = pg_temp.tid(1) and kind = 'status_changed'), 6::bigint,
   'every status change of T1 is in its history');
 select cmp_ok((pg_temp.ticket(pg_temp.tid(1))).version, '>', 8, 'each message touches its ticket (version bumped)');
+
+-- ============================ deleting users ============================
+select pg_temp.act_as('postgres');
+update public.tickets set assignee_id = pg_temp.uid('agent_out') where id = pg_temp.tid(3);
+delete from auth.users where id = pg_temp.uid('agent_out');
+select is((pg_temp.ticket(pg_temp.tid(3))).assignee_id, null, 'deleting a staff user unassigns their tickets');
+select is((select changes from public.ticket_events where ticket_id = pg_temp.tid(3) and kind = 'assignee_changed' order by id desc limit 1),
+  jsonb_build_object('assignee_id', jsonb_build_array(pg_temp.uid('agent_out'), null)), 'the unassignment is in the history');
+update public.tickets set assignee_id = pg_temp.uid('agent_in') where id = pg_temp.tid(2);
+select lives_ok($$delete from auth.users where id in (pg_temp.uid('cust_b'), pg_temp.uid('agent_in'))$$,
+  'deleting a requester and the assignee of the same ticket at once works');
+select is_empty($$select 1 from public.tickets where requester_id = pg_temp.uid('cust_b')$$, 'a deleted customer''s tickets are removed');
+select is((pg_temp.ticket(pg_temp.tid(5))).assignee_id, null, 'other tickets of the deleted agent are unassigned');
 
 SELECT * FROM finish();
 ROLLBACK;

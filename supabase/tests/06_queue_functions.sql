@@ -104,7 +104,7 @@ create function pg_temp.qid(n int) returns uuid language sql immutable as $u$
   select ('20000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid
 $u$;
 
-SELECT plan(56);
+SELECT plan(60);
 
 -- Extra Q1 tickets for claim order: T6 urgent (-1h), T7 low (-10h), T8 urgent (-2h), T9 high (-30min),
 -- T10 pending (not claimable), T11 open but unassigned (claimable).
@@ -262,6 +262,20 @@ select is_empty($$select 1 from public.queue_members where agent_id = pg_temp.ui
 select pg_temp.act_as('service_role');
 select results_eq($$select role::text from public.set_user_role(user_id => pg_temp.uid('agent_in'), role => 'agent')$$, array['agent'],
   'service_role changes roles');
+
+-- ============================ helper functions do not leak ============================
+select pg_temp.act_as('anon');
+select throws_ok($$select public.is_queue_member(pg_temp.qid(1), pg_temp.uid('agent_in'))$$, '42501', null,
+  'anon cannot call the membership helper');
+select pg_temp.act_as('cust_a');
+select is(public.is_queue_member(pg_temp.qid(1), pg_temp.uid('agent_in')), false,
+  'a customer learns nothing about queue membership from the helper');
+select throws_ok($$select public.check_assignee(pg_temp.uid('agent_in'), pg_temp.qid(1), 'admin')$$, '42501', null,
+  'a customer cannot use the assignee check');
+select pg_temp.act_as('postgres');
+insert into public.queue_members (queue_id, agent_id) values (pg_temp.qid(1), pg_temp.uid('agent_in'));
+select pg_temp.act_as('agent_out');
+select is(public.is_queue_member(pg_temp.qid(1), pg_temp.uid('agent_in')), true, 'staff can check another agent''s membership');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace AutoCrm.DevStack.Realtime;
+
+/// <summary>
+/// Everything the sockets share: which channels are joined to which topic, the postgres_changes bindings the
+/// dispatcher reads, and presence state. Fan-out only enqueues on the sockets' bounded buffers, so it never blocks.
+/// </summary>
+internal sealed class RealtimeHub
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<RealtimeChannel>> _topics = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<RealtimeChannel, JsonObject>> _presence = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<RealtimeConnection, byte> _connections = new();
+    private PostgresBinding[] _bindings = [];
+    private long _presenceRef;
+
+    /// <summary>Snapshot of every active binding, read by the change dispatcher.</summary>
+    public PostgresBinding[] Bindings => Volatile.Read(ref _bindings);
+
+    public int ConnectionCount => _connections.Count;
+
+    public void AddConnection(RealtimeConnection connection) => _connections.TryAdd(connection, 0);
+
+    public void RemoveConnection(RealtimeConnection connection) => _connections.TryRemove(connection, out _);
+
+    /// <summary>Aborts every socket (test hook behind DevStackServer.DropRealtimeConnections).</summary>
+    public int DropAll()
+    {
+        var count = 0;
+        foreach (var connection in _connections.Keys)
+        {
+            connection.Abort();
+            count++;
+        }
+
+        return count;
+    }
+
+    public void AddChannel(RealtimeChannel channel)
+    {
+        lock (_gate)
+        {
+            if (!_topics.TryGetValue(channel.Topic, out var list))
+            {
+                _topics[channel.Topic] = list = [];
+            }
+
+            list.Add(channel);
+        }
+    }
+
+    public void ActivateBindings(RealtimeChannel channel, IReadOnlyList<PostgresBinding> bindings)
+    {
+        lock (_gate)
+        {
+            if (channel.IsClosed)
+            {
+                return;
+            }
+
+            channel.Bindings = bindings;
+            RebuildBindings();
+        }
+    }
+
+    /// <summary>Removes a channel; its presence (if any) leaves.</summary>
+    public void RemoveChannel(RealtimeChannel channel)
+    {
+        lock (_gate)
+        {
+            channel.MarkClosed();
+            if (_topics.TryGetValue(channel.Topic, out var list))
+            {
+                list.Remove(channel);
+                if (list.Count == 0)
+                {
+                    _topics.Remove(channel.Topic);
+                }
+            }
+
+            UntrackLocked(channel);
+            if (channel.Bindings.Count > 0)
+            {
+                channel.Bindings = [];
+                RebuildBindings();
+            }
+        }
+    }
+
+    /// <summary>Delivers a broadcast to every channel on the topic (the sender only when it asked for self).</summary>
+    public void Broadcast(string topic, JsonObject payload, byte[]? binaryPayload, RealtimeChannel? sender)
+    {
+        RealtimeChannel[] targets;
+        lock (_gate)
+        {
+            if (!_topics.TryGetValue(topic, out var list))
+            {
+                return;
+            }
+
+            targets = [.. list];
+        }
+
+        var userEvent = RealtimeJson.ReadString(payload["event"]) ?? "";
+        var json = binaryPayload is null ? PhoenixSerializer.SerializePayload(payload) : null;
+        foreach (var target in targets)
+        {
+            if (target == sender && !sender.BroadcastSelf)
+            {
+                continue;
+            }
+
+            var serializer = target.Connection.Serializer;
+            var frame = binaryPayload is null
+                ? serializer.EncodeRaw(null, null, topic, "broadcast", json)
+                : serializer.EncodeBinaryBroadcast(topic, userEvent, binaryPayload);
+            target.Connection.Send(frame);
+        }
+    }
+
+    /// <summary>Tracks (or re-tracks) the channel's presence and pushes presence_diff to the topic.</summary>
+    public void Track(RealtimeChannel channel, JsonObject state)
+    {
+        lock (_gate)
+        {
+            if (channel.IsClosed)
+            {
+                return;
+            }
+
+            if (!_presence.TryGetValue(channel.Topic, out var entries))
+            {
+                _presence[channel.Topic] = entries = [];
+            }
+
+            var meta = (JsonObject)state.DeepClone();
+            meta["phx_ref"] = NextPresenceRef();
+            JsonObject? leaves = null;
+            if (entries.TryGetValue(channel, out var previous))
+            {
+                meta["phx_ref_prev"] = previous["phx_ref"]?.DeepClone();
+                leaves = Keyed(channel.PresenceKey, previous);
+            }
+
+            entries[channel] = meta;
+            channel.PresenceEnabled = true;
+            PushDiffLocked(channel.Topic, Keyed(channel.PresenceKey, meta), leaves ?? []);
+        }
+    }
+
+    public void Untrack(RealtimeChannel channel)
+    {
+        lock (_gate)
+        {
+            UntrackLocked(channel);
+        }
+    }
+
+    /// <summary>The presence_state payload for a topic: <c>{key: {metas: [...]}}</c>.</summary>
+    public JsonObject PresenceState(string topic)
+    {
+        lock (_gate)
+        {
+            var state = new JsonObject();
+            if (_presence.TryGetValue(topic, out var entries))
+            {
+                foreach (var (channel, meta) in entries)
+                {
+                    if (state[channel.PresenceKey] is not JsonObject keyed)
+                    {
+                        state[channel.PresenceKey] = keyed = new JsonObject { ["metas"] = new JsonArray() };
+                    }
+
+                    ((JsonArray)keyed["metas"]!).Add(meta.DeepClone());
+                }
+            }
+
+            return state;
+        }
+    }
+
+    private void UntrackLocked(RealtimeChannel channel)
+    {
+        if (_presence.TryGetValue(channel.Topic, out var entries) && entries.Remove(channel, out var meta))
+        {
+            if (entries.Count == 0)
+            {
+                _presence.Remove(channel.Topic);
+            }
+
+            PushDiffLocked(channel.Topic, [], Keyed(channel.PresenceKey, meta));
+        }
+    }
+
+    private void PushDiffLocked(string topic, JsonObject joins, JsonObject leaves)
+    {
+        if (!_topics.TryGetValue(topic, out var list))
+        {
+            return;
+        }
+
+        var payload = PhoenixSerializer.SerializePayload(new JsonObject { ["joins"] = joins, ["leaves"] = leaves });
+        foreach (var target in list)
+        {
+            if (!target.IsClosed)
+            {
+                target.Connection.Send(target.Connection.Serializer.EncodeRaw(null, null, topic, "presence_diff", payload));
+            }
+        }
+    }
+
+    private static JsonObject Keyed(string key, JsonObject meta) =>
+        new() { [key] = new JsonObject { ["metas"] = new JsonArray(meta.DeepClone()) } };
+
+    private string NextPresenceRef() =>
+        "F" + Interlocked.Increment(ref _presenceRef).ToString("x8", CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..8];
+
+    private void RebuildBindings() =>
+        Volatile.Write(ref _bindings, [.. _topics.Values.SelectMany(l => l).SelectMany(c => c.Bindings)]);
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Logging;
+
+namespace AutoCrm.DevStack.Realtime;
+
+internal static partial class RealtimeLog
+{
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Realtime socket closed: {Reason}")]
+    public static partial void SocketClosed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Realtime socket failed")]
+    public static partial void SocketFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Realtime client sent an invalid frame: {Detail}")]
+    public static partial void InvalidFrame(ILogger logger, string detail);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Realtime socket send buffer overflowed ({Frames} frames); disconnecting the slow consumer")]
+    public static partial void Overflow(ILogger logger, int frames);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Realtime replication started on slot {Slot}")]
+    public static partial void ReplicationStarted(ILogger logger, string slot);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Realtime replication stopped; retrying")]
+    public static partial void ReplicationFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "Realtime row-level-security check failed for role {Role} on {Table}")]
+    public static partial void RlsCheckFailed(ILogger logger, string role, string table, Exception exception);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Error, Message = "Realtime change dispatch failed")]
+    public static partial void DispatchFailed(ILogger logger, Exception exception);
+}

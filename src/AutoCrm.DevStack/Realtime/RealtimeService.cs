@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AutoCrm.DevStack.Realtime;
+
+/// <summary>The Realtime service's shared state: options, hub, token verifier, catalog and replication status.</summary>
+internal sealed class RealtimeService : IAsyncDisposable
+{
+    private readonly TaskCompletionSource _replicationReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _ownsDataSource;
+    private volatile string? _replicationError;
+
+    public RealtimeService(RealtimeOptions options, IRealtimeTokenVerifier verifier, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    {
+        Options = options;
+        Verifier = verifier;
+        TimeProvider = timeProvider;
+        Logger = loggerFactory.CreateLogger("AutoCrm.DevStack.Realtime");
+        _ownsDataSource = options.DataSource is null;
+        DataSource = options.DataSource ?? NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(options.AdminConnectionString)
+        {
+            ApplicationName = "autocrm-realtime",
+        }.ConnectionString);
+        Catalog = new RealtimeCatalog(DataSource, options.PublicationName);
+    }
+
+    public RealtimeOptions Options { get; }
+
+    public IRealtimeTokenVerifier Verifier { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    public ILogger Logger { get; }
+
+    public RealtimeHub Hub { get; } = new();
+
+    /// <summary>Superuser pool for catalog look-ups and row-level-security checks.</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    public RealtimeCatalog Catalog { get; }
+
+    public void ReplicationStarted() => _replicationReady.TrySetResult();
+
+    public void ReplicationFailed(string message) => _replicationError = message;
+
+    /// <summary>Waits until the replication slot exists; returns an error message when it cannot be set up.</summary>
+    public async Task<string?> WaitForReplicationAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _replicationReady.Task.WaitAsync(TimeSpan.FromSeconds(30), TimeProvider, cancellationToken);
+            return null;
+        }
+        catch (TimeoutException)
+        {
+            return "Unable to subscribe to changes with given parameters. Logical replication is not running"
+                + (_replicationError is { } e ? ": " + e : "");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsDataSource)
+        {
+            await DataSource.DisposeAsync();
+        }
+    }
+}

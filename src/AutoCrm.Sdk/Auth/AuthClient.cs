@@ -1,0 +1,619 @@
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AutoCrm.Sdk.Internal;
+
+namespace AutoCrm.Sdk.Auth;
+
+/// <summary>
+/// Sign-up, sign-in, sign-out and the signed-in session of one client (<c>/auth/v1</c>). The session is kept in the
+/// configured <see cref="ISessionStore"/>, attached to every request, refreshed ahead of expiry on the client's
+/// <see cref="TimeProvider"/>, and refreshed once for any number of concurrent callers. A refresh the server rejects
+/// ends the session: <see cref="StateChanges"/> reports <see cref="AuthChangeEvent.SignedOut"/> with the error, and
+/// the next call that needs the session throws <see cref="CrmAuthException"/> until you sign in again.
+/// </summary>
+public sealed class AuthClient : IAccessTokenSource
+{
+    private static readonly TimeSpan TransientRetryDelay = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(20);
+
+    private readonly CrmConnection _connection;
+    private readonly ISessionStore _store;
+    private readonly bool _autoRefresh;
+    private readonly string? _fixedToken;
+    private readonly Subject<AuthStateChange> _subject = new();
+    private readonly IObservable<AuthStateChange> _changes;
+    private readonly object _gate = new();
+
+    private Session? _session;
+    private bool _loaded;
+    private Task? _loadTask;
+    private TaskCompletionSource<Session>? _refresh;
+    private CrmErrorInfo? _failure;
+    private CrmException? _failureCause;
+    private ITimer? _timer;
+    private bool _disposed;
+
+    internal AuthClient(CrmConnection connection, ISessionStore store, bool autoRefresh, string? fixedToken = null)
+    {
+        _connection = connection;
+        _store = store;
+        _autoRefresh = autoRefresh;
+        _fixedToken = fixedToken;
+        _changes = _subject.AsObservable();
+        Admin = new AuthAdminClient(connection);
+    }
+
+    /// <summary>User management with the service key.</summary>
+    public AuthAdminClient Admin { get; }
+
+    /// <summary>
+    /// Every change of this client's authentication state (signed in, token refreshed, user updated, signed out,
+    /// refresh failed). Hot: subscribers see the changes that happen after they subscribe. Events are published on the
+    /// thread that caused them; the SDK does not marshal to a context.
+    /// </summary>
+    public IObservable<AuthStateChange> StateChanges => _changes;
+
+    /// <summary>The session as it changes (null when signed out); for the realtime client, which re-authenticates its socket.</summary>
+    internal IObservable<Session?> SessionChanges => _changes.Select(static c => c.Session);
+
+    internal bool IsFixedToken => _fixedToken is not null;
+
+    /// <summary>Creates an account with e-mail and password. When the project confirms sign-ups at once (the local default),
+    /// the result has a session and the client is signed in.</summary>
+    /// <param name="email">The e-mail address.</param>
+    /// <param name="password">The password.</param>
+    /// <param name="data">User metadata to store with the account (<c>user_metadata</c>), e.g. <c>display_name</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The user and, when confirmed, the session.</returns>
+    /// <exception cref="CrmConflictException">The account exists (<c>user_already_exists</c>).</exception>
+    /// <exception cref="CrmException">The password is too weak (<c>weak_password</c>) or the input is invalid.</exception>
+    public async Task<AuthResponse> SignUpAsync(string email, string password, JsonObject? data = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        ArgumentNullException.ThrowIfNull(password);
+        ThrowIfFixed();
+        using var activity = CrmTelemetry.StartCall("Auth.SignUp");
+        var body = JsonSerializer.SerializeToUtf8Bytes(new SignUpRequest(email, password, data), CrmJsonContext.Default.SignUpRequest);
+        using var response = await AuthTransport.SendAsync(_connection, HttpMethod.Post, "signup", body, null, false, cancellationToken).ConfigureAwait(false);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        using var document = JsonDocument.Parse(bytes);
+        if (document.RootElement.TryGetProperty("access_token", out _))
+        {
+            var session = AuthTransport.Normalize(document.RootElement.Deserialize(CrmJsonContext.Default.Session)!, _connection.TimeProvider);
+            await AdoptAsync(session, AuthChangeEvent.SignedIn, cancellationToken).ConfigureAwait(false);
+            return new AuthResponse { User = session.User!, Session = session };
+        }
+
+        var user = document.RootElement.Deserialize(CrmJsonContext.Default.User)!;
+        return new AuthResponse { User = user };
+    }
+
+    /// <summary>Signs in with e-mail and password and keeps the session.</summary>
+    /// <param name="email">The e-mail address.</param>
+    /// <param name="password">The password.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="CrmAuthException">Wrong e-mail or password (<c>invalid_credentials</c>), or the e-mail is not confirmed.</exception>
+    public async Task<Session> SignInWithPasswordAsync(string email, string password, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        ArgumentNullException.ThrowIfNull(password);
+        ThrowIfFixed();
+        using var activity = CrmTelemetry.StartCall("Auth.SignInWithPassword");
+        var body = JsonSerializer.SerializeToUtf8Bytes(new PasswordCredentials(email, password), CrmJsonContext.Default.PasswordCredentials);
+        var session = await AuthTransport.SendAsync(
+            _connection, HttpMethod.Post, "token?grant_type=password", body, null, false, CrmJsonContext.Default.Session, cancellationToken).ConfigureAwait(false);
+        session = AuthTransport.Normalize(session, _connection.TimeProvider);
+        await AdoptAsync(session, AuthChangeEvent.SignedIn, cancellationToken).ConfigureAwait(false);
+        if (session.User is { } user)
+        {
+            Log.SignedIn(_connection.Logger, user.Id);
+        }
+
+        return session;
+    }
+
+    /// <summary>Uses a session obtained elsewhere (e.g. from a web app's cookie), as if this client had signed in.</summary>
+    /// <param name="session">The session.</param>
+    /// <param name="cancellationToken">Cancels the store write.</param>
+    /// <returns>A task that completes when the session is stored.</returns>
+    public async Task SetSessionAsync(Session session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ThrowIfFixed();
+        await AdoptAsync(AuthTransport.Normalize(session, _connection.TimeProvider), AuthChangeEvent.SignedIn, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Signs out. The server ends the sessions of the given scope; locally the session is forgotten
+    /// (except for <see cref="SignOutScope.Others"/>). A session the server no longer knows counts as signed out.</summary>
+    /// <param name="scope">Which sessions to end.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when signed out.</returns>
+    public async Task SignOutAsync(SignOutScope scope = SignOutScope.Global, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Auth.SignOut");
+        var token = _fixedToken ?? (await LoadAsync(cancellationToken).ConfigureAwait(false))?.AccessToken;
+        var scopeText = scope switch { SignOutScope.Global => "global", SignOutScope.Local => "local", _ => "others" };
+        if (token is not null)
+        {
+            try
+            {
+                using var response = await AuthTransport.SendAsync(
+                    _connection, HttpMethod.Post, "logout?scope=" + scopeText, null, token, false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CrmException ex) when (ex.Status is 401 or 403 or 404)
+            {
+                // Already gone on the server: that is what signing out wants.
+            }
+        }
+
+        Log.SignedOut(_connection.Logger, scopeText);
+        if (scope != SignOutScope.Others && _fixedToken is null)
+        {
+            await ForgetAsync(null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The current session, refreshed first if it is about to expire; <see langword="null"/> when signed out.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The session.</returns>
+    /// <exception cref="CrmAuthException">The last refresh was rejected; sign in again.</exception>
+    public async Task<Session?> GetSessionAsync(CancellationToken cancellationToken = default)
+    {
+        if (_fixedToken is not null)
+        {
+            return null;
+        }
+
+        return await CurrentAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the signed-in user from the server (<c>GET /user</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The user.</returns>
+    /// <exception cref="CrmAuthException">Not signed in, or the session is no longer valid.</exception>
+    public async Task<User> GetUserAsync(CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Auth.GetUser");
+        var token = await RequireTokenAsync(cancellationToken).ConfigureAwait(false);
+        return await AuthTransport.SendAsync(_connection, HttpMethod.Get, "user", null, token, true, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Changes the signed-in user's e-mail, password, phone or metadata (<c>PUT /user</c>).</summary>
+    /// <param name="attributes">What to change.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The changed user.</returns>
+    /// <exception cref="CrmAuthException">Not signed in.</exception>
+    public async Task<User> UpdateUserAsync(UserAttributes attributes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        using var activity = CrmTelemetry.StartCall("Auth.UpdateUser");
+        var token = await RequireTokenAsync(cancellationToken).ConfigureAwait(false);
+        var body = JsonSerializer.SerializeToUtf8Bytes(attributes, CrmJsonContext.Default.UserAttributes);
+        var user = await AuthTransport.SendAsync(_connection, HttpMethod.Put, "user", body, token, false, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+        Session? updated = null;
+        lock (_gate)
+        {
+            if (_session is { } current)
+            {
+                updated = _session = current with { User = user };
+            }
+        }
+
+        if (updated is not null)
+        {
+            await SaveQuietlyAsync(updated).ConfigureAwait(false);
+        }
+
+        Publish(new AuthStateChange { Event = AuthChangeEvent.UserUpdated, Session = updated });
+        return user;
+    }
+
+    /// <summary>Renews the access token now (normally the client does this by itself ahead of expiry).</summary>
+    /// <param name="cancellationToken">Cancels the wait (the refresh itself completes for the other callers).</param>
+    /// <returns>The new session.</returns>
+    /// <exception cref="CrmAuthException">Not signed in, or the refresh token was rejected.</exception>
+    public async Task<Session> RefreshSessionAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfFixed();
+        using var activity = CrmTelemetry.StartCall("Auth.RefreshSession");
+        var session = await LoadAsync(cancellationToken).ConfigureAwait(false);
+        ThrowIfFailed();
+        if (session is null)
+        {
+            throw NotSignedIn();
+        }
+
+        return await RefreshAsync(session, force: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    async ValueTask<string?> IAccessTokenSource.GetAccessTokenAsync(CancellationToken cancellationToken) =>
+        _fixedToken ?? (await CurrentAsync(cancellationToken).ConfigureAwait(false))?.AccessToken;
+
+    /// <summary>The bearer token for a request; the realtime client calls this before joining and on every heartbeat.</summary>
+    internal ValueTask<string?> GetAccessTokenAsync(CancellationToken cancellationToken) =>
+        ((IAccessTokenSource)this).GetAccessTokenAsync(cancellationToken);
+
+    internal void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _timer?.Dispose();
+            _timer = null;
+        }
+
+        _subject.OnCompleted();
+        _subject.Dispose();
+    }
+
+    // ---- session state -----------------------------------------------------------------------------
+
+    private async ValueTask<Session?> CurrentAsync(CancellationToken cancellationToken)
+    {
+        var session = await LoadAsync(cancellationToken).ConfigureAwait(false);
+        ThrowIfFailed();
+        if (session is null || !IsDue(session))
+        {
+            return session;
+        }
+
+        try
+        {
+            return await RefreshAsync(session, force: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CrmException ex) when (ex.IsTransient && _connection.TimeProvider.GetUtcNow() < session.ExpiresAt)
+        {
+            // The server is unreachable for now but the token still works: use it and refresh later.
+            return session;
+        }
+    }
+
+    private async ValueTask<string> RequireTokenAsync(CancellationToken cancellationToken)
+    {
+        if (_fixedToken is not null)
+        {
+            return _fixedToken;
+        }
+
+        return (await CurrentAsync(cancellationToken).ConfigureAwait(false))?.AccessToken ?? throw NotSignedIn();
+    }
+
+    private ValueTask<Session?> LoadAsync(CancellationToken cancellationToken)
+    {
+        Task load;
+        lock (_gate)
+        {
+            if (_loaded)
+            {
+                return ValueTask.FromResult(_session);
+            }
+
+            load = _loadTask ??= LoadFromStoreAsync();
+        }
+
+        return AwaitLoadAsync(load, cancellationToken);
+    }
+
+    private async ValueTask<Session?> AwaitLoadAsync(Task load, CancellationToken cancellationToken)
+    {
+        await load.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Volatile.Read(ref _session);
+    }
+
+    private async Task LoadFromStoreAsync()
+    {
+        Session? stored = null;
+        try
+        {
+            stored = await _store.LoadAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            Log.SessionStoreFailed(_connection.Logger, "load", ex);
+        }
+
+        var adopted = false;
+        lock (_gate)
+        {
+            if (!_loaded)
+            {
+                _session = stored is null ? null : AuthTransport.Normalize(stored, _connection.TimeProvider);
+                _loaded = true;
+                adopted = _session is not null;
+            }
+        }
+
+        if (adopted)
+        {
+            Schedule(_session!);
+        }
+    }
+
+    private async Task AdoptAsync(Session session, AuthChangeEvent change, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _session = session;
+            _loaded = true;
+            _failure = null;
+            _failureCause = null;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        await SaveQuietlyAsync(session).ConfigureAwait(false);
+        Schedule(session);
+        Publish(new AuthStateChange { Event = change, Session = session });
+    }
+
+    private async Task ForgetAsync(CrmException? error, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _session = null;
+            _loaded = true;
+            _timer?.Dispose();
+            _timer = null;
+            if (error is not null)
+            {
+                _failure = new CrmErrorInfo
+                {
+                    Status = error.Status,
+                    Code = error.Code ?? "refresh_failed",
+                    Message = "The session could not be refreshed and has ended; sign in again. " + error.Message,
+                    RequestId = error.RequestId,
+                    IsTransient = false,
+                };
+                _failureCause = error;
+            }
+            else
+            {
+                _failure = null;
+                _failureCause = null;
+            }
+        }
+
+        try
+        {
+            await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.SessionStoreFailed(_connection.Logger, "clear", ex);
+        }
+
+        Publish(new AuthStateChange { Event = AuthChangeEvent.SignedOut, Error = error });
+    }
+
+    private async Task SaveQuietlyAsync(Session session)
+    {
+        try
+        {
+            await _store.SaveAsync(session, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.SessionStoreFailed(_connection.Logger, "save", ex);
+        }
+    }
+
+    private bool IsDue(Session session) =>
+        _connection.TimeProvider.GetUtcNow() >= session.ExpiresAt - _connection.RefreshAhead;
+
+    private void ThrowIfFailed()
+    {
+        CrmErrorInfo? failure;
+        CrmException? cause;
+        lock (_gate)
+        {
+            failure = _failure;
+            cause = _failureCause;
+        }
+
+        if (failure is not null)
+        {
+            throw new CrmAuthException(failure, cause);
+        }
+    }
+
+    private void ThrowIfFixed()
+    {
+        if (_fixedToken is not null)
+        {
+            throw new InvalidOperationException("This client is bound to a fixed access token (CrmClient.ForUser); it cannot sign in or refresh.");
+        }
+    }
+
+    private static CrmAuthException NotSignedIn() =>
+        new(new CrmErrorInfo { Status = 401, Code = "session_missing", Message = "Not signed in: sign in first, or use a client bound to a session.", IsTransient = false });
+
+    private void Publish(AuthStateChange change)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+        }
+
+        _subject.OnNext(change);
+    }
+
+    // ---- refresh -----------------------------------------------------------------------------------
+
+    /// <summary>Single flight: the first caller starts the refresh, everyone else awaits the same result.</summary>
+    private Task<Session> RefreshAsync(Session current, bool force, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<Session> refresh;
+        var owner = false;
+        lock (_gate)
+        {
+            if (_session is { } latest && latest.RefreshToken != current.RefreshToken && (!IsDue(latest) || force))
+            {
+                // Someone refreshed while this caller was on its way.
+                return Task.FromResult(latest);
+            }
+
+            if (_refresh is null)
+            {
+                _refresh = new TaskCompletionSource<Session>(TaskCreationOptions.RunContinuationsAsynchronously);
+                owner = true;
+            }
+
+            refresh = _refresh;
+        }
+
+        if (owner)
+        {
+            _ = RunRefreshAsync(current, refresh);
+        }
+
+        return refresh.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task RunRefreshAsync(Session current, TaskCompletionSource<Session> refresh)
+    {
+        Session? result = null;
+        Exception? failure = null;
+        try
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(new RefreshTokenRequest(current.RefreshToken), CrmJsonContext.Default.RefreshTokenRequest);
+            var session = await AuthTransport.SendAsync(
+                _connection, HttpMethod.Post, "token?grant_type=refresh_token", body, null, true, CrmJsonContext.Default.Session, CancellationToken.None).ConfigureAwait(false);
+            result = AuthTransport.Normalize(session, _connection.TimeProvider);
+            CrmTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
+            Log.TokenRefreshed(_connection.Logger, result.ExpiresAt);
+        }
+        catch (CrmException ex)
+        {
+            CrmTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", ex.IsTransient ? "transient" : "rejected"));
+            Log.RefreshFailed(_connection.Logger, ex.Code, ex.IsTransient, ex);
+            if (!ex.IsTransient && await TryStoredSessionAsync(current).ConfigureAwait(false) is { } stored)
+            {
+                // Another process sharing the store refreshed first (and rotated the token): use its session.
+                result = stored;
+            }
+            else
+            {
+                failure = ex;
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        if (result is not null)
+        {
+            await AdoptAsync(result, AuthChangeEvent.TokenRefreshed, CancellationToken.None).ConfigureAwait(false);
+        }
+        else if (failure is CrmException { IsTransient: true } transient)
+        {
+            Publish(new AuthStateChange { Event = AuthChangeEvent.RefreshFailed, Session = current, Error = transient });
+            ScheduleIn(TransientRetryDelay);
+        }
+        else if (failure is CrmException rejected)
+        {
+            await ForgetAsync(rejected, CancellationToken.None).ConfigureAwait(false);
+            failure = new CrmAuthException(_failure ?? new CrmErrorInfo { Message = rejected.Message, Status = rejected.Status }, rejected);
+        }
+
+        lock (_gate)
+        {
+            if (ReferenceEquals(_refresh, refresh))
+            {
+                _refresh = null;
+            }
+        }
+
+        if (result is not null)
+        {
+            refresh.SetResult(result);
+        }
+        else
+        {
+            refresh.SetException(failure!);
+            _ = refresh.Task.Exception; // observed here: timer-started refreshes may have no awaiter
+        }
+    }
+
+    private async Task<Session?> TryStoredSessionAsync(Session current)
+    {
+        try
+        {
+            var stored = await _store.LoadAsync(CancellationToken.None).ConfigureAwait(false);
+            return stored is not null && stored.RefreshToken != current.RefreshToken && !IsDue(AuthTransport.Normalize(stored, _connection.TimeProvider))
+                ? AuthTransport.Normalize(stored, _connection.TimeProvider)
+                : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private void Schedule(Session session)
+    {
+        var due = session.ExpiresAt - _connection.RefreshAhead - _connection.TimeProvider.GetUtcNow();
+
+        // Timers take at most ~49 days; a far-off expiry is re-checked when the capped timer fires.
+        ScheduleIn(due < TimeSpan.Zero ? TimeSpan.Zero : due > MaxTimerDue ? MaxTimerDue : due);
+    }
+
+    private void ScheduleIn(TimeSpan due)
+    {
+        if (!_autoRefresh || _fixedToken is not null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _timer?.Dispose();
+            _timer = _connection.TimeProvider.CreateTimer(static state => ((AuthClient)state!).OnTimer(), this, due, Timeout.InfiniteTimeSpan);
+        }
+
+        Log.RefreshScheduled(_connection.Logger, due.TotalSeconds);
+    }
+
+    private void OnTimer() =>
+        // Off the timer's thread: the callback may run inside TimeProvider code (or a test's Advance call).
+        _ = Task.Run(RefreshFromTimerAsync);
+
+    private async Task RefreshFromTimerAsync()
+    {
+        Session? session;
+        lock (_gate)
+        {
+            session = _session;
+            if (_disposed || session is null)
+            {
+                return;
+            }
+        }
+
+        if (!IsDue(session))
+        {
+            Schedule(session);
+            return;
+        }
+
+        try
+        {
+            await RefreshAsync(session, force: false, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (CrmException)
+        {
+            // Already published on StateChanges (and retried later when transient).
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace AutoCrm.Sdk;
+
+/// <summary>The caller is not authenticated or not allowed (HTTP 401/403, invalid credentials, an expired or revoked session, or a failed token refresh). Sign in again or use another key.</summary>
+public sealed class CrmAuthException : CrmException
+{
+    /// <summary>Creates the exception with a message.</summary>
+    /// <param name="message">The message.</param>
+    public CrmAuthException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public CrmAuthException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception from a parsed error.</summary>
+    /// <param name="error">What the server (or the SDK) reported.</param>
+    /// <param name="innerException">The cause, if any.</param>
+    public CrmAuthException(CrmErrorInfo error, Exception? innerException = null)
+        : base(error, innerException)
+    {
+    }
+}

@@ -1,0 +1,166 @@
+using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Internal;
+using AutoCrm.Sdk.Queues;
+using AutoCrm.Sdk.Realtime;
+using AutoCrm.Sdk.Rest;
+using AutoCrm.Sdk.Tickets;
+
+namespace AutoCrm.Sdk;
+
+/// <summary>
+/// The AutoCRM client: one per project and process (or one per user session on a server, see
+/// <see cref="WithSession"/> and <see cref="ForUser"/>). Immutable and thread-safe; nothing connects until the first call.
+/// </summary>
+/// <example>
+/// <code>
+/// using var crm = new CrmClient(new CrmClientOptions { Url = new Uri("http://127.0.0.1:54321"), ApiKey = anonKey });
+/// await crm.Auth.SignInWithPasswordAsync("carol@customer.demo", "autocrm-demo");
+/// var ticket = await crm.Tickets.CreateAsync(new NewTicket { Subject = "Cannot log in" });
+/// </code>
+/// </example>
+public sealed class CrmClient : IDisposable
+{
+    private readonly HttpClient? _ownedHttpClient;
+    private readonly bool _ownsAuth;
+    private readonly Lazy<RealtimeClient> _realtime;
+    private int _disposed;
+
+    /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
+    /// when given); dispose the client when done. In an app with dependency injection use <c>services.AddAutoCrm(...)</c>.</summary>
+    /// <param name="options">The settings; copied, so later changes have no effect.</param>
+    /// <exception cref="ArgumentException">The options are invalid (e.g. no URL or key).</exception>
+    public CrmClient(CrmClientOptions options)
+        : this(options, httpClient: null)
+    {
+    }
+
+    /// <summary>The DI path: the HTTP client comes from <c>IHttpClientFactory</c> per request.</summary>
+    internal CrmClient(CrmClientOptions options, Func<HttpClient>? httpClient)
+    {
+        CrmOptionsValidator.ThrowIfInvalid(options);
+        if (httpClient is null)
+        {
+            _ownedHttpClient = options.HttpMessageHandler is { } handler
+                ? new HttpClient(handler, disposeHandler: false)
+                : new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true);
+
+            // The resilience pipeline owns timeouts; HttpClient's own 100 s limit would cut across them.
+            _ownedHttpClient.Timeout = Timeout.InfiniteTimeSpan;
+            var owned = _ownedHttpClient;
+            httpClient = () => owned;
+        }
+
+        Connection = new CrmConnection(options, httpClient);
+        _ownsAuth = true;
+        var auth = new AuthClient(Connection, options.SessionStore ?? new InMemorySessionStore(), Connection.AutoRefreshToken);
+        (Auth, Rest, Tickets, Queues) = Build(Connection, auth);
+        _realtime = new Lazy<RealtimeClient>(CreateRealtime);
+    }
+
+    private CrmClient(CrmConnection connection, AuthClient auth)
+    {
+        Connection = connection;
+        _ownsAuth = true;
+        (Auth, Rest, Tickets, Queues) = Build(connection, auth);
+        _realtime = new Lazy<RealtimeClient>(CreateRealtime);
+    }
+
+    /// <summary>Sign-in, session and user management.</summary>
+    public AuthClient Auth { get; }
+
+    /// <summary>Tickets, conversations and history.</summary>
+    public TicketsClient Tickets { get; }
+
+    /// <summary>Queues, claiming, assignment, membership and roles.</summary>
+    public QueuesClient Queues { get; }
+
+    /// <summary>The general PostgREST builder for any table, view or function.</summary>
+    public RestClient Rest { get; }
+
+    /// <summary>Live tickets, status changes, queue updates, messages and viewers as <see cref="IObservable{T}"/> streams over
+    /// Supabase Realtime, acting as this client's user. The socket opens with the first subscription.</summary>
+    public RealtimeClient Realtime => _realtime.Value;
+
+    /// <summary>The project URL (ends with '/'); the realtime socket URL is derived from it.</summary>
+    internal Uri ProjectUrl => Connection.ProjectUrl;
+
+    /// <summary>The project key (sent as <c>apikey</c>).</summary>
+    internal string ApiKey => Connection.ApiKey;
+
+    /// <summary>The current bearer token: the user's access token (refreshed when due), a fixed token, or
+    /// <see langword="null"/> meaning "use <see cref="ApiKey"/>". Throws <see cref="CrmAuthException"/> after a rejected refresh.</summary>
+    internal Func<CancellationToken, ValueTask<string?>> AccessTokenProvider => Auth.GetAccessTokenAsync;
+
+    /// <summary>The session whenever it changes (sign-in, refresh, sign-out → null).</summary>
+    internal IObservable<Session?> SessionChanges => Auth.SessionChanges;
+
+    internal CrmConnection Connection { get; }
+
+    /// <summary>
+    /// A lightweight client acting as the user of <paramref name="session"/>, sharing this client's HTTP connections,
+    /// pipeline and settings. The session lives in memory only and is refreshed on demand (when a call finds it due),
+    /// not by a timer. Typical for a server acting for many users: one per request or per user.
+    /// </summary>
+    /// <param name="session">The user's session.</param>
+    /// <returns>The user-bound client. Disposing it does not affect this client.</returns>
+    /// <example><code>var userCrm = crm.WithSession(sessionFromCookie); var mine = userCrm.Tickets.ListAsync();</code></example>
+    public CrmClient WithSession(Session session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var auth = new AuthClient(Connection, new InMemorySessionStore(AuthTransport.Normalize(session, Connection.TimeProvider)), autoRefresh: false);
+        return new CrmClient(Connection, auth);
+    }
+
+    /// <summary>
+    /// A lightweight client that sends <paramref name="accessToken"/> as the bearer token on every call (no refresh),
+    /// sharing this client's HTTP connections and pipeline. For a server that receives a user's JWT per request.
+    /// </summary>
+    /// <param name="accessToken">The user's access token (JWT).</param>
+    /// <returns>The user-bound client.</returns>
+    public CrmClient ForUser(string accessToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(accessToken);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var auth = new AuthClient(Connection, new InMemorySessionStore(), autoRefresh: false, fixedToken: accessToken);
+        return new CrmClient(Connection, auth);
+    }
+
+    /// <summary>Stops the refresh timer and releases the HTTP client this instance created.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_ownsAuth)
+        {
+            Auth.Dispose();
+        }
+
+        if (_realtime.IsValueCreated)
+        {
+            _realtime.Value.Dispose();
+        }
+
+        _ownedHttpClient?.Dispose();
+    }
+
+    private RealtimeClient CreateRealtime() => new(
+        ProjectUrl,
+        ApiKey,
+        AccessTokenProvider,
+        System.Reactive.Linq.Observable.Select(SessionChanges, static s => s?.AccessToken),
+        new Realtime.Streams.RestTicketEventReader(Rest),
+        Connection.TimeProvider,
+        Connection.LoggerFactory);
+
+    private static (AuthClient, RestClient, TicketsClient, QueuesClient) Build(CrmConnection connection, AuthClient auth)
+    {
+        var rest = new RestClient(connection, auth, connection.Schema);
+        var tickets = new TicketsClient(rest, connection.TimeProvider);
+        var queues = new QueuesClient(rest, tickets);
+        return (auth, rest, tickets, queues);
+    }
+}

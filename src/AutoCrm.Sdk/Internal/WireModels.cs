@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Tickets;
+
+namespace AutoCrm.Sdk.Internal;
+
+/// <summary>The row the SDK inserts for a new ticket (client-generated id, so a repeated insert is a no-op).</summary>
+internal sealed record TicketInsertRow(
+    Guid Id,
+    string Subject,
+    TicketPriority? Priority,
+    Guid? QueueId,
+    IReadOnlyList<string>? Tags,
+    JsonObject? Metadata,
+    Guid? RequesterId);
+
+/// <summary>The row the SDK inserts for a message.</summary>
+internal sealed record MessageInsertRow(
+    Guid Id,
+    Guid TicketId,
+    MessageVisibility Visibility,
+    string Body,
+    JsonObject? Metadata);
+
+internal sealed record QueueInsertRow(string Slug, string Name, string? Description);
+
+internal sealed record QueueMemberRow(Guid QueueId, Guid AgentId);
+
+internal sealed record PasswordCredentials(string Email, string Password);
+
+internal sealed record SignUpRequest(string Email, string Password, JsonObject? Data);
+
+internal sealed record RefreshTokenRequest(string RefreshToken);
+
+internal sealed record AdminDeleteRequest(bool ShouldSoftDelete);
+
+internal sealed record AdminUsersResponse(IReadOnlyList<User> Users);
+
+/// <summary>A keyset cursor: the sort value and id of the last row of a page.</summary>
+internal sealed record TicketCursor(string? Value, Guid Id);

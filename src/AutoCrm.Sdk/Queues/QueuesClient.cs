@@ -1,0 +1,231 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AutoCrm.Sdk.Internal;
+using AutoCrm.Sdk.Rest;
+using AutoCrm.Sdk.Tickets;
+
+namespace AutoCrm.Sdk.Queues;
+
+/// <summary>
+/// Queues and the work in them: list and statistics, claim the next ticket, release, assign, transfer, and (for admins)
+/// queues, members and roles. Get it from <see cref="CrmClient.Queues"/>.
+/// </summary>
+public sealed class QueuesClient
+{
+    private readonly RestClient _rest;
+    private readonly TicketsClient _tickets;
+
+    internal QueuesClient(RestClient rest, TicketsClient tickets)
+    {
+        _rest = rest;
+        _tickets = tickets;
+    }
+
+    /// <summary>Lists the queues, by name.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The queues.</returns>
+    public async Task<IReadOnlyList<Queue>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.List");
+        return await _rest.From("queues").Order("name").ToListAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a queue by its slug.</summary>
+    /// <param name="slug">The slug, e.g. <c>billing</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The queue.</returns>
+    /// <exception cref="CrmNotFoundException">No such queue.</exception>
+    public async Task<Queue> GetBySlugAsync(string slug, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(slug);
+        using var activity = CrmTelemetry.StartCall("Queues.GetBySlug");
+        return await _rest.From("queues").Eq("slug", slug).SingleAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Counts per visible queue (<c>queue_stats()</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One row per queue.</returns>
+    public async Task<IReadOnlyList<QueueStats>> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.GetStats");
+        return await _rest.Rpc("queue_stats").AsIdempotent().ToListAsync(CrmJsonContext.Default.QueueStats, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Claims the next ticket for the signed-in agent (<c>claim_next_ticket</c>): urgent first, then oldest, only from the
+    /// agent's queues; concurrent agents never get the same ticket. Not retried automatically (a repeat could claim a second ticket).
+    /// </summary>
+    /// <param name="queueId">Only from this queue; <see langword="null"/> for any of the agent's queues.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The claimed ticket, now assigned to the caller; <see langword="null"/> when there is nothing to claim.</returns>
+    public async Task<Ticket?> ClaimNextAsync(Guid? queueId = null, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.ClaimNext");
+        var arguments = new JsonObject();
+        if (queueId is { } queue)
+        {
+            arguments["queue_id"] = queue;
+        }
+
+        var result = await _rest.Rpc("claim_next_ticket", arguments).ToJsonAsync(cancellationToken).ConfigureAwait(false);
+        return TicketFrom(result);
+    }
+
+    /// <summary>Gives a claimed ticket back to its queue, unassigned (<c>release_ticket</c>).</summary>
+    /// <param name="ticketId">The ticket.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The ticket after the change.</returns>
+    public async Task<Ticket> ReleaseAsync(Guid ticketId, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.Release");
+        return await CallTicketFunctionAsync("release_ticket", ticketId, new JsonObject { ["ticket_id"] = ticketId }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Assigns a ticket to an agent (<c>assign_ticket</c>). Retried safely (the same assignment twice is one).</summary>
+    /// <param name="ticketId">The ticket.</param>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The ticket after the change.</returns>
+    public async Task<Ticket> AssignAsync(Guid ticketId, Guid agentId, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.Assign");
+        return await CallTicketFunctionAsync(
+            "assign_ticket", ticketId, new JsonObject { ["ticket_id"] = ticketId, ["agent_id"] = agentId }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Moves a ticket to another queue (<c>transfer_ticket</c>). Retried safely.</summary>
+    /// <param name="ticketId">The ticket.</param>
+    /// <param name="queueId">The target queue.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The ticket after the change.</returns>
+    public async Task<Ticket> TransferAsync(Guid ticketId, Guid queueId, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.Transfer");
+        return await CallTicketFunctionAsync(
+            "transfer_ticket", ticketId, new JsonObject { ["ticket_id"] = ticketId, ["queue_id"] = queueId }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates a queue (admins).</summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The queue as stored.</returns>
+    /// <exception cref="CrmConflictException">The slug is taken.</exception>
+    public async Task<Queue> CreateAsync(NewQueue queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        using var activity = CrmTelemetry.StartCall("Queues.Create");
+        return await _rest.From("queues")
+            .Insert(new QueueInsertRow(queue.Slug, queue.Name, queue.Description), CrmJsonContext.Default.QueueInsertRow)
+            .SingleAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a queue (admins); its tickets stay, without a queue.</summary>
+    /// <param name="queueId">The queue.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the queue is gone.</returns>
+    public async Task DeleteAsync(Guid queueId, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.Delete");
+        await _rest.From("queues").Eq("id", queueId).Delete().AsIdempotent().ExecuteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists the members of a queue (agents and admins may read memberships).</summary>
+    /// <param name="queueId">The queue.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The memberships.</returns>
+    public async Task<IReadOnlyList<QueueMember>> ListMembersAsync(Guid queueId, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.ListMembers");
+        return await _rest.From("queue_members").Eq("queue_id", queueId).Order("created_at")
+            .ToListAsync(CrmJsonContext.Default.QueueMember, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes an agent a member of a queue (admins). Adding an existing member is a no-op.</summary>
+    /// <param name="queueId">The queue.</param>
+    /// <param name="agentId">The agent (a user whose role is agent or admin).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the agent is a member.</returns>
+    public async Task AddMemberAsync(Guid queueId, Guid agentId, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.AddMember");
+        await _rest.From("queue_members")
+            .Upsert(new QueueMemberRow(queueId, agentId), CrmJsonContext.Default.QueueMemberRow, onConflict: "queue_id,agent_id", ignoreDuplicates: true)
+            .AsIdempotent()
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes an agent from a queue (admins).</summary>
+    /// <param name="queueId">The queue.</param>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the agent is no longer a member.</returns>
+    public async Task RemoveMemberAsync(Guid queueId, Guid agentId, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.RemoveMember");
+        await _rest.From("queue_members").Eq("queue_id", queueId).Eq("agent_id", agentId).Delete().AsIdempotent()
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists user profiles visible to the caller, optionally of one role.</summary>
+    /// <param name="role">Only this role.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The profiles, by e-mail.</returns>
+    public async Task<IReadOnlyList<Profile>> ListProfilesAsync(UserRole? role = null, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.ListProfiles");
+        var query = _rest.From("profiles");
+        if (role is { } r)
+        {
+            query = query.Eq("role", r);
+        }
+
+        return await query.Order("email").ToListAsync(CrmJsonContext.Default.Profile, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads one user's profile.</summary>
+    /// <param name="userId">The user id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The profile.</returns>
+    /// <exception cref="CrmNotFoundException">No such profile, or not visible to the caller.</exception>
+    public async Task<Profile> GetProfileAsync(Guid userId, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.GetProfile");
+        return await _rest.From("profiles").Eq("id", userId).SingleAsync(CrmJsonContext.Default.Profile, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Changes a user's application role (<c>set_user_role</c>; admins only). Retried safely.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="role">The new role.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The profile with its new role.</returns>
+    public async Task<Profile> SetUserRoleAsync(Guid userId, UserRole role, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Queues.SetUserRole");
+        var rows = await _rest.Rpc("set_user_role", new JsonObject { ["user_id"] = userId, ["role"] = EnumText.Get(role) }).AsIdempotent()
+            .ToListAsync(CrmJsonContext.Default.Profile, cancellationToken).ConfigureAwait(false);
+        return rows.Count > 0 ? rows[0] : await GetProfileAsync(userId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Ticket> CallTicketFunctionAsync(string function, Guid ticketId, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var result = await _rest.Rpc(function, arguments).AsIdempotent().ToJsonAsync(cancellationToken).ConfigureAwait(false);
+        return TicketFrom(result) ?? await _tickets.GetCoreAsync("id", ticketId, TicketInclude.None, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A function returning a ticket answers with an object, a one-row array, null, or a row of nulls.</summary>
+    private static Ticket? TicketFrom(JsonElement result)
+    {
+        var row = result.ValueKind switch
+        {
+            JsonValueKind.Array when result.GetArrayLength() > 0 => result[0],
+            JsonValueKind.Object => result,
+            _ => default,
+        };
+        if (row.ValueKind != JsonValueKind.Object || !row.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        return row.Deserialize(CrmJsonContext.Default.Ticket);
+    }
+}

@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+
+namespace AutoCrm.Sdk.Tickets;
+
+/// <summary>One entry of a ticket's append-only history (a row of <c>public.ticket_events</c>, written by triggers).</summary>
+public sealed record TicketEvent
+{
+    /// <summary>The event id (increasing).</summary>
+    public long Id { get; init; }
+
+    /// <summary>The ticket.</summary>
+    public Guid TicketId { get; init; }
+
+    /// <summary>Who caused it, if known.</summary>
+    public Guid? ActorId { get; init; }
+
+    /// <summary>What happened, e.g. <c>created</c>, <c>updated</c>, <c>status_changed</c>.</summary>
+    public string Kind { get; init; } = "";
+
+    /// <summary>The changed fields as <c>{"field": [old, new]}</c>.</summary>
+    public JsonObject Changes { get; init; } = [];
+
+    /// <summary>When it happened.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+}

@@ -1,0 +1,333 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using AutoCrm.Sdk.Internal;
+using AutoCrm.Sdk.Rest;
+
+namespace AutoCrm.Sdk.Tickets;
+
+/// <summary>
+/// Tickets, their conversation and their history, as the caller is allowed to see them (row-level security decides).
+/// Get it from <see cref="CrmClient.Tickets"/>.
+/// </summary>
+public sealed class TicketsClient
+{
+    private const string TicketColumns = "*";
+    private readonly RestClient _rest;
+    private readonly TimeProvider _timeProvider;
+
+    internal TicketsClient(RestClient rest, TimeProvider timeProvider)
+    {
+        _rest = rest;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>
+    /// Creates a ticket. The SDK generates its id (UUID v7) and inserts with <c>Prefer: resolution=ignore-duplicates</c>,
+    /// so the request is retried safely after a transient failure and never creates a duplicate; it then reads the row.
+    /// </summary>
+    /// <param name="ticket">The ticket.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The ticket as stored (with its number, status and timestamps).</returns>
+    /// <example><code>var ticket = await crm.Tickets.CreateAsync(new NewTicket { Subject = "Printer on fire", Priority = TicketPriority.Urgent });</code></example>
+    public async Task<Ticket> CreateAsync(NewTicket ticket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        ArgumentException.ThrowIfNullOrWhiteSpace(ticket.Subject, nameof(ticket));
+        using var activity = CrmTelemetry.StartCall("Tickets.Create");
+        try
+        {
+            var id = Uuid7.NewGuid(_timeProvider);
+            activity?.SetTag("autocrm.ticket.id", id);
+            var row = new TicketInsertRow(id, ticket.Subject, ticket.Priority, ticket.QueueId, ticket.Tags, ticket.Metadata, ticket.RequesterId);
+            var rows = await _rest.From("tickets")
+                .Upsert(row, CrmJsonContext.Default.TicketInsertRow, ignoreDuplicates: true)
+                .AsIdempotent()
+                .ToListAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
+
+            // An empty answer means an earlier attempt of this same request already inserted the row.
+            var created = rows.Count > 0 ? rows[0] : await GetCoreAsync("id", id, TicketInclude.None, cancellationToken).ConfigureAwait(false);
+            if (ticket.Description is { } description)
+            {
+                await AddMessageAsync(created.Id, description, MessageVisibility.Public, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            return created;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            CrmTelemetry.RecordFailure(activity, ex);
+            throw;
+        }
+    }
+
+    /// <summary>Creates a ticket with typed metadata (serialized through <paramref name="metadataType"/>, AOT-safe).</summary>
+    /// <typeparam name="TMetadata">The metadata type; it must serialize to a JSON object.</typeparam>
+    /// <param name="ticket">The ticket (its <see cref="NewTicket.Metadata"/> is replaced).</param>
+    /// <param name="metadata">The metadata.</param>
+    /// <param name="metadataType">Its source-generated JSON metadata.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The ticket as stored.</returns>
+    public Task<Ticket> CreateAsync<TMetadata>(NewTicket ticket, TMetadata metadata, JsonTypeInfo<TMetadata> metadataType, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        return CreateAsync(ticket with { Metadata = TicketMetadata.From(metadata, metadataType) }, cancellationToken);
+    }
+
+    /// <summary>Reads a ticket by id.</summary>
+    /// <param name="id">The ticket id.</param>
+    /// <param name="include">What to read along with it (conversation, events).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The ticket.</returns>
+    /// <exception cref="CrmNotFoundException">No such ticket, or the caller may not see it.</exception>
+    public async Task<Ticket> GetAsync(Guid id, TicketInclude include = TicketInclude.None, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Tickets.Get");
+        try
+        {
+            return await GetCoreAsync("id", id, include, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            CrmTelemetry.RecordFailure(activity, ex);
+            throw;
+        }
+    }
+
+    /// <summary>Reads a ticket by its human-friendly number.</summary>
+    /// <param name="number">The ticket number.</param>
+    /// <param name="include">What to read along with it.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The ticket.</returns>
+    /// <exception cref="CrmNotFoundException">No such ticket, or the caller may not see it.</exception>
+    public async Task<Ticket> GetByNumberAsync(long number, TicketInclude include = TicketInclude.None, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Tickets.GetByNumber");
+        try
+        {
+            return await GetCoreAsync("number", number, include, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            CrmTelemetry.RecordFailure(activity, ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Lists the tickets matching a query, lazily, by keyset paging on the sort key and id (never by offset), so each
+    /// ticket comes exactly once even while others are created. Enumerate it, or use
+    /// <see cref="CrmPageable{T}.AsPages(string?)"/> for pages and continuation tokens.
+    /// </summary>
+    /// <param name="query">The criteria and order; <see langword="null"/> for all visible tickets, oldest first.</param>
+    /// <returns>The listing.</returns>
+    /// <example><code>await foreach (var t in crm.Tickets.ListAsync(new TicketQuery { Unassigned = true })) Console.WriteLine(t.Subject);</code></example>
+    public CrmPageable<Ticket> ListAsync(TicketQuery? query = null)
+    {
+        query ??= new TicketQuery();
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, 1000, nameof(query));
+        return new TicketPageable(_rest, query);
+    }
+
+    /// <summary>Changes a ticket: only the properties set on <paramref name="patch"/> are sent.</summary>
+    /// <param name="id">The ticket id.</param>
+    /// <param name="patch">The change.</param>
+    /// <param name="expectedVersion">The <see cref="Ticket.Version"/> you based the change on; the update fails with
+    /// <see cref="CrmConflictException"/> (code <c>version_mismatch</c>) if the ticket changed since. Version-guarded
+    /// updates are retried safely on transient failures.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The changed ticket.</returns>
+    /// <exception cref="CrmNotFoundException">No such ticket, or the caller may not see it.</exception>
+    /// <exception cref="CrmConflictException">The version did not match.</exception>
+    /// <exception cref="CrmAuthException">The caller may not make this change (e.g. a customer changing the assignee).</exception>
+    public async Task<Ticket> UpdateAsync(Guid id, TicketPatch patch, int? expectedVersion = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        using var activity = CrmTelemetry.StartCall("Tickets.Update");
+        try
+        {
+            if (patch.IsEmpty)
+            {
+                return await GetCoreAsync("id", id, TicketInclude.None, cancellationToken).ConfigureAwait(false);
+            }
+
+            var body = patch.ToJson();
+            var target = _rest.From("tickets").Eq("id", id);
+            var update = expectedVersion is { } v ? target.Eq("version", v).AsIdempotent() : target;
+            var rows = await update.Update(body).ToListAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
+            if (rows.Count > 0)
+            {
+                return rows[0];
+            }
+
+            var current = await target.Select(TicketColumns).MaybeSingleAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false)
+                ?? throw new CrmNotFoundException(new CrmErrorInfo { Status = 404, Code = "not_found", Message = $"Ticket {id} does not exist or is not visible to the caller." });
+            if (expectedVersion is { } expected && current.Version != expected)
+            {
+                // A retried request whose first attempt committed finds its own change one version later.
+                if (current.Version == expected + 1 && Applied(body, current))
+                {
+                    return current;
+                }
+
+                throw new CrmConflictException(new CrmErrorInfo
+                {
+                    Status = 409,
+                    Code = "version_mismatch",
+                    Message = $"Ticket {id} changed meanwhile: expected version {expected}, found {current.Version}.",
+                    Details = $"expected {expected}, actual {current.Version}",
+                });
+            }
+
+            throw new CrmAuthException(new CrmErrorInfo { Status = 403, Code = "update_denied", Message = $"The caller may read ticket {id} but not change it." });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            CrmTelemetry.RecordFailure(activity, ex);
+            throw;
+        }
+    }
+
+    /// <summary>Changes a ticket and replaces its metadata with a typed value.</summary>
+    /// <typeparam name="TMetadata">The metadata type; it must serialize to a JSON object.</typeparam>
+    /// <param name="id">The ticket id.</param>
+    /// <param name="patch">Other changes (its metadata is replaced).</param>
+    /// <param name="metadata">The new metadata.</param>
+    /// <param name="metadataType">Its source-generated JSON metadata.</param>
+    /// <param name="expectedVersion">See <see cref="UpdateAsync(Guid, TicketPatch, int?, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The changed ticket.</returns>
+    public Task<Ticket> UpdateAsync<TMetadata>(
+        Guid id, TicketPatch patch, TMetadata metadata, JsonTypeInfo<TMetadata> metadataType, int? expectedVersion = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        return UpdateAsync(id, patch with { Metadata = TicketMetadata.From(metadata, metadataType) }, expectedVersion, cancellationToken);
+    }
+
+    /// <summary>Adds a public reply, which the customer sees. Retried safely (client-generated id).</summary>
+    /// <param name="ticketId">The ticket.</param>
+    /// <param name="body">The text.</param>
+    /// <param name="metadata">Open-shaped data for the message.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The message as stored.</returns>
+    public async Task<TicketMessage> ReplyAsync(Guid ticketId, string body, JsonObject? metadata = null, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Tickets.Reply");
+        return await AddMessageAsync(ticketId, body, MessageVisibility.Public, metadata, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds an internal note, which only agents and admins see (customers are refused by the database).</summary>
+    /// <param name="ticketId">The ticket.</param>
+    /// <param name="body">The text.</param>
+    /// <param name="metadata">Open-shaped data for the message.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The note as stored.</returns>
+    public async Task<TicketMessage> AddInternalNoteAsync(Guid ticketId, string body, JsonObject? metadata = null, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Tickets.AddInternalNote");
+        return await AddMessageAsync(ticketId, body, MessageVisibility.Internal, metadata, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a ticket's messages, oldest first (internal notes only for agents and admins).</summary>
+    /// <param name="ticketId">The ticket.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The messages.</returns>
+    public async Task<IReadOnlyList<TicketMessage>> GetConversationAsync(Guid ticketId, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Tickets.GetConversation");
+        return await _rest.From("ticket_messages").Eq("ticket_id", ticketId).Order("created_at").Order("id")
+            .ToListAsync(CrmJsonContext.Default.TicketMessage, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a ticket's history, oldest first.</summary>
+    /// <param name="ticketId">The ticket.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The events.</returns>
+    public async Task<IReadOnlyList<TicketEvent>> GetHistoryAsync(Guid ticketId, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Tickets.GetHistory");
+        return await _rest.From("ticket_events").Eq("ticket_id", ticketId).Order("id")
+            .ToListAsync(CrmJsonContext.Default.TicketEvent, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a ticket with its messages and history (admins, or the service key).</summary>
+    /// <param name="id">The ticket id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the ticket is gone.</returns>
+    /// <exception cref="CrmNotFoundException">No such ticket, or the caller may not delete it.</exception>
+    public async Task DeleteAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        using var activity = CrmTelemetry.StartCall("Tickets.Delete");
+        var rows = await _rest.From("tickets").Eq("id", id).Select("id").Delete()
+            .ToJsonAsync(cancellationToken).ConfigureAwait(false);
+        if (rows.ValueKind != JsonValueKind.Array || rows.GetArrayLength() == 0)
+        {
+            var error = new CrmNotFoundException(new CrmErrorInfo { Status = 404, Code = "not_found", Message = $"Ticket {id} does not exist or the caller may not delete it." });
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+    }
+
+    // ---- internals ---------------------------------------------------------------------------------
+
+    internal async Task<Ticket> GetCoreAsync(string key, object value, TicketInclude include, CancellationToken cancellationToken)
+    {
+        var ticket = await _rest.From("tickets").Select(SelectFor(include)).Eq(key, value)
+            .SingleAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
+        return Ordered(ticket);
+    }
+
+    private async Task<TicketMessage> AddMessageAsync(Guid ticketId, string body, MessageVisibility visibility, JsonObject? metadata, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(body);
+        var id = Uuid7.NewGuid(_timeProvider);
+        var rows = await _rest.From("ticket_messages")
+            .Upsert(new MessageInsertRow(id, ticketId, visibility, body, metadata), CrmJsonContext.Default.MessageInsertRow, ignoreDuplicates: true)
+            .AsIdempotent()
+            .ToListAsync(CrmJsonContext.Default.TicketMessage, cancellationToken).ConfigureAwait(false);
+        return rows.Count > 0
+            ? rows[0]
+            : await _rest.From("ticket_messages").Eq("id", id).SingleAsync(CrmJsonContext.Default.TicketMessage, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string SelectFor(TicketInclude include) => include switch
+    {
+        TicketInclude.None => TicketColumns,
+        TicketInclude.Conversation => "*,conversation_history:ticket_messages(*)",
+        TicketInclude.Events => "*,events:ticket_events(*)",
+        _ => "*,conversation_history:ticket_messages(*),events:ticket_events(*)",
+    };
+
+    private static Ticket Ordered(Ticket ticket)
+    {
+        // Embedded rows come in no guaranteed order; sort here rather than rely on embed-order parameters.
+        if (ticket.ConversationHistory is { Count: > 1 } messages)
+        {
+            ticket = ticket with { ConversationHistory = [.. messages.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)] };
+        }
+
+        if (ticket.Events is { Count: > 1 } events)
+        {
+            ticket = ticket with { Events = [.. events.OrderBy(e => e.Id)] };
+        }
+
+        return ticket;
+    }
+
+    private static bool Applied(JsonObject patch, Ticket current)
+    {
+        var stored = JsonSerializer.SerializeToNode(current, CrmJsonContext.Default.Ticket)!.AsObject();
+        foreach (var (key, value) in patch)
+        {
+            var left = value is null ? null : JsonNode.Parse(value.ToJsonString());
+            var right = stored[key] is { } r ? JsonNode.Parse(r.ToJsonString()) : null;
+            if (!JsonNode.DeepEquals(left, right))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

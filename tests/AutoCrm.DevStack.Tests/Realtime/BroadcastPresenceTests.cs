@@ -1,0 +1,164 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace AutoCrm.DevStack.Tests.Realtime;
+
+public sealed class BroadcastPresenceTests(RealtimeEnvironment env)
+{
+    private static string Topic() => "realtime:room-" + Guid.NewGuid().ToString("N")[..8];
+
+    private static JsonObject Message(string @event, JsonNode? payload) =>
+        new() { ["type"] = "broadcast", ["event"] = @event, ["payload"] = payload };
+
+    [Theory]
+    [InlineData("1.0.0")]
+    [InlineData("2.0.0")]
+    public async Task Broadcast_reaches_others_and_the_sender_only_with_self_and_acks_when_asked(string vsn)
+    {
+        var topic = Topic();
+        await using var quiet = await env.ConnectAsync(vsn);
+        await using var loud = await env.ConnectAsync(vsn);
+        await using var other = await env.ConnectAsync(vsn);
+        var (quietRef, _) = await quiet.JoinAsync(topic);
+        var (loudRef, _) = await loud.JoinAsync(topic, new JsonObject { ["broadcast"] = new JsonObject { ["self"] = true, ["ack"] = true } });
+        await other.JoinAsync(topic);
+
+        await quiet.SendAsync(quietRef, "2", topic, "broadcast", Message("from-quiet", new JsonObject { ["n"] = 1 }));
+        await loud.SendAsync(loudRef, "3", topic, "broadcast", Message("from-loud", new JsonObject { ["n"] = 2 }));
+
+        Assert.Equal("from-quiet", (string?)(await loud.NextAsync(f => f.Event == "broadcast")).Payload!["event"]);
+        Assert.Equal("from-loud", (string?)(await loud.NextAsync(f => f.Event == "broadcast")).Payload!["event"]);
+        var ack = await loud.NextAsync(f => f.Event == "phx_reply" && f.Ref == "3");
+        Assert.Equal("""{"status":"ok","response":{}}""", ack.Payload!.ToJsonString());
+        var atOther1 = await other.NextAsync(f => f.Event == "broadcast");
+        var atOther2 = await other.NextAsync(f => f.Event == "broadcast");
+        Assert.Equal("""{"type":"broadcast","event":"from-quiet","payload":{"n":1}}""", atOther1.Payload!.ToJsonString());
+        Assert.Equal("from-loud", (string?)atOther2.Payload!["event"]);
+        Assert.Null(atOther1.Ref);
+
+        // quiet (self: false) never sees its own message; the first broadcast it gets is loud's.
+        var atQuiet = await quiet.NextAsync(f => f.Event is "broadcast" or "phx_reply");
+        Assert.Equal("from-loud", (string?)atQuiet.Payload!["event"]);
+    }
+
+    [Fact]
+    public async Task Binary_broadcast_pushes_of_vsn_2_are_delivered_to_both_serializers()
+    {
+        var topic = Topic();
+        await using var sender = await env.ConnectAsync("2.0.0");
+        await using var v2 = await env.ConnectAsync("2.0.0");
+        await using var v1 = await env.ConnectAsync("1.0.0");
+        var (joinRef, _) = await sender.JoinAsync(topic, new JsonObject { ["broadcast"] = new JsonObject { ["ack"] = true } });
+        await v2.JoinAsync(topic);
+        await v1.JoinAsync(topic);
+
+        await sender.SendBinaryAsync(Kind3(joinRef, "7", topic, "cursor", 1, """{"x":1}"""u8.ToArray()));
+        var ack = await sender.NextAsync(f => f.Event == "phx_reply" && f.Ref == "7");
+        Assert.Equal("ok", (string?)ack.Payload!["status"]);
+        Assert.Equal("""{"type":"broadcast","event":"cursor","payload":{"x":1}}""", (await v2.NextAsync(f => f.Event == "broadcast")).Payload!.ToJsonString());
+        Assert.Equal("""{"type":"broadcast","event":"cursor","payload":{"x":1}}""", (await v1.NextAsync(f => f.Event == "broadcast")).Payload!.ToJsonString());
+
+        await sender.SendBinaryAsync(Kind3(joinRef, "8", topic, "blob", 0, [1, 2, 3, 255]));
+        var binary = await v2.NextAsync(f => f.Event == "broadcast");
+        Assert.Equal("blob", (string?)binary.Payload!["event"]);
+        Assert.Equal(new byte[] { 1, 2, 3, 255 }, binary.Binary);
+    }
+
+    private static byte[] Kind3(string joinRef, string @ref, string topic, string @event, byte encoding, byte[] payload)
+    {
+        var parts = new[] { joinRef, @ref, topic, @event, "" }.Select(Encoding.UTF8.GetBytes).ToArray();
+        var frame = new List<byte> { 3 };
+        frame.AddRange(parts.Select(p => (byte)p.Length));
+        frame.Add(encoding);
+        foreach (var p in parts)
+        {
+            frame.AddRange(p);
+        }
+
+        frame.AddRange(payload);
+        return [.. frame];
+    }
+
+    [Fact]
+    public async Task Http_broadcast_answers_202_and_reaches_the_topic()
+    {
+        var topic = Topic();
+        await using var listener = await env.ConnectAsync("2.0.0");
+        await listener.JoinAsync(topic);
+        using var http = new HttpClient { BaseAddress = env.Url };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/realtime/v1/api/broadcast")
+        {
+            Content = new StringContent(
+                $$"""{"messages":[{"topic":"{{topic["realtime:".Length..]}}","event":"ping","payload":{"hello":"world"},"private":false}]}""",
+                Encoding.UTF8,
+                "application/json"),
+        };
+        request.Headers.Add("apikey", TestTokens.Anon());
+        request.Headers.Authorization = new("Bearer", TestTokens.Anon());
+
+        var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var got = await listener.NextAsync(f => f.Event == "broadcast");
+        Assert.Equal("""{"type":"broadcast","event":"ping","payload":{"hello":"world"}}""", got.Payload!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("1.0.0")]
+    [InlineData("2.0.0")]
+    public async Task Presence_state_after_join_then_diffs_for_track_untrack_leave_and_disconnect(string vsn)
+    {
+        var topic = Topic();
+        JsonObject Presence(string key) => new() { ["presence"] = new JsonObject { ["key"] = key, ["enabled"] = true } };
+        await using var alice = await env.ConnectAsync(vsn);
+        var (aliceRef, _) = await alice.JoinAsync(topic, Presence("alice"));
+        Assert.Equal("{}", (await alice.NextAsync(f => f.Event == "presence_state")).Payload!.ToJsonString());
+        await alice.SendAsync(aliceRef, "2", topic, "presence", new JsonObject { ["type"] = "presence", ["event"] = "track", ["payload"] = new JsonObject { ["user"] = "alice" } });
+        Assert.Equal("ok", (string?)(await alice.NextAsync(f => f.Ref == "2")).Payload!["status"]);
+        var ownDiff = await alice.NextAsync(f => f.Event == "presence_diff");
+        Assert.Equal("alice", (string?)ownDiff.Payload!["joins"]!["alice"]!["metas"]![0]!["user"]);
+
+        await using var bob = await env.ConnectAsync(vsn);
+        var (bobRef, _) = await bob.JoinAsync(topic, Presence("bob"));
+        var state = (await bob.NextAsync(f => f.Event == "presence_state")).Payload!;
+        var aliceMeta = state["alice"]!["metas"]![0]!;
+        Assert.Equal("alice", (string?)aliceMeta["user"]);
+        Assert.False(string.IsNullOrEmpty((string?)aliceMeta["phx_ref"]));
+
+        await bob.SendAsync(bobRef, "2", topic, "presence", new JsonObject { ["type"] = "presence", ["event"] = "track", ["payload"] = new JsonObject { ["user"] = "bob" } });
+        var join = await alice.NextAsync(f => f.Event == "presence_diff");
+        Assert.Equal("bob", (string?)join.Payload!["joins"]!["bob"]!["metas"]![0]!["user"]);
+        Assert.Equal("{}", join.Payload!["leaves"]!.ToJsonString());
+
+        await bob.SendAsync(bobRef, "3", topic, "presence", new JsonObject { ["type"] = "presence", ["event"] = "untrack" });
+        var untrack = await alice.NextAsync(f => f.Event == "presence_diff");
+        Assert.Equal("bob", (string?)untrack.Payload!["leaves"]!["bob"]!["metas"]![0]!["user"]);
+
+        await bob.SendAsync(bobRef, "4", topic, "presence", new JsonObject { ["type"] = "presence", ["event"] = "track", ["payload"] = JsonValue.Create("nope") });
+        Assert.Equal("""{"status":"error","response":{"reason":"Presence track payload must be a map"}}""", (await bob.NextAsync(f => f.Ref == "4")).Payload!.ToJsonString());
+
+        // alice's socket goes away: bob sees her leave.
+        alice.Socket.Abort();
+        var gone = await bob.NextAsync(f => f.Event == "presence_diff" && f.Payload!["leaves"]!.AsObject().ContainsKey("alice"));
+        Assert.Equal("alice", (string?)gone.Payload!["leaves"]!["alice"]!["metas"]![0]!["user"]);
+    }
+
+    [Fact]
+    public async Task Tracking_again_replaces_the_meta_with_phx_ref_prev()
+    {
+        var topic = Topic();
+        await using var client = await env.ConnectAsync();
+        var (joinRef, _) = await client.JoinAsync(topic, new JsonObject { ["presence"] = new JsonObject { ["key"] = "k" } });
+        await client.SendAsync(joinRef, "2", topic, "presence", new JsonObject { ["type"] = "presence", ["event"] = "track", ["payload"] = new JsonObject { ["v"] = 1 } });
+        var first = await client.NextAsync(f => f.Event == "presence_diff");
+        await client.SendAsync(joinRef, "3", topic, "presence", new JsonObject { ["type"] = "presence", ["event"] = "track", ["payload"] = new JsonObject { ["v"] = 2 } });
+        var second = await client.NextAsync(f => f.Event == "presence_diff");
+
+        var firstRef = (string?)first.Payload!["joins"]!["k"]!["metas"]![0]!["phx_ref"];
+        Assert.Equal(2, (int)second.Payload!["joins"]!["k"]!["metas"]![0]!["v"]!);
+        Assert.Equal(firstRef, (string?)second.Payload!["joins"]!["k"]!["metas"]![0]!["phx_ref_prev"]);
+        Assert.Equal(firstRef, (string?)second.Payload!["leaves"]!["k"]!["metas"]![0]!["phx_ref"]);
+    }
+}
