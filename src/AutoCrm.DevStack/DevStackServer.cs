@@ -230,7 +230,7 @@ public sealed partial class DevStackServer : IAsyncDisposable
         });
         builder.Services.AddLogging();
         builder.Services.AddSingleton(loggerFactory);
-        builder.Services.AddRoutingCore();
+        builder.Services.AddRouting();
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(connections);
         builder.Services.AddSingleton(jwt);

@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace AutoCrm.DevStack.Auth;
 
 /// <summary>Registers and maps the DevStack's Auth service: a GoTrue subset under <c>/auth/v1</c> (PROTOCOLS §3).</summary>
@@ -47,6 +49,12 @@ internal static class AuthEndpoints
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
+        }
+        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            // A data exception (a value too long for its column, a NUL character, a number out of range) is bad input, not a crash.
+            AuthLog.RequestRefused(logger, StatusCodes.Status400BadRequest, AuthErrorCodes.ValidationFailed);
+            await AuthResponses.WriteErrorAsync(context, AuthApiException.BadRequest(AuthErrorCodes.ValidationFailed, "Invalid input: " + ex.MessageText));
         }
         catch (BadHttpRequestException ex)
         {

@@ -298,9 +298,21 @@ internal sealed class AuthStore(DatabaseConnections connections)
         return token;
     }
 
-    /// <summary>Locks the token row (<c>SELECT … FOR UPDATE</c>) so concurrent refreshes of one token serialise.</summary>
+    /// <summary>
+    /// Locks the token row (<c>SELECT … FOR UPDATE</c>) so concurrent refreshes of one token serialise. The
+    /// session row is locked first, in the same order as a logout (which deletes the session and, by cascade,
+    /// its tokens), so a refresh racing a logout waits instead of deadlocking.
+    /// </summary>
     internal static async Task<RefreshTokenRow?> LockRefreshTokenAsync(NpgsqlConnection connection, string token, CancellationToken cancellationToken)
     {
+        await using (var session = Command(
+            connection,
+            "select 1 from auth.sessions where id = (select session_id from auth.refresh_tokens where token = $1) for update",
+            P(token)))
+        {
+            await session.ExecuteScalarAsync(cancellationToken);
+        }
+
         await using var command = Command(
             connection,
             "select id, token, user_id, revoked, updated_at, parent, session_id from auth.refresh_tokens where token = $1 for update",

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AutoCrm.DevStack.Security;
 
@@ -17,10 +15,10 @@ internal sealed class AuthTokenIssuer(JwtService jwt, DevStackSettings settings,
     {
         var issuedAt = timeProvider.GetUtcNow().ToUnixTimeSeconds();
         var expiresAt = issuedAt + settings.JwtExpirySeconds;
-        var amrClaim = new List<object?>(amr.Count);
+        var amrClaim = new JsonArray();
         foreach (var (method, timestamp) in amr)
         {
-            amrClaim.Add(new Dictionary<string, object?> { ["method"] = method, ["timestamp"] = timestamp });
+            amrClaim.Add(new JsonObject { ["method"] = method, ["timestamp"] = timestamp });
         }
 
         var claims = new Dictionary<string, object?>
@@ -32,8 +30,8 @@ internal sealed class AuthTokenIssuer(JwtService jwt, DevStackSettings settings,
             ["iat"] = issuedAt,
             ["email"] = user.Email ?? string.Empty,
             ["phone"] = user.Phone ?? string.Empty,
-            ["app_metadata"] = ToClaimValue(user.AppMetadata),
-            ["user_metadata"] = ToClaimValue(user.UserMetadata),
+            ["app_metadata"] = user.AppMetadata.DeepClone(),
+            ["user_metadata"] = user.UserMetadata.DeepClone(),
             ["role"] = string.IsNullOrEmpty(user.Role) ? DefaultAudience : user.Role,
             ["aal"] = "aal1",
             ["amr"] = amrClaim,
@@ -54,45 +52,4 @@ internal sealed class AuthTokenIssuer(JwtService jwt, DevStackSettings settings,
         ["user"] = user.ToJson(),
         ["weak_password"] = weakPassword,
     };
-
-    private static object NumberValue(string text) =>
-        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole) ? whole
-        : decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var exact) ? exact
-        : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
-
-    /// <summary>Converts JSON to plain CLR values (dictionaries, lists, strings, numbers, booleans) for the JWT writer.</summary>
-    internal static object? ToClaimValue(JsonNode? node)
-    {
-        switch (node)
-        {
-            case null:
-                return null;
-            case JsonObject obj:
-                var map = new Dictionary<string, object?>(obj.Count);
-                foreach (var (key, value) in obj)
-                {
-                    map[key] = ToClaimValue(value);
-                }
-
-                return map;
-            case JsonArray array:
-                var list = new List<object?>(array.Count);
-                foreach (var item in array)
-                {
-                    list.Add(ToClaimValue(item));
-                }
-
-                return list;
-            default:
-                var element = node.AsValue();
-                return element.GetValueKind() switch
-                {
-                    JsonValueKind.String => element.GetValue<string>(),
-                    JsonValueKind.True => true,
-                    JsonValueKind.False => false,
-                    JsonValueKind.Number => NumberValue(element.ToJsonString()),
-                    _ => null,
-                };
-        }
-    }
 }

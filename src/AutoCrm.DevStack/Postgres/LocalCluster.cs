@@ -49,6 +49,22 @@ internal sealed partial class LocalCluster : IAsyncDisposable
     /// <summary>True when this start ran <c>initdb</c> (a new, empty cluster).</summary>
     public bool CreatedNow { get; }
 
+    /// <summary>The postmaster's PID from <c>postmaster.pid</c>, or null when no local server is running.</summary>
+    internal int? ServerProcessId
+    {
+        get
+        {
+            var pidFile = DataDirectory is null ? null : Path.Combine(DataDirectory, "postmaster.pid");
+            if (pidFile is null || !File.Exists(pidFile))
+            {
+                return null;
+            }
+
+            var first = File.ReadLines(pidFile).FirstOrDefault();
+            return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+    }
+
     /// <summary>True when this instance started (and so stops) the server.</summary>
     public bool OwnsServer => _rootDirectory is not null;
 
@@ -91,18 +107,26 @@ internal sealed partial class LocalCluster : IAsyncDisposable
                 }
             }
 
+            var durable = options.Durable ?? !throwaway;
             var createdNow = !File.Exists(Path.Combine(pgData, "PG_VERSION"));
             if (createdNow)
             {
-                await InitDbAsync(binDirectory, pgData, throwaway, logger, cancellationToken);
+                if (durable)
+                {
+                    await InitDbAsync(binDirectory, pgData, durable, logger, cancellationToken);
+                }
+                else
+                {
+                    await CopyTemplateAsync(binDirectory, pgData, logger, cancellationToken);
+                }
             }
 
             if (throwaway)
             {
-                StartWatchdog(binDirectory, pgData, root);
+                StartWatchdog(binDirectory, pgData, root, options.WatchdogProcessId ?? Environment.ProcessId);
             }
 
-            var port = await StartServerAsync(binDirectory, root, pgData, options.Port, throwaway, logger, cancellationToken);
+            var port = await StartServerAsync(binDirectory, root, pgData, options.Port, durable, logger, cancellationToken);
             var connectionString = ConnectionStrings.Local(port);
             Log.ClusterStarted(logger, pgData, port, createdNow);
             return new LocalCluster(connectionString, port, root, binDirectory, throwaway, createdNow, logger);
@@ -209,7 +233,64 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         Log.StaleServerStopped(logger, pgData, result.Succeeded);
     }
 
-    private static async Task InitDbAsync(string binDirectory, string pgData, bool throwaway, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// A non-durable cluster starts as a copy of a cached, never-started initdb result (one per server binaries
+    /// directory, shared by all processes of this OS user): copying takes a fraction of an initdb.
+    /// </summary>
+    private static async Task CopyTemplateAsync(string binDirectory, string pgData, ILogger logger, CancellationToken cancellationToken)
+    {
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(binDirectory)))[..12];
+        var templateRoot = Path.Combine(Path.GetTempPath(), $"autocrm-pg-template-{Environment.UserName}-{key}");
+        var template = Path.Combine(templateRoot, PgDataName);
+        var marker = Path.Combine(templateRoot, "complete");
+        if (!File.Exists(marker))
+        {
+            await TemplateLock.WaitAsync(cancellationToken);
+            try
+            {
+                if (!File.Exists(marker))
+                {
+                    var staging = templateRoot + ".staging-" + Guid.NewGuid().ToString("N")[..8];
+                    Directory.CreateDirectory(staging);
+                    if (ProcessRunner.IsRoot)
+                    {
+                        await ChownAsync(staging, cancellationToken);
+                    }
+
+                    await InitDbAsync(binDirectory, Path.Combine(staging, PgDataName), durable: false, logger, cancellationToken);
+                    await File.WriteAllTextAsync(Path.Combine(staging, "complete"), binDirectory, cancellationToken);
+                    try
+                    {
+                        Directory.Move(staging, templateRoot);
+                    }
+                    catch (IOException)
+                    {
+                        // Another process finished its template first; use that one.
+                        TryDeleteDirectory(staging);
+                        if (!File.Exists(marker))
+                        {
+                            TryDeleteDirectory(templateRoot);
+                            Directory.Move(staging, templateRoot);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                TemplateLock.Release();
+            }
+        }
+
+        var result = await ProcessRunner.RunAsync("cp", ["-a", template, pgData], asPostgres: false, cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Could not copy the cluster template {template} to {pgData}: {result.Output}");
+        }
+    }
+
+    private static readonly SemaphoreSlim TemplateLock = new(1, 1);
+
+    private static async Task InitDbAsync(string binDirectory, string pgData, bool durable, ILogger logger, CancellationToken cancellationToken)
     {
         Log.InitializingCluster(logger, pgData);
         if (Directory.Exists(pgData))
@@ -219,7 +300,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         }
 
         List<string> args = ["-D", pgData, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"];
-        if (throwaway)
+        if (!durable)
         {
             args.Add("--no-sync");
         }
@@ -233,13 +314,13 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         await File.AppendAllTextAsync(Path.Combine(pgData, "postgresql.conf"), $"\n# AutoCRM DevStack settings, rewritten on every start\ninclude_if_exists = '{ConfName}'\n", cancellationToken);
     }
 
-    private static async Task<int> StartServerAsync(string binDirectory, string root, string pgData, int requestedPort, bool throwaway, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<int> StartServerAsync(string binDirectory, string root, string pgData, int requestedPort, bool durable, ILogger logger, CancellationToken cancellationToken)
     {
         var logFile = Path.Combine(root, "postgres.log");
         for (var attempt = 1; ; attempt++)
         {
             var port = requestedPort != 0 ? requestedPort : FreeTcpPort();
-            await WriteSettingsAsync(root, pgData, port, throwaway, cancellationToken);
+            await WriteSettingsAsync(root, pgData, port, durable, cancellationToken);
             var result = await ProcessRunner.RunAsync(
                 Path.Combine(binDirectory, "pg_ctl"),
                 ["start", "-D", pgData, "-l", logFile, "-w", "-t", "120", "-s"],
@@ -261,7 +342,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         }
     }
 
-    private static async Task WriteSettingsAsync(string root, string pgData, int port, bool throwaway, CancellationToken cancellationToken)
+    private static async Task WriteSettingsAsync(string root, string pgData, int port, bool durable, CancellationToken cancellationToken)
     {
         var socketDirectory = root.Length <= MaxSocketDirectoryLength && !root.Contains('\'', StringComparison.Ordinal) ? root : string.Empty;
         var conf = new StringBuilder()
@@ -273,7 +354,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             .AppendLine("max_wal_senders = 20")
             .AppendLine("max_connections = 200")
             .AppendLine("timezone = 'UTC'");
-        if (throwaway)
+        if (!durable)
         {
             // Test data: durability buys nothing, speed does.
             conf.AppendLine("fsync = off").AppendLine("synchronous_commit = off").AppendLine("full_page_writes = off");
@@ -306,7 +387,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
     /// Stops a throwaway server if this process dies without disposing it: a detached shell polls our PID once a
     /// second (a process watchdog, not a wait in a test) and stops the server and deletes its directory.
     /// </summary>
-    private static void StartWatchdog(string binDirectory, string pgData, string root)
+    private static void StartWatchdog(string binDirectory, string pgData, string root, int watchedProcessId)
     {
         const string script = """
             exec </dev/null >/dev/null 2>&1
@@ -317,7 +398,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             fi
             """;
         var info = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = "/" };
-        foreach (var arg in new[] { "-f", "sh", "-c", script, "autocrm-pg-watchdog", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), pgData, root, binDirectory, ProcessRunner.IsRoot ? "root" : "user" })
+        foreach (var arg in new[] { "-f", "sh", "-c", script, "autocrm-pg-watchdog", watchedProcessId.ToString(CultureInfo.InvariantCulture), pgData, root, binDirectory, ProcessRunner.IsRoot ? "root" : "user" })
         {
             info.ArgumentList.Add(arg);
         }

@@ -24,5 +24,14 @@ internal sealed record LocalClusterOptions
     /// <summary>Whether <c>pg_config --bindir</c> is asked first when <see cref="BinDirectory"/> is null.</summary>
     public bool UsePgConfig { get; init; } = true;
 
+    /// <summary>
+    /// Whether the cluster survives a crash (fsync on). Null = durable for a persistent directory, not for a throwaway
+    /// one. Non-durable clusters are also created by copying a cached initdb template, which is much faster.
+    /// </summary>
+    public bool? Durable { get; init; }
+
+    /// <summary>The process whose death stops a throwaway cluster (tests use a stand-in); null = this process.</summary>
+    public int? WatchdogProcessId { get; init; }
+
     public ILogger? Logger { get; init; }
 }

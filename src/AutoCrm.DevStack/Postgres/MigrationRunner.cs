@@ -153,27 +153,17 @@ internal static partial class MigrationRunner
         CancellationToken cancellationToken)
     {
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        NpgsqlBatch? batch = null;
+        var current = -1;
         try
         {
-            if (statements.Count > 0)
-            {
-                batch = new NpgsqlBatch(connection, tx);
-                foreach (var statement in statements)
-                {
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.Text));
-                }
-
-                await batch.ExecuteNonQueryAsync(cancellationToken);
-            }
-
+            await ExecuteStatementsAsync(connection, tx, statements, i => current = i, cancellationToken);
             await record(tx, cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
         catch (PostgresException ex)
         {
             await SafeRollbackAsync(tx);
-            throw new MigrationException(fileName, LineOf(ex, batch, statements, script), ex.SqlState, ex.MessageText, ex);
+            throw new MigrationException(fileName, LineOf(ex, current, statements, script), ex.SqlState, ex.MessageText, ex);
         }
         catch
         {
@@ -182,11 +172,6 @@ internal static partial class MigrationRunner
         }
         finally
         {
-            if (batch is not null)
-            {
-                await batch.DisposeAsync();
-            }
-
             // A file may SET things (search_path, role); the next file starts clean as with a fresh CLI session.
             if (connection.State == System.Data.ConnectionState.Open)
             {
@@ -196,14 +181,29 @@ internal static partial class MigrationRunner
         }
     }
 
-    private static int? LineOf(PostgresException ex, NpgsqlBatch? batch, IReadOnlyList<SqlStatement> statements, string script)
+    /// <summary>Runs each statement on its own (so a failure maps to its statement), reporting the current index.</summary>
+    internal static async Task ExecuteStatementsAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction tx,
+        IReadOnlyList<SqlStatement> statements,
+        Action<int> onStatement,
+        CancellationToken cancellationToken)
     {
-        if (batch is null || ex.BatchCommand is null)
+        for (var i = 0; i < statements.Count; i++)
         {
-            return null;
+            onStatement(i);
+
+            // A batch command is sent as is: no parameter rewriting, so "$1" inside bodies stays untouched.
+            await using var batch = new NpgsqlBatch(connection, tx);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(statements[i].Text));
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var index = batch.BatchCommands.IndexOf(ex.BatchCommand);
+        onStatement(-1);
+    }
+
+    internal static int? LineOf(PostgresException ex, int index, IReadOnlyList<SqlStatement> statements, string script)
+    {
         if (index < 0 || index >= statements.Count)
         {
             return null;

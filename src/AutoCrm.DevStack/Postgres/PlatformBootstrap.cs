@@ -19,6 +19,30 @@ internal static class PlatformBootstrap
     /// <summary>Runs the bootstrap script in one transaction; running it again changes nothing.</summary>
     public static async Task ApplyAsync(string adminConnectionString, CancellationToken cancellationToken)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ApplyOnceAsync(adminConnectionString, cancellationToken);
+                return;
+            }
+            catch (MigrationException ex) when (attempt < 10 && ex.InnerException is PostgresException pg && IsClusterWideRace(pg))
+            {
+                // Roles are cluster-wide, advisory locks per database: bootstraps of two databases of one server
+                // can collide on the same role rows. The loser retries; the script is idempotent.
+            }
+        }
+    }
+
+    private static bool IsClusterWideRace(PostgresException ex) => ex.SqlState switch
+    {
+        PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject => true,
+        PostgresErrorCodes.InternalError => ex.MessageText.Contains("concurrently", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    private static async Task ApplyOnceAsync(string adminConnectionString, CancellationToken cancellationToken)
+    {
         var script = Script ?? throw new InvalidOperationException($"The embedded resource '{ResourceName}' is missing from {typeof(PlatformBootstrap).Assembly.GetName().Name}.");
         await using var connection = new NpgsqlConnection(adminConnectionString);
         await connection.OpenAsync(cancellationToken);
@@ -29,26 +53,14 @@ internal static class PlatformBootstrap
         }
 
         var statements = SqlStatementSplitter.Split(script);
-        await using (var batch = new NpgsqlBatch(connection, tx))
+        var current = -1;
+        try
         {
-            foreach (var statement in statements)
-            {
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.Text));
-            }
-
-            if (batch.BatchCommands.Count > 0)
-            {
-                try
-                {
-                    await batch.ExecuteNonQueryAsync(cancellationToken);
-                }
-                catch (PostgresException ex) when (ex.BatchCommand is not null)
-                {
-                    var index = batch.BatchCommands.IndexOf(ex.BatchCommand);
-                    var line = index >= 0 ? SqlStatementSplitter.LineOf(script, statements[index].Offset + Math.Max(0, ex.Position - 1)) : (int?)null;
-                    throw new MigrationException("bootstrap.sql", line, ex.SqlState, ex.MessageText, ex);
-                }
-            }
+            await MigrationRunner.ExecuteStatementsAsync(connection, tx, statements, i => current = i, cancellationToken);
+        }
+        catch (PostgresException ex)
+        {
+            throw new MigrationException("bootstrap.sql", MigrationRunner.LineOf(ex, current, statements, script), ex.SqlState, ex.MessageText, ex);
         }
 
         await tx.CommitAsync(cancellationToken);
