@@ -34,7 +34,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 
                 try
                 {
-                    connection ??= await service.DataSource.OpenConnectionAsync(ct);
+                    connection ??= await service.DispatchDataSource.OpenConnectionAsync(ct);
                     await DispatchAsync(changes, connection, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
