@@ -1,6 +1,7 @@
 using AutoCrm.Sdk.Auth;
 using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Queues;
+using AutoCrm.Sdk.Realtime;
 using AutoCrm.Sdk.Rest;
 using AutoCrm.Sdk.Tickets;
 
@@ -21,6 +22,7 @@ public sealed class CrmClient : IDisposable
 {
     private readonly HttpClient? _ownedHttpClient;
     private readonly bool _ownsAuth;
+    private readonly Lazy<RealtimeClient> _realtime;
     private int _disposed;
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -52,6 +54,7 @@ public sealed class CrmClient : IDisposable
         _ownsAuth = true;
         var auth = new AuthClient(Connection, options.SessionStore ?? new InMemorySessionStore(), Connection.AutoRefreshToken);
         (Auth, Rest, Tickets, Queues) = Build(Connection, auth);
+        _realtime = new Lazy<RealtimeClient>(CreateRealtime);
     }
 
     private CrmClient(CrmConnection connection, AuthClient auth)
@@ -59,6 +62,7 @@ public sealed class CrmClient : IDisposable
         Connection = connection;
         _ownsAuth = true;
         (Auth, Rest, Tickets, Queues) = Build(connection, auth);
+        _realtime = new Lazy<RealtimeClient>(CreateRealtime);
     }
 
     /// <summary>Sign-in, session and user management.</summary>
@@ -73,11 +77,9 @@ public sealed class CrmClient : IDisposable
     /// <summary>The general PostgREST builder for any table, view or function.</summary>
     public RestClient Rest { get; }
 
-    // ---- Realtime -------------------------------------------------------------------------------------
-    // The realtime engineer adds `public RealtimeClient Realtime { get; }` here and builds it in Build(...)
-    // (or lazily) from the internal hooks below: ProjectUrl, ApiKey, AccessTokenProvider, SessionChanges,
-    // Connection.TimeProvider and Connection.LoggerFactory. Dispose it in Dispose().
-    // ---------------------------------------------------------------------------------------------------
+    /// <summary>Live tickets, status changes, queue updates, messages and viewers as <see cref="IObservable{T}"/> streams over
+    /// Supabase Realtime, acting as this client's user. The socket opens with the first subscription.</summary>
+    public RealtimeClient Realtime => _realtime.Value;
 
     /// <summary>The project URL (ends with '/'); the realtime socket URL is derived from it.</summary>
     internal Uri ProjectUrl => Connection.ProjectUrl;
@@ -137,8 +139,22 @@ public sealed class CrmClient : IDisposable
             Auth.Dispose();
         }
 
+        if (_realtime.IsValueCreated)
+        {
+            _realtime.Value.Dispose();
+        }
+
         _ownedHttpClient?.Dispose();
     }
+
+    private RealtimeClient CreateRealtime() => new(
+        ProjectUrl,
+        ApiKey,
+        AccessTokenProvider,
+        System.Reactive.Linq.Observable.Select(SessionChanges, static s => s?.AccessToken),
+        new Realtime.Streams.RestTicketEventReader(Rest),
+        Connection.TimeProvider,
+        Connection.LoggerFactory);
 
     private static (AuthClient, RestClient, TicketsClient, QueuesClient) Build(CrmConnection connection, AuthClient auth)
     {

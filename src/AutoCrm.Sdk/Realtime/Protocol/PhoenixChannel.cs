@@ -47,6 +47,7 @@ internal sealed class PhoenixChannel
     private ITimer? _rejoinTimer;
     private int _rejoinAttempt;
     private string? _lastSystemError;
+    private string? _joinToken;
 
     internal PhoenixChannel(PhoenixSocket socket, string topic, Func<JsonObject> config, IPhoenixChannelHandler handler)
     {
@@ -186,10 +187,12 @@ internal sealed class PhoenixChannel
 
         // The token provider is the source of truth; a change seen here is pushed to the other joined channels too.
         _socket.SetAccessToken(_socket.Options.AccessToken());
+        var token = _socket.CurrentAccessToken;
+        _joinToken = token;
         var payload = new JsonObject
         {
             ["config"] = _config(),
-            ["access_token"] = _socket.CurrentAccessToken,
+            ["access_token"] = token,
         };
         RealtimeLog.Joining(_socket.Logger, Topic, joinRef);
         _socket.Post(new PhoenixPush(joinRef, joinRef, Topic, PhoenixEvents.Join, payload));
@@ -316,6 +319,13 @@ internal sealed class PhoenixChannel
         if (reply.IsOk)
         {
             RealtimeLog.Joined(_socket.Logger, Topic);
+
+            // The token changed while the join was in flight: the server still has the old one.
+            if (_socket.CurrentAccessToken is var current && current != _joinToken)
+            {
+                PushAccessToken(current);
+            }
+
             _handler.OnJoined(reply.Response);
         }
         else
@@ -352,6 +362,9 @@ internal sealed class PhoenixChannel
         _socket.Remove(this);
         _handler.OnClosed(reason);
     }
+
+    /// <summary>Marks a joined channel errored and rejoins it with backoff.</summary>
+    public void Rejoin() => HandleError();
 
     private void HandleError()
     {

@@ -250,6 +250,11 @@ internal sealed class PhoenixSocket : IAsyncDisposable
             _options.ConfigureWebSocket?.Invoke(socket.Options);
             try
             {
+                if (_options.BeforeConnect is { } beforeConnect)
+                {
+                    await beforeConnect(stop).ConfigureAwait(false);
+                }
+
                 RealtimeLog.Connecting(_logger, _options.Endpoint.ToString(), _serializer.Vsn);
                 using (var connectTimeout = new CancellationTokenSource(_options.PushTimeout, _time))
                 using (var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, connectTimeout.Token))

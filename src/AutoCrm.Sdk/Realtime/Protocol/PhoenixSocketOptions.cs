@@ -32,6 +32,9 @@ internal sealed record PhoenixSocketOptions
     /// <summary>Reads the current user access token (null: no session, the project key is used).</summary>
     public Func<string?> AccessToken { get; init; } = static () => null;
 
+    /// <summary>Runs before every connection attempt (the client refreshes the access token there).</summary>
+    public Func<CancellationToken, Task>? BeforeConnect { get; init; }
+
     /// <summary>Extra websocket settings (proxy, headers).</summary>
     public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; init; }
 

@@ -90,12 +90,15 @@ internal sealed class RealtimeChannel : IPhoenixChannelHandler
 
     public Action<IReadOnlyDictionary<string, IReadOnlyList<JsonElement>>>? PresenceChanged { get; init; }
 
-    /// <summary>Called for <c>system</c> messages (status and message).</summary>
-    public Action<string, string?>? SystemMessage { get; init; }
+    /// <summary>Called for <c>system</c> messages (extension, status and message).</summary>
+    public Action<string, string, string?>? SystemMessage { get; init; }
 
     public void Subscribe() => _channel.Subscribe();
 
     public Task LeaveAsync(CancellationToken cancellationToken = default) => _channel.LeaveAsync(cancellationToken);
+
+    /// <summary>Treats the channel as errored and rejoins it with backoff (e.g. the server could not set up its database subscription).</summary>
+    public void Rejoin() => _channel.Rejoin();
 
     /// <summary>Sends a broadcast; with <c>broadcast.ack</c> it waits for the server's reply.</summary>
     public async Task BroadcastAsync(string @event, JsonNode? payload, CancellationToken cancellationToken = default)
@@ -210,9 +213,10 @@ internal sealed class RealtimeChannel : IPhoenixChannelHandler
             case PhoenixEvents.System:
                 if (SystemMessage is not null && message.Payload.ValueKind == JsonValueKind.Object)
                 {
+                    var extension = message.Payload.TryGetProperty("extension", out var x) && x.ValueKind == JsonValueKind.String ? x.GetString() ?? "" : "";
                     var status = message.Payload.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() ?? "" : "";
                     var text = message.Payload.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-                    SystemMessage(status, text);
+                    SystemMessage(extension, status, text);
                 }
 
                 break;

@@ -1,0 +1,72 @@
+using AutoCrm.ConsoleHost.Commands;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console.Cli;
+
+namespace AutoCrm.ConsoleHost.Cli;
+
+/// <summary>The <c>autocrm</c> command tree. <see cref="RunAsync"/> is the whole program minus the host, so tests call it in-process.</summary>
+internal static class CliApp
+{
+    internal static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(environment);
+        var verbose = args.Contains("--verbose");
+        var app = new CommandApp(new TypeRegistrar(services));
+        app.Configure(config =>
+        {
+            config.SetApplicationName("autocrm");
+            config.UseStrictParsing();
+            config.ConfigureConsole(environment.Console);
+            config.CancellationExitCode(ExitCodes.Cancelled);
+            config.SetExceptionHandler((exception, _) => ErrorReporter.Report(exception, environment.Error, verbose));
+            Configure(config);
+        });
+
+        try
+        {
+            return await app.RunAsync(args, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ErrorReporter.Report(new OperationCanceledException(), environment.Error, verbose: false);
+        }
+    }
+
+    private static void Configure(IConfigurator config)
+    {
+        config.AddCommand<DemoCommand>("demo")
+            .WithDescription("Run a full CRM flow (users, queues, agents and customers working concurrently) with live realtime events.");
+        config.AddCommand<DevStackCommand>("devstack")
+            .WithDescription("Run the local DevStack in the foreground and print its URL and keys.");
+        config.AddCommand<LoginCommand>("login").WithDescription("Sign in and keep the session (owner-only file).")
+            .WithExample("login", "--email", "agent.alice@autocrm.demo", "--password", "autocrm-demo");
+        config.AddCommand<LogoutCommand>("logout").WithDescription("Sign out and forget the session.");
+        config.AddCommand<WhoAmICommand>("whoami").WithDescription("Show the signed-in user and their role.");
+        config.AddBranch("tickets", tickets =>
+        {
+            tickets.SetDescription("List, show, create and work tickets.");
+            tickets.AddCommand<TicketsListCommand>("list").WithDescription("List tickets (filters of TicketQuery).");
+            tickets.AddCommand<TicketsShowCommand>("show").WithDescription("Show a ticket with its conversation and history.");
+            tickets.AddCommand<TicketsCreateCommand>("create").WithDescription("Create a ticket.");
+            tickets.AddCommand<TicketsUpdateCommand>("update").WithDescription("Change a ticket's fields.");
+            tickets.AddCommand<TicketsReplyCommand>("reply").WithDescription("Add a public reply.");
+            tickets.AddCommand<TicketsNoteCommand>("note").WithDescription("Add an internal note (agents and admins).");
+            tickets.AddCommand<TicketsCloseCommand>("close").WithDescription("Close a ticket.");
+            tickets.AddCommand<TicketsReopenCommand>("reopen").WithDescription("Reopen a ticket.");
+        });
+        config.AddBranch("queue", queue =>
+        {
+            queue.SetDescription("Queues: list, statistics, claiming and routing.");
+            queue.AddCommand<QueueListCommand>("list").WithDescription("List queues.");
+            queue.AddCommand<QueueStatsCommand>("stats").WithDescription("Open, unassigned and urgent counts per queue.");
+            queue.AddCommand<QueueClaimCommand>("claim").WithDescription("Claim the next ticket (urgent first, then oldest).");
+            queue.AddCommand<QueueReleaseCommand>("release").WithDescription("Give a ticket back to its queue.");
+            queue.AddCommand<QueueAssignCommand>("assign").WithDescription("Assign a ticket to an agent.");
+            queue.AddCommand<QueueTransferCommand>("transfer").WithDescription("Move a ticket to another queue.");
+        });
+        config.AddCommand<WatchCommand>("watch").WithDescription("Print status changes and queue updates live until Ctrl+C.");
+        config.AddCommand<ImportCommand>("import").WithDescription("Bulk-create tickets from CSV or JSON Lines; re-running creates no duplicates.");
+        config.AddCommand<ExportCommand>("export").WithDescription("Export tickets with their conversation as JSON Lines, ending with a cursor.");
+    }
+}

@@ -1,0 +1,16 @@
+namespace AutoCrm.ConsoleHost.Demo;
+
+/// <summary>One item received from a live stream, with a key that identifies it across streams and catch-ups.</summary>
+/// <param name="Stream"><c>tickets:status_change</c> or <c>queue:updates</c>.</param>
+/// <param name="Key">Unique per item: the event id, plus the queue and kind for queue updates.</param>
+/// <param name="TicketId">The ticket.</param>
+/// <param name="Text">What happened, for the live display.</param>
+internal sealed record DemoEvent(string Stream, string Key, Guid TicketId, string Text)
+{
+    internal const string StatusStream = "tickets:status_change";
+    internal const string QueueStream = "queue:updates";
+
+    internal static string StatusKey(long eventId) => $"s:{eventId}";
+
+    internal static string QueueKey(Guid queueId, long eventId, string kind) => $"q:{queueId}:{eventId}:{kind}";
+}

@@ -1,0 +1,53 @@
+#if AUTOCRM_REALTIME
+using AutoCrm.Sdk;
+using AutoCrm.Sdk.Realtime;
+
+namespace AutoCrm.ConsoleHost.Demo;
+
+/// <summary>The demo's live events from the SDK's realtime streams: <c>tickets:status_change</c> (StatusChanges) and
+/// <c>queue:updates</c> (QueueUpdates of each demo queue).</summary>
+internal sealed class RealtimeFeed : IDemoFeed
+{
+    private readonly List<IDisposable> _subscriptions = [];
+
+    internal RealtimeFeed(CrmClient crm, IReadOnlyCollection<Guid> queues, Action<DemoEvent> onEvent, Action<Exception> onError)
+    {
+        _subscriptions.Add(crm.Realtime.StatusChanges().Subscribe(new Observer<TicketStatusChanged>(
+            c => onEvent(new DemoEvent(DemoEvent.StatusStream, DemoEvent.StatusKey(c.EventId), c.TicketId, $"{Cli.Arguments.Snake(c.From)} → {Cli.Arguments.Snake(c.To)}")),
+            onError)));
+        foreach (var queue in queues)
+        {
+            _subscriptions.Add(crm.Realtime.QueueUpdates(queue).Subscribe(new Observer<QueueUpdate>(
+                u =>
+                {
+                    var kind = u.Kind.ToString().ToLowerInvariant();
+                    onEvent(new DemoEvent(DemoEvent.QueueStream, DemoEvent.QueueKey(u.QueueId, u.EventId, kind), u.TicketId, kind));
+                },
+                onError)));
+        }
+    }
+
+    public string Description => "SDK realtime streams (tickets:status_change, queue:updates)";
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var s in _subscriptions)
+        {
+            s.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private sealed class Observer<T>(Action<T> next, Action<Exception> error) : IObserver<T>
+    {
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception exception) => error(exception);
+
+        public void OnNext(T value) => next(value);
+    }
+}
+#endif

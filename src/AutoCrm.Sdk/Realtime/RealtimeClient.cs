@@ -1,0 +1,391 @@
+using System.Globalization;
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using System.Text.Json.Nodes;
+using AutoCrm.Sdk.Internal;
+using AutoCrm.Sdk.Realtime.Protocol;
+using AutoCrm.Sdk.Realtime.Streams;
+using AutoCrm.Sdk.Tickets;
+using Microsoft.Extensions.Logging;
+
+namespace AutoCrm.Sdk.Realtime;
+
+/// <summary>
+/// Live AutoCRM data over Supabase Realtime, as cold <see cref="IObservable{T}"/> streams. One websocket per client: it
+/// opens with the first subscription and closes after the last. Dropped connections are retried with backoff and channels
+/// rejoin by themselves; that only shows on <see cref="ConnectionStates"/>. <c>OnError</c> is reserved for terminal failures
+/// (<see cref="CrmRealtimeException"/>: the user signed out, lost access, or the server closed the subscription).
+/// </summary>
+/// <example>
+/// <code>
+/// using var sub = crm.Realtime.StatusChanges()
+///     .Subscribe(c => Console.WriteLine($"{c.TicketId}: {c.From} → {c.To}"));
+/// </code>
+/// </example>
+public sealed class RealtimeClient
+{
+    private readonly Func<CancellationToken, ValueTask<string?>> _tokenProvider;
+    private readonly RealtimeOptions _options;
+    private readonly ITicketEventReader _events;
+    private readonly IDisposable _tokenSubscription;
+    private readonly object _gate = new();
+    private readonly HashSet<IStreamSession> _sessions = [];
+    private readonly Dictionary<Guid, PresenceTopic> _presence = [];
+    private readonly Dictionary<Guid, Task> _presenceLeaving = [];
+    private string? _token;
+    private bool _hadUser;
+    private long _topics;
+
+    internal RealtimeClient(
+        Uri projectUrl,
+        string apiKey,
+        Func<CancellationToken, ValueTask<string?>> accessTokenProvider,
+        IObservable<string?> tokenChanges,
+        ITicketEventReader events,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory,
+        RealtimeOptions? options = null,
+        Func<PhoenixSocketOptions, PhoenixSocketOptions>? configureSocket = null)
+    {
+        _tokenProvider = accessTokenProvider;
+        _options = options ?? new RealtimeOptions();
+        _events = events;
+        Time = timeProvider;
+        Logger = loggerFactory.CreateLogger("AutoCrm.Sdk.Realtime");
+        var socketOptions = new PhoenixSocketOptions
+        {
+            Endpoint = SocketEndpoint(projectUrl),
+            ApiKey = apiKey,
+            Version = _options.ProtocolVersion,
+            HeartbeatInterval = _options.HeartbeatInterval,
+            PushTimeout = _options.PushTimeout,
+            AccessToken = () => Volatile.Read(ref _token),
+            BeforeConnect = RefreshTokenAsync,
+        };
+        Socket = new PhoenixSocket(configureSocket?.Invoke(socketOptions) ?? socketOptions, timeProvider, Logger);
+        _tokenSubscription = tokenChanges.Subscribe(OnTokenChanged);
+    }
+
+    /// <summary>
+    /// The socket's state: <see cref="RealtimeConnectionState.Connecting"/>, <see cref="RealtimeConnectionState.Connected"/>,
+    /// <see cref="RealtimeConnectionState.Reconnecting"/> (a drop; subscriptions stay alive and catch up) or
+    /// <see cref="RealtimeConnectionState.Disconnected"/> (nothing subscribed). Replays the current state on subscribe.
+    /// </summary>
+    public IObservable<RealtimeConnectionState> ConnectionStates => Socket.States;
+
+    internal PhoenixSocket Socket { get; }
+
+    internal ILogger Logger { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal Guid? CurrentUserId => JwtClaims.TryGetSubject(Volatile.Read(ref _token));
+
+    /// <summary>Inserts, updates and deletes of tickets the user may read, with the typed ticket before and after.</summary>
+    /// <param name="filter">Which tickets and kinds of change; null for all.</param>
+    /// <returns>A cold stream; each subscription shares one channel per call of this method.</returns>
+    /// <example><code>crm.Realtime.TicketChanges(TicketChangeFilter.ForTicket(id)).Subscribe(c => Render(c.New));</code></example>
+    public IObservable<TicketChange> TicketChanges(TicketChangeFilter? filter = null)
+    {
+        var f = filter ?? TicketChangeFilter.All;
+        return Create<TicketChange>(o => new TicketChangesSession(this, o, f));
+    }
+
+    /// <summary>
+    /// Status changes of tickets the user may read (the seed's <c>tickets:status_change</c>), from <c>ticket_events</c>.
+    /// Nothing is lost across reconnects: after a drop the stream reads the events it missed and emits them in order, without
+    /// duplicates, before live events resume (see <see cref="RealtimeOptions.CatchUpAfterReconnect"/>).
+    /// </summary>
+    /// <param name="queueId">Only tickets in this queue; null for all.</param>
+    /// <returns>A cold stream, shared by its subscribers.</returns>
+    public IObservable<TicketStatusChanged> StatusChanges(Guid? queueId = null) =>
+        Create<TicketStatusChanged>(o => new TicketEventSession<TicketStatusChanged>(
+            this, o, new StatusChangeProjection(queueId, _events), _events, _options.CatchUpAfterReconnect));
+
+    /// <summary>
+    /// Tickets entering, leaving, being claimed or released in a queue (the seed's <c>queue:updates</c>), from
+    /// <c>ticket_events</c>, with the same catch-up guarantee as <see cref="StatusChanges"/>.
+    /// </summary>
+    /// <param name="queueId">The queue.</param>
+    /// <returns>A cold stream, shared by its subscribers.</returns>
+    public IObservable<QueueUpdate> QueueUpdates(Guid queueId) =>
+        Create<QueueUpdate>(o => new TicketEventSession<QueueUpdate>(
+            this, o, new QueueUpdateProjection(queueId, _events), _events, _options.CatchUpAfterReconnect));
+
+    /// <summary>New messages on a ticket. Row-level security decides what arrives: customers never get internal notes.</summary>
+    /// <param name="ticketId">The ticket.</param>
+    /// <returns>A cold stream, shared by its subscribers.</returns>
+    public IObservable<TicketMessage> Messages(Guid ticketId) =>
+        Create<TicketMessage>(o => new MessagesSession(this, o, ticketId));
+
+    /// <summary>
+    /// Who is looking at a ticket (presence), as a full list on every change: the first value arrives after the join, then one per
+    /// change. Pair with <see cref="TrackViewingAsync"/> for collision detection.
+    /// </summary>
+    /// <param name="ticketId">The ticket.</param>
+    /// <returns>A cold stream; all subscriptions for one ticket share one channel.</returns>
+    /// <example><code>crm.Realtime.Viewers(id).Subscribe(v => ShowOthers(v.Where(x => !x.IsCurrentUser)));</code></example>
+    public IObservable<IReadOnlyList<TicketViewer>> Viewers(Guid ticketId) =>
+        Observable.Create<IReadOnlyList<TicketViewer>>(observer =>
+        {
+            var sync = System.Reactive.Observer.Synchronize(observer);
+            var topic = AcquirePresence(ticketId);
+            var done = 0;
+            Action<IReadOnlyList<TicketViewer>> next = v =>
+            {
+                if (Volatile.Read(ref done) == 0)
+                {
+                    sync.OnNext(v);
+                }
+            };
+            Action<Exception>? failed = null;
+            failed = error =>
+            {
+                if (Interlocked.Exchange(ref done, 1) == 0)
+                {
+                    topic.RemoveListener(next, failed!);
+                    ReleasePresence(topic);
+                    sync.OnError(error);
+                }
+            };
+            topic.AddListener(next, failed);
+            var session = new FailableSession(failed);
+            Register(session);
+            return Disposable.Create(() =>
+            {
+                Unregister(session);
+                if (Interlocked.Exchange(ref done, 1) == 0)
+                {
+                    topic.RemoveListener(next, failed);
+                    ReleasePresence(topic);
+                }
+            });
+        });
+
+    /// <summary>
+    /// Announces that the current user is looking at a ticket until the returned handle is disposed. The presence is restored
+    /// after reconnects.
+    /// </summary>
+    /// <param name="ticketId">The ticket.</param>
+    /// <param name="cancellationToken">Cancels waiting for the join.</param>
+    /// <returns>Dispose it to stop announcing.</returns>
+    /// <exception cref="CrmRealtimeException">The server refused the presence.</exception>
+    /// <example><code>await using var viewing = await crm.Realtime.TrackViewingAsync(ticket.Id);</code></example>
+    public async Task<IAsyncDisposable> TrackViewingAsync(Guid ticketId, CancellationToken cancellationToken = default)
+    {
+        var topic = AcquirePresence(ticketId);
+        var meta = new JsonObject
+        {
+            ["user_id"] = CurrentUserId?.ToString(),
+            ["online_at"] = Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
+        };
+        topic.AddTracker(meta);
+        try
+        {
+            await topic.Joined.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await topic.Channel.TrackAsync(meta.DeepClone().AsObject(), cancellationToken).ConfigureAwait(false);
+            return new ViewingLease(this, topic);
+        }
+        catch (Exception ex)
+        {
+            topic.RemoveTracker();
+            ReleasePresence(topic);
+            if (ex is PhoenixPushException push)
+            {
+                throw new CrmRealtimeException($"Could not announce viewing: {push.Message}", push);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Raised when a stream's database subscription is confirmed (and, for event streams, caught up): a test and
+    /// diagnostics hook; changes committed after it are delivered.</summary>
+    internal event Action? SubscriptionReady;
+
+    internal void RaiseSubscriptionReady() => SubscriptionReady?.Invoke();
+
+    internal string NextTopic() => string.Create(CultureInfo.InvariantCulture, $"realtime:autocrm-{Interlocked.Increment(ref _topics)}");
+
+    internal void Register(IStreamSession session)
+    {
+        lock (_gate)
+        {
+            _sessions.Add(session);
+        }
+    }
+
+    internal void Unregister(IStreamSession session)
+    {
+        lock (_gate)
+        {
+            _sessions.Remove(session);
+        }
+    }
+
+    internal void Leave(RealtimeChannel channel) => _ = LeaveQuietlyAsync(channel);
+
+    internal void RequestTokenRefresh() => _ = RefreshTokenAsync(CancellationToken.None);
+
+    /// <summary>Stops every subscription and the socket without waiting.</summary>
+    internal void Dispose() => _ = DisposeAsync().AsTask();
+
+    internal async ValueTask DisposeAsync()
+    {
+        _tokenSubscription.Dispose();
+        await Socket.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private IObservable<T> Create<T>(Func<IObserver<T>, StreamSession<T>> factory) =>
+        Observable.Create<T>(observer =>
+        {
+            var session = factory(observer);
+            session.Start();
+            return session;
+        }).Publish().RefCount();
+
+    private void OnTokenChanged(string? token)
+    {
+        bool signedOut;
+        lock (_gate)
+        {
+            signedOut = _hadUser && token is null;
+            _hadUser |= token is not null;
+            Volatile.Write(ref _token, token);
+        }
+
+        Socket.SetAccessToken(token);
+        if (signedOut)
+        {
+            FailAll(new CrmRealtimeException("The user signed out; realtime subscriptions ended."));
+        }
+    }
+
+    private async Task RefreshTokenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            OnTokenChanged(await _tokenProvider(cancellationToken).ConfigureAwait(false));
+        }
+        catch (CrmAuthException ex)
+        {
+            FailAll(new CrmRealtimeException("The session ended; realtime subscriptions ended.", ex));
+        }
+        catch (Exception ex) when (ex is CrmException or HttpRequestException or OperationCanceledException)
+        {
+            // Keep the last token; the join reports if it is no longer good.
+            RealtimeLog.SendFailed(Logger, "auth", ex);
+        }
+    }
+
+    private void FailAll(Exception error)
+    {
+        IStreamSession[] sessions;
+        lock (_gate)
+        {
+            sessions = [.. _sessions];
+        }
+
+        foreach (var session in sessions)
+        {
+            session.Fail(error);
+        }
+    }
+
+    private PresenceTopic AcquirePresence(Guid ticketId)
+    {
+        PresenceTopic topic;
+        Task leaving;
+        lock (_gate)
+        {
+            if (_presence.TryGetValue(ticketId, out var existing))
+            {
+                return existing;
+            }
+
+            topic = new PresenceTopic(this, ticketId, CurrentUserId?.ToString() ?? "");
+            _presence[ticketId] = topic;
+            leaving = _presenceLeaving.GetValueOrDefault(ticketId) ?? Task.CompletedTask;
+        }
+
+        // The same topic cannot be joined twice on one socket: wait for a previous leave of it.
+        if (leaving.IsCompleted)
+        {
+            topic.Channel.Subscribe();
+        }
+        else
+        {
+            _ = leaving.ContinueWith(_ => topic.Channel.Subscribe(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return topic;
+    }
+
+    internal void ReleasePresence(PresenceTopic topic)
+    {
+        lock (_gate)
+        {
+            if (!topic.IsUnused || !_presence.TryGetValue(topic.TicketId, out var current) || current != topic)
+            {
+                return;
+            }
+
+            _presence.Remove(topic.TicketId);
+            _presenceLeaving[topic.TicketId] = LeaveQuietlyAsync(topic.Channel);
+        }
+    }
+
+    private async Task LeaveQuietlyAsync(RealtimeChannel channel)
+    {
+        try
+        {
+            await channel.LeaveAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PhoenixPushException or OperationCanceledException or ObjectDisposedException)
+        {
+            RealtimeLog.SendFailed(Logger, channel.Topic, ex);
+        }
+    }
+
+    private static Uri SocketEndpoint(Uri projectUrl)
+    {
+        var baseUrl = projectUrl.AbsoluteUri.EndsWith('/') ? projectUrl : new Uri(projectUrl.AbsoluteUri + "/");
+        var builder = new UriBuilder(new Uri(baseUrl, "realtime/v1/websocket"))
+        {
+            Scheme = projectUrl.Scheme == Uri.UriSchemeHttps ? "wss" : "ws",
+        };
+        return builder.Uri;
+    }
+
+    private sealed class FailableSession(Action<Exception> fail) : IStreamSession
+    {
+        public void Fail(Exception error) => fail(error);
+    }
+
+    private sealed class ViewingLease(RealtimeClient client, PresenceTopic topic) : IAsyncDisposable
+    {
+        private int _disposed;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            if (topic.RemoveTracker() && topic.Channel.State == ChannelState.Joined)
+            {
+                try
+                {
+                    await topic.Channel.UntrackAsync().ConfigureAwait(false);
+                }
+                catch (PhoenixPushException ex)
+                {
+                    RealtimeLog.SendFailed(client.Logger, topic.Channel.Topic, ex);
+                }
+            }
+
+            client.ReleasePresence(topic);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System.Reactive;
+using AutoCrm.Sdk.Realtime.Protocol;
+
+namespace AutoCrm.Sdk.Realtime.Streams;
+
+/// <summary>A live subscription that the client can end with a terminal error (sign-out).</summary>
+internal interface IStreamSession
+{
+    void Fail(Exception error);
+}
+
+/// <summary>
+/// One subscription of a typed stream: owns its channel, turns channel lifecycle into Rx terminal events (only terminal
+/// failures reach OnError; drops and rejoins stay inside) and serializes calls to the observer.
+/// </summary>
+internal abstract class StreamSession<T> : IStreamSession, IDisposable
+{
+    private readonly IObserver<T> _observer;
+    private int _done;
+    private int _tokenFailures;
+
+    protected StreamSession(RealtimeClient client, IObserver<T> observer)
+    {
+        Client = client;
+        _observer = Observer.Synchronize(observer);
+    }
+
+    protected RealtimeClient Client { get; }
+
+    protected RealtimeChannel? Channel { get; private set; }
+
+    protected bool IsDone => Volatile.Read(ref _done) != 0;
+
+    public void Start()
+    {
+        Client.Register(this);
+        Channel = CreateChannel();
+        OnStarting();
+        Channel.Subscribe();
+    }
+
+    protected abstract RealtimeChannel CreateChannel();
+
+    protected virtual void OnStarting()
+    {
+    }
+
+    protected virtual void OnTeardown()
+    {
+    }
+
+    /// <summary>A channel with this session's terminal handling wired in.</summary>
+    protected RealtimeChannel NewChannel(RealtimeChannelConfig config, Action<PostgresChangesBinding, PostgresChange>? onChange, Action? joined = null) =>
+        new(Client.Socket, Client.NextTopic(), config, onChange)
+        {
+            Joined = () =>
+            {
+                _tokenFailures = 0;
+                joined?.Invoke();
+            },
+            Closed = reason =>
+            {
+                if (reason is null)
+                {
+                    Complete();
+                }
+                else
+                {
+                    Fail(new CrmRealtimeException($"The realtime channel was closed by the server: {reason}"));
+                }
+            },
+            JoinFailed = OnJoinFailed,
+            BindingMismatch = reason => Fail(new CrmRealtimeException($"The realtime subscription failed: {reason}")),
+            SystemMessage = OnSystemMessage,
+        };
+
+    /// <summary>The server confirmed the database subscription: changes flow from here on.</summary>
+    protected virtual void OnSubscribed() => Client.RaiseSubscriptionReady();
+
+    private void OnSystemMessage(string extension, string status, string? message)
+    {
+        if (extension != "postgres_changes")
+        {
+            return;
+        }
+
+        if (status == "ok")
+        {
+            OnSubscribed();
+        }
+        else if (message?.StartsWith("Error parsing", StringComparison.Ordinal) == true)
+        {
+            Fail(new CrmRealtimeException($"The realtime subscription was refused: {message}"));
+        }
+        else
+        {
+            // The server could not subscribe right now: rejoin with backoff (the catch-up covers the gap).
+            Channel?.Rejoin();
+        }
+    }
+
+    private void OnJoinFailed(string reason)
+    {
+        if (reason.StartsWith("Unauthorized", StringComparison.Ordinal))
+        {
+            Fail(new CrmRealtimeException($"The realtime subscription was refused: {reason}"));
+        }
+        else if (reason.StartsWith("InvalidJWTToken", StringComparison.Ordinal))
+        {
+            // The token may just have expired: refresh it before the channel's next attempt; give up if that keeps failing.
+            if (Interlocked.Increment(ref _tokenFailures) >= 5)
+            {
+                Fail(new CrmRealtimeException($"The realtime subscription was refused: {reason}"));
+            }
+            else
+            {
+                Client.RequestTokenRefresh();
+            }
+        }
+    }
+
+    protected void Emit(T value)
+    {
+        if (!IsDone)
+        {
+            _observer.OnNext(value);
+        }
+    }
+
+    public void Fail(Exception error)
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 0)
+        {
+            Teardown();
+            _observer.OnError(error);
+        }
+    }
+
+    protected void Complete()
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 0)
+        {
+            Teardown();
+            _observer.OnCompleted();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 0)
+        {
+            Teardown();
+        }
+    }
+
+    private void Teardown()
+    {
+        Client.Unregister(this);
+        OnTeardown();
+        if (Channel is { } channel)
+        {
+            Client.Leave(channel);
+        }
+    }
+}

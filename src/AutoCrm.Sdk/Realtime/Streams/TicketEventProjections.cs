@@ -1,0 +1,167 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AutoCrm.Sdk.Internal;
+using AutoCrm.Sdk.Tickets;
+
+namespace AutoCrm.Sdk.Realtime.Streams;
+
+/// <summary>Which queue each ticket is in, learned from the events themselves and, for tickets not seen yet, from REST.</summary>
+internal sealed class QueueMembership(ITicketEventReader reader)
+{
+    private readonly Dictionary<Guid, Guid?> _queues = [];
+
+    public void Observe(TicketEvent ticketEvent)
+    {
+        if (ticketEvent.Kind is "created" or "queue_changed" && TicketEventChanges.TryGet(ticketEvent, "queue_id", out _, out var queue))
+        {
+            _queues[ticketEvent.TicketId] = TicketEventChanges.AsGuid(queue);
+        }
+    }
+
+    public async ValueTask<Guid?> QueueOfAsync(Guid ticketId, CancellationToken cancellationToken)
+    {
+        if (!_queues.TryGetValue(ticketId, out var queue))
+        {
+            queue = await reader.QueueOfAsync(ticketId, cancellationToken).ConfigureAwait(false);
+            _queues[ticketId] = queue;
+        }
+
+        return queue;
+    }
+}
+
+/// <summary><c>status_changed</c> events as <see cref="TicketStatusChanged"/>, optionally limited to one queue.</summary>
+internal sealed class StatusChangeProjection(Guid? queueId, ITicketEventReader reader) : ITicketEventProjection<TicketStatusChanged>
+{
+    private readonly QueueMembership _membership = new(reader);
+
+    public IReadOnlyList<string> Kinds { get; } = queueId is null ? ["status_changed"] : ["created", "status_changed", "queue_changed"];
+
+    public async ValueTask ProjectAsync(TicketEvent ticketEvent, List<TicketStatusChanged> output, CancellationToken cancellationToken)
+    {
+        _membership.Observe(ticketEvent);
+        if (ticketEvent.Kind != "status_changed" || !TicketEventChanges.TryGet(ticketEvent, "status", out var from, out var to))
+        {
+            return;
+        }
+
+        if (queueId is not null && await _membership.QueueOfAsync(ticketEvent.TicketId, cancellationToken).ConfigureAwait(false) != queueId)
+        {
+            return;
+        }
+
+        if (TicketEventChanges.AsStatus(from) is { } fromStatus && TicketEventChanges.AsStatus(to) is { } toStatus)
+        {
+            output.Add(new TicketStatusChanged
+            {
+                TicketId = ticketEvent.TicketId,
+                From = fromStatus,
+                To = toStatus,
+                ActorId = ticketEvent.ActorId,
+                ChangedAt = ticketEvent.CreatedAt,
+                EventId = ticketEvent.Id,
+            });
+        }
+    }
+}
+
+/// <summary><c>created</c>, <c>queue_changed</c> and <c>assignee_changed</c> events as <see cref="QueueUpdate"/>s of one queue.</summary>
+internal sealed class QueueUpdateProjection(Guid queueId, ITicketEventReader reader) : ITicketEventProjection<QueueUpdate>
+{
+    private readonly QueueMembership _membership = new(reader);
+
+    public IReadOnlyList<string> Kinds { get; } = ["created", "queue_changed", "assignee_changed"];
+
+    public async ValueTask ProjectAsync(TicketEvent ticketEvent, List<QueueUpdate> output, CancellationToken cancellationToken)
+    {
+        switch (ticketEvent.Kind)
+        {
+            case "created":
+                _membership.Observe(ticketEvent);
+                if (TicketEventChanges.TryGet(ticketEvent, "queue_id", out _, out var createdIn) && TicketEventChanges.AsGuid(createdIn) == queueId)
+                {
+                    output.Add(Update(QueueUpdateKind.Entered, ticketEvent, agent: null));
+                    if (TicketEventChanges.TryGet(ticketEvent, "assignee_id", out _, out var assignee) && TicketEventChanges.AsGuid(assignee) is { } agent)
+                    {
+                        output.Add(Update(QueueUpdateKind.Claimed, ticketEvent, agent));
+                    }
+                }
+
+                break;
+            case "queue_changed":
+                _membership.Observe(ticketEvent);
+                if (TicketEventChanges.TryGet(ticketEvent, "queue_id", out var fromQueue, out var toQueue))
+                {
+                    if (TicketEventChanges.AsGuid(fromQueue) == queueId)
+                    {
+                        output.Add(Update(QueueUpdateKind.Left, ticketEvent, agent: null));
+                    }
+
+                    if (TicketEventChanges.AsGuid(toQueue) == queueId)
+                    {
+                        output.Add(Update(QueueUpdateKind.Entered, ticketEvent, agent: null));
+                    }
+                }
+
+                break;
+            case "assignee_changed":
+                if (TicketEventChanges.TryGet(ticketEvent, "assignee_id", out var before, out var after)
+                    && await _membership.QueueOfAsync(ticketEvent.TicketId, cancellationToken).ConfigureAwait(false) == queueId)
+                {
+                    output.Add(TicketEventChanges.AsGuid(after) is { } claimedBy
+                        ? Update(QueueUpdateKind.Claimed, ticketEvent, claimedBy)
+                        : Update(QueueUpdateKind.Released, ticketEvent, TicketEventChanges.AsGuid(before)));
+                }
+
+                break;
+        }
+    }
+
+    private QueueUpdate Update(QueueUpdateKind kind, TicketEvent ticketEvent, Guid? agent) => new()
+    {
+        Kind = kind,
+        QueueId = queueId,
+        TicketId = ticketEvent.TicketId,
+        AgentId = agent,
+        ActorId = ticketEvent.ActorId,
+        OccurredAt = ticketEvent.CreatedAt,
+        EventId = ticketEvent.Id,
+    };
+}
+
+/// <summary>Reads <c>changes = {field: [old, new]}</c>.</summary>
+internal static class TicketEventChanges
+{
+    public static bool TryGet(TicketEvent ticketEvent, string field, out JsonNode? before, out JsonNode? after)
+    {
+        if (ticketEvent.Changes.TryGetPropertyValue(field, out var pair) && pair is JsonArray { Count: 2 } array)
+        {
+            before = array[0];
+            after = array[1];
+            return true;
+        }
+
+        before = after = null;
+        return false;
+    }
+
+    public static Guid? AsGuid(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) && Guid.TryParse(text, out var id) ? id : null;
+
+    public static TicketStatus? AsStatus(JsonNode? node)
+    {
+        if (node is not JsonValue)
+        {
+            return null;
+        }
+
+        try
+        {
+            return node.Deserialize(CrmJsonContext.Default.TicketStatus);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+
+namespace AutoCrm.ConsoleHost.Tests;
+
+public sealed class DemoTests(DevStackFixture stack)
+{
+    private static void AssertConsistent(JsonElement summary, int tickets)
+    {
+        Assert.True(summary.GetProperty("consistent").GetBoolean(), summary.ToString());
+        Assert.Equal(tickets, summary.GetProperty("tickets_filed").GetInt32());
+        Assert.Equal(tickets, summary.GetProperty("tickets_by_status").EnumerateObject().Sum(p => p.Value.GetInt32()));
+
+        // Every ticket is claimed exactly once (reopened tickets go back to their assignee).
+        Assert.Equal(tickets, summary.GetProperty("claims_per_agent").EnumerateObject().Sum(p => p.Value.GetInt32()));
+        var statusMade = summary.GetProperty("status_changes_made").GetInt32();
+        Assert.True(statusMade >= 2 * tickets, summary.ToString());
+        Assert.Equal(statusMade, summary.GetProperty("status_events_received").GetInt32());
+        Assert.Equal(summary.GetProperty("queue_updates_made").GetInt32(), summary.GetProperty("queue_updates_received").GetInt32());
+        Assert.True(summary.GetProperty("median_first_response_seconds").GetDouble() >= 0);
+        Assert.Equal(0, summary.GetProperty("tickets_by_status").GetProperty("new").GetInt32());
+    }
+
+    [Fact]
+    public async Task Demo_with_nothing_configured_runs_on_a_throwaway_devstack_and_exits_0()
+    {
+        var result = await stack.Cli(configured: false).RunAsync("demo", "--json", "--tickets", "6");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        AssertConsistent(result.Json, 6);
+    }
+
+    [Fact]
+    public async Task Demo_against_a_project_url_prints_the_summary_and_can_run_again()
+    {
+        var cli = stack.Cli();
+        var first = await cli.RunAsServiceAsync("demo", "--tickets", "5", "--agents", "2", "--customers", "2");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("demo summary", first.Text, StringComparison.Ordinal);
+        Assert.Contains("status changes: made / received", first.Text, StringComparison.Ordinal);
+        Assert.Contains("match", first.Text, StringComparison.Ordinal);
+
+        var second = await cli.RunAsServiceAsync("demo", "--json", "--tickets", "4", "--agents", "2", "--customers", "2");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        AssertConsistent(second.Json, 4);
+    }
+
+    [Fact]
+    public async Task Demo_against_a_project_needs_the_service_key()
+    {
+        var result = await stack.Cli().RunAsync("demo");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("service_role", result.Error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AutoCrm.Sdk.Tickets;
+
+namespace AutoCrm.ConsoleHost.Tests;
+
+public sealed class ImportExportTests(DevStackFixture stack)
+{
+    private static string TempFile(string extension, string content)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("autocrm-import-").FullName, "tickets" + extension);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    [Fact]
+    public async Task Csv_import_lands_good_rows_reports_bad_rows_by_line_and_reimport_creates_nothing()
+    {
+        var run = Guid.NewGuid().ToString("N");
+        var csv = $"""
+            source_key,subject,priority,status,queue,requester,tags,metadata
+            {run}-1,Cannot print {run},high,new,general,carol@customer.demo,printer;office,"{"{"}""plan"":""pro""{"}"}"
+            {run}-2,,normal,new,general,carol@customer.demo,,
+            {run}-3,"Quoted, with comma {run}",low,open,billing,dave@customer.demo,,
+            {run}-4,Bad priority {run},extreme,new,general,carol@customer.demo,,
+            {run}-5,Unknown queue {run},normal,new,nowhere,carol@customer.demo,,
+            {run}-6,Too few fields
+            {run}-7,"Multi
+            line {run}",normal,new,,erin@customer.demo,,
+            """;
+        var file = TempFile(".csv", csv);
+        var cli = stack.Cli();
+
+        var first = await cli.RunAsServiceAsync("import", file, "--json");
+        Assert.Equal(1, first.ExitCode);
+        var summary = first.Json;
+        Assert.Equal(7, summary.GetProperty("rows").GetInt32());
+        Assert.Equal(3, summary.GetProperty("created").GetInt32());
+        Assert.Equal(4, summary.GetProperty("bad_rows").GetInt32());
+        var lines = summary.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("line").GetInt32()).ToList();
+        Assert.Equal([3, 5, 6, 7], lines);
+
+        var again = (await cli.RunAsServiceAsync("import", file, "--json")).Json;
+        Assert.Equal(0, again.GetProperty("created").GetInt32());
+        Assert.Equal(3, again.GetProperty("already_present").GetInt32());
+
+        using var service = stack.ServiceClient();
+        var found = new List<Ticket>();
+        await foreach (var t in service.Tickets.ListAsync(new TicketQuery { SubjectContains = run }).WithCancellation(TestContext.Current.CancellationToken))
+        {
+            found.Add(t);
+        }
+
+        Assert.Equal(3, found.Count);
+        var printer = Assert.Single(found, t => t.Subject.StartsWith("Cannot print", StringComparison.Ordinal));
+        Assert.Equal(TicketPriority.High, printer.Priority);
+        Assert.Equal(["printer", "office"], printer.Tags);
+        Assert.Equal("pro", printer.Metadata["plan"]?.GetValue<string>());
+        Assert.Contains(found, t => t.Subject == $"Multi\nline {run}");
+
+        var text = await cli.RunAsServiceAsync("import", file);
+        Assert.Contains("0 created, 3 already present", text.Text, StringComparison.Ordinal);
+        Assert.Contains(":5: skipped: priority 'extreme'", text.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Jsonl_import_as_a_signed_in_agent_writes_tickets_and_conversation()
+    {
+        var run = Guid.NewGuid().ToString("N");
+        var jsonl = string.Join('\n',
+            JsonSerializer.Serialize(new { source_key = run + "-a", subject = "From JSON " + run, queue = "general", requester = "carol@customer.demo", description = "First message" }),
+            "{not json",
+            JsonSerializer.Serialize(new { subject = "No key " + run }),
+            "");
+        var cli = stack.Cli();
+        await cli.LoginAsync("agent.alice@autocrm.demo");
+        var result = await cli.RunAsync("import", TempFile(".jsonl", jsonl), "--json");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(1, result.Json.GetProperty("created").GetInt32());
+        Assert.Equal([2, 3], result.Json.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("line").GetInt32()).ToList());
+
+        var list = (await cli.RunAsync("tickets", "list", "--subject", run, "--json")).Succeeded().Json;
+        var id = Assert.Single(list.EnumerateArray()).GetProperty("id").GetString()!;
+        var shown = (await cli.RunAsync("tickets", "show", id, "--json")).Succeeded().Json;
+        Assert.Equal("First message", Assert.Single(shown.GetProperty("conversation_history").EnumerateArray()).GetProperty("body").GetString());
+    }
+
+    [Fact]
+    public async Task Export_then_import_restores_deleted_tickets_with_their_conversation()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var service = stack.ServiceClient();
+        var carol = (await service.Queues.ListProfilesAsync(cancellationToken: ct)).Single(p => p.Email == "carol@customer.demo");
+        var run = Guid.NewGuid().ToString("N");
+        var originals = new List<Ticket>();
+        for (var i = 0; i < 2; i++)
+        {
+            var t = await service.Tickets.CreateAsync(new NewTicket { Subject = $"Round trip {i} {run}", RequesterId = carol.Id, Tags = ["rt"], Priority = TicketPriority.High, Metadata = new JsonObject { ["i"] = i } }, ct);
+            originals.Add(await service.Tickets.GetAsync(t.Id, TicketInclude.None, ct));
+        }
+
+        var cli = stack.Cli();
+        await cli.LoginAsync("carol@customer.demo");
+        var carolTicket = originals[0].Id.ToString();
+        (await cli.RunAsync("tickets", "reply", carolTicket, "Any news?")).Succeeded();
+
+        var exportFile = Path.Combine(Directory.CreateTempSubdirectory("autocrm-export-").FullName, "export.jsonl");
+        (await cli.RunAsServiceAsync("export", "--output", exportFile)).Succeeded();
+        var lines = await File.ReadAllLinesAsync(exportFile, ct);
+        Assert.True(JsonNode.Parse(lines[^1])!.AsObject().ContainsKey("cursor"));
+        Assert.Equal(2, lines.Count(l => l.Contains(run, StringComparison.Ordinal)));
+
+        foreach (var t in originals)
+        {
+            await service.Tickets.DeleteAsync(t.Id, ct);
+        }
+
+        var imported = (await cli.RunAsServiceAsync("import", exportFile, "--json")).Succeeded().Json;
+        Assert.True(imported.GetProperty("created").GetInt32() >= 2);
+
+        foreach (var original in originals)
+        {
+            var restored = await service.Tickets.GetAsync(original.Id, TicketInclude.Conversation, ct);
+            Assert.Equal(original.Subject, restored.Subject);
+            Assert.Equal(original.Priority, restored.Priority);
+            Assert.Equal(original.Tags, restored.Tags);
+            Assert.Equal(original.RequesterId, restored.RequesterId);
+            Assert.Equal(original.CreatedAt, restored.CreatedAt);
+            Assert.Equal(original.Metadata.ToJsonString(), restored.Metadata.ToJsonString());
+        }
+
+        var conversation = await service.Tickets.GetConversationAsync(originals[0].Id, ct);
+        Assert.Equal("Any news?", Assert.Single(conversation).Body);
+
+        var second = (await cli.RunAsServiceAsync("import", exportFile, "--json")).Succeeded().Json;
+        Assert.Equal(0, second.GetProperty("created").GetInt32());
+    }
+
+    [Fact]
+    public async Task Export_since_a_cursor_returns_only_later_changes()
+    {
+        var cli = stack.Cli();
+        await cli.LoginAsync("erin@customer.demo");
+        var run = Guid.NewGuid().ToString("N");
+        var before = (await cli.RunAsync("tickets", "create", "--subject", "Before " + run, "--json")).Succeeded().Json.GetProperty("id").GetString()!;
+        var first = (await cli.RunAsync("export")).Succeeded().Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(first, l => l.Contains(before, StringComparison.Ordinal));
+        var cursor = JsonNode.Parse(first[^1])!["cursor"]!.GetValue<string>();
+
+        var after = (await cli.RunAsync("tickets", "create", "--subject", "After " + run, "--json")).Succeeded().Json.GetProperty("id").GetString()!;
+        var next = (await cli.RunAsync("export", "--since", cursor)).Succeeded().Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(next, l => l.Contains(after, StringComparison.Ordinal));
+        Assert.DoesNotContain(next, l => l.Contains(before, StringComparison.Ordinal));
+        Assert.True(JsonNode.Parse(next[^1])!.AsObject().ContainsKey("cursor"));
+
+        Assert.Equal(2, (await cli.RunAsync("export", "--since", "garbage")).ExitCode);
+    }
+}

@@ -1,0 +1,185 @@
+using System.Reactive.Subjects;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using AutoCrm.Sdk.Internal;
+using AutoCrm.Sdk.Realtime;
+using AutoCrm.Sdk.Realtime.Protocol;
+using AutoCrm.Sdk.Realtime.Streams;
+using AutoCrm.Sdk.Tickets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AutoCrm.Sdk.Tests.Realtime;
+
+/// <summary>A <see cref="RealtimeClient"/> on a <see cref="FakeTimeProvider"/> against a <see cref="FakeRealtimeServer"/>, with an in-memory <c>ticket_events</c>.</summary>
+internal sealed class ClientHarness : IAsyncDisposable
+{
+    private readonly Channel<TimeSpan> _reconnects = Channel.CreateUnbounded<TimeSpan>();
+
+    private ClientHarness(FakeRealtimeServer server, FakeTimeProvider time, InMemoryTicketEvents events, BehaviorSubject<string?> tokens, RealtimeClient client)
+    {
+        Server = server;
+        Time = time;
+        Events = events;
+        Tokens = tokens;
+        Client = client;
+        client.Socket.ReconnectScheduled += (_, d) => _reconnects.Writer.TryWrite(d);
+    }
+
+    public FakeRealtimeServer Server { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public InMemoryTicketEvents Events { get; }
+
+    public BehaviorSubject<string?> Tokens { get; }
+
+    public RealtimeClient Client { get; }
+
+    public static async Task<ClientHarness> StartAsync(string? token = null, RealtimeProtocolVersion version = RealtimeProtocolVersion.V2)
+    {
+        var server = await FakeRealtimeServer.StartAsync();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        var events = new InMemoryTicketEvents(time);
+        var tokens = new BehaviorSubject<string?>(token);
+        var client = new RealtimeClient(
+            server.BaseUrl,
+            "anon-key",
+            _ => ValueTask.FromResult(tokens.Value),
+            tokens,
+            events,
+            time,
+            NullLoggerFactory.Instance,
+            new RealtimeOptions { ProtocolVersion = version },
+            o => o with { Random = () => 0.5 });
+        return new ClientHarness(server, time, events, tokens, client);
+    }
+
+    public async Task<TimeSpan> NextReconnectDelayAsync()
+    {
+        using var timeout = Timeouts.Cts();
+        return await _reconnects.Reader.ReadAsync(timeout.Token);
+    }
+
+    /// <summary>Accepts a connection and answers the next join, giving each requested postgres_changes binding an id (100, 101, ...).</summary>
+    public static async Task<ServerFrame> JoinAsync(ServerConnection connection)
+    {
+        var join = await connection.ReceiveAsync("phx_join");
+        var bindings = new JsonArray();
+        var id = 100;
+        foreach (var b in join.Payload.GetProperty("config").GetProperty("postgres_changes").EnumerateArray())
+        {
+            var entry = JsonNode.Parse(b.GetRawText())!.AsObject();
+            entry["id"] = id++;
+            bindings.Add((JsonNode)entry);
+        }
+
+        await connection.ReplyAsync(join, new JsonObject { ["postgres_changes"] = bindings }.ToJsonString());
+        return join;
+    }
+
+    public static Task SendChangeAsync(ServerConnection connection, ServerFrame join, string table, string type, string recordJson, string oldRecordJson = "null", int id = 100) =>
+        connection.SendAsync(join.JoinRef, null, join.Topic, "postgres_changes",
+            $$$"""{"ids":[{{{id}}}],"data":{"schema":"public","table":"{{{table}}}","type":"{{{type}}}","commit_timestamp":"2026-01-01T12:00:00.000Z","columns":[],"record":{{{recordJson}}},"old_record":{{{oldRecordJson}}},"errors":null}}""");
+
+    public static Task SendEventAsync(ServerConnection connection, ServerFrame join, TicketEvent ticketEvent) =>
+        SendChangeAsync(connection, join, "ticket_events", "INSERT", JsonSerializer.Serialize(ticketEvent, CrmJsonContext.Default.TicketEvent));
+
+    public static string Jwt(Guid sub)
+    {
+        static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return $"{B64("""{"alg":"HS256","typ":"JWT"}""")}.{B64($$"""{"sub":"{{sub}}","role":"authenticated","exp":1983812996}""")}.c2ln";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Client.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+}
+
+/// <summary>An in-memory <c>ticket_events</c> for the catch-up reads.</summary>
+internal sealed class InMemoryTicketEvents(TimeProvider time) : ITicketEventReader
+{
+    private readonly object _gate = new();
+    private readonly List<TicketEvent> _events = [];
+    private long _nextId = 1;
+
+    public TaskCompletionSource<long> LatestRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Dictionary<Guid, Guid?> Queues { get; } = [];
+
+    public int Reads { get; private set; }
+
+    public TicketEvent Add(Guid ticketId, string kind, JsonObject changes, Guid? actor = null)
+    {
+        lock (_gate)
+        {
+            var e = new TicketEvent { Id = _nextId++, TicketId = ticketId, ActorId = actor, Kind = kind, Changes = changes, CreatedAt = time.GetUtcNow() };
+            _events.Add(e);
+            return e;
+        }
+    }
+
+    public TicketEvent StatusChange(Guid ticketId, string from, string to) =>
+        Add(ticketId, "status_changed", new JsonObject { ["status"] = new JsonArray(from, to) });
+
+    public Task<long> LatestIdAsync(IReadOnlyList<string> kinds, CancellationToken cancellationToken)
+    {
+        long latest;
+        lock (_gate)
+        {
+            latest = _events.Where(e => kinds.Contains(e.Kind)).Select(e => e.Id).DefaultIfEmpty(0).Max();
+        }
+
+        LatestRead.TrySetResult(latest);
+        return Task.FromResult(latest);
+    }
+
+    public Task<IReadOnlyList<TicketEvent>> ReadAfterAsync(long afterId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Reads++;
+            return Task.FromResult<IReadOnlyList<TicketEvent>>([.. _events.Where(e => e.Id > afterId && kinds.Contains(e.Kind)).OrderBy(e => e.Id).Take(limit)]);
+        }
+    }
+
+    public Task<Guid?> QueueOfAsync(Guid ticketId, CancellationToken cancellationToken) =>
+        Task.FromResult(Queues.GetValueOrDefault(ticketId));
+}
+
+/// <summary>Collects what an observable produced.</summary>
+internal sealed class Recorder<T> : IObserver<T>
+{
+    public Channel<T> Items { get; } = Channel.CreateUnbounded<T>();
+
+    public TaskCompletionSource<Exception> Error { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource Completed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void OnNext(T value) => Items.Writer.TryWrite(value);
+
+    public void OnError(Exception error) => Error.TrySetResult(error);
+
+    public void OnCompleted() => Completed.TrySetResult();
+
+    public async Task<T> NextAsync()
+    {
+        using var timeout = Timeouts.Cts();
+        return await Items.Reader.ReadAsync(timeout.Token);
+    }
+
+    public async Task<List<T>> TakeAsync(int count)
+    {
+        var list = new List<T>();
+        while (list.Count < count)
+        {
+            list.Add(await NextAsync());
+        }
+
+        return list;
+    }
+}
