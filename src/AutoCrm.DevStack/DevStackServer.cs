@@ -228,6 +228,8 @@ public sealed partial class DevStackServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Loopback, port);
         });
+        // Open websockets must not hold a dispose for the default 30 s.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddLogging();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddRouting();

@@ -228,9 +228,37 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             return;
         }
 
+        // A lock file whose PID is not a running postgres is stale (the PID may even belong to an unrelated program
+        // by now): remove it instead of letting pg_ctl signal that PID.
+        var pidFile = Path.Combine(pgData, "postmaster.pid");
+        if (int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            && !IsPostgresProcess(pid))
+        {
+            File.Delete(pidFile);
+            Log.StaleLockFileRemoved(logger, pgData, pid);
+            return;
+        }
+
         // A previous run died without stopping its server (or a server still runs here): stop it before reuse.
         var result = await ProcessRunner.RunAsync(Path.Combine(binDirectory, "pg_ctl"), ["stop", "-D", pgData, "-m", "immediate", "-w", "-t", "60"], asPostgres: true, cancellationToken);
         Log.StaleServerStopped(logger, pgData, result.Succeeded);
+    }
+
+    private static bool IsPostgresProcess(int pid)
+    {
+        try
+        {
+            var comm = File.ReadAllText($"/proc/{pid}/comm").Trim();
+            return comm.StartsWith("postgres", StringComparison.Ordinal) || comm.StartsWith("postmaster", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true; // cannot tell: leave the file to postgres's own check
+        }
     }
 
     /// <summary>
@@ -487,6 +515,9 @@ internal sealed partial class LocalCluster : IAsyncDisposable
 
         [LoggerMessage(1004, LogLevel.Warning, "A server left running in {PgData} was stopped before reuse (pg_ctl succeeded: {Stopped})")]
         public static partial void StaleServerStopped(ILogger logger, string pgData, bool stopped);
+
+        [LoggerMessage(1006, LogLevel.Warning, "Removed a stale lock file in {PgData} (PID {Pid} is not a running postgres)")]
+        public static partial void StaleLockFileRemoved(ILogger logger, string pgData, int pid);
 
         [LoggerMessage(1005, LogLevel.Warning, "Resetting the cluster in {PgData}")]
         public static partial void ResettingCluster(ILogger logger, string pgData);

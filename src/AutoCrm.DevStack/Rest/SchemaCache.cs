@@ -19,7 +19,7 @@ internal sealed partial class SchemaCache(RestEnvironment environment, ILogger<S
     /// <summary>Incremented after every successful load; tests wait on it.</summary>
     public long Version => Interlocked.Read(ref version);
 
-    public event Action<long>? Reloaded;
+    public event Action<SchemaSnapshot>? Reloaded;
 
     public async ValueTask<SchemaSnapshot> GetAsync(CancellationToken cancellationToken)
     {
@@ -51,9 +51,9 @@ internal sealed partial class SchemaCache(RestEnvironment environment, ILogger<S
         {
             var snapshot = await SchemaLoader.LoadAsync(environment.Admin, environment.TimeProvider, cancellationToken).ConfigureAwait(false);
             current = snapshot;
-            var v = Interlocked.Increment(ref version);
+            Interlocked.Increment(ref version);
             LogLoaded(logger, snapshot.Relations.Count, snapshot.Functions.Count);
-            Reloaded?.Invoke(v);
+            Reloaded?.Invoke(snapshot);
             return snapshot;
         }
         finally

@@ -16,6 +16,7 @@ namespace AutoCrm.Sdk.Auth;
 public sealed class AuthClient : IAccessTokenSource
 {
     private static readonly TimeSpan TransientRetryDelay = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(20);
 
     private readonly CrmConnection _connection;
     private readonly ISessionStore _store;
@@ -558,7 +559,9 @@ public sealed class AuthClient : IAccessTokenSource
     private void Schedule(Session session)
     {
         var due = session.ExpiresAt - _connection.RefreshAhead - _connection.TimeProvider.GetUtcNow();
-        ScheduleIn(due < TimeSpan.Zero ? TimeSpan.Zero : due);
+
+        // Timers take at most ~49 days; a far-off expiry is re-checked when the capped timer fires.
+        ScheduleIn(due < TimeSpan.Zero ? TimeSpan.Zero : due > MaxTimerDue ? MaxTimerDue : due);
     }
 
     private void ScheduleIn(TimeSpan due)
@@ -582,7 +585,11 @@ public sealed class AuthClient : IAccessTokenSource
         Log.RefreshScheduled(_connection.Logger, due.TotalSeconds);
     }
 
-    private void OnTimer()
+    private void OnTimer() =>
+        // Off the timer's thread: the callback may run inside TimeProvider code (or a test's Advance call).
+        _ = Task.Run(RefreshFromTimerAsync);
+
+    private async Task RefreshFromTimerAsync()
     {
         Session? session;
         lock (_gate)
@@ -600,7 +607,13 @@ public sealed class AuthClient : IAccessTokenSource
             return;
         }
 
-        _ = RefreshAsync(session, force: false, CancellationToken.None).ContinueWith(
-            static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        try
+        {
+            await RefreshAsync(session, force: false, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (CrmException)
+        {
+            // Already published on StateChanges (and retried later when transient).
+        }
     }
 }

@@ -197,12 +197,13 @@ public sealed class QueuesClient
     /// <param name="userId">The user.</param>
     /// <param name="role">The new role.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>A task that completes when the role is changed.</returns>
-    public async Task SetUserRoleAsync(Guid userId, UserRole role, CancellationToken cancellationToken = default)
+    /// <returns>The profile with its new role.</returns>
+    public async Task<Profile> SetUserRoleAsync(Guid userId, UserRole role, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Queues.SetUserRole");
-        await _rest.Rpc("set_user_role", new JsonObject { ["user_id"] = userId, ["role"] = EnumText.Get(role) }).AsIdempotent()
-            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await _rest.Rpc("set_user_role", new JsonObject { ["user_id"] = userId, ["role"] = EnumText.Get(role) }).AsIdempotent()
+            .ToListAsync(CrmJsonContext.Default.Profile, cancellationToken).ConfigureAwait(false);
+        return rows.Count > 0 ? rows[0] : await GetProfileAsync(userId, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<Ticket> CallTicketFunctionAsync(string function, Guid ticketId, JsonObject arguments, CancellationToken cancellationToken)

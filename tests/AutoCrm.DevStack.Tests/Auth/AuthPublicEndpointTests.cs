@@ -80,33 +80,12 @@ public sealed class AuthPublicEndpointTests(AuthStackFixture stack)
     [Fact]
     public async Task Signup_disabled_is_422_signup_disabled()
     {
-        // A second stack on the same database (attached), with signups switched off in its config.toml.
-        var directory = Directory.CreateTempSubdirectory("autocrm-auth-");
+        var (closed, directory) = await stack.StartVariantAsync(config => config.Replace("enable_signup = true", "enable_signup = false", StringComparison.Ordinal));
         try
         {
-            var source = Path.Combine(AppContext.BaseDirectory, "supabase");
-            foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-            {
-                var target = Path.Combine(directory.FullName, Path.GetRelativePath(source, file));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(file, target);
-            }
-
-            var config = Path.Combine(directory.FullName, "config.toml");
-            File.WriteAllText(config, File.ReadAllText(config).Replace("enable_signup = true", "enable_signup = false", StringComparison.Ordinal));
-            await using var closed = await DevStackServer.StartAsync(
-                new DevStackOptions { DatabaseUrl = stack.Server.DatabaseUrl, SupabaseDirectory = directory.FullName, Seed = false },
-                TestContext.Current.CancellationToken);
-            using var http = new HttpClient { BaseAddress = closed.Url };
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/v1/signup")
-            {
-                Content = new StringContent(new JsonObject { ["email"] = AuthStackFixture.UniqueEmail(), ["password"] = "secret-password" }.ToJsonString()),
-            };
-            request.Headers.Add("apikey", closed.AnonKey);
-            request.Headers.Add("X-Supabase-Api-Version", "2024-01-01");
-            using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+            using var response = await AuthStackFixture.SendToAsync(closed, HttpMethod.Post, "/auth/v1/signup", new JsonObject { ["email"] = AuthStackFixture.UniqueEmail(), ["password"] = "secret-password" });
             var json = await AuthStackFixture.ReadObjectAsync(response);
-            using var settings = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/auth/v1/settings") { Headers = { { "apikey", closed.AnonKey } } }, TestContext.Current.CancellationToken);
+            using var settings = await AuthStackFixture.SendToAsync(closed, HttpMethod.Get, "/auth/v1/settings");
 
             Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
             Assert.Equal("signup_disabled", (string?)json["code"]);
@@ -115,6 +94,57 @@ public sealed class AuthPublicEndpointTests(AuthStackFixture stack)
         }
         finally
         {
+            await closed.DisposeAsync();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task With_confirmations_signup_returns_the_user_without_a_session_and_sign_in_waits_for_confirmation()
+    {
+        var (confirming, directory) = await stack.StartVariantAsync(config => config.Replace("enable_confirmations = false", "enable_confirmations = true", StringComparison.Ordinal));
+        try
+        {
+            var email = AuthStackFixture.UniqueEmail("confirm");
+            var body = new JsonObject { ["email"] = email, ["password"] = "secret-password" };
+            using var signup = await AuthStackFixture.SendToAsync(confirming, HttpMethod.Post, "/auth/v1/signup", body);
+            var user = await AuthStackFixture.ReadObjectAsync(signup);
+            using var settings = await AuthStackFixture.SendToAsync(confirming, HttpMethod.Get, "/auth/v1/settings");
+            using var signIn = await AuthStackFixture.SendToAsync(confirming, HttpMethod.Post, "/auth/v1/token?grant_type=password", body);
+            var signInError = await AuthStackFixture.ReadObjectAsync(signIn);
+
+            Assert.Equal(HttpStatusCode.OK, signup.StatusCode);
+            Assert.Null(user["access_token"]);
+            Assert.Equal(email, (string?)user["email"]);
+            Assert.NotNull(user["confirmation_sent_at"]);
+            Assert.Null(user["email_confirmed_at"]);
+            Assert.False((bool?)(await AuthStackFixture.ReadObjectAsync(settings))["mailer_autoconfirm"]);
+            Assert.Equal(HttpStatusCode.BadRequest, signIn.StatusCode);
+            Assert.Equal("email_not_confirmed", (string?)signInError["code"]);
+
+            // A confirmed address signing up again gets a fake user (no enumeration), not an error.
+            using var again = await AuthStackFixture.SendToAsync(confirming, HttpMethod.Post, "/auth/v1/signup", new JsonObject { ["email"] = "erin@customer.demo", ["password"] = "secret-password" });
+            var fake = await AuthStackFixture.ReadObjectAsync(again);
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.NotEqual("c0000000-0000-4000-8000-000000000003", (string?)fake["id"]);
+            Assert.Empty(fake["identities"]!.AsArray());
+
+            // With confirmations on, an email change waits for the confirmation link: the address stays, new_email shows.
+            var confirmed = AuthStackFixture.UniqueEmail("confirmed");
+            await stack.SignUpAsync(confirmed);
+            using var signInConfirmed = await AuthStackFixture.SendToAsync(confirming, HttpMethod.Post, "/auth/v1/token?grant_type=password", new JsonObject { ["email"] = confirmed, ["password"] = "secret-password" });
+            var session = await AuthStackFixture.ReadObjectAsync(signInConfirmed);
+            var wanted = AuthStackFixture.UniqueEmail("wanted");
+            using var change = await AuthStackFixture.SendToAsync(confirming, HttpMethod.Put, "/auth/v1/user", new JsonObject { ["email"] = wanted }, bearer: (string)session["access_token"]!);
+            var changed = await AuthStackFixture.ReadObjectAsync(change);
+            Assert.Equal(HttpStatusCode.OK, change.StatusCode);
+            Assert.Equal(confirmed, (string?)changed["email"]);
+            Assert.Equal(wanted, (string?)changed["new_email"]);
+            Assert.NotNull(changed["email_change_sent_at"]);
+        }
+        finally
+        {
+            await confirming.DisposeAsync();
             directory.Delete(recursive: true);
         }
     }

@@ -35,6 +35,60 @@ public sealed class AuthStackFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Starts a second DevStack on the same database with an edited copy of config.toml (e.g. confirmations on,
+    /// signups off). The caller disposes the server; <paramref name="directory"/> is deleted by the caller too.
+    /// </summary>
+    public async Task<(DevStackServer Server, DirectoryInfo Directory)> StartVariantAsync(Func<string, string> editConfig)
+    {
+        var directory = Directory.CreateTempSubdirectory("autocrm-auth-");
+        var source = Path.Combine(AppContext.BaseDirectory, "supabase");
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(directory.FullName, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var config = Path.Combine(directory.FullName, "config.toml");
+        await File.WriteAllTextAsync(config, editConfig(await File.ReadAllTextAsync(config, TestContext.Current.CancellationToken)), TestContext.Current.CancellationToken);
+        var server = await DevStackServer.StartAsync(
+            new DevStackOptions { DatabaseUrl = Server.DatabaseUrl, SupabaseDirectory = directory.FullName, Seed = false, TimeProvider = Clock },
+            TestContext.Current.CancellationToken);
+        return (server, directory);
+    }
+
+    /// <summary>Sends an Auth request to another server (a variant from <see cref="StartVariantAsync"/>).</summary>
+    public static Task<HttpResponseMessage> SendToAsync(DevStackServer server, HttpMethod method, string path, JsonNode? body = null, string? bearer = null)
+    {
+        var http = new HttpClient { BaseAddress = server.Url };
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("apikey", server.AnonKey);
+        request.Headers.Add("X-Supabase-Api-Version", "2024-01-01");
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
+        return SendAndDisposeAsync(http, request);
+    }
+
+    private static async Task<HttpResponseMessage> SendAndDisposeAsync(HttpClient http, HttpRequestMessage request)
+    {
+        using (http)
+        using (request)
+        {
+            var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+            await response.Content.LoadIntoBufferAsync(TestContext.Current.CancellationToken);
+            return response;
+        }
+    }
+
     /// <summary>Sends an Auth request. <paramref name="apiKey"/> defaults to the anon key; <paramref name="bearer"/> to none.</summary>
     public Task<HttpResponseMessage> SendAsync(
         HttpMethod method,

@@ -87,6 +87,36 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
+    public async Task A_lock_file_whose_pid_now_belongs_to_another_program_is_removed_without_signalling_it()
+    {
+        using var dir = new TempDirectory();
+        var root = dir.Combine("cluster");
+        await (await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = root, Durable = false }, Ct)).DisposeAsync();
+        // A program of the postgres OS user that now has the recorded PID: it must be neither signalled nor block the start.
+        var impostorInfo = new ProcessStartInfo("setpriv") { UseShellExecute = false };
+        foreach (var arg in new[] { "--reuid=postgres", "--regid=postgres", "--clear-groups", "sleep", "600" })
+        {
+            impostorInfo.ArgumentList.Add(arg);
+        }
+
+        using var impostor = Process.Start(impostorInfo)!;
+        try
+        {
+            var pidFile = Path.Combine(root, "pgdata", "postmaster.pid");
+            await File.WriteAllTextAsync(pidFile, $"{impostor.Id}\n{Path.Combine(root, "pgdata")}\n", Ct);
+
+            await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { DataDirectory = root, Durable = false }, Ct);
+
+            Assert.Equal(1, await Db.ScalarAsync<int>(cluster.ConnectionString, "SELECT 1", Ct));
+            Assert.False(impostor.HasExited);
+        }
+        finally
+        {
+            impostor.Kill();
+        }
+    }
+
+    [Fact]
     public async Task Throwaway_cluster_is_stopped_when_its_owner_process_dies()
     {
         using var owner = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;

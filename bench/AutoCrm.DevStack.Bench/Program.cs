@@ -1,0 +1,76 @@
+// DevStack REST vs direct Npgsql: the same queries, the same concurrency, one run.
+// Usage: dotnet run -c Release --project bench/AutoCrm.DevStack.Bench [-- --seconds 5]
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using AutoCrm.DevStack;
+using AutoCrm.DevStack.Bench;
+using Npgsql;
+
+var seconds = args.Length >= 2 && args[0] == "--seconds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+int[] concurrency = [1, 8, 32];
+
+Console.Error.WriteLine("Starting DevStack (throwaway cluster)...");
+await using var server = await DevStackServer.StartAsync(new DevStackOptions { Seed = false });
+var adminConnectionString = BenchDatabase.FromUrl(server.DatabaseUrl);
+await BenchDatabase.CreateAsync(adminConnectionString);
+
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+{
+    BaseAddress = new Uri(server.Url, "/rest/v1/"),
+};
+http.DefaultRequestHeaders.Add("apikey", server.AnonKey);
+await BenchDatabase.WaitForRestAsync(http);
+
+// Direct: the same JSON-producing SQL PostgREST-style servers run, on a pool with automatic preparation.
+await using var direct = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(adminConnectionString) { MaxAutoPrepare = 64, AutoPrepareMinUsages = 2, MaxPoolSize = 100 }.ConnectionString).Build();
+const string ByIdSql = "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * FROM public.bench_items WHERE id = $1) t";
+const string ListSql = "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * FROM public.bench_items WHERE grp = $1 ORDER BY id LIMIT 50) t";
+
+async Task<string> DirectAsync(string sql, int value)
+{
+    await using var command = direct.CreateCommand(sql);
+    command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = value });
+    return (string)(await command.ExecuteScalarAsync())!;
+}
+
+async Task<string> RestAsync(string url)
+{
+    using var response = await http.GetAsync(url);
+    var body = await response.Content.ReadAsStringAsync();
+    return response.StatusCode == HttpStatusCode.OK ? body : throw new InvalidOperationException($"{(int)response.StatusCode} {body}");
+}
+
+var workloads = new (string Name, Func<Random, Task<string>> ViaRest, Func<Random, Task<string>> ViaNpgsql)[]
+{
+    ("GET by primary key", r => RestAsync($"bench_items?id=eq.{r.Next(1, BenchDatabase.Rows + 1)}"), r => DirectAsync(ByIdSql, r.Next(1, BenchDatabase.Rows + 1))),
+    ("50-row filtered list", r => RestAsync($"bench_items?grp=eq.{r.Next(0, BenchDatabase.Groups)}&order=id&limit=50"), r => DirectAsync(ListSql, r.Next(0, BenchDatabase.Groups))),
+};
+
+// Same answers both ways (sanity), then warm up JIT, pools and prepared statements.
+if (await RestAsync("bench_items?id=eq.7") != await DirectAsync(ByIdSql, 7))
+{
+    throw new InvalidOperationException("REST and direct results differ");
+}
+
+foreach (var w in workloads)
+{
+    await Load.RunAsync(w.ViaRest, 8, TimeSpan.FromSeconds(1));
+    await Load.RunAsync(w.ViaNpgsql, 8, TimeSpan.FromSeconds(1));
+}
+
+Console.WriteLine($"| Workload | Clients | DevStack req/s | p50 ms | p99 ms | Npgsql req/s | p50 ms | p99 ms | Ratio |");
+Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+foreach (var w in workloads)
+{
+    foreach (var clients in concurrency)
+    {
+        var rest = await Load.RunAsync(w.ViaRest, clients, TimeSpan.FromSeconds(seconds));
+        var db = await Load.RunAsync(w.ViaNpgsql, clients, TimeSpan.FromSeconds(seconds));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {w.Name} | {clients} | {rest.Throughput:F0} | {rest.P50:F2} | {rest.P99:F2} | {db.Throughput:F0} | {db.P50:F2} | {db.P99:F2} | {rest.Throughput / db.Throughput:F2} |"));
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine($"Machine: {Environment.ProcessorCount} logical CPUs, {Environment.OSVersion}, .NET {Environment.Version}, {seconds} s per cell.");

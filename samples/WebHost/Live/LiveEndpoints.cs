@@ -1,0 +1,159 @@
+using System.Net.ServerSentEvents;
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using AutoCrm.Sdk;
+using AutoCrm.Sdk.Realtime;
+using AutoCrm.WebHost.Infrastructure;
+using AutoCrm.WebHost.Sessions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AutoCrm.WebHost.Live;
+
+/// <summary>
+/// Server-Sent Events fed by the SDK's realtime streams, subscribed with the viewer's own token, so row-level security
+/// filters what each browser hears about. Events only say "something changed"; the page then re-fetches its fragment
+/// through the normal, RLS-checked page handler. A stream ends when the browser leaves, or shortly before the access
+/// token expires (EventSource reconnects and the next stream starts with a refreshed token).
+/// </summary>
+internal static class LiveEndpoints
+{
+    public static IEndpointRouteBuilder MapLiveEndpoints(this IEndpointRouteBuilder app)
+    {
+        var live = app.MapGroup("/live").RequireAuthorization();
+        live.MapGet("/queues/{queueId:guid}", QueueAsync).RequireAuthorization(WebHostSetup.StaffPolicy);
+        live.MapGet("/tickets/{ticketId:guid}", TicketAsync);
+        return app;
+    }
+
+    private static async Task<ServerSentEventsResult<string>> QueueAsync(
+        Guid queueId, HttpContext context, CrmBackend backend, CrmSessionStore store, UserCrm user, TimeProvider time)
+    {
+        var (crm, until) = await OpenAsync(backend, store, user, context.RequestAborted);
+        var events = Observable.Merge(
+            crm.Realtime.QueueUpdates(queueId).Select(u => Change("queue", u.TicketId, u.Kind.ToString())),
+            crm.Realtime.StatusChanges(queueId).Select(s => Change("status", s.TicketId, s.To.ToString())));
+        return TypedResults.ServerSentEvents(StreamAsync(crm, events, null, until, time, context.RequestAborted));
+    }
+
+    private static async Task<ServerSentEventsResult<string>> TicketAsync(
+        Guid ticketId, HttpContext context, CrmBackend backend, CrmSessionStore store, UserCrm user, TimeProvider time)
+    {
+        var (crm, until) = await OpenAsync(backend, store, user, context.RequestAborted);
+        var events = Observable.Merge(
+            crm.Realtime.Messages(ticketId).Select(m => Change("message", ticketId, m.Visibility.ToString())),
+            crm.Realtime.TicketChanges(TicketChangeFilter.ForTicket(ticketId)).Select(c => Change("ticket", ticketId, c.Kind.ToString())));
+        var staff = context.User.IsInRole("agent") || context.User.IsInRole("admin");
+        if (staff)
+        {
+            // "Also viewing": announce this agent on the ticket's presence channel and pass on who else is there.
+            var names = (await crm.Queues.ListProfilesAsync(cancellationToken: context.RequestAborted))
+                .ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
+            var viewers = crm.Realtime.Viewers(ticketId).Select(list => Viewers(list, user.UserId, names));
+            events = events.Merge(viewers);
+        }
+
+        return TypedResults.ServerSentEvents(
+            StreamAsync(crm, events, staff ? c => AnnounceViewingAsync(crm, ticketId, c) : null, until, time, context.RequestAborted));
+    }
+
+    /// <summary>
+    /// Tracks this agent on the ticket's presence channel once the socket is up: the presence entry carries the user id
+    /// the realtime client knows from its token, and a client bound with <see cref="CrmClient.ForUser"/> learns it on connect.
+    /// </summary>
+    private static async Task<IAsyncDisposable> AnnounceViewingAsync(CrmClient crm, Guid ticketId, CancellationToken cancellationToken)
+    {
+        using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connect.CancelAfter(TimeSpan.FromSeconds(15));
+        await crm.Realtime.ConnectionStates.FirstAsync(s => s == RealtimeConnectionState.Connected).ToTask(connect.Token);
+        return await crm.Realtime.TrackViewingAsync(ticketId, cancellationToken);
+    }
+
+    private static async Task<(CrmClient Crm, DateTimeOffset Until)> OpenAsync(
+        CrmBackend backend, CrmSessionStore store, UserCrm user, CancellationToken cancellationToken)
+    {
+        var session = user.Session;
+        var token = await store.GetAccessTokenAsync(session, cancellationToken);
+        return (backend.Root.ForUser(token), store.UsableUntil(session));
+    }
+
+    private static SseItem<string> Change(string what, Guid ticketId, string detail) =>
+        new(JsonSerializer.Serialize(new LiveChange(what, ticketId, detail), LiveJsonContext.Default.LiveChange), "change");
+
+    private static SseItem<string> Viewers(IReadOnlyList<TicketViewer> viewers, Guid me, IReadOnlyDictionary<Guid, string> names)
+    {
+        var others = viewers
+            .Where(v => !v.IsCurrentUser && v.UserId is { } id && id != me)
+            .Select(v => names.TryGetValue(v.UserId!.Value, out var n) ? n : "someone")
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        return new(JsonSerializer.Serialize(others, LiveJsonContext.Default.ListString), "viewers");
+    }
+
+    /// <summary>
+    /// Bridges the observable to the response: a "ready" event once subscribed, then every change, until the browser
+    /// disconnects, the token's time is up or the stream fails for good. Disposing the subscription and the client
+    /// leaves the realtime channels and closes the socket.
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(
+        CrmClient crm,
+        IObservable<SseItem<string>> events,
+        Func<CancellationToken, Task<IAsyncDisposable>>? announce,
+        DateTimeOffset until,
+        TimeProvider time,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var remaining = until - time.GetUtcNow();
+        using var expiry = new CancellationTokenSource(remaining > TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5), time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
+        var channel = Channel.CreateUnbounded<SseItem<string>>(new UnboundedChannelOptions { SingleReader = true });
+        using (crm)
+        using (events.Subscribe(e => channel.Writer.TryWrite(e), _ => channel.Writer.TryComplete(), () => channel.Writer.TryComplete()))
+        {
+            IAsyncDisposable? viewing = null;
+            try
+            {
+                if (announce is not null)
+                {
+                    try
+                    {
+                        viewing = await announce(stop.Token);
+                    }
+                    catch (Exception ex) when (ex is CrmException or OperationCanceledException)
+                    {
+                        // Presence is a nicety: without it the ticket still updates live.
+                    }
+                }
+
+                yield return new SseItem<string>("{}", "ready");
+                while (true)
+                {
+                    SseItem<string> item;
+                    try
+                    {
+                        if (!await channel.Reader.WaitToReadAsync(stop.Token) || !channel.Reader.TryRead(out item))
+                        {
+                            yield break;
+                        }
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        yield break;
+                    }
+
+                    yield return item;
+                }
+            }
+            finally
+            {
+                if (viewing is not null)
+                {
+                    await viewing.DisposeAsync();
+                }
+            }
+        }
+    }
+}

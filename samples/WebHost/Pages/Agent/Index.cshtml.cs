@@ -1,0 +1,32 @@
+using AutoCrm.Sdk.Queues;
+using AutoCrm.Sdk.Tickets;
+using AutoCrm.WebHost.Sessions;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace AutoCrm.WebHost.Pages.Agent;
+
+/// <summary>The agent's start page: the queues they can see, with counts, and the tickets assigned to them.</summary>
+public sealed class AgentHomeModel(UserCrm user) : PageModel
+{
+    public IReadOnlyList<QueueStats> Stats { get; private set; } = [];
+
+    public IReadOnlyList<Ticket> Mine { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        var crm = await user.GetAsync(cancellationToken);
+        Stats = await crm.Queues.GetStatsAsync(cancellationToken);
+        var mine = new List<Ticket>();
+        var query = new TicketQuery { AssigneeId = user.UserId, Statuses = Display.Active, Sort = TicketSort.Priority, Descending = true };
+        await foreach (var ticket in crm.Tickets.ListAsync(query).WithCancellation(cancellationToken))
+        {
+            mine.Add(ticket);
+            if (mine.Count == 100)
+            {
+                break;
+            }
+        }
+
+        Mine = mine;
+    }
+}

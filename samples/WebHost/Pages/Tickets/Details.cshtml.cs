@@ -1,0 +1,88 @@
+using AutoCrm.Sdk;
+using AutoCrm.Sdk.Tickets;
+using AutoCrm.WebHost.Sessions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace AutoCrm.WebHost.Pages.Tickets;
+
+/// <summary>
+/// One ticket for its requester or for staff. Every read and write uses the user's own client: a customer asking for
+/// someone else's ticket gets 404 from row-level security, not from a check here.
+/// </summary>
+public sealed class TicketDetailsModel(UserCrm user) : PageModel
+{
+    [FromRoute]
+    public long Number { get; set; }
+
+    [BindProperty]
+    public Guid TicketId { get; set; }
+
+    public TicketView? View { get; private set; }
+
+    private bool IsStaff => User.IsInRole("agent") || User.IsInRole("admin");
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        View = await TicketView.LoadAsync(await user.GetAsync(cancellationToken), Number, IsStaff, user.UserId, cancellationToken);
+        return Page();
+    }
+
+    /// <summary>The live part of the page, fetched again by live.js whenever the ticket's event stream says something changed.</summary>
+    public async Task<IActionResult> OnGetLiveAsync(CancellationToken cancellationToken) =>
+        Partial("_TicketLive", await TicketView.LoadAsync(await user.GetAsync(cancellationToken), Number, IsStaff, user.UserId, cancellationToken));
+
+    public Task<IActionResult> OnPostReplyAsync([FromForm] string? body, CancellationToken cancellationToken) =>
+        ActAsync(crm => crm.Tickets.ReplyAsync(TicketId, Required(body), cancellationToken: cancellationToken), "Reply sent.");
+
+    public Task<IActionResult> OnPostNoteAsync([FromForm] string? body, CancellationToken cancellationToken) =>
+        ActAsync(crm => crm.Tickets.AddInternalNoteAsync(TicketId, Required(body), cancellationToken: cancellationToken), "Internal note added.");
+
+    public Task<IActionResult> OnPostCloseAsync(CancellationToken cancellationToken) =>
+        ActAsync(crm => crm.Tickets.UpdateAsync(TicketId, new TicketPatch { Status = TicketStatus.Closed }, cancellationToken: cancellationToken), "Ticket closed.");
+
+    public Task<IActionResult> OnPostReopenAsync(CancellationToken cancellationToken) =>
+        ActAsync(crm => crm.Tickets.UpdateAsync(TicketId, new TicketPatch { Status = TicketStatus.Open }, cancellationToken: cancellationToken), "Ticket reopened.");
+
+    public Task<IActionResult> OnPostUpdateAsync(
+        [FromForm] TicketStatus status, [FromForm] TicketPriority priority, [FromForm] string? tags, CancellationToken cancellationToken)
+    {
+        var tagList = (tags ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => t.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+        return ActAsync(
+            crm => crm.Tickets.UpdateAsync(TicketId, new TicketPatch { Status = status, Priority = priority, Tags = tagList }, cancellationToken: cancellationToken),
+            "Ticket saved.");
+    }
+
+    public Task<IActionResult> OnPostTransferAsync([FromForm] Guid queueId, CancellationToken cancellationToken) =>
+        ActAsync(crm => crm.Queues.TransferAsync(TicketId, queueId, cancellationToken), "Ticket transferred.");
+
+    public Task<IActionResult> OnPostAssignAsync([FromForm] Guid agentId, CancellationToken cancellationToken) =>
+        ActAsync(crm => crm.Queues.AssignAsync(TicketId, agentId, cancellationToken), "Ticket assigned.");
+
+    public Task<IActionResult> OnPostClaimAsync(CancellationToken cancellationToken) =>
+        ActAsync(crm => crm.Queues.AssignAsync(TicketId, user.UserId, cancellationToken), "The ticket is yours.");
+
+    public Task<IActionResult> OnPostReleaseAsync(CancellationToken cancellationToken) =>
+        ActAsync(crm => crm.Queues.ReleaseAsync(TicketId, cancellationToken), "Ticket released.");
+
+    private static string Required(string? body) =>
+        body?.Trim() is { Length: > 0 } text ? text : throw new CrmException(new CrmErrorInfo { Status = 400, Message = "Write something first." });
+
+    /// <summary>Runs one change and comes back to the page (post/redirect/get); a refusal from the CRM shows as a message.</summary>
+    private async Task<IActionResult> ActAsync(Func<CrmClient, Task> action, string done)
+    {
+        var crm = await user.GetAsync(HttpContext.RequestAborted);
+        try
+        {
+            await action(crm);
+            TempData["Notice"] = done;
+        }
+        catch (CrmException ex) when (ex is not CrmNotFoundException && ex.Status is >= 400 and < 500 and not 401)
+        {
+            TempData["Error"] = ex.Message;
+        }
+
+        return Redirect($"/tickets/{Number}");
+    }
+}

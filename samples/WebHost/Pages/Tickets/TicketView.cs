@@ -1,0 +1,29 @@
+using AutoCrm.Sdk;
+using AutoCrm.Sdk.Queues;
+using AutoCrm.Sdk.Tickets;
+
+namespace AutoCrm.WebHost.Pages.Tickets;
+
+/// <summary>What the ticket page shows, read with the user's own client (so a customer's copy has no internal notes).</summary>
+public sealed record TicketView(
+    Ticket Ticket,
+    IReadOnlyList<TicketMessage> Messages,
+    IReadOnlyDictionary<Guid, string> Names,
+    IReadOnlyList<Queue> Queues,
+    IReadOnlyList<Profile> Agents,
+    bool IsStaff,
+    Guid CurrentUserId)
+{
+    public static async Task<TicketView> LoadAsync(CrmClient crm, long number, bool isStaff, Guid userId, CancellationToken cancellationToken)
+    {
+        var ticket = await crm.Tickets.GetByNumberAsync(number, TicketInclude.Conversation, cancellationToken);
+        var profiles = await crm.Queues.ListProfilesAsync(cancellationToken: cancellationToken);
+        var queues = isStaff ? await crm.Queues.ListAsync(cancellationToken) : [];
+        var messages = (ticket.ConversationHistory ?? []).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToList();
+        var names = profiles.ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
+        var agents = profiles.Where(p => p.Role is UserRole.Agent or UserRole.Admin).OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
+        return new TicketView(ticket, messages, names, queues, agents, isStaff, userId);
+    }
+
+    public string QueueName => Ticket.QueueId is { } id && Queues.FirstOrDefault(q => q.Id == id) is { } q ? q.Name : Ticket.QueueId is null ? "none" : "";
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using AutoCrm.Sdk;
+using AutoCrm.Sdk.Auth;
+using AutoCrm.WebHost.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+[assembly: AssemblyFixture(typeof(AutoCrm.WebHost.Tests.WebHostFixture))]
+
+namespace AutoCrm.WebHost.Tests;
+
+/// <summary>
+/// One web app per test assembly, on a real Kestrel port, in demo mode: no <c>AutoCrm:Url</c>, so the app starts its own
+/// embedded DevStack with the seed data, exactly as <c>dotnet run --project samples/WebHost</c> does.
+/// </summary>
+public sealed partial class WebHostFixture : IAsyncLifetime
+{
+    public const string DemoPassword = "autocrm-demo";
+
+    private readonly WebApplicationFactory<CrmBackend> _factory = new WebApplicationFactory<CrmBackend>()
+        .WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("AutoCrm:Url", ""));
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public CrmBackend Backend => _factory.Services.GetRequiredService<CrmBackend>();
+
+    public ValueTask InitializeAsync()
+    {
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
+
+    /// <summary>A browser-like client (cookies, no automatic redirects) against the real server.</summary>
+    public HttpClient CreateClient()
+    {
+        var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer(), UseCookies = true };
+        var client = new HttpClient(handler) { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        return client;
+    }
+
+    /// <summary>Signs in through the sign-in form (with its antiforgery token), as a browser would.</summary>
+    public async Task<HttpClient> SignInAsync(string email, CancellationToken cancellationToken)
+    {
+        var client = CreateClient();
+        using var response = await PostFormAsync(client, "/signin", new() { ["Email"] = email, ["Password"] = DemoPassword }, cancellationToken);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return client;
+    }
+
+    /// <summary>Loads the form page first for its antiforgery token, then posts the form to <paramref name="path"/>.</summary>
+    public static async Task<HttpResponseMessage> PostFormAsync(
+        HttpClient client, string path, Dictionary<string, string> fields, CancellationToken cancellationToken, string? formPage = null)
+    {
+        var page = await client.GetStringAsync(formPage ?? path, cancellationToken);
+        fields["__RequestVerificationToken"] = AntiforgeryToken(page);
+        using var content = new FormUrlEncodedContent(fields);
+        return await client.PostAsync(path, content, cancellationToken);
+    }
+
+    public static string AntiforgeryToken(string html) =>
+        TokenPattern().Match(html) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException("No antiforgery token on the page.");
+
+    /// <summary>An SDK client signed in as a demo user, for arranging data through the public API.</summary>
+    public async Task<CrmClient> SdkAsAsync(string email, CancellationToken cancellationToken)
+    {
+        using var signIn = Backend.CreateSignInClient();
+        Session session = await signIn.Auth.SignInWithPasswordAsync(email, DemoPassword, cancellationToken);
+        return Backend.Root.WithSession(session);
+    }
+
+    /// <summary>Saves a screenshot under the repository's test-results/ (where CI collects artefacts).</summary>
+    public async Task SaveScreenshotAsync(Microsoft.Playwright.IPage page, string fileName)
+    {
+        if (page.IsClosed)
+        {
+            return;
+        }
+
+        var directory = Path.Combine(RepositoryRoot(), "test-results");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(directory, fileName), FullPage = true });
+        }
+        catch (Microsoft.Playwright.PlaywrightException)
+        {
+            // A page that died with the failure has nothing to show.
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AutoCrm.Sdk.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+}
