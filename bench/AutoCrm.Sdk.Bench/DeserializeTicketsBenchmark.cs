@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AutoCrm.Sdk.Internal;
 using BenchmarkDotNet.Attributes;
-using Newtonsoft.Json;
+using JsonConvert = Newtonsoft.Json.JsonConvert;
 
 namespace AutoCrm.Sdk.Bench;
 

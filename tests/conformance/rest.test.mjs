@@ -137,8 +137,12 @@ test('bulk insert and upsert on a unique column', async () => {
   const db = serviceClient();
   const a = slug();
   const b = slug();
-  const bulk = await db.from('queues').insert([{ slug: a, name: 'A' }, { slug: b, name: 'B', description: 'has one' }]).select('slug, description');
+  // Bulk inserts send columns= with the union of keys: a missing key is NULL unless defaultToNull is false.
+  const nulls = await db.from('queues').insert([{ slug: a, name: 'A' }, { slug: b, name: 'B', description: 'has one' }]);
+  assert.equal(nulls.error.code, '23502');
+  const bulk = await db.from('queues').insert([{ slug: a, name: 'A' }, { slug: b, name: 'B', description: 'has one' }], { defaultToNull: false }).select('slug, description');
   assert.equal(bulk.error, null);
+  assert.deepEqual(bulk.data, [{ slug: a, description: '' }, { slug: b, description: 'has one' }]);
   assert.equal(bulk.data.length, 2);
   const upsert = await db.from('queues').upsert({ slug: a, name: 'A2' }, { onConflict: 'slug' }).select('slug, name');
   assert.equal(upsert.error, null);

@@ -32,6 +32,11 @@ async function startDevStack() {
   }
   clearTimeout(timeout);
   if (Object.keys(values).length !== 4) throw new Error('DevStack did not print its URL and keys');
+  // Keep draining its output, but let node exit when the tests are done; the exit hook stops it.
+  lines.close();
+  child.stdout.resume();
+  child.stdout.unref?.();
+  child.unref();
   return { url: values['API URL'], anonKey: values['anon key'], serviceRoleKey: values['service_role key'], dbUrl: values['DB URL'] };
 }
 

@@ -75,8 +75,9 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
         try
         {
             var queueIds = queues.Select(q => q.Id).ToHashSet();
-            var baseline = await PollingFeed.NewestEventIdAsync(service, cancellationToken).ConfigureAwait(false);
-            await using var feed = CreateFeed(service, adminClient.Client, baseline, queueIds);
+            var baseline = await NewestEventIdAsync(service, cancellationToken).ConfigureAwait(false);
+            await using var feed = new RealtimeFeed(adminClient.Client, statusQueue: null, queueIds, OnEvent, e => _feedError = e);
+            await RealtimeFeed.WaitConnectedAsync(adminClient.Client, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
             Phase("customers filing tickets, agents working them");
             var work = RunWorkloadAsync(agentClients, customerClients, queues, cancellationToken);
             if (environment.IsTerminal && !options.Json)
@@ -140,18 +141,6 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
         {
             Phase($"timed out after {options.EventTimeout.TotalSeconds:0} s waiting for events");
         }
-    }
-
-    private IDemoFeed CreateFeed(CrmClient service, CrmClient admin, long baseline, HashSet<Guid> queueIds)
-    {
-#if AUTOCRM_REALTIME
-        _ = service;
-        _ = baseline;
-        return new RealtimeFeed(admin, queueIds, OnEvent, e => _feedError = e);
-#else
-        _ = admin;
-        return new PollingFeed(service, baseline, queueIds, OnEvent, e => _feedError = e, TimeSpan.FromMilliseconds(100));
-#endif
     }
 
     private void OnEvent(DemoEvent e)
@@ -323,6 +312,12 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
                 }
             }
         }
+    }
+
+    private static async Task<long> NewestEventIdAsync(CrmClient service, CancellationToken cancellationToken)
+    {
+        var rows = await service.Rest.From("ticket_events").Select("id").Order("id", descending: true).Limit(1).ToJsonAsync(cancellationToken).ConfigureAwait(false);
+        return rows.ValueKind == JsonValueKind.Array && rows.GetArrayLength() > 0 ? rows[0].GetProperty("id").GetInt64() : 0;
     }
 
     private static async Task<IReadOnlyList<QueueStats>> StatsAsync(CrmClient service, HashSet<Guid> queueIds, CancellationToken cancellationToken) =>

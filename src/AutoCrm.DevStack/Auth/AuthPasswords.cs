@@ -61,9 +61,9 @@ internal static class AuthPasswords
         }
     }
 
-    /// <summary>The reasons a password is weak, or null when it is not.</summary>
+    /// <summary>The reasons a password is weak, or null when it is not (length in UTF-8 bytes, as Go's <c>len</c>).</summary>
     internal static IReadOnlyList<string>? WeakReasons(string password, int minimumLength) =>
-        password.Length < minimumLength ? ["length"] : null;
+        Encoding.UTF8.GetByteCount(password) < minimumLength ? ["length"] : null;
 
     internal static string LengthMessage(int minimumLength) => $"Password should be at least {minimumLength} characters.";
 

@@ -34,7 +34,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 
                 try
                 {
-                    connection ??= await service.DataSource.OpenConnectionAsync(ct);
+                    connection ??= await service.DispatchDataSource.OpenConnectionAsync(ct);
                     await DispatchAsync(changes, connection, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -175,7 +175,8 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 
     private async Task CheckRowSecurityAsync(List<WorkItem> work, NpgsqlConnection connection, CancellationToken ct)
     {
-        var checks = new List<RlsCheck>();
+        // One check per (table, role, claims) for the whole round: "which of these primary keys can I see?".
+        var checks = new Dictionary<(uint Relation, string Role, string Claims), RlsCheck>();
         foreach (var item in work)
         {
             var change = item.Change;
@@ -188,20 +189,19 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                     continue;
                 }
 
-                var errors = Errors(relation, access);
-                if (change.Type == "DELETE" || !access.RowSecurity || errors is not null)
+                if (change.Type == "DELETE" || !access.RowSecurity || Errors(relation, access) is not null)
                 {
                     match.Visible = true;
                     continue;
                 }
 
-                if (!item.Groups.TryGetValue((match.Token.Role, match.Token.ClaimsJson), out var check))
+                var key = (relation.Oid, match.Token.Role, match.Token.ClaimsJson);
+                if (!checks.TryGetValue(key, out var check))
                 {
-                    check = new RlsCheck(item, match.Token);
-                    item.Groups[(match.Token.Role, match.Token.ClaimsJson)] = check;
-                    checks.Add(check);
+                    checks[key] = check = new RlsCheck(relation, match.Token);
                 }
 
+                match.Key = check.Add(change);
                 match.Check = check;
             }
         }
@@ -210,12 +210,12 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         {
             try
             {
-                await RunChecksAsync(checks, connection, ct);
+                await RunChecksAsync([.. checks.Values], connection, ct);
             }
             catch (PostgresException)
             {
                 // One failing policy must not hide the change from everyone else: retry one group at a time.
-                foreach (var check in checks)
+                foreach (var check in checks.Values)
                 {
                     try
                     {
@@ -223,8 +223,8 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                     }
                     catch (PostgresException ex)
                     {
-                        check.Visible = false;
-                        RealtimeLog.RlsCheckFailed(service.Logger, check.Token.Role, check.Item.Change.Relation.Table, ex);
+                        check.VisibleKeys.Clear();
+                        RealtimeLog.RlsCheckFailed(service.Logger, check.Token.Role, check.Relation.Table, ex);
                     }
                 }
             }
@@ -234,7 +234,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         {
             if (match.Check is not null)
             {
-                match.Visible = match.Check.Visible;
+                match.Visible = match.Check.VisibleKeys.Contains(match.Key!);
             }
         }
     }
@@ -244,8 +244,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         await using var batch = new NpgsqlBatch(connection);
         foreach (var check in checks)
         {
-            var change = check.Item.Change;
-            var relation = change.Relation;
+            var relation = check.Relation;
             var set = new NpgsqlBatchCommand(
                 "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true)");
             set.Parameters.Add(new NpgsqlParameter { Value = check.Token.Role });
@@ -253,31 +252,44 @@ internal sealed class ChangeDispatcher(RealtimeService service)
             set.Parameters.Add(new NpgsqlParameter { Value = RealtimeJson.ReadString(check.Token.Claims["sub"]) ?? "" });
             batch.BatchCommands.Add(set);
 
-            var where = string.Join(" and ", relation.PrimaryKey.Select((column, i) =>
-                $"{Quote(relation.Columns[column].Name)} = ${i + 1}::{relation.Columns[column].Type.SqlName}"));
-            var exists = new NpgsqlBatchCommand(
-                $"select exists(select 1 from {Quote(relation.Schema)}.{Quote(relation.Table)} where {where})");
-            foreach (var column in relation.PrimaryKey)
+            var pk = relation.PrimaryKey;
+            var columns = string.Join(", ", pk.Select(i => Quote(relation.Columns[i].Name)));
+            var output = string.Join(", ", pk.Select(i => Quote(relation.Columns[i].Name) + "::text"));
+            var arrays = string.Join(", ", pk.Select((i, n) => $"${n + 1}::text[]::{relation.Columns[i].Type.SqlName}[]"));
+            var select = new NpgsqlBatchCommand(
+                $"select {output} from {Quote(relation.Schema)}.{Quote(relation.Table)} where ({columns}) in (select * from unnest({arrays}))");
+            for (var n = 0; n < pk.Length; n++)
             {
-                exists.Parameters.Add(new NpgsqlParameter { Value = (object?)change.NewValue(column).Text ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown });
+                select.Parameters.Add(new NpgsqlParameter { Value = check.Keys.Select(k => k[n]).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
             }
 
-            batch.BatchCommands.Add(exists);
+            batch.BatchCommands.Add(select);
         }
 
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        var results = new bool[checks.Count];
+        var results = new List<HashSet<string>>(checks.Count);
         for (var i = 0; i < checks.Count; i++)
         {
             await reader.NextResultAsync(ct); // past set_config
-            await reader.ReadAsync(ct);
-            results[i] = reader.GetBoolean(0);
+            var visible = new HashSet<string>(StringComparer.Ordinal);
+            while (await reader.ReadAsync(ct))
+            {
+                var values = new string?[reader.FieldCount];
+                for (var c = 0; c < values.Length; c++)
+                {
+                    values[c] = reader.IsDBNull(c) ? null : reader.GetString(c);
+                }
+
+                visible.Add(RlsCheck.KeyOf(values));
+            }
+
+            results.Add(visible);
             await reader.NextResultAsync(ct);
         }
 
         for (var i = 0; i < checks.Count; i++)
         {
-            checks[i].Visible = results[i];
+            checks[i].VisibleKeys = results[i];
         }
     }
 
@@ -430,8 +442,6 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         public RowChange Change { get; } = change;
 
         public List<Match> Matches { get; } = matches;
-
-        public Dictionary<(string Role, string Claims), RlsCheck> Groups { get; } = [];
     }
 
     private sealed class Match(RealtimeChannel channel, RealtimeToken token, List<int> ids)
@@ -445,15 +455,37 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 
         public RlsCheck? Check { get; set; }
 
+        /// <summary>The changed row's primary key, as looked up in <see cref="RlsCheck.VisibleKeys"/>.</summary>
+        public string? Key { get; set; }
+
         public bool Visible { get; set; }
     }
 
-    private sealed class RlsCheck(WorkItem item, RealtimeToken token)
+    /// <summary>Which rows of one table one (role, claims) may select, for every change of the round.</summary>
+    private sealed class RlsCheck(RelationInfo relation, RealtimeToken token)
     {
-        public WorkItem Item { get; } = item;
+        private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+        public RelationInfo Relation { get; } = relation;
 
         public RealtimeToken Token { get; } = token;
 
-        public bool Visible { get; set; }
+        public List<string?[]> Keys { get; } = [];
+
+        public HashSet<string> VisibleKeys { get; set; } = new(StringComparer.Ordinal);
+
+        public static string KeyOf(string?[] values) => string.Join('\u0001', values);
+
+        public string Add(RowChange change)
+        {
+            var values = Relation.PrimaryKey.Select(i => change.NewValue(i).Text).ToArray();
+            var key = KeyOf(values);
+            if (_seen.Add(key))
+            {
+                Keys.Add(values);
+            }
+
+            return key;
+        }
     }
 }

@@ -14,6 +14,8 @@ namespace AutoCrm.DevStack.Realtime;
 /// </summary>
 internal sealed class RealtimeConnection : IAsyncDisposable
 {
+    private static readonly TimeSpan ConfirmTokenInterval = TimeSpan.FromMinutes(5);
+
     private readonly WebSocket _socket;
     private readonly RealtimeHub _hub;
     private readonly RealtimeService _service;
@@ -284,7 +286,16 @@ internal sealed class RealtimeConnection : IAsyncDisposable
                     return;
                 }
 
-                await HandleAsync(message, ct);
+                try
+                {
+                    await HandleAsync(message, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not WebSocketException)
+                {
+                    // A failing push crashes that channel (phx_error, the client rejoins), never the socket.
+                    RealtimeLog.SocketFailed(_logger, ex);
+                    FailChannel(message);
+                }
             }
         }
         finally
@@ -524,6 +535,27 @@ internal sealed class RealtimeConnection : IAsyncDisposable
         }
     }
 
+    private void FailChannel(PhoenixMessage message)
+    {
+        RealtimeChannel? channel;
+        lock (_gate)
+        {
+            if (_channels.Remove(message.Topic, out channel))
+            {
+                _hub.RemoveChannel(channel);
+            }
+        }
+
+        if (channel is not null)
+        {
+            channel.Send("phx_error", new JsonObject(), channel.JoinRef);
+        }
+        else
+        {
+            Reply(message, "error", new JsonObject { ["reason"] = "UnknownErrorOnChannel: the server failed to handle this message" });
+        }
+    }
+
     private void Leave(RealtimeChannel channel, PhoenixMessage message)
     {
         lock (_gate)
@@ -619,25 +651,33 @@ internal sealed class RealtimeConnection : IAsyncDisposable
         ScheduleExpiry(channel);
     }
 
+    /// <summary>Re-checks the channel's token every min(5 min, time to exp), as Realtime's confirm_token does.</summary>
     private void ScheduleExpiry(RealtimeChannel channel)
     {
         var token = channel.Token;
         var due = DateTimeOffset.FromUnixTimeSeconds(token.Exp) - _time.GetUtcNow();
+        due = due < TimeSpan.Zero ? TimeSpan.Zero : due > ConfirmTokenInterval ? ConfirmTokenInterval : due;
         channel.ExpiryTimer?.Dispose();
         channel.ExpiryTimer = _time.CreateTimer(
             _ =>
             {
-                if (channel.Token == token)
+                if (channel.Token != token || channel.IsClosed)
                 {
-                    var check = HmacRealtimeTokenVerifier.CheckClaims(token.Raw, token.Claims, _time);
-                    if (!check.IsValid)
-                    {
-                        Shutdown(channel, check.Message);
-                    }
+                    return;
+                }
+
+                var check = HmacRealtimeTokenVerifier.CheckClaims(token.Raw, token.Claims, _time);
+                if (check.IsValid)
+                {
+                    ScheduleExpiry(channel);
+                }
+                else
+                {
+                    Shutdown(channel, check.Message);
                 }
             },
             null,
-            due < TimeSpan.Zero ? TimeSpan.Zero : due,
+            due,
             Timeout.InfiniteTimeSpan);
     }
 

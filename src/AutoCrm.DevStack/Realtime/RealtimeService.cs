@@ -22,6 +22,14 @@ internal sealed class RealtimeService : IAsyncDisposable
             ApplicationName = "autocrm-realtime",
         }.ConnectionString);
         Catalog = new RealtimeCatalog(DataSource, options.PublicationName);
+
+        // The dispatcher's own connection: its RLS statements repeat with the same text, so prepare them.
+        DispatchDataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(options.AdminConnectionString)
+        {
+            ApplicationName = "autocrm-realtime-rls",
+            MaxAutoPrepare = 64,
+            AutoPrepareMinUsages = 2,
+        }.ConnectionString);
     }
 
     public RealtimeOptions Options { get; }
@@ -38,6 +46,9 @@ internal sealed class RealtimeService : IAsyncDisposable
     public NpgsqlDataSource DataSource { get; }
 
     public RealtimeCatalog Catalog { get; }
+
+    /// <summary>Superuser pool (auto-prepared statements) for the change dispatcher's row-level-security checks.</summary>
+    public NpgsqlDataSource DispatchDataSource { get; }
 
     public void ReplicationStarted() => _replicationReady.TrySetResult();
 
@@ -60,6 +71,7 @@ internal sealed class RealtimeService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await DispatchDataSource.DisposeAsync();
         if (_ownsDataSource)
         {
             await DataSource.DisposeAsync();

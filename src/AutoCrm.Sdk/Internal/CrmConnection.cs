@@ -18,7 +18,6 @@ internal sealed class CrmConnection
     private static readonly ResiliencePropertyKey<CrmRequest> RequestKey = new("AutoCrm.Request");
     private static readonly ResiliencePropertyKey<int> AttemptKey = new("AutoCrm.Attempt");
     private static readonly MediaTypeHeaderValue JsonContentType = MediaTypeHeaderValue.Parse("application/json");
-    private static readonly ProductInfoHeaderValue ClientInfo = new("autocrm-sdk", "0.1.0");
 
     private readonly Func<HttpClient> _httpClient;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
@@ -122,7 +121,6 @@ internal sealed class CrmConnection
         var headers = message.Headers;
         headers.TryAddWithoutValidation("apikey", ApiKey);
         headers.TryAddWithoutValidation("Authorization", "Bearer " + (request.BearerToken ?? ApiKey));
-        headers.UserAgent.Add(ClientInfo);
         headers.TryAddWithoutValidation("X-Client-Info", "autocrm-sdk/0.1.0");
         headers.TryAddWithoutValidation("Accept", request.Accept ?? "application/json");
         if (request.IsAuth)

@@ -569,14 +569,20 @@ public sealed class RestQuery
             Add(key, value);
         }
 
-        foreach (var group in state.Orders.GroupBy(o => o.Key))
+        if (!state.Orders.IsEmpty)
         {
-            Add(group.Key.Length == 0 ? "order" : group.Key + ".order", string.Join(',', group.Select(o => o.Value)));
+            foreach (var group in state.Orders.GroupBy(o => o.Key))
+            {
+                Add(group.Key.Length == 0 ? "order" : group.Key + ".order", string.Join(',', group.Select(o => o.Value)));
+            }
         }
 
-        foreach (var (key, value) in state.Paging.OrderBy(p => p.Key, StringComparer.Ordinal))
+        if (!state.Paging.IsEmpty)
         {
-            Add(key, value);
+            foreach (var (key, value) in state.Paging.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                Add(key, value);
+            }
         }
 
         return builder.ToString();
@@ -585,6 +591,11 @@ public sealed class RestQuery
     private string? BuildPrefer(Mode mode)
     {
         var state = _state;
+        if (state.Verb is RestVerb.Select or RestVerb.RpcGet or RestVerb.Rpc && state.Count is null)
+        {
+            return null;
+        }
+
         var parts = new List<string>(4);
         if (state.Verb == RestVerb.Upsert)
         {

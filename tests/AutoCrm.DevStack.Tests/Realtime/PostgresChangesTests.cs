@@ -105,7 +105,7 @@ public sealed partial class PostgresChangesTests(RealtimeEnvironment env)
             && ((string?)f.Payload!["data"]!["record"]?["title"])?.StartsWith(marker, StringComparison.Ordinal) == true;
         var b = await client.NextAsync(Mine);
         Assert.Equal(marker + "-b", (string?)b.Payload!["data"]!["record"]!["title"]);
-        Assert.Equal([ids[0], ids[1]], b.Payload!["ids"]!.AsArray().Select(n => (int)n!).Order());
+        Assert.Equal(new[] { ids[0], ids[1] }.Order(), b.Payload!["ids"]!.AsArray().Select(n => (int)n!).Order());
         var c = await client.NextAsync(Mine);
         Assert.Equal(marker + "-c", (string?)c.Payload!["data"]!["record"]!["title"]);
         Assert.Equal([ids[1]], c.Payload!["ids"]!.AsArray().Select(n => (int)n!));

@@ -73,6 +73,15 @@ public sealed class RealtimeProtocolTests(RealtimeEnvironment env)
     }
 
     [Fact]
+    public async Task Tokens_valid_for_years_like_the_demo_keys_are_accepted()
+    {
+        var key = TestTokens.Create(new System.Text.Json.Nodes.JsonObject { ["iss"] = "supabase-demo", ["role"] = "anon", ["exp"] = 1983812996 });
+        await using var client = await env.ConnectAsync("2.0.0", key);
+        var (_, reply) = await client.JoinAsync(Topic(), accessToken: key);
+        Assert.Equal("ok", (string?)reply["status"]);
+    }
+
+    [Fact]
     public async Task Join_without_postgres_changes_replies_an_empty_list()
     {
         await using var client = await env.ConnectAsync();

@@ -24,6 +24,7 @@ internal sealed class RealtimeTestClient : IAsyncDisposable
     private readonly Channel<ReceivedFrame> _inbox = Channel.CreateUnbounded<ReceivedFrame>();
     private readonly Task _receiveLoop;
     private readonly TaskCompletionSource<WebSocketCloseStatus?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _heartbeatStop = new();
     private int _ref;
     private volatile TaskCompletionSource _readGate = CompletedGate();
 
@@ -134,6 +135,26 @@ internal sealed class RealtimeTestClient : IAsyncDisposable
     public async Task<WebSocketCloseStatus?> WaitClosedAsync(TimeSpan? timeout = null) =>
         await Closed.WaitAsync(timeout ?? DefaultTimeout, TestContext.Current.CancellationToken);
 
+    /// <summary>Sends a heartbeat every 20 s like realtime-js (25 s), for tests that outlast the 60 s idle timeout.</summary>
+    public void StartHeartbeat()
+    {
+        _ = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(20));
+            try
+            {
+                while (await timer.WaitForNextTickAsync(_heartbeatStop.Token))
+                {
+                    await SendAsync(null, "hb-" + NextRef(), "phoenix", "heartbeat", new JsonObject());
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+            {
+                // the client is done
+            }
+        });
+    }
+
     /// <summary>Stops reading from the socket so the server's buffers fill (slow-consumer tests).</summary>
     public void PauseReading() => _readGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -148,6 +169,7 @@ internal sealed class RealtimeTestClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _heartbeatStop.CancelAsync();
         _socket.Abort();
         try
         {
@@ -159,6 +181,7 @@ internal sealed class RealtimeTestClient : IAsyncDisposable
         }
 
         _socket.Dispose();
+        _heartbeatStop.Dispose();
     }
 
     private async Task ReceiveLoopAsync()

@@ -69,8 +69,9 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
             all.Add(user);
         }
 
+        // GoTrue pages by offset, so users created meanwhile by other tests may shift rows between pages; the
+        // users that existed before the walk must all be there.
         Assert.Superset(created.Select(u => u.Id).ToHashSet(), all.Select(u => u.Id).ToHashSet());
-        Assert.Equal(all.Count, all.Select(u => u.Id).Distinct().Count());
 
         var changed = await admin.UpdateUserAsync(created[0].Id, new AdminUserAttributes { UserMetadata = new JsonObject { ["vip"] = true } }, Ct);
         Assert.True(changed.UserMetadata["vip"]!.GetValue<bool>());

@@ -1,0 +1,304 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using AutoCrm.DevStack;
+using Npgsql;
+
+namespace AutoCrm.Realtime.Bench;
+
+/// <summary>Result of one run at a fixed change rate.</summary>
+internal sealed record RunResult(int Rate, int Changes, long Expected, long Delivered, double P50Ms, double P95Ms, double P99Ms, double MaxMs)
+{
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"rate {Rate,5}/s  changes {Changes,6}  frames {Delivered}/{Expected}  p50 {P50Ms,7:F1} ms  p95 {P95Ms,7:F1} ms  p99 {P99Ms,7:F1} ms  max {MaxMs,7:F1} ms");
+}
+
+/// <summary>Subscribers, a writer and the latency bookkeeping.</summary>
+internal sealed class LatencyBench : IAsyncDisposable
+{
+    private static readonly Guid[] Users =
+    [
+        Guid.Parse("a0000000-0000-4000-8000-000000000001"), Guid.Parse("a0000000-0000-4000-8000-000000000002"),
+        Guid.Parse("a0000000-0000-4000-8000-000000000003"), Guid.Parse("c0000000-0000-4000-8000-000000000001"),
+        Guid.Parse("c0000000-0000-4000-8000-000000000002"), Guid.Parse("c0000000-0000-4000-8000-000000000003"),
+    ];
+
+    private readonly List<Subscriber> _subscribers = [];
+    private readonly string _connectionString;
+    private readonly List<Guid> _tickets = [];
+    private readonly Dictionary<Guid, int> _audience = [];
+    private readonly CancellationTokenSource _stop = new();
+    private ConcurrentBag<double> _latencies = [];
+    private long _delivered;
+    private string _run = "";
+
+    private LatencyBench(string connectionString) => _connectionString = connectionString;
+
+    public int DistinctUsers => Math.Min(Users.Length, _subscribers.Count);
+
+    public static async Task<LatencyBench> CreateAsync(DevStackServer stack, int sockets)
+    {
+        var uri = new Uri(stack.DatabaseUrl);
+        var user = uri.UserInfo.Split(':');
+        var bench = new LatencyBench($"Host={uri.Host};Port={uri.Port};Username={user[0]};Password={user[1]};Database={uri.AbsolutePath.TrimStart('/')};Options=-c synchronous_commit=on");
+        await bench.LoadTicketsAsync();
+        for (var i = 0; i < sockets; i++)
+        {
+            var userId = Users[i % Users.Length];
+            var subscriber = await Subscriber.ConnectAsync(stack, userId, i % 2 == 0 ? "1.0.0" : "2.0.0", bench);
+            bench._subscribers.Add(subscriber);
+            foreach (var ticket in await bench.VisibleAsync(userId))
+            {
+                bench._audience[ticket] = bench._audience.GetValueOrDefault(ticket) + 1;
+            }
+        }
+
+        return bench;
+    }
+
+    public async Task<RunResult> RunAsync(int rate, TimeSpan duration)
+    {
+        _latencies = [];
+        Interlocked.Exchange(ref _delivered, 0);
+        _run = Guid.NewGuid().ToString("N")[..8];
+        var total = (int)(rate * duration.TotalSeconds);
+        long expected = 0;
+        var writers = Math.Clamp(rate / 150, 1, 8);
+        var clock = Stopwatch.StartNew();
+        var next = 0;
+        var tasks = Enumerable.Range(0, writers).Select(async _ =>
+        {
+            await using var connection = new NpgsqlConnection(_connectionString);
+            await connection.OpenAsync();
+            await using var update = new NpgsqlCommand(
+                "update public.tickets set metadata = metadata || jsonb_build_object('bench', $2::text) where id = $1", connection);
+            update.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+            update.Parameters.Add(new NpgsqlParameter { Value = _run });
+            while (true)
+            {
+                var seq = Interlocked.Increment(ref next) - 1;
+                if (seq >= total)
+                {
+                    return;
+                }
+
+                // Open-loop schedule: change #seq is due at seq / rate seconds.
+                var due = TimeSpan.FromSeconds(seq / (double)rate) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due);
+                }
+
+                var ticket = _tickets[seq % _tickets.Count];
+                update.Parameters[0].Value = ticket;
+                await update.ExecuteNonQueryAsync();
+                Interlocked.Add(ref expected, _audience.GetValueOrDefault(ticket));
+            }
+        }).ToList();
+        await Task.WhenAll(tasks);
+
+        // Let the tail drain: wait until every expected frame arrived or 5 s passed without progress.
+        var last = -1L;
+        var idle = Stopwatch.StartNew();
+        while (Interlocked.Read(ref _delivered) < expected && idle.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            var now = Interlocked.Read(ref _delivered);
+            if (now != last)
+            {
+                last = now;
+                idle.Restart();
+            }
+
+            await Task.Delay(50);
+        }
+
+        var sorted = _latencies.Order().ToArray();
+        double Pct(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+        return new RunResult(rate, total, expected, Interlocked.Read(ref _delivered), Pct(0.50), Pct(0.95), Pct(0.99), sorted.LastOrDefault());
+    }
+
+    internal void Record(JsonNode payload, DateTimeOffset receivedAt)
+    {
+        var data = payload["data"];
+        if ((string?)data?["record"]?["metadata"]?["bench"] != _run)
+        {
+            return;
+        }
+
+        var committed = DateTimeOffset.Parse((string)data!["commit_timestamp"]!, CultureInfo.InvariantCulture);
+        _latencies.Add((receivedAt - committed).TotalMilliseconds);
+        Interlocked.Increment(ref _delivered);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        foreach (var subscriber in _subscribers)
+        {
+            await subscriber.DisposeAsync();
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task LoadTicketsAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select id from public.tickets order by number", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            _tickets.Add(reader.GetGuid(0));
+        }
+    }
+
+    private async Task<List<Guid>> VisibleAsync(Guid user)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var set = new NpgsqlCommand("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)", connection, tx))
+        {
+            set.Parameters.Add(new NpgsqlParameter { Value = Claims(user).ToJsonString() });
+            await set.ExecuteNonQueryAsync();
+        }
+
+        await using var select = new NpgsqlCommand("select id from public.tickets", connection, tx);
+        await using var reader = await select.ExecuteReaderAsync();
+        var ids = new List<Guid>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+
+    internal static JsonObject Claims(Guid user) => new()
+    {
+        ["sub"] = user.ToString(),
+        ["role"] = "authenticated",
+        ["aud"] = "authenticated",
+        ["session_id"] = Guid.NewGuid().ToString(),
+        ["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(),
+    };
+
+    internal static string Token(JsonObject claims)
+    {
+        static string B64(byte[] b) => Convert.ToBase64String(b).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var head = B64("""{"alg":"HS256","typ":"JWT"}"""u8.ToArray()) + "." + B64(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        return head + "." + B64(HMACSHA256.HashData(Encoding.UTF8.GetBytes(DevStackDefaults.JwtSecret), Encoding.ASCII.GetBytes(head)));
+    }
+
+    /// <summary>One websocket subscribed to all ticket changes as one user; reads frames on its own task.</summary>
+    private sealed class Subscriber : IAsyncDisposable
+    {
+        private readonly ClientWebSocket _socket = new();
+        private Task _loop = Task.CompletedTask;
+        private Task _heartbeat = Task.CompletedTask;
+
+        public static async Task<Subscriber> ConnectAsync(DevStackServer stack, Guid user, string vsn, LatencyBench bench)
+        {
+            var subscriber = new Subscriber();
+            var uri = new UriBuilder(stack.Url) { Scheme = "ws", Path = "/realtime/v1/websocket", Query = $"apikey={stack.AnonKey}&vsn={vsn}" }.Uri;
+            await subscriber._socket.ConnectAsync(uri, CancellationToken.None);
+            var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            subscriber._loop = Task.Run(() => subscriber.ReadAsync(vsn == "2.0.0", bench, subscribed));
+            var topic = "realtime:bench-" + Guid.NewGuid().ToString("N")[..8];
+            var payload = new JsonObject
+            {
+                ["config"] = new JsonObject
+                {
+                    ["postgres_changes"] = new JsonArray(new JsonObject { ["event"] = "*", ["schema"] = "public", ["table"] = "tickets" }),
+                },
+                ["access_token"] = Token(Claims(user)),
+            };
+            await subscriber.SendAsync(vsn == "2.0.0", "1", "1", topic, "phx_join", payload);
+            await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            subscriber._heartbeat = Task.Run(() => subscriber.HeartbeatAsync(vsn == "2.0.0", bench._stop.Token));
+            return subscriber;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _socket.Abort();
+            await Task.WhenAll(_loop, _heartbeat).ContinueWith(_ => { }, TaskScheduler.Default);
+            _socket.Dispose();
+        }
+
+        private Task SendAsync(bool v2, string? joinRef, string? @ref, string topic, string @event, JsonNode payload)
+        {
+            var text = v2
+                ? new JsonArray(joinRef, @ref, topic, @event, payload).ToJsonString()
+                : new JsonObject { ["topic"] = topic, ["event"] = @event, ["payload"] = payload, ["ref"] = @ref, ["join_ref"] = joinRef }.ToJsonString();
+            return _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+
+        private async Task HeartbeatAsync(bool v2, CancellationToken ct)
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(25));
+            try
+            {
+                var n = 0;
+                while (await timer.WaitForNextTickAsync(ct))
+                {
+                    await SendAsync(v2, null, "hb" + n++, "phoenix", "heartbeat", new JsonObject());
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+            {
+                // stopped
+            }
+        }
+
+        private async Task ReadAsync(bool v2, LatencyBench bench, TaskCompletionSource subscribed)
+        {
+            var buffer = new byte[1 << 16];
+            try
+            {
+                while (true)
+                {
+                    using var message = new MemoryStream();
+                    WebSocketReceiveResult result;
+                    do
+                    {
+                        result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                        message.Write(buffer, 0, result.Count);
+                    }
+                    while (!result.EndOfMessage);
+
+                    var receivedAt = DateTimeOffset.UtcNow;
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+
+                    var node = JsonNode.Parse(message.ToArray())!;
+                    var (@event, payload) = v2 ? ((string)node[3]!, node[4]!) : ((string)node["event"]!, node["payload"]!);
+                    if (@event == "postgres_changes")
+                    {
+                        bench.Record(payload, receivedAt);
+                    }
+                    else if (@event == "system" && (string?)payload["message"] == "Subscribed to PostgreSQL")
+                    {
+                        subscribed.TrySetResult();
+                    }
+                    else if (@event == "system")
+                    {
+                        subscribed.TrySetException(new InvalidOperationException((string?)payload["message"]));
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                subscribed.TrySetException(ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+// Commit → frame latency of DevStack Realtime postgres_changes.
+// N websocket subscribers (distinct users and sessions, so every change is RLS-checked per subscriber) listen to
+// all ticket changes; a writer updates seeded tickets at a fixed rate; latency = time the frame is read on the
+// client − the change's commit_timestamp. Usage:
+//   dotnet run -c Release --project bench/AutoCrm.Realtime.Bench -- [--sockets 50] [--rate 100] [--seconds 10] [--ramp]
+using System.Globalization;
+using AutoCrm.DevStack;
+using AutoCrm.Realtime.Bench;
+
+var sockets = Arg("--sockets", 50);
+var rate = Arg("--rate", 100);
+var seconds = Arg("--seconds", 10);
+var ramp = args.Contains("--ramp");
+
+Console.WriteLine("Starting a throwaway DevStack (seeded)...");
+await using var stack = await DevStackServer.StartAsync(new DevStackOptions());
+await using var bench = await LatencyBench.CreateAsync(stack, sockets);
+Console.WriteLine($"{sockets} sockets subscribed to public.tickets as {bench.DistinctUsers} users ({sockets} distinct claim sets)");
+
+Console.WriteLine("warm-up: " + await bench.RunAsync(rate, TimeSpan.FromSeconds(3)));
+var rates = ramp ? new[] { rate, rate * 2, rate * 4, rate * 6, rate * 8, rate * 12, rate * 16 } : [rate];
+var sustained = 0;
+foreach (var r in rates)
+{
+    var result = await bench.RunAsync(r, TimeSpan.FromSeconds(seconds));
+    Console.WriteLine(result.ToString());
+    if (result.P99Ms > 100 || result.Delivered < result.Expected)
+    {
+        break;
+    }
+
+    sustained = r;
+}
+
+if (ramp)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Highest sustained rate with p99 <= 100 ms: {sustained} changes/s"));
+}
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
