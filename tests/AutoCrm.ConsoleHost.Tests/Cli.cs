@@ -8,7 +8,7 @@ namespace AutoCrm.ConsoleHost.Tests;
 /// private config directory. Runs from one instance share the directory (and so the saved session).</summary>
 internal sealed class Cli(DevStackFixture? stack)
 {
-    public string Home { get; } = Directory.CreateTempSubdirectory("autocrm-cli-").FullName;
+    public string Home { get; } = TestPaths.NewDirectory("home-");
 
     public string ServiceKey => stack!.Server.ServiceRoleKey;
 

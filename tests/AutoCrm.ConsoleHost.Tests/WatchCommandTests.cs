@@ -22,11 +22,29 @@ public sealed class WatchCommandTests(DevStackFixture stack)
         var watching = cli.RunAsync(output, text, stop.Token, "watch", "--queue", queue.Slug, "--json");
         await text.WaitForAsync(t => t.Contains("Watching", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
 
+        // The streams go live in the background after subscribing: change a probe ticket until the watch shows it.
+        var probe = await service.Tickets.CreateAsync(new NewTicket { Subject = "Probe", QueueId = queue.Id, RequesterId = carol.Id }, ct);
+        for (var attempt = 0; ; attempt++)
+        {
+            var status = attempt % 2 == 0 ? TicketStatus.Pending : TicketStatus.Open;
+            var seen = output.WaitForAsync(o => o.Contains(probe.Id.ToString(), StringComparison.Ordinal), TimeSpan.FromSeconds(2));
+            await service.Tickets.UpdateAsync(probe.Id, new TicketPatch { Status = status }, cancellationToken: ct);
+            try
+            {
+                await seen;
+                break;
+            }
+            catch (TimeoutException) when (attempt < 15)
+            {
+            }
+        }
+
         var ticket = await service.Tickets.CreateAsync(new NewTicket { Subject = "Watch me", QueueId = queue.Id, RequesterId = carol.Id }, ct);
         await service.Tickets.UpdateAsync(ticket.Id, new TicketPatch { Status = TicketStatus.Pending }, cancellationToken: ct);
         var id = ticket.Id.ToString();
         var arrived = output.WaitForAsync(
-            o => o.Contains("\"entered\"", StringComparison.Ordinal) && o.Contains("new → pending", StringComparison.Ordinal) && o.Contains(id, StringComparison.Ordinal),
+            o => o.Split('\n').Any(l => l.Contains(id, StringComparison.Ordinal) && l.Contains("\"entered\"", StringComparison.Ordinal))
+                && o.Split('\n').Any(l => l.Contains(id, StringComparison.Ordinal) && l.Contains("new → pending", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30));
         try
         {
@@ -42,6 +60,6 @@ public sealed class WatchCommandTests(DevStackFixture stack)
         Assert.Equal(0, result.ExitCode);
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Contains(lines, l => l.GetProperty("stream").GetString() == "queue:updates" && l.GetProperty("queue").GetString() == queue.Slug && l.GetProperty("ticket_id").GetString() == id);
-        Assert.Contains(lines, l => l.GetProperty("stream").GetString() == "tickets:status_change" && l.GetProperty("change").GetString() == "new → pending");
+        Assert.Contains(lines, l => l.GetProperty("stream").GetString() == "tickets:status_change" && l.GetProperty("change").GetString() == "new → pending" && l.GetProperty("ticket_id").GetString() == id);
     }
 }

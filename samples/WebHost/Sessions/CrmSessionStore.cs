@@ -68,10 +68,11 @@ public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
                 {
                     entry.Session = await crm.Auth.RefreshSessionAsync(cancellationToken);
                 }
-                catch (CrmAuthException)
+                catch (CrmException ex) when (ex is CrmAuthException || ex.Status is 400)
                 {
+                    // Revoked, expired or reused refresh token: this session is over; the user signs in again.
                     Remove(entry.Id);
-                    throw;
+                    throw new CrmAuthException(new CrmErrorInfo { Status = StatusCodes.Status401Unauthorized, Message = "The session has ended." }, ex);
                 }
             }
 
