@@ -52,15 +52,23 @@ internal static class QueueStatsTable
 {
     internal static Table Build(IEnumerable<AutoCrm.Sdk.Queues.QueueStats> stats)
     {
-        var table = new Table().Border(TableBorder.Rounded).AddColumn("queue").AddColumn(new TableColumn("open").RightAligned())
-            .AddColumn(new TableColumn("unassigned").RightAligned()).AddColumn(new TableColumn("urgent").RightAligned()).AddColumn("oldest unassigned");
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("queue");
+        foreach (var name in new[] { "new", "open", "pending", "on hold", "solved", "unassigned" })
+        {
+            table.AddColumn(new TableColumn(name).RightAligned());
+        }
+
+        table.AddColumn("oldest unassigned");
         foreach (var q in stats)
         {
             table.AddRow(
                 Markup.Escape(q.Slug),
+                q.NewCount.ToString(CultureInfo.InvariantCulture),
                 q.OpenCount.ToString(CultureInfo.InvariantCulture),
-                q.UnassignedCount.ToString(CultureInfo.InvariantCulture),
-                q.UrgentCount > 0 ? $"[red]{q.UrgentCount}[/]" : "0",
+                q.PendingCount.ToString(CultureInfo.InvariantCulture),
+                q.OnHoldCount.ToString(CultureInfo.InvariantCulture),
+                q.SolvedCount.ToString(CultureInfo.InvariantCulture),
+                q.UnassignedCount > 0 ? $"[yellow]{q.UnassignedCount}[/]" : "0",
                 q.OldestUnassignedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-");
         }
 
