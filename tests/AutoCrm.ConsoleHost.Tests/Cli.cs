@@ -8,15 +8,17 @@ namespace AutoCrm.ConsoleHost.Tests;
 /// private config directory. Runs from one instance share the directory (and so the saved session).</summary>
 internal sealed class Cli(DevStackFixture? stack)
 {
-    public string Home { get; } = Directory.CreateTempSubdirectory("autocrm-cli-").FullName;
+    public string Home { get; } = TestPaths.NewDirectory("home-");
 
     public string ServiceKey => stack!.Server.ServiceRoleKey;
 
-    public async Task<CliResult> RunAsync(params string[] args)
+    public Task<CliResult> RunAsync(params string[] args) =>
+        RunAsync(new SignalWriter(), new SignalWriter(), TestContext.Current.CancellationToken, args);
+
+    /// <summary>Runs with caller-owned writers (to watch output while the command runs) and cancellation (Ctrl+C).</summary>
+    public async Task<CliResult> RunAsync(SignalWriter output, SignalWriter text, CancellationToken cancellationToken, params string[] args)
     {
-        var output = new StringWriter();
         var error = new StringWriter();
-        var text = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.No,
@@ -41,7 +43,7 @@ internal sealed class Cli(DevStackFixture? stack)
             Variables = variables,
             IsTerminal = false,
         };
-        var code = await CliApp.RunAsync(args, environment, TestContext.Current.CancellationToken);
+        var code = await CliApp.RunAsync(args, environment, cancellationToken);
         return new CliResult(code, output.ToString(), text.ToString(), error.ToString());
     }
 
@@ -74,4 +76,68 @@ internal sealed record CliResult(int ExitCode, string Output, string Text, strin
     }
 
     public override string ToString() => $"exit {ExitCode}\n--- out\n{Output}\n--- text\n{Text}\n--- err\n{Error}";
+}
+
+/// <summary>A string writer whose readers can wait (with a timeout) for some text to appear.</summary>
+internal sealed class SignalWriter : StringWriter
+{
+    private readonly object _gate = new();
+    private readonly List<(Func<string, bool> Condition, TaskCompletionSource Done)> _waiters = [];
+
+    public override void Write(char value)
+    {
+        lock (_gate)
+        {
+            base.Write(value);
+            Check();
+        }
+    }
+
+    public override void Write(string? value)
+    {
+        lock (_gate)
+        {
+            base.Write(value);
+            Check();
+        }
+    }
+
+    public override void Write(char[] buffer, int index, int count)
+    {
+        lock (_gate)
+        {
+            base.Write(buffer, index, count);
+            Check();
+        }
+    }
+
+    public override string ToString()
+    {
+        lock (_gate)
+        {
+            return base.ToString();
+        }
+    }
+
+    public Task WaitForAsync(Func<string, bool> condition, TimeSpan timeout)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _waiters.Add((condition, done));
+            Check();
+        }
+
+        return done.Task.WaitAsync(timeout, TestContext.Current.CancellationToken);
+    }
+
+    private void Check()
+    {
+        var text = base.ToString();
+        foreach (var waiter in _waiters.Where(w => w.Condition(text)).ToList())
+        {
+            waiter.Done.TrySetResult();
+            _waiters.Remove(waiter);
+        }
+    }
 }

@@ -22,6 +22,8 @@ public sealed class DevStackFixture : IAsyncLifetime
         {
             await _server.DisposeAsync();
         }
+
+        TestPaths.DeleteAll();
     }
 
     /// <summary>An SDK client with the service_role key, for arranging and checking data.</summary>

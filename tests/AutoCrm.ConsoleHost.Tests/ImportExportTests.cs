@@ -8,7 +8,7 @@ public sealed class ImportExportTests(DevStackFixture stack)
 {
     private static string TempFile(string extension, string content)
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("autocrm-import-").FullName, "tickets" + extension);
+        var path = Path.Combine(TestPaths.NewDirectory("import-"), "tickets" + extension);
         File.WriteAllText(path, content);
         return path;
     }
@@ -104,7 +104,7 @@ public sealed class ImportExportTests(DevStackFixture stack)
         var carolTicket = originals[0].Id.ToString();
         (await cli.RunAsync("tickets", "reply", carolTicket, "Any news?")).Succeeded();
 
-        var exportFile = Path.Combine(Directory.CreateTempSubdirectory("autocrm-export-").FullName, "export.jsonl");
+        var exportFile = Path.Combine(TestPaths.NewDirectory("export-"), "export.jsonl");
         (await cli.RunAsServiceAsync("export", "--output", exportFile)).Succeeded();
         var lines = await File.ReadAllLinesAsync(exportFile, ct);
         Assert.True(JsonNode.Parse(lines[^1])!.AsObject().ContainsKey("cursor"));

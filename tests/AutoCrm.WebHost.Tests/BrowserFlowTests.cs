@@ -123,7 +123,20 @@ public sealed class BrowserFlowTests(WebHostFixture app) : IAsyncLifetime
             await Expect(customer.GetByTestId("message").Filter(new() { HasText = Reply })).ToBeVisibleAsync(Visible);
             await Expect(customer.GetByText(Note)).ToHaveCountAsync(0, Count);
 
+            // An admin opens the same ticket: Alice's page says who else is looking (presence).
+            await using var adminContext = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseAddress.ToString() });
+            var adminPage = await OpenAsync(adminContext);
+            await adminPage.GotoAsync("/signin");
+            await adminPage.GetByLabel("Email").FillAsync("admin@autocrm.demo");
+            await adminPage.GetByLabel("Password").FillAsync(WebHostFixture.DemoPassword);
+            await adminPage.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await Expect(adminPage.GetByRole(AriaRole.Heading, new() { Name = "Workspace" })).ToBeVisibleAsync(Visible);
+            await adminPage.GotoAsync(new Uri(agent.Url).PathAndQuery);
+            await Expect(agent.GetByTestId("viewers")).ToContainTextAsync("Also viewing: Ada", new() { Timeout = 30_000 });
+
             await app.SaveScreenshotAsync(agent, "webhost-agent-ticket.png");
+            await adminPage.CloseAsync();
+            await Expect(agent.GetByTestId("viewers")).ToBeHiddenAsync(new() { Timeout = 30_000 });
 
             // The customer closes the ticket; the agent's board drops it and the agent's ticket page shows it closed, live.
             await Expect(customer.GetByTestId("ticket-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);

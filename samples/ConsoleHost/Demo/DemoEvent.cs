@@ -7,6 +7,14 @@ namespace AutoCrm.ConsoleHost.Demo;
 /// <param name="Text">What happened, for the live display.</param>
 internal sealed record DemoEvent(string Stream, string Key, Guid TicketId, string Text)
 {
+    public long EventId { get; init; }
+
+    public Guid? QueueId { get; init; }
+
+    public Guid? ActorId { get; init; }
+
+    public DateTimeOffset? At { get; init; }
+
     internal const string StatusStream = "tickets:status_change";
     internal const string QueueStream = "queue:updates";
 

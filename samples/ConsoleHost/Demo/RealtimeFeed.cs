@@ -1,4 +1,3 @@
-#if AUTOCRM_REALTIME
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Realtime;
 
@@ -10,10 +9,10 @@ internal sealed class RealtimeFeed : IDemoFeed
 {
     private readonly List<IDisposable> _subscriptions = [];
 
-    internal RealtimeFeed(CrmClient crm, IReadOnlyCollection<Guid> queues, Action<DemoEvent> onEvent, Action<Exception> onError)
+    internal RealtimeFeed(CrmClient crm, Guid? statusQueue, IReadOnlyCollection<Guid> queues, Action<DemoEvent> onEvent, Action<Exception> onError)
     {
-        _subscriptions.Add(crm.Realtime.StatusChanges().Subscribe(new Observer<TicketStatusChanged>(
-            c => onEvent(new DemoEvent(DemoEvent.StatusStream, DemoEvent.StatusKey(c.EventId), c.TicketId, $"{Cli.Arguments.Snake(c.From)} → {Cli.Arguments.Snake(c.To)}")),
+        _subscriptions.Add(crm.Realtime.StatusChanges(statusQueue).Subscribe(new Observer<TicketStatusChanged>(
+            c => onEvent(new DemoEvent(DemoEvent.StatusStream, DemoEvent.StatusKey(c.EventId), c.TicketId, $"{Cli.Arguments.Snake(c.From)} → {Cli.Arguments.Snake(c.To)}") { EventId = c.EventId, ActorId = c.ActorId, At = c.ChangedAt }),
             onError)));
         foreach (var queue in queues)
         {
@@ -21,13 +20,36 @@ internal sealed class RealtimeFeed : IDemoFeed
                 u =>
                 {
                     var kind = u.Kind.ToString().ToLowerInvariant();
-                    onEvent(new DemoEvent(DemoEvent.QueueStream, DemoEvent.QueueKey(u.QueueId, u.EventId, kind), u.TicketId, kind));
+                    onEvent(new DemoEvent(DemoEvent.QueueStream, DemoEvent.QueueKey(u.QueueId, u.EventId, kind), u.TicketId, kind) { EventId = u.EventId, QueueId = u.QueueId, ActorId = u.ActorId, At = u.OccurredAt });
                 },
                 onError)));
         }
     }
 
     public string Description => "SDK realtime streams (tickets:status_change, queue:updates)";
+
+    /// <summary>Waits until the realtime socket is connected, so changes made next are after the streams started.</summary>
+    internal static async Task WaitConnectedAsync(CrmClient crm, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = crm.Realtime.ConnectionStates.Subscribe(new Observer<RealtimeConnectionState>(
+            state =>
+            {
+                if (state == RealtimeConnectionState.Connected)
+                {
+                    connected.TrySetResult();
+                }
+            },
+            error => connected.TrySetException(error)));
+        try
+        {
+            await connected.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new CrmRealtimeException($"the realtime connection did not open within {timeout.TotalSeconds:0} s", ex);
+        }
+    }
 
     public ValueTask DisposeAsync()
     {
@@ -50,4 +72,3 @@ internal sealed class RealtimeFeed : IDemoFeed
         public void OnNext(T value) => next(value);
     }
 }
-#endif

@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -55,7 +56,19 @@ internal static class LiveEndpoints
         }
 
         return TypedResults.ServerSentEvents(
-            StreamAsync(crm, events, staff ? c => crm.Realtime.TrackViewingAsync(ticketId, c) : null, until, time, context.RequestAborted));
+            StreamAsync(crm, events, staff ? c => AnnounceViewingAsync(crm, ticketId, c) : null, until, time, context.RequestAborted));
+    }
+
+    /// <summary>
+    /// Tracks this agent on the ticket's presence channel once the socket is up: the presence entry carries the user id
+    /// the realtime client knows from its token, and a client bound with <see cref="CrmClient.ForUser"/> learns it on connect.
+    /// </summary>
+    private static async Task<IAsyncDisposable> AnnounceViewingAsync(CrmClient crm, Guid ticketId, CancellationToken cancellationToken)
+    {
+        using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connect.CancelAfter(TimeSpan.FromSeconds(15));
+        await crm.Realtime.ConnectionStates.FirstAsync(s => s == RealtimeConnectionState.Connected).ToTask(connect.Token);
+        return await crm.Realtime.TrackViewingAsync(ticketId, cancellationToken);
     }
 
     private static async Task<(CrmClient Crm, DateTimeOffset Until)> OpenAsync(

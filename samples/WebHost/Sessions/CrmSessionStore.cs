@@ -17,6 +17,9 @@ public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
     /// <summary>Refresh this long before the access token expires, so a request never starts with a dying token.</summary>
     private static readonly TimeSpan RefreshAhead = TimeSpan.FromMinutes(2);
 
+    /// <summary>Sessions unused this long are dropped (their refresh tokens simply expire on the server).</summary>
+    private static readonly TimeSpan IdleLimit = TimeSpan.FromHours(12);
+
     private readonly ConcurrentDictionary<string, CrmUserSession> _sessions = new(StringComparer.Ordinal);
 
     public async Task<CrmUserSession> AddAsync(Session session, CancellationToken cancellationToken)
@@ -27,11 +30,22 @@ public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
         var id = Base64UrlId();
         var entry = new CrmUserSession(
             id, user.Id, profile.Email ?? user.Email ?? "", profile.DisplayName is { Length: > 0 } name ? name : user.Email ?? "", profile.Role, session);
+        entry.LastSeen = time.GetUtcNow();
+        DropIdle();
         _sessions[id] = entry;
         return entry;
     }
 
-    public CrmUserSession? Find(string? id) => id is not null && _sessions.TryGetValue(id, out var entry) ? entry : null;
+    public CrmUserSession? Find(string? id)
+    {
+        if (id is null || !_sessions.TryGetValue(id, out var entry))
+        {
+            return null;
+        }
+
+        entry.LastSeen = time.GetUtcNow();
+        return entry;
+    }
 
     public CrmUserSession? Remove(string? id) => id is not null && _sessions.TryRemove(id, out var entry) ? entry : null;
 
@@ -54,10 +68,11 @@ public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
                 {
                     entry.Session = await crm.Auth.RefreshSessionAsync(cancellationToken);
                 }
-                catch (CrmAuthException)
+                catch (CrmException ex) when (ex is CrmAuthException || ex.Status is 400)
                 {
+                    // Revoked, expired or reused refresh token: this session is over; the user signs in again.
                     Remove(entry.Id);
-                    throw;
+                    throw new CrmAuthException(new CrmErrorInfo { Status = StatusCodes.Status401Unauthorized, Message = "The session has ended." }, ex);
                 }
             }
 
@@ -71,6 +86,18 @@ public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
 
     /// <summary>When the current access token stops being usable (for ending long-lived streams in time).</summary>
     public DateTimeOffset UsableUntil(CrmUserSession entry) => entry.Session.ExpiresAt - RefreshAhead;
+
+    private void DropIdle()
+    {
+        var cutoff = time.GetUtcNow() - IdleLimit;
+        foreach (var (id, entry) in _sessions)
+        {
+            if (entry.LastSeen < cutoff)
+            {
+                _sessions.TryRemove(id, out _);
+            }
+        }
+    }
 
     private bool IsDue(Session session) => session.ExpiresAt - RefreshAhead <= time.GetUtcNow();
 

@@ -7,6 +7,7 @@ namespace AutoCrm.WebHost.Sessions;
 public sealed class CrmUserSession(string id, Guid userId, string email, string displayName, UserRole role, Session session)
 {
     private Session _session = session;
+    private long _lastSeenTicks;
 
     /// <summary>The opaque key the browser holds in its cookie; it says nothing about the user.</summary>
     public string Id { get; } = id;
@@ -21,6 +22,13 @@ public sealed class CrmUserSession(string id, Guid userId, string email, string 
 
     /// <summary>Serialises refreshes: with refresh-token rotation two concurrent refreshes would revoke each other.</summary>
     public SemaphoreSlim RefreshLock { get; } = new(1, 1);
+
+    /// <summary>When the browser last used this session (for dropping abandoned ones).</summary>
+    public DateTimeOffset LastSeen
+    {
+        get => new(Interlocked.Read(ref _lastSeenTicks), TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _lastSeenTicks, value.UtcTicks);
+    }
 
     public Session Session
     {

@@ -78,8 +78,18 @@ internal sealed class JwtService
         var signed = Encoding.ASCII.GetBytes(token, 0, lastDot);
         var signatureText = token.AsSpan(lastDot + 1);
         var signature = new byte[Base64Url.GetMaxDecodedLength(signatureText.Length)];
-        if (!Base64Url.TryDecodeFromChars(signatureText, signature, out var signatureLength))
+        int signatureLength;
+        try
         {
+            if (!Base64Url.TryDecodeFromChars(signatureText, signature, out signatureLength))
+            {
+                return JwtValidationResult.Fail(JwtFailure.Malformed, "JWT cryptographic operation failed");
+            }
+        }
+        catch (FormatException)
+        {
+            // Base64Url throws, rather than returning false, for characters outside the alphabet
+            // and for non-zero trailing bits; a tampered signature must still be a clean 401/403.
             return JwtValidationResult.Fail(JwtFailure.Malformed, "JWT cryptographic operation failed");
         }
 

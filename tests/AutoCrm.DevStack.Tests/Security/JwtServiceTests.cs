@@ -52,6 +52,18 @@ public sealed class JwtServiceTests
         Assert.Null(result.Claims);
     }
 
+    [Theory]
+    [InlineData("!!")]
+    [InlineData("_A")]
+    [InlineData("CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I1")]
+    public void A_signature_with_characters_base64url_cannot_decode_is_malformed_not_an_exception(string signature)
+    {
+        var parts = DevStackDefaults.AnonKey.Split('.');
+        var result = _jwt.Validate($"{parts[0]}.{parts[1]}.{signature}");
+        Assert.False(result.IsValid);
+        Assert.Contains(result.Failure, new[] { JwtFailure.Malformed, JwtFailure.BadSignature });
+    }
+
     [Fact]
     public void A_token_signed_with_another_secret_is_refused()
     {

@@ -37,12 +37,12 @@ internal sealed class TicketChangesSession(RealtimeClient client, IObserver<Tick
         }
 
         var ticket = change.Record.ValueKind == JsonValueKind.Object
-            ? change.Record.Deserialize(CrmJsonContext.Default.Ticket)
+            ? RowJson.Read(change.Record, CrmJsonContext.Default.Ticket)
             : null;
 
         // Under row-level security a deleted row carries only its primary key: no typed old ticket then.
         var old = change.OldRecord.ValueKind == JsonValueKind.Object && change.OldRecord.TryGetProperty("status", out _)
-            ? change.OldRecord.Deserialize(CrmJsonContext.Default.Ticket)
+            ? RowJson.Read(change.OldRecord, CrmJsonContext.Default.Ticket)
             : null;
         Guid id;
         if (ticket is not null)

@@ -1,0 +1,189 @@
+using System.Reactive.Linq;
+using AutoCrm.Sdk.Queues;
+using AutoCrm.Sdk.Realtime;
+using AutoCrm.Sdk.Tests.Integration;
+using AutoCrm.Sdk.Tickets;
+
+namespace AutoCrm.Sdk.Tests.Realtime;
+
+/// <summary>SDK → DevStack → PostgreSQL: realtime delivery, row-level security on streams, and the no-loss fault test.</summary>
+public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_status_change_by_one_client_reaches_another_clients_StatusChanges()
+    {
+        var queue = await devStack.CreateQueueAsync();
+        var customer = await devStack.CreateUserAsync(UserRole.Customer);
+        var agent = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var watcher = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var ticket = await NewTicketAsync(customer, queue.Id);
+        var recorder = new Recorder<TicketStatusChanged>();
+        using var subscription = await SubscribeReadyAsync(watcher.Crm, watcher.Crm.Realtime.StatusChanges(queue.Id), recorder);
+
+        await agent.Crm.Tickets.UpdateAsync(ticket.Id, new TicketPatch { Status = TicketStatus.Open }, cancellationToken: Ct);
+
+        var change = await recorder.NextAsync();
+        Assert.Equal(ticket.Id, change.TicketId);
+        Assert.Equal(TicketStatus.New, change.From);
+        Assert.Equal(TicketStatus.Open, change.To);
+        Assert.Equal(agent.Id, change.ActorId);
+    }
+
+    [Fact]
+    public async Task Customers_never_see_other_customers_tickets_or_internal_notes()
+    {
+        var queue = await devStack.CreateQueueAsync();
+        var alice = await devStack.CreateUserAsync(UserRole.Customer);
+        var bob = await devStack.CreateUserAsync(UserRole.Customer);
+        var agent = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var aliceTicket = await NewTicketAsync(alice, queue.Id);
+        var aliceMessages = new Recorder<TicketMessage>();
+        var bobTickets = new Recorder<TicketChange>();
+        using var a = await SubscribeReadyAsync(alice.Crm, alice.Crm.Realtime.Messages(aliceTicket.Id), aliceMessages);
+        using var b = await SubscribeReadyAsync(bob.Crm, bob.Crm.Realtime.TicketChanges(), bobTickets);
+
+        await agent.Crm.Tickets.AddInternalNoteAsync(aliceTicket.Id, "internal: refund looks fraudulent", cancellationToken: Ct);
+        await agent.Crm.Tickets.UpdateAsync(aliceTicket.Id, new TicketPatch { Status = TicketStatus.Pending }, cancellationToken: Ct);
+        await agent.Crm.Tickets.ReplyAsync(aliceTicket.Id, "We are on it", cancellationToken: Ct);
+        var bobTicket = await NewTicketAsync(bob, queue.Id); // Bob's marker: his own ticket
+
+        var first = await aliceMessages.NextAsync();
+        Assert.Equal("We are on it", first.Body);
+        Assert.Equal(MessageVisibility.Public, first.Visibility);
+        var seenByBob = await bobTickets.NextAsync();
+        Assert.Equal(bobTicket.Id, seenByBob.TicketId);
+        Assert.Equal(TicketChangeKind.Inserted, seenByBob.Kind);
+    }
+
+    [Fact]
+    public async Task QueueUpdates_reflect_claims_and_releases_by_other_agents()
+    {
+        var queue = await devStack.CreateQueueAsync();
+        var customer = await devStack.CreateUserAsync(UserRole.Customer);
+        var claimer = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var watcher = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var recorder = new Recorder<QueueUpdate>();
+        using var subscription = await SubscribeReadyAsync(watcher.Crm, watcher.Crm.Realtime.QueueUpdates(queue.Id), recorder);
+
+        var ticket = await NewTicketAsync(customer, queue.Id);
+        var claimed = await claimer.Crm.Queues.ClaimNextAsync(queue.Id, Ct);
+        Assert.Equal(ticket.Id, claimed?.Id);
+        await claimer.Crm.Queues.ReleaseAsync(ticket.Id, Ct);
+
+        var updates = await recorder.TakeAsync(3);
+        Assert.Equal([QueueUpdateKind.Entered, QueueUpdateKind.Claimed, QueueUpdateKind.Released], updates.Select(u => u.Kind));
+        Assert.All(updates, u => Assert.Equal(ticket.Id, u.TicketId));
+        Assert.Equal(claimer.Id, updates[1].AgentId);
+        Assert.Equal(claimer.Id, updates[1].ActorId);
+        Assert.True(updates[0].EventId < updates[1].EventId && updates[1].EventId < updates[2].EventId);
+    }
+
+    [Fact]
+    public async Task StatusChanges_deliver_all_500_changes_exactly_once_in_order_across_dropped_connections()
+    {
+        const int Changes = 500;
+        var queue = await devStack.CreateQueueAsync();
+        var customer = await devStack.CreateUserAsync(UserRole.Customer);
+        var agent = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var watcher = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var tickets = new List<Ticket>();
+        for (var i = 0; i < 5; i++)
+        {
+            tickets.Add(await NewTicketAsync(customer, queue.Id));
+        }
+
+        var ours = tickets.Select(t => t.Id).ToHashSet();
+        var recorder = new Recorder<TicketStatusChanged>();
+        var connected = new ConnectedSignal();
+        using var states = watcher.Crm.Realtime.ConnectionStates.Subscribe(connected.OnState);
+        using var subscription = await SubscribeReadyAsync(watcher.Crm, watcher.Crm.Realtime.StatusChanges().Where(c => ours.Contains(c.TicketId)), recorder);
+
+        TicketStatus[] cycle = [TicketStatus.Open, TicketStatus.Pending, TicketStatus.OnHold];
+        var current = tickets.ToDictionary(t => t.Id, _ => TicketStatus.New);
+        var expected = new List<(Guid Ticket, TicketStatus From, TicketStatus To)>();
+        var drops = 0;
+        for (var i = 0; i < Changes; i++)
+        {
+            var ticket = tickets[i % tickets.Count].Id;
+            var to = cycle[(i / tickets.Count) % cycle.Length];
+            await agent.Crm.Tickets.UpdateAsync(ticket, new TicketPatch { Status = to }, cancellationToken: Ct);
+            expected.Add((ticket, current[ticket], to));
+            current[ticket] = to;
+            if (i % 70 == 35)
+            {
+                // Drop only a live socket, so every drop really cuts the subscriber off mid-stream.
+                await connected.WaitAsync();
+                if (devStack.Server.DropRealtimeConnections() > 0)
+                {
+                    drops++;
+                }
+            }
+        }
+
+        var received = await recorder.TakeAsync(Changes);
+        Assert.True(drops >= 5, $"only {drops} drops");
+        Assert.Equal(expected, received.Select(r => (r.TicketId, r.From, r.To)));
+        Assert.Equal(Changes, received.Select(r => r.EventId).Distinct().Count());
+        Assert.True(received.Zip(received.Skip(1)).All(p => p.First.EventId < p.Second.EventId));
+
+        // Nothing extra is pending: the next item is a fresh change, not a late duplicate.
+        await agent.Crm.Tickets.UpdateAsync(tickets[0].Id, new TicketPatch { Status = TicketStatus.Solved }, cancellationToken: Ct);
+        var marker = await recorder.NextAsync();
+        Assert.Equal((tickets[0].Id, TicketStatus.Solved), (marker.TicketId, marker.To));
+    }
+
+    private async Task<Ticket> NewTicketAsync(TestUser requester, Guid queueId) =>
+        await devStack.Service.Tickets.CreateAsync(
+            new NewTicket { Subject = "Realtime " + Guid.NewGuid().ToString("N")[..8], QueueId = queueId, RequesterId = requester.Id },
+            Ct);
+
+    /// <summary>Subscribes and waits until the server confirmed the database subscription (changes after that are delivered).</summary>
+    private static async Task<IDisposable> SubscribeReadyAsync<T>(CrmClient crm, IObservable<T> stream, IObserver<T> observer)
+    {
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnReady() => ready.TrySetResult();
+        crm.Realtime.SubscriptionReady += OnReady;
+        try
+        {
+            var subscription = stream.Subscribe(observer);
+            await ready.Task.Within();
+            return subscription;
+        }
+        finally
+        {
+            crm.Realtime.SubscriptionReady -= OnReady;
+        }
+    }
+
+    /// <summary>Lets the test wait until the subscriber's socket is connected again.</summary>
+    private sealed class ConnectedSignal
+    {
+        private readonly object _gate = new();
+        private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void OnState(RealtimeConnectionState state)
+        {
+            lock (_gate)
+            {
+                if (state == RealtimeConnectionState.Connected)
+                {
+                    _connected.TrySetResult();
+                }
+                else if (_connected.Task.IsCompleted)
+                {
+                    _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+        }
+
+        public Task WaitAsync()
+        {
+            lock (_gate)
+            {
+                return _connected.Task.Within();
+            }
+        }
+    }
+}
