@@ -312,7 +312,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                 }
 
                 var buffer = new ArrayBufferWriter<byte>(json.Length + 32);
-                using (var writer = new Utf8JsonWriter(buffer))
+                using (var writer = new Utf8JsonWriter(buffer, RealtimeJson.WriterOptions))
                 {
                     writer.WriteStartObject();
                     writer.WriteStartArray("ids");
@@ -349,7 +349,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         var errors = Errors(relation, access);
         var visible = Enumerable.Range(0, relation.Columns.Length).Where(i => access.Columns.Contains(relation.Columns[i].Name)).ToArray();
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, RealtimeJson.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("schema", relation.Schema);

@@ -43,8 +43,7 @@ internal abstract class PhoenixSerializer
     /// <summary>A user broadcast whose payload is raw bytes (v2 sends it as binary kind 4).</summary>
     public abstract OutboundFrame EncodeBinaryBroadcast(string topic, string userEvent, byte[] payload);
 
-    public static byte[] SerializePayload(JsonNode? payload) =>
-        payload is null ? "null"u8.ToArray() : JsonSerializer.SerializeToUtf8Bytes(payload, RealtimeJson.NodeTypeInfo);
+    public static byte[] SerializePayload(JsonNode? payload) => RealtimeJson.Serialize(payload);
 
     private static string? ReadRef(JsonNode? node, string field) => node switch
     {
@@ -109,7 +108,7 @@ internal abstract class PhoenixSerializer
         public override OutboundFrame EncodeRaw(string? joinRef, string? @ref, string topic, string @event, ReadOnlySpan<byte> payloadJson)
         {
             var buffer = new ArrayBufferWriter<byte>(payloadJson.Length + topic.Length + 64);
-            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = RealtimeJson.WriterOptions.Encoder }))
             {
                 writer.WriteStartObject();
                 writer.WriteString("topic", topic);
@@ -227,7 +226,7 @@ internal abstract class PhoenixSerializer
         public override OutboundFrame EncodeRaw(string? joinRef, string? @ref, string topic, string @event, ReadOnlySpan<byte> payloadJson)
         {
             var buffer = new ArrayBufferWriter<byte>(payloadJson.Length + topic.Length + 48);
-            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = RealtimeJson.WriterOptions.Encoder }))
             {
                 writer.WriteStartArray();
                 WriteNullableString(writer, joinRef);

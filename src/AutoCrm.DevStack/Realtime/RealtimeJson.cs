@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -12,6 +14,28 @@ internal sealed partial class RealtimeJsonContext : JsonSerializerContext;
 
 internal static class RealtimeJson
 {
+    /// <summary>Frames go to websocket clients, not HTML: keep '+', quotes and non-ASCII as they are (like Realtime).</summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Serializes a node with <see cref="WriterOptions"/>.</summary>
+    public static byte[] Serialize(JsonNode? node)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            if (node is null)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                node.WriteTo(writer);
+            }
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     public static JsonTypeInfo<JsonNode> NodeTypeInfo => RealtimeJsonContext.Default.JsonNode;
 
     /// <summary>Reads a boolean that may arrive as a JSON boolean or as a string ("true"/"false").</summary>
