@@ -86,6 +86,11 @@ fi
 kill -TERM "$devstack_pid" 2>/dev/null
 for _ in $(seq 1 60); do kill -0 "$devstack_pid" 2>/dev/null || break; sleep 0.5; done
 kill -KILL "$devstack_pid" 2>/dev/null
+# A DevStack that had to be killed cannot stop its cluster; make sure nothing is left running.
+if [ -f "$devstack_dir/data/pgdata/postmaster.pid" ]; then
+  runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl stop -D "$devstack_dir/data/pgdata" -m immediate >/dev/null 2>&1 \
+    || pg_ctl stop -D "$devstack_dir/data/pgdata" -m immediate >/dev/null 2>&1
+fi
 rm -rf "$devstack_dir"
 
 echo
