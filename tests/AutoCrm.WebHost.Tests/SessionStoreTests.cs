@@ -18,8 +18,10 @@ public sealed class SessionStoreTests(WebHostFixture app)
 
         var token = await store.GetAccessTokenAsync(entry, Ct);
 
-        Assert.NotEqual(session.AccessToken, token);
+        // A refresh within the same second as the sign-in can mint a byte-identical access token
+        // (same session, iat and exp), so the proof of a refresh is the rotated refresh token and the later expiry.
         Assert.NotEqual(session.RefreshToken, entry.Session.RefreshToken);
+        Assert.True(entry.Session.ExpiresAt > DateTimeOffset.UtcNow.AddMinutes(5), $"expected a fresh expiry, got {entry.Session.ExpiresAt:O}");
         using var crm = app.Backend.Root.ForUser(token);
         Assert.Equal(entry.UserId, (await crm.Auth.GetUserAsync(Ct)).Id);
     }

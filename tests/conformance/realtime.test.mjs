@@ -132,9 +132,9 @@ for (const vsn of ['1.0.0', '2.0.0']) {
       { postgres: true },
     );
 
-    await writer.from('tickets').update({ metadata: { marker } }).eq('id', carolOtherTicket);
-    await writer.from('tickets').update({ metadata: { marker } }).eq('id', 'd0000000-0000-4000-8000-000000000002');
-    await writer.from('tickets').update({ metadata: { marker } }).eq('id', carolTicket);
+    await writer.from('tickets').update({ metadata: { channel: "web", marker } }).eq('id', carolOtherTicket);
+    await writer.from('tickets').update({ metadata: { channel: "web", marker } }).eq('id', 'd0000000-0000-4000-8000-000000000002');
+    await writer.from('tickets').update({ metadata: { channel: "web", marker } }).eq('id', carolTicket);
 
     const first = await events.next((p) => p.new.metadata?.marker === marker, 'the filtered UPDATE');
     assert.equal(first.new.id, carolTicket);
