@@ -18,7 +18,7 @@ internal sealed record ReceivedFrame(string? JoinRef, string? Ref, string Topic,
 /// <summary>A raw ClientWebSocket speaking Phoenix vsn 1.0.0 or 2.0.0, with waits that time out instead of sleeping.</summary>
 internal sealed class RealtimeTestClient : IAsyncDisposable
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
     private readonly ClientWebSocket _socket;
     private readonly Channel<ReceivedFrame> _inbox = Channel.CreateUnbounded<ReceivedFrame>();
