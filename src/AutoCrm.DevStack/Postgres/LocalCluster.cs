@@ -384,10 +384,8 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             .AppendLine("timezone = 'UTC'");
         if (!durable)
         {
-            // Test data: durability buys nothing, speed does. synchronous_commit stays on: with fsync off it
-            // costs only a write(), and with it off the WAL sender waits for the WAL writer (up to
-            // wal_writer_delay, 200 ms) before realtime sees a commit.
-            conf.AppendLine("fsync = off").AppendLine("full_page_writes = off");
+            // Test data: durability buys nothing, speed does.
+            conf.AppendLine("fsync = off").AppendLine("synchronous_commit = off").AppendLine("full_page_writes = off");
         }
 
         var path = Path.Combine(pgData, ConfName);
