@@ -12,7 +12,8 @@ rm -rf "$results" && mkdir -p "$results"
 log() { printf '\n==> %s\n' "$*"; }
 
 need_apt=()
-need_package() { dpkg -s "$1" >/dev/null 2>&1 || need_apt+=("$1"); }
+# "install ok installed" only: a removed package whose config files remain still answers dpkg -s.
+need_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$1"); }
 
 log "Checking system packages"
 need_package postgresql-15

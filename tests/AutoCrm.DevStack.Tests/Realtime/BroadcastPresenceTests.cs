@@ -27,14 +27,20 @@ public sealed class BroadcastPresenceTests(RealtimeEnvironment env)
         await quiet.SendAsync(quietRef, "2", topic, "broadcast", Message("from-quiet", new JsonObject { ["n"] = 1 }));
         await loud.SendAsync(loudRef, "3", topic, "broadcast", Message("from-loud", new JsonObject { ["n"] = 2 }));
 
-        Assert.Equal("from-quiet", (string?)(await loud.NextAsync(f => f.Event == "broadcast")).Payload!["event"]);
-        Assert.Equal("from-loud", (string?)(await loud.NextAsync(f => f.Event == "broadcast")).Payload!["event"]);
-        var ack = await loud.NextAsync(f => f.Event == "phx_reply" && f.Ref == "3");
+        // Two senders on two sockets: the server orders each sender's messages, not one sender against another.
+        var atLoud = new List<ReceivedFrame>();
+        for (var i = 0; i < 3; i++)
+        {
+            atLoud.Add(await loud.NextAsync(f => f.Event == "broadcast" || (f.Event == "phx_reply" && f.Ref == "3")));
+        }
+
+        Assert.Equal(["from-loud", "from-quiet"], atLoud.Where(f => f.Event == "broadcast").Select(f => (string?)f.Payload!["event"]).Order());
+        var ack = Assert.Single(atLoud, f => f.Event == "phx_reply");
         Assert.Equal("""{"status":"ok","response":{}}""", ack.Payload!.ToJsonString());
-        var atOther1 = await other.NextAsync(f => f.Event == "broadcast");
-        var atOther2 = await other.NextAsync(f => f.Event == "broadcast");
+        var atOther = new[] { await other.NextAsync(f => f.Event == "broadcast"), await other.NextAsync(f => f.Event == "broadcast") };
+        var atOther1 = Assert.Single(atOther, f => (string?)f.Payload!["event"] == "from-quiet");
+        Assert.Single(atOther, f => (string?)f.Payload!["event"] == "from-loud");
         Assert.Equal("""{"type":"broadcast","event":"from-quiet","payload":{"n":1}}""", atOther1.Payload!.ToJsonString());
-        Assert.Equal("from-loud", (string?)atOther2.Payload!["event"]);
         Assert.Null(atOther1.Ref);
 
         // quiet (self: false) never sees its own message; the first broadcast it gets is loud's.
