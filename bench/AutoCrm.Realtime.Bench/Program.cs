@@ -18,7 +18,8 @@ await using var bench = await LatencyBench.CreateAsync(stack, sockets);
 Console.WriteLine($"{sockets} sockets subscribed to public.tickets as {bench.DistinctUsers} users ({sockets} distinct claim sets)");
 
 Console.WriteLine("warm-up: " + await bench.RunAsync(rate, TimeSpan.FromSeconds(3)));
-var rates = ramp ? new[] { rate, rate * 2, rate * 4, rate * 6, rate * 8, rate * 12, rate * 16 } : [rate];
+// --ramp: steps of 100 changes/s from --rate (1.5× apart past 400/s) until p99 passes 100 ms or a frame is lost.
+var rates = ramp ? RampRates(rate).ToArray() : [rate];
 var sustained = 0;
 foreach (var r in rates)
 {
@@ -35,6 +36,14 @@ foreach (var r in rates)
 if (ramp)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Highest sustained rate with p99 <= 100 ms: {sustained} changes/s"));
+}
+
+static IEnumerable<int> RampRates(int start)
+{
+    for (var r = start; r <= 5000; r = r < 400 ? r + 100 : (int)(r * 1.5))
+    {
+        yield return r;
+    }
 }
 
 int Arg(string name, int fallback)
