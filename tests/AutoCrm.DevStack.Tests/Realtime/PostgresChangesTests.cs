@@ -119,6 +119,42 @@ public sealed partial class PostgresChangesTests(RealtimeEnvironment env)
     }
 
     [Fact]
+    public async Task Match_imatch_isdistinct_like_and_negation_filters_select_rows_like_realtime()
+    {
+        await using var client = await env.ConnectAsync("1.0.0");
+        var marker = Marker();
+        string[] filters =
+        [
+            $"title=match.^{marker}-a+$",          // 0: regex, case-sensitive
+            $"title=imatch.^{marker.ToUpperInvariant()}-B$", // 1: regex, case-insensitive
+            "rank=isdistinct.5",                   // 2: NULL and 6 are distinct from 5, 5 is not
+            $"title=not.like.{marker}-a%",         // 3: LIKE, negated
+            "rank=not.isdistinct.5",               // 4
+        ];
+        var bindings = new JsonArray([.. filters.Select(f => (JsonNode?)new JsonObject { ["event"] = "INSERT", ["schema"] = "public", ["table"] = "notes", ["filter"] = f })]);
+        var (_, reply) = await client.SubscribeAsync(Topic(), bindings);
+        var ids = reply["response"]!["postgres_changes"]!.AsArray().Select(b => (int)b!["id"]!).ToArray();
+
+        await env.Postgres.ExecuteAsync("insert into public.notes (title, rank) values ($1 || '-aaa', 5)", marker);
+        await env.Postgres.ExecuteAsync("insert into public.notes (title, rank) values ($1 || '-b', null)", marker);
+        await env.Postgres.ExecuteAsync("insert into public.notes (title, rank) values ($1 || '-A', 6)", marker);
+
+        bool Mine(ReceivedFrame f) => f.Event == "postgres_changes"
+            && ((string?)f.Payload!["data"]!["record"]?["title"])?.StartsWith(marker, StringComparison.Ordinal) == true;
+        int[] Matched(ReceivedFrame f) => [.. f.Payload!["ids"]!.AsArray().Select(n => Array.IndexOf(ids, (int)n!)).Order()];
+
+        var aaa = await client.NextAsync(Mine);
+        Assert.Equal(marker + "-aaa", (string?)aaa.Payload!["data"]!["record"]!["title"]);
+        Assert.Equal([0, 4], Matched(aaa));
+        var b = await client.NextAsync(Mine);
+        Assert.Equal(marker + "-b", (string?)b.Payload!["data"]!["record"]!["title"]);
+        Assert.Equal([1, 2, 3], Matched(b));
+        var upperA = await client.NextAsync(Mine);
+        Assert.Equal(marker + "-A", (string?)upperA.Payload!["data"]!["record"]!["title"]);
+        Assert.Equal([2, 3], Matched(upperA));
+    }
+
+    [Fact]
     public async Task Default_replica_identity_sends_the_primary_key_as_old_record()
     {
         await using var client = await env.ConnectAsync();

@@ -186,6 +186,10 @@ public sealed class RealtimeProtocolTests(RealtimeEnvironment env)
     [InlineData("id=between.1", "Error parsing `filter` params")]
     [InlineData("nope=eq.1", "Error parsing `filter` params")]
     [InlineData("rank=eq.abc", "Error parsing `filter` params")]
+    [InlineData("rank=like.1%", "Error parsing `filter` params: operator like requires a text-compatible column type")]
+    [InlineData("title=match.(oops", "Error parsing `filter` params: invalid regular expression for match filter")]
+    [InlineData("title=is.true", "Error parsing `filter` params: is true filter requires a boolean column")]
+    [InlineData("rank=isdistinct.x", "Error parsing `filter` params: invalid input syntax for type int4")]
     public async Task Bad_filters_get_a_postgres_changes_system_error(string filter, string messagePrefix)
     {
         await using var client = await env.ConnectAsync();
