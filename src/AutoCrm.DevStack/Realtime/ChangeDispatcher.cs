@@ -406,12 +406,35 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                 var role = match.Token.Role;
                 if (!data.TryGetValue(role, out var json))
                 {
-                    data[role] = json = BuildData(item.Change, _access[(role, item.Change.Relation.Oid)]);
+                    data[role] = json = BuildData(item.Change, _access[(role, item.Change.Relation.Oid)], service.Options.MaxRecordBytes);
                 }
 
                 var connection = match.Channel.Connection;
                 connection.Send(connection.Serializer.EncodeChange(match.Channel.JoinRef, match.Channel.Topic, match.Ids, json));
             }
+        }
+    }
+
+    /// <summary>Writes <c>"name": value</c>; in a too-large record only values of at most 64 JSON bytes are kept.</summary>
+    private static void WriteValue(Utf8JsonWriter writer, RelationColumn column, string? text, bool tooLarge)
+    {
+        if (!tooLarge)
+        {
+            writer.WritePropertyName(column.Name);
+            PgTextToJson.Write(writer, text, column.Type);
+            return;
+        }
+
+        var value = new ArrayBufferWriter<byte>(128);
+        using (var valueWriter = new Utf8JsonWriter(value, RealtimeJson.WriterOptions))
+        {
+            PgTextToJson.Write(valueWriter, text, column.Type);
+        }
+
+        if (value.WrittenCount <= TooLargeValueBytes)
+        {
+            writer.WritePropertyName(column.Name);
+            writer.WriteRawValue(value.WrittenSpan, skipInputValidation: true);
         }
     }
 
@@ -425,11 +448,40 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         return relation.PrimaryKey.All(i => access.Columns.Contains(relation.Columns[i].Name)) ? null : "Error 401: Unauthorized";
     }
 
+    /// <summary>Values of at most this many JSON bytes survive in a record over the size limit (Realtime's apply_rls).</summary>
+    internal const int TooLargeValueBytes = 64;
+
+    /// <summary>
+    /// The size Realtime compares with <c>max_record_bytes</c>: its wal2json record as text, i.e. every column's name,
+    /// type and value for the new row and the old identity. Estimated from the same parts.
+    /// </summary>
+    internal static long RecordBytes(RowChange change)
+    {
+        long bytes = 128 + change.Relation.Schema.Length + change.Relation.Table.Length;
+        foreach (var row in new[] { change.New, change.Old })
+        {
+            if (row is null)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < row.Length && i < change.Relation.Columns.Length; i++)
+            {
+                var column = change.Relation.Columns[i];
+                bytes += 40 + column.Name.Length + column.Type.Name.Length + (row[i].Text is { } text ? System.Text.Encoding.UTF8.GetByteCount(text) : 4);
+            }
+        }
+
+        return bytes;
+    }
+
     /// <summary>The <c>data</c> object of PROTOCOLS §4.6 for one role.</summary>
-    internal static byte[] BuildData(RowChange change, TableAccess access)
+    internal static byte[] BuildData(RowChange change, TableAccess access, int maxRecordBytes = int.MaxValue)
     {
         var relation = change.Relation;
-        var errors = Errors(relation, access);
+        var tooLarge = RecordBytes(change) > maxRecordBytes;
+        var errors = Errors(relation, access) ?? (tooLarge ? "Error 413: Payload Too Large" : null);
+        var withValues = Errors(relation, access) is null;
         var visible = Enumerable.Range(0, relation.Columns.Length).Where(i => access.Columns.Contains(relation.Columns[i].Name)).ToArray();
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, RealtimeJson.WriterOptions))
@@ -453,15 +505,14 @@ internal sealed class ChangeDispatcher(RealtimeService service)
             if (change.Type is "INSERT" or "UPDATE")
             {
                 writer.WriteStartObject("record");
-                if (errors is null)
+                if (withValues)
                 {
                     foreach (var i in visible)
                     {
                         var value = change.NewValue(i);
                         if (value.Present)
                         {
-                            writer.WritePropertyName(relation.Columns[i].Name);
-                            PgTextToJson.Write(writer, value.Text, relation.Columns[i].Type);
+                            WriteValue(writer, relation.Columns[i], value.Text, tooLarge);
                         }
                     }
                 }
@@ -472,7 +523,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
             if (change.Type is "UPDATE" or "DELETE")
             {
                 writer.WriteStartObject("old_record");
-                if (errors is null)
+                if (withValues)
                 {
                     // DELETE on an RLS table: primary key only (the row can no longer be checked).
                     var columns = change.Type == "DELETE" && access.RowSecurity ? relation.PrimaryKey : visible;
@@ -488,8 +539,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                         var value = source is null ? change.NewValue(i) : source[i];
                         if (value.Present && access.Columns.Contains(relation.Columns[i].Name))
                         {
-                            writer.WritePropertyName(relation.Columns[i].Name);
-                            PgTextToJson.Write(writer, value.Text, relation.Columns[i].Type);
+                            WriteValue(writer, relation.Columns[i], value.Text, tooLarge);
                         }
                     }
                 }
