@@ -137,6 +137,9 @@ internal sealed class LatencyBench : IAsyncDisposable
             sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
     }
 
+    /// <summary>The same-run A/B of the dispatcher's database work (see <see cref="RlsCheckBench"/>).</summary>
+    public Task<string> RunRlsCheckAsync(int groups, int rounds) => RlsCheckBench.RunAsync(_connectionString, Users, _tickets, groups, rounds);
+
     internal void Record(JsonElement payload, DateTimeOffset receivedAt)
     {
         var data = payload.GetProperty("data");
