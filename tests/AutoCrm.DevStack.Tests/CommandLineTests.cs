@@ -12,17 +12,19 @@ public sealed class CommandLineTests
         Assert.True(command.Seed);
         Assert.False(command.Reset);
         Assert.Null(command.DatabaseUrl);
+        Assert.False(command.AuthRateLimits);
     }
 
     [Fact]
     public void Every_option_is_parsed_in_both_spellings()
     {
-        Assert.True(CommandLine.TryParse(["--port", "0", "--data-dir=/tmp/x", "--db-url", "postgresql://u:p@h:1/d", "--no-seed", "--reset"], out var command, out _));
+        Assert.True(CommandLine.TryParse(["--port", "0", "--data-dir=/tmp/x", "--db-url", "postgresql://u:p@h:1/d", "--no-seed", "--reset", "--auth-rate-limits"], out var command, out _));
         Assert.Equal(0, command.Port);
         Assert.Equal("/tmp/x", command.DataDirectory);
         Assert.Equal("postgresql://u:p@h:1/d", command.DatabaseUrl);
         Assert.False(command.Seed);
         Assert.True(command.Reset);
+        Assert.True(command.AuthRateLimits);
     }
 
     [Theory]
@@ -34,6 +36,7 @@ public sealed class CommandLineTests
     [InlineData("--db-url", "")]
     [InlineData("--frobnicate")]
     [InlineData("--reset=yes")]
+    [InlineData("--auth-rate-limits=no")]
     public void Bad_arguments_are_refused_with_a_message(params string[] args)
     {
         Assert.False(CommandLine.TryParse(args, out _, out var error));
