@@ -68,8 +68,8 @@ public sealed class AuthPasswordPolicyTests(AuthStackFixture stack)
     public async Task Signup_and_password_change_refuse_a_password_without_the_required_characters()
     {
         var (server, directory) = await stack.StartVariantAsync(config => config.Replace(
-            "minimum_password_length = 6",
-            "minimum_password_length = 6\npassword_requirements = \"lower_upper_letters_digits\"",
+            "password_requirements = \"\"",
+            "password_requirements = \"lower_upper_letters_digits\"",
             StringComparison.Ordinal));
         await using (server)
         {
@@ -100,8 +100,8 @@ public sealed class AuthPasswordPolicyTests(AuthStackFixture stack)
     public async Task Signing_in_with_a_password_that_breaks_the_new_rules_reports_it_in_the_session()
     {
         var (server, directory) = await stack.StartVariantAsync(config => config.Replace(
-            "minimum_password_length = 6",
-            "minimum_password_length = 6\npassword_requirements = \"letters_digits\"",
+            "password_requirements = \"\"",
+            "password_requirements = \"letters_digits\"",
             StringComparison.Ordinal));
         await using (server)
         {

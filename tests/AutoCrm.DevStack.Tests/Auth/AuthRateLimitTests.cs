@@ -54,7 +54,7 @@ public sealed class AuthRateLimitTests(AuthStackFixture stack)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var (server, directory) = await stack.StartVariantAsync(
-            config => config + "\n[auth.rate_limit]\ntoken_refresh = 60\n",
+            config => config.Replace("token_refresh = 150", "token_refresh = 60", StringComparison.Ordinal),
             enforceRateLimits: true,
             clock: clock);
         await using (server)
@@ -81,7 +81,7 @@ public sealed class AuthRateLimitTests(AuthStackFixture stack)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var (server, directory) = await stack.StartVariantAsync(
-            config => config + "\n[auth.rate_limit]\nsign_in_sign_ups = 30\n",
+            config => config.Replace("sign_in_sign_ups = 30", "sign_in_sign_ups = 60", StringComparison.Ordinal),
             enforceRateLimits: true,
             clock: clock);
         await using (server)
@@ -103,8 +103,11 @@ public sealed class AuthRateLimitTests(AuthStackFixture stack)
             using var signIn = await SendAsync(http, server, "/auth/v1/token?grant_type=password", new JsonObject { ["email"] = "carol@customer.demo", ["password"] = "autocrm-demo" }, modern: true);
             Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
 
-            // 30 per 5 minutes = one every 10 s.
-            clock.Advance(TimeSpan.FromSeconds(10));
+            // 60 per 5 minutes = one every 5 s.
+            clock.Advance(TimeSpan.FromSeconds(4));
+            using var early = await SendAsync(http, server, "/auth/v1/signup", weak, modern: true);
+            Assert.Equal(HttpStatusCode.TooManyRequests, early.StatusCode);
+            clock.Advance(TimeSpan.FromSeconds(1));
             using var again = await SendAsync(http, server, "/auth/v1/signup", weak, modern: true);
             Assert.Equal(HttpStatusCode.UnprocessableEntity, again.StatusCode);
         }
@@ -157,6 +160,9 @@ public sealed class AuthRateLimitTests(AuthStackFixture stack)
     {
         var defaults = DevStackSettings.FromConfigToml("[auth]\nenabled = true\n", DevStackDefaults.JwtSecret, "http://127.0.0.1:1").RateLimits;
         Assert.Equal(new AuthRateLimits { EmailSent = 2, SmsSent = 30, AnonymousUsers = 30, TokenRefresh = 150, SignInSignUps = 30, TokenVerifications = 30, Web3 = 30 }, defaults);
+        var embedded = DevStackSettings.FromConfigToml(AutoCrm.DevStack.Postgres.SupabaseProject.Embedded().ConfigToml, DevStackDefaults.JwtSecret, "http://127.0.0.1:1");
+        Assert.Equal(defaults, embedded.RateLimits);
+        Assert.Equal(string.Empty, embedded.PasswordRequirements);
 
         var configured = DevStackSettings.FromConfigToml(
             """
