@@ -57,6 +57,8 @@ public sealed class ImportExportTests(DevStackFixture stack)
         Assert.Equal(["printer", "office"], printer.Tags);
         Assert.Equal("pro", printer.Metadata["plan"]?.GetValue<string>());
         Assert.Contains(found, t => t.Subject == $"Multi\nline {run}");
+        Assert.Equal(TicketStatus.Open, Assert.Single(found, t => t.Subject.StartsWith("Quoted", StringComparison.Ordinal)).Status);
+        Assert.Equal(TicketStatus.New, printer.Status);
 
         var text = await cli.RunAsServiceAsync("import", file);
         Assert.Contains("0 created, 3 already present", text.Text, StringComparison.Ordinal);
