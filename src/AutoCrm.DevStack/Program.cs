@@ -84,8 +84,9 @@ internal sealed record CommandLine
           --db-url U       use an existing PostgreSQL (postgresql://user:pass@host:port/db) instead of a local cluster
           --no-seed        do not run supabase/seed.sql on a new database
           --reset          delete and recreate the local cluster
-          --auth-rate-limits  apply config.toml's [auth.rate_limit] per client address, as the hosted platform
-                           does (off by default, like `supabase start`)
+          --auth-rate-limits
+                           apply config.toml's [auth.rate_limit] per client address, as the hosted
+                           platform does (off by default, like `supabase start`)
           -h, --help       show this help
         """;
 
