@@ -45,8 +45,9 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                     connection ??= await service.DispatchDataSource.OpenConnectionAsync(ct);
                     await DispatchAsync(changes, connection, ct);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!ct.IsCancellationRequested)
                 {
+                    // Whatever failed (a cancellation that is not ours included), the loop must go on serving.
                     RealtimeLog.DispatchFailed(service.Logger, ex);
                     if (connection is not null)
                     {
