@@ -14,7 +14,6 @@ namespace AutoCrm.DevStack.Rest;
 internal sealed partial class RestHandler(RestEnvironment environment, SchemaCache cache, ILogger<RestHandler> logger)
 {
     private const string JsonType = "application/json; charset=utf-8";
-    private const string SingularType = "application/vnd.pgrst.object+json; charset=utf-8";
 
     private const string SetupPrefix =
         "SELECT set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true), " +
@@ -75,9 +74,10 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
 
         var (role, claims) = Authenticate(request);
-        var singular = ParseAccept(request.Headers.Accept);
         var prefs = Preferences.Parse(request.Headers["Prefer"]);
         var snapshot = await cache.GetAsync(cancellationToken).ConfigureAwait(false);
+        var media = MediaTypes.Negotiate(request.Headers.Accept, snapshot.PlanEnabled);
+        var format = media.Format;
         if (!snapshot.Roles.Contains(role))
         {
             snapshot = await cache.RefreshAfterMissAsync(snapshot, cancellationToken).ConfigureAwait(false);
@@ -106,7 +106,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             }
 
             kind = RequestKind.Call;
-            (statement, snapshot) = await BuildCallAsync(http, snapshot, schemaName, target, prefs, singular, isRead, cancellationToken).ConfigureAwait(false);
+            (statement, snapshot) = await BuildCallAsync(http, snapshot, schemaName, target, prefs, format, isRead, cancellationToken).ConfigureAwait(false);
         }
         else if (segments.Length == 1)
         {
@@ -122,32 +122,32 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             if (isRead)
             {
                 ApplyRangeHeader(request, query);
-                statement = StatementBuilder.Read(snapshot, relation, query, prefs.Count, environment.MaxRows(), singular);
+                statement = StatementBuilder.Read(snapshot, relation, query, prefs.Count, environment.MaxRows(), format);
             }
             else if (HttpMethods.IsPost(method))
             {
                 kind = RequestKind.Insert;
                 var body = await ReadJsonBodyAsync(request, cancellationToken).ConfigureAwait(false);
-                statement = StatementBuilder.Insert(snapshot, relation, query, prefs, body, singular);
+                statement = StatementBuilder.Insert(snapshot, relation, query, prefs, body, format);
             }
             else if (HttpMethods.IsPatch(method))
             {
                 kind = RequestKind.Update;
                 var body = await ReadJsonBodyAsync(request, cancellationToken).ConfigureAwait(false);
-                statement = StatementBuilder.Update(snapshot, relation, query, prefs, body, singular);
+                statement = StatementBuilder.Update(snapshot, relation, query, prefs, body, format);
             }
             else if (HttpMethods.IsPut(method))
             {
                 kind = RequestKind.Insert;
                 var body = await ReadJsonBodyAsync(request, cancellationToken).ConfigureAwait(false);
                 CheckPut(relation, query, body);
-                statement = StatementBuilder.Insert(snapshot, relation, query, prefs with { Resolution = ResolutionPreference.MergeDuplicates }, body, singular);
+                statement = StatementBuilder.Insert(snapshot, relation, query, prefs with { Resolution = ResolutionPreference.MergeDuplicates }, body, format);
                 kind = RequestKind.Put;
             }
             else if (HttpMethods.IsDelete(method))
             {
                 kind = RequestKind.Delete;
-                statement = StatementBuilder.Delete(snapshot, relation, query, prefs, singular);
+                statement = StatementBuilder.Delete(snapshot, relation, query, prefs, format);
             }
             else
             {
@@ -159,7 +159,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             throw new RestException(404, "PGRST125", "Invalid path specified in request URL");
         }
 
-        await ExecuteAsync(http, statement, kind, role, claims, target, prefs, singular, snapshot, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(http, statement, kind, role, claims, target, prefs, media, snapshot, cancellationToken).ConfigureAwait(false);
     }
 
     private enum RequestKind { Read, Insert, Update, Delete, Put, Call }
@@ -212,35 +212,6 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         {
             return RestJwtResult.Invalid("PGRST301", "JWT cryptographic operation failed");
         }
-    }
-
-    private static bool ParseAccept(StringValues accept)
-    {
-        if (StringValues.IsNullOrEmpty(accept))
-        {
-            return false;
-        }
-
-        var unsupported = new List<string>();
-        foreach (var header in accept)
-        {
-            foreach (var item in (header ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                var media = item.Split(';')[0].Trim().ToLowerInvariant();
-                switch (media)
-                {
-                    case "application/vnd.pgrst.object+json" or "application/vnd.pgrst.object":
-                        return true;
-                    case "application/json" or "*/*" or "application/*" or "" or "application/vnd.pgrst.array+json":
-                        return false;
-                    default:
-                        unsupported.Add(media);
-                        break;
-                }
-            }
-        }
-
-        throw new RestException(406, "PGRST107", $"None of these media types are available: {string.Join(", ", unsupported)}");
     }
 
     private static void ApplyRangeHeader(HttpRequest request, RestQuery query)
@@ -346,7 +317,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
     }
 
-    private async Task<(RestStatement, SchemaSnapshot)> BuildCallAsync(HttpContext http, SchemaSnapshot snapshot, string schemaName, string name, Preferences prefs, bool singular, bool isRead, CancellationToken cancellationToken)
+    private async Task<(RestStatement, SchemaSnapshot)> BuildCallAsync(HttpContext http, SchemaSnapshot snapshot, string schemaName, string name, Preferences prefs, BodyFormat format, bool isRead, CancellationToken cancellationToken)
     {
         if (!snapshot.Functions.TryGetValue((schemaName, name), out var candidates))
         {
@@ -394,7 +365,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
         var function = ChooseFunction(snapshot, schemaName, name, candidates, keys, isRead);
         var readOnly = isRead || function.Volatility != 'v';
-        var statement = StatementBuilder.Call(snapshot, function, query, argumentsJson, keys, readOnly, prefs.Count, environment.MaxRows(), singular);
+        var statement = StatementBuilder.Call(snapshot, function, query, argumentsJson, keys, readOnly, prefs.Count, environment.MaxRows(), format);
         return (statement, snapshot);
     }
 
@@ -499,9 +470,15 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return previous[b.Length];
     }
 
-    private async Task ExecuteAsync(HttpContext http, RestStatement statement, RequestKind kind, string role, JsonObject claims, string target, Preferences prefs, bool singular, SchemaSnapshot snapshot, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(HttpContext http, RestStatement statement, RequestKind kind, string role, JsonObject claims, string target, Preferences prefs, ResponseMedia media, SchemaSnapshot snapshot, CancellationToken cancellationToken)
     {
-        var request = http.Request;
+        var singular = media.IsSingular;
+        if (media.Plan is { } plan)
+        {
+            await ExplainAsync(http, statement, plan, media, role, claims, prefs, snapshot, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var anonymous = role == environment.AnonRole;
         var needsCheck = !statement.ReadOnly && (singular || prefs.MaxAffected is not null && prefs.Strict == true);
 
@@ -607,7 +584,57 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             total = planned;
         }
 
-        await WriteResultAsync(http, statement, kind, target, prefs, singular, total, pageCount, body, headersJson, statusOverride).ConfigureAwait(false);
+        await WriteResultAsync(http, statement, kind, target, prefs, media, total, pageCount, body, headersJson, statusOverride).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>Accept: application/vnd.pgrst.plan…</c>: the request's statement under EXPLAIN, in the same transaction
+    /// setup, answered as the plan's lines (text) or document (json), each followed by a newline.
+    /// </summary>
+    private async Task ExplainAsync(HttpContext http, RestStatement statement, PlanRequest plan, ResponseMedia media, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var anonymous = role == environment.AnonRole;
+        await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = connection.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.ReadOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"));
+        batch.BatchCommands.Add(SetupCommand(http, role, claims, prefs, snapshot));
+        var main = new NpgsqlBatchCommand($"EXPLAIN ({plan.ExplainOptions}) {statement.Sql}");
+        main.Parameters.AddRange(statement.Parameters.Items.ToArray());
+        batch.BatchCommands.Add(main);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        var text = new StringBuilder();
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            do
+            {
+                if (reader.FieldCount == 1 && reader.GetName(0) == "QUERY PLAN")
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        text.Append(reader.GetString(0)).Append('\n');
+                    }
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (PostgresException e)
+        {
+            await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            throw RestException.FromPostgres(e, anonymous);
+        }
+        catch (Exception) when (connection.State == ConnectionState.Open)
+        {
+            await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            throw;
+        }
+
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = media.ContentType;
+        if (!HttpMethods.IsHead(http.Request.Method))
+        {
+            await http.Response.WriteAsync(text.ToString(), http.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private static async Task RollbackQuietlyAsync(NpgsqlConnection connection)
@@ -702,10 +729,11 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return obj.ToJsonString();
     }
 
-    private static async Task WriteResultAsync(HttpContext http, RestStatement statement, RequestKind kind, string target, Preferences prefs, bool singular, long? total, long pageCount, string? body, string? headersJson, string? statusOverride)
+    private static async Task WriteResultAsync(HttpContext http, RestStatement statement, RequestKind kind, string target, Preferences prefs, ResponseMedia media, long? total, long pageCount, string? body, string? headersJson, string? statusOverride)
     {
         var request = http.Request;
         var response = http.Response;
+        var singular = media.IsSingular;
         var applied = new List<string>();
         var isHead = HttpMethods.IsHead(request.Method);
         int status;
@@ -819,7 +847,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             return;
         }
 
-        response.ContentType = singular ? SingularType : JsonType;
+        response.ContentType = media.ContentType;
         if (!isHead)
         {
             await response.WriteAsync(body ?? "null", http.RequestAborted).ConfigureAwait(false);
@@ -959,7 +987,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var body = new JsonObject
         {
             ["code"] = e.Code,
-            ["details"] = e.Details,
+            ["details"] = e.DetailsNode?.DeepClone() ?? e.Details,
             ["hint"] = e.Hint,
             ["message"] = e.Message,
         };
