@@ -15,11 +15,16 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 {
     private const string JsonType = "application/json; charset=utf-8";
 
-    private const string SetupPrefix =
-        "SELECT set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true), " +
+    private const string SetupPrefix = "SELECT " + SetupPrefixList;
+
+    private const string SetupPrefixList =
+        "set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true), " +
         "set_config('request.method', $4, true), set_config('request.path', $5, true), set_config('request.headers', $6, true), " +
         "set_config('request.cookies', $7, true), set_config('request.jwt.claim.sub', $8, true), set_config('request.jwt.claim.role', $9, true), " +
         "set_config('request.jwt.claim.email', $10, true)";
+
+    /// <summary>The setup of a read outside BEGIN: the implicit transaction turns read-only first.</summary>
+    private const string ReadOnlySetupPrefix = "SELECT set_config('transaction_read_only', 'on', true), " + SetupPrefixList;
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -484,8 +489,16 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
         await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = connection.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.ReadOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"));
-        batch.BatchCommands.Add(SetupCommand(http, role, claims, prefs, snapshot));
+
+        // One round trip. Without a check after the statement, no BEGIN/COMMIT is sent: the batch's statements up to
+        // its single Sync are one implicit transaction (committed at the Sync, rolled back as a whole on an error),
+        // so set_config(…, true) holds for the main statement and READ ONLY is set in the same setup statement.
+        if (needsCheck)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.ReadOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"));
+        }
+
+        batch.BatchCommands.Add(SetupCommand(http, role, claims, prefs, snapshot, inlineReadOnly: !needsCheck && statement.ReadOnly));
         if (statement.ExplainSql is { } explain)
         {
             var explainCommand = new NpgsqlBatchCommand(explain);
@@ -500,10 +513,6 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var main = new NpgsqlBatchCommand(statement.Sql);
         main.Parameters.AddRange(statement.Parameters.Items.ToArray());
         batch.BatchCommands.Add(main);
-        if (!needsCheck)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        }
 
         long? total = null;
         long pageCount = 0;
@@ -566,10 +575,15 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
         catch (PostgresException e)
         {
-            await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            // Without BEGIN the failed batch was already rolled back at its Sync.
+            if (needsCheck)
+            {
+                await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            }
+
             throw RestException.FromPostgres(e, anonymous);
         }
-        catch (Exception) when (connection.State == ConnectionState.Open)
+        catch (Exception) when (needsCheck && connection.State == ConnectionState.Open)
         {
             await RollbackQuietlyAsync(connection).ConfigureAwait(false);
             throw;
@@ -597,7 +611,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = connection.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.ReadOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"));
-        batch.BatchCommands.Add(SetupCommand(http, role, claims, prefs, snapshot));
+        batch.BatchCommands.Add(SetupCommand(http, role, claims, prefs, snapshot, inlineReadOnly: false));
         var main = new NpgsqlBatchCommand($"EXPLAIN ({plan.ExplainOptions}) {statement.Sql}");
         main.Parameters.AddRange(statement.Parameters.Items.ToArray());
         batch.BatchCommands.Add(main);
@@ -666,10 +680,10 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
     }
 
-    private NpgsqlBatchCommand SetupCommand(HttpContext http, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot)
+    private NpgsqlBatchCommand SetupCommand(HttpContext http, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
     {
         var request = http.Request;
-        var sql = new StringBuilder(SetupPrefix);
+        var sql = new StringBuilder(inlineReadOnly ? ReadOnlySetupPrefix : SetupPrefix);
         var command = new NpgsqlBatchCommand();
         var p = command.Parameters;
         var searchPath = new List<string> { SqlParameters.Ident(request.Headers.ContainsKey("Accept-Profile") || request.Headers.ContainsKey("Content-Profile") ? http.Response.Headers["Content-Profile"].ToString() is { Length: > 0 } s ? s : environment.Schemas[0] : environment.Schemas[0]) };
@@ -709,13 +723,19 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
     private static string HeadersJson(HttpRequest request)
     {
-        var obj = new JsonObject();
-        foreach (var (key, value) in request.Headers)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            obj[key.ToLowerInvariant()] = value.ToString();
+            writer.WriteStartObject();
+            foreach (var (key, value) in request.Headers)
+            {
+                writer.WriteString(key.ToLowerInvariant(), value.ToString());
+            }
+
+            writer.WriteEndObject();
         }
 
-        return obj.ToJsonString();
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static string CookiesJson(HttpRequest request)

@@ -33,3 +33,37 @@ public sealed class RestPoolTests(RestFixture fx)
         Assert.True((long)(await check.ExecuteScalarAsync(ct))! >= 1);
     }
 }
+
+[Collection("rest")]
+public sealed class RestTransactionTests(RestFixture fx)
+{
+    [Fact]
+    public async Task A_failing_bulk_insert_writes_nothing()
+    {
+        var owner = "atomic-" + Guid.NewGuid().ToString("N");
+        using var response = await fx.SendAsync(HttpMethod.Post, "rt_reviews",
+            $"[{{\"book_id\":1,\"stars\":5,\"body\":\"{owner}\"}},{{\"book_id\":1,\"stars\":9,\"body\":\"{owner}\"}}]");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(0, await fx.ScalarAsync($"select count(*) from rt_reviews where body = '{owner}'"));
+    }
+
+    [Fact]
+    public async Task Request_settings_and_role_do_not_outlive_the_request_on_a_pooled_connection()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        for (var i = 0; i < 3; i++)
+        {
+            using var read = await fx.SendAsync(HttpMethod.Get, "rpc/rt_whoami", token: RestFixture.ServiceToken);
+            Assert.Contains("\"read_only\" : \"on\"", await read.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+            using var write = await fx.SendAsync(HttpMethod.Post, "rt_notes", $"{{\"owner\":\"pool-check\",\"body\":\"{Guid.NewGuid()}\"}}", token: RestFixture.ServiceToken);
+            Assert.Equal(System.Net.HttpStatusCode.Created, write.StatusCode);
+        }
+
+        // The pool hands back its most recently used connections first.
+        await using var connection = await fx.Environment.Authenticator.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(
+            "select current_user || '|' || coalesce(current_setting('request.jwt.claims', true), '') || '|' || current_setting('transaction_read_only') || '|' || current_setting('search_path')", connection);
+        var state = (string)(await command.ExecuteScalarAsync(ct))!;
+        Assert.StartsWith("authenticator||off|", state, StringComparison.Ordinal);
+    }
+}
