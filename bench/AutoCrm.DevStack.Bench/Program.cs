@@ -21,6 +21,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 };
 http.DefaultRequestHeaders.Add("apikey", server.AnonKey);
 await BenchDatabase.WaitForRestAsync(http);
+var meter = await CpuMeter.CreateAsync(adminConnectionString);
 
 // Direct: the same JSON-producing SQL PostgREST-style servers run, on a pool with automatic preparation.
 await using var direct = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(adminConnectionString) { MaxAutoPrepare = 64, AutoPrepareMinUsages = 2, MaxPoolSize = 100 }.ConnectionString).Build();
@@ -60,18 +61,41 @@ foreach (var w in workloads)
     await Load.RunAsync(w.ViaNpgsql, concurrency[^1], TimeSpan.FromSeconds(2));
 }
 
-Console.WriteLine($"| Workload | Clients | DevStack req/s | p50 ms | p99 ms | Npgsql req/s | p50 ms | p99 ms | Ratio |");
-Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+if (Environment.GetEnvironmentVariable("BENCH_PROBE") is "1")
+{
+    // Where the time goes: the same GET answered 406 before any database work, and an RPC doing nothing.
+    async Task<string> NotAcceptable(Random r)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"bench_items?id=eq.{r.Next(1, BenchDatabase.Rows + 1)}");
+        request.Headers.TryAddWithoutValidation("Accept", "text/plain");
+        using var response = await http.SendAsync(request);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    foreach (var clients in concurrency)
+    {
+        var probe = await Load.RunAsync(NotAcceptable, clients, TimeSpan.FromSeconds(seconds), meter);
+        var pk = await Load.RunAsync(workloads[0].ViaRest, clients, TimeSpan.FromSeconds(seconds), meter);
+        var db = await Load.RunAsync(workloads[0].ViaNpgsql, clients, TimeSpan.FromSeconds(seconds), meter);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe {clients}: 406 {probe.Throughput:F0}/s {probe.CpuMicrosPerRequest:F0}us (db {probe.DatabaseMicrosPerRequest:F0}); pk {pk.Throughput:F0}/s {pk.CpuMicrosPerRequest:F0}us (db {pk.DatabaseMicrosPerRequest:F0}); direct {db.Throughput:F0}/s {db.CpuMicrosPerRequest:F0}us (db {db.DatabaseMicrosPerRequest:F0})"));
+    }
+
+    return;
+}
+
+Console.WriteLine($"| Workload | Clients | DevStack req/s | p50 ms | p99 ms | CPU µs/req | Npgsql req/s | p50 ms | p99 ms | CPU µs/req | Ratio | CPU ratio |");
+Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var w in workloads)
 {
     foreach (var clients in concurrency)
     {
-        var rest = await Load.RunAsync(w.ViaRest, clients, TimeSpan.FromSeconds(seconds));
-        var db = await Load.RunAsync(w.ViaNpgsql, clients, TimeSpan.FromSeconds(seconds));
+        var rest = await Load.RunAsync(w.ViaRest, clients, TimeSpan.FromSeconds(seconds), meter);
+        var db = await Load.RunAsync(w.ViaNpgsql, clients, TimeSpan.FromSeconds(seconds), meter);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {w.Name} | {clients} | {rest.Throughput:F0} | {rest.P50:F2} | {rest.P99:F2} | {db.Throughput:F0} | {db.P50:F2} | {db.P99:F2} | {rest.Throughput / db.Throughput:F2} |"));
+            $"| {w.Name} | {clients} | {rest.Throughput:F0} | {rest.P50:F2} | {rest.P99:F2} | {rest.CpuMicrosPerRequest:F0} | {db.Throughput:F0} | {db.P50:F2} | {db.P99:F2} | {db.CpuMicrosPerRequest:F0} | {rest.Throughput / db.Throughput:F2} | {db.CpuMicrosPerRequest / rest.CpuMicrosPerRequest:F2} |"));
     }
 }
 
 Console.WriteLine();
+Console.WriteLine("CPU µs/req: CPU time of this process (load generator + DevStack) and of every PostgreSQL process of the cluster, per request; CPU ratio = Npgsql CPU/req ÷ DevStack CPU/req (the throughput ratio an idle machine would show if both were CPU-bound).");
 Console.WriteLine($"Machine: {Environment.ProcessorCount} logical CPUs, {Environment.OSVersion}, .NET {Environment.Version}, {seconds} s per cell.");

@@ -683,24 +683,32 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
     private NpgsqlBatchCommand SetupCommand(HttpContext http, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
     {
         var request = http.Request;
-        var sql = new StringBuilder(inlineReadOnly ? ReadOnlySetupPrefix : SetupPrefix);
         var command = new NpgsqlBatchCommand();
         var p = command.Parameters;
-        var searchPath = new List<string> { SqlParameters.Ident(request.Headers.ContainsKey("Accept-Profile") || request.Headers.ContainsKey("Content-Profile") ? http.Response.Headers["Content-Profile"].ToString() is { Length: > 0 } s ? s : environment.Schemas[0] : environment.Schemas[0]) };
-        searchPath.AddRange(environment.ExtraSearchPath.Select(SqlParameters.Ident));
-        p.Add(new NpgsqlParameter { Value = string.Join(", ", searchPath.Distinct()) });
-        p.Add(new NpgsqlParameter { Value = role });
-        p.Add(new NpgsqlParameter { Value = claims.ToJsonString() });
-        p.Add(new NpgsqlParameter { Value = request.Method });
-        p.Add(new NpgsqlParameter { Value = "/" + (request.RouteValues["path"] as string ?? "") });
-        p.Add(new NpgsqlParameter { Value = HeadersJson(request) });
-        p.Add(new NpgsqlParameter { Value = CookiesJson(request) });
-        p.Add(new NpgsqlParameter { Value = ClaimText(claims, "sub") });
-        p.Add(new NpgsqlParameter { Value = role });
-        p.Add(new NpgsqlParameter { Value = ClaimText(claims, "email") });
-        if (snapshot.RoleSettings.TryGetValue(role, out var settings))
+        var prefix = inlineReadOnly ? ReadOnlySetupPrefix : SetupPrefix;
+        var profile = http.Response.Headers["Content-Profile"].ToString();
+        p.Add(Text(SearchPath(profile.Length > 0 ? profile : environment.Schemas[0])));
+        p.Add(Text(role));
+        p.Add(Text(claims.ToJsonString()));
+        p.Add(Text(request.Method));
+        p.Add(Text("/" + (request.RouteValues["path"] as string ?? "")));
+        p.Add(Text(HeadersJson(request)));
+        p.Add(Text(CookiesJson(request)));
+        p.Add(Text(ClaimText(claims, "sub")));
+        p.Add(Text(role));
+        p.Add(Text(ClaimText(claims, "email")));
+        var hasSettings = snapshot.RoleSettings.TryGetValue(role, out var settings) && settings.Count > 0;
+        if (!hasSettings && prefs.Timezone is null)
         {
-            foreach (var (name, value) in settings)
+            // The common case: a constant statement text, prepared once per connection.
+            command.CommandText = prefix;
+            return command;
+        }
+
+        var sql = new StringBuilder(prefix);
+        if (hasSettings)
+        {
+            foreach (var (name, value) in settings!)
             {
                 p.Add(new NpgsqlParameter { Value = name });
                 p.Add(new NpgsqlParameter { Value = value });
@@ -717,6 +725,14 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         command.CommandText = sql.ToString();
         return command;
     }
+
+    private static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+
+    /// <summary>The schema first, then the extra search path (deduplicated, quoted); cached per schema.</summary>
+    private string SearchPath(string schema) => searchPaths.GetOrAdd(schema, s =>
+        string.Join(", ", new[] { SqlParameters.Ident(s) }.Concat(environment.ExtraSearchPath.Select(SqlParameters.Ident)).Distinct()));
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> searchPaths = new(StringComparer.Ordinal);
 
     private static string ClaimText(JsonObject claims, string name) =>
         claims[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
@@ -740,6 +756,11 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
     private static string CookiesJson(HttpRequest request)
     {
+        if (!request.Headers.ContainsKey("Cookie"))
+        {
+            return "{}";
+        }
+
         var obj = new JsonObject();
         foreach (var (key, value) in request.Cookies)
         {
@@ -870,7 +891,10 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         response.ContentType = media.ContentType;
         if (!isHead)
         {
-            await response.WriteAsync(body ?? "null", http.RequestAborted).ConfigureAwait(false);
+            // A known length: no chunked framing for the (usually small) body.
+            var bytes = Encoding.UTF8.GetBytes(body ?? "null");
+            response.ContentLength = bytes.Length;
+            await response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
         }
     }
 
