@@ -79,8 +79,8 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
 
         var (role, claims) = Authenticate(request);
-        var prefs = Preferences.Parse(request.Headers["Prefer"]);
         var snapshot = await cache.GetAsync(cancellationToken).ConfigureAwait(false);
+        var prefs = Preferences.Parse(request.Headers["Prefer"], snapshot.TimeZones.Count == 0 ? null : snapshot.TimeZones.Contains);
         var media = MediaTypes.Negotiate(request.Headers.Accept, snapshot.PlanEnabled);
         var format = media.Format;
         if (!snapshot.Roles.Contains(role))
@@ -485,7 +485,14 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
 
         var anonymous = role == environment.AnonRole;
-        var needsCheck = !statement.ReadOnly && (singular || prefs.MaxAffected is not null && prefs.Strict == true);
+        // Prefer: handling=strict, max-affected=n limits writes and calls (the rows they return), never table reads.
+        var checkMax = prefs.Strict == true && prefs.MaxAffected is not null && kind != RequestKind.Read;
+        if (checkMax && kind == RequestKind.Call && statement.Shape != ResultShape.Rows)
+        {
+            throw new RestException(400, "PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict");
+        }
+
+        var needsCheck = !statement.ReadOnly && (singular || checkMax);
 
         await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = connection.CreateBatch();
@@ -558,12 +565,17 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 throw new RestException(406, "PGRST116", "Cannot coerce the result to a single JSON object", $"The result contains {pageCount} rows");
             }
 
+            if (checkMax && !needsCheck && pageCount > prefs.MaxAffected)
+            {
+                throw MaxAffectedExceeded(pageCount);
+            }
+
             if (needsCheck)
             {
                 var fail = singular && pageCount != 1
                     ? new RestException(406, "PGRST116", "Cannot coerce the result to a single JSON object", $"The result contains {pageCount} rows")
-                    : prefs.MaxAffected is { } max && pageCount > max
-                        ? new RestException(400, "PGRST124", "Query result exceeds max-affected preference constraint", $"The query affects {pageCount} rows")
+                    : checkMax && prefs.MaxAffected is { } max && pageCount > max
+                        ? MaxAffectedExceeded(pageCount)
                         : null;
                 await using var end = new NpgsqlCommand(fail is null ? "COMMIT" : "ROLLBACK", connection);
                 await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -775,7 +787,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var request = http.Request;
         var response = http.Response;
         var singular = media.IsSingular;
-        var applied = new List<string>();
+        string? appliedResolution = null, appliedMissing = null, appliedReturn = null, appliedCount = null;
         var isHead = HttpMethods.IsHead(request.Method);
         int status;
         var writeBody = true;
@@ -789,7 +801,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 status = 200;
                 if (prefs.Count != CountPreference.None && total is { } t)
                 {
-                    applied.Add("count=" + CountName(prefs.Count));
+                    appliedCount = "count=" + CountName(prefs.Count);
                     var last = offset + pageCount - 1;
                     if (offset > t && !(offset == 0 && t == 0))
                     {
@@ -821,12 +833,12 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 var ret = prefs.Return ?? ReturnPreference.Minimal;
                 if (prefs.Return is not null)
                 {
-                    applied.Add("return=" + ret switch { ReturnPreference.HeadersOnly => "headers-only", ReturnPreference.Representation => "representation", _ => "minimal" });
+                    appliedReturn = "return=" + ret switch { ReturnPreference.HeadersOnly => "headers-only", ReturnPreference.Representation => "representation", _ => "minimal" };
                 }
 
                 if (prefs.Count != CountPreference.None)
                 {
-                    applied.Add("count=" + CountName(prefs.Count));
+                    appliedCount = "count=" + CountName(prefs.Count);
                 }
 
                 var countText = prefs.Count != CountPreference.None ? pageCount.ToString(CultureInfo.InvariantCulture) : "*";
@@ -834,12 +846,12 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 {
                     if (prefs.Resolution != ResolutionPreference.None && kind == RequestKind.Insert)
                     {
-                        applied.Insert(0, "resolution=" + (prefs.Resolution == ResolutionPreference.MergeDuplicates ? "merge-duplicates" : "ignore-duplicates"));
+                        appliedResolution = "resolution=" + (prefs.Resolution == ResolutionPreference.MergeDuplicates ? "merge-duplicates" : "ignore-duplicates");
                     }
 
-                    if (prefs.MissingDefault)
+                    if (prefs.Missing is { } missing)
                     {
-                        applied.Add("missing=default");
+                        appliedMissing = missing ? "missing=default" : "missing=null";
                     }
 
                     status = kind == RequestKind.Put ? 200 : prefs.Resolution == ResolutionPreference.MergeDuplicates && total == 0 && pageCount > 0 ? 200 : 201;
@@ -866,15 +878,16 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             }
         }
 
-        if (prefs.Timezone is not null)
-        {
-            applied.Add("timezone=" + prefs.Timezone);
-        }
-
-        if (prefs.Strict is { } strict)
-        {
-            applied.Add("handling=" + (strict ? "strict" : "lenient"));
-        }
+        // PostgREST's order: resolution, missing, return, params, count, tx, handling, timezone, max-affected.
+        var applied = new List<string>(4);
+        AddIf(applied, appliedResolution);
+        AddIf(applied, appliedMissing);
+        AddIf(applied, appliedReturn);
+        AddIf(applied, prefs.SingleObject && kind == RequestKind.Call ? "params=single-object" : null);
+        AddIf(applied, appliedCount);
+        AddIf(applied, prefs.Strict is { } strict ? "handling=" + (strict ? "strict" : "lenient") : null);
+        AddIf(applied, prefs.Timezone is { } tz ? "timezone=" + tz : null);
+        AddIf(applied, prefs.Strict == true && prefs.MaxAffected is { } max && kind != RequestKind.Read ? "max-affected=" + max.ToString(CultureInfo.InvariantCulture) : null);
 
         if (applied.Count > 0)
         {
@@ -895,6 +908,17 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             var bytes = Encoding.UTF8.GetBytes(body ?? "null");
             response.ContentLength = bytes.Length;
             await response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private static RestException MaxAffectedExceeded(long affected) =>
+        new(400, "PGRST124", "Query result exceeds max-affected preference constraint", $"The query affects {affected} rows");
+
+    private static void AddIf(List<string> list, string? value)
+    {
+        if (value is not null)
+        {
+            list.Add(value);
         }
     }
 

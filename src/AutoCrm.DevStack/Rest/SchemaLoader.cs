@@ -68,6 +68,7 @@ internal static class SchemaLoader
                 new NpgsqlBatchCommand(ConstraintsSql),
                 new NpgsqlBatchCommand(FunctionsSql),
                 new NpgsqlBatchCommand(RolesSql),
+                new NpgsqlBatchCommand("SELECT name FROM pg_catalog.pg_timezone_names"),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -198,13 +199,21 @@ internal static class SchemaLoader
             roleSettings[role] = settings;
         }
 
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var timeZones = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            timeZones.Add(reader.GetString(0));
+        }
+
         return new SchemaSnapshot(
             relations,
             functions.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<DbFunction>)kv.Value),
             roles,
             roleSettings,
             timeProvider.GetTimestamp(),
-            planEnabled);
+            planEnabled,
+            timeZones);
     }
 
     /// <summary>

@@ -76,7 +76,8 @@ internal sealed class SchemaSnapshot(
     IReadOnlySet<string> roles,
     IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, string>>> roleSettings,
     long loadedAtTimestamp,
-    bool planEnabled = false)
+    bool planEnabled = false,
+    IReadOnlySet<string>? timeZones = null)
 {
     public IReadOnlyDictionary<(string Schema, string Name), DbRelation> Relations { get; } = relations;
 
@@ -93,6 +94,9 @@ internal sealed class SchemaSnapshot(
     /// pgrst.db_plan_enabled = true</c>); off by default, as in the Supabase CLI's local stack.
     /// </summary>
     public bool PlanEnabled { get; } = planEnabled;
+
+    /// <summary>The names of <c>pg_timezone_names</c>: the values <c>Prefer: timezone=</c> accepts.</summary>
+    public IReadOnlySet<string> TimeZones { get; } = timeZones ?? new HashSet<string>();
 
     public DbRelation? Relation(string schema, string name) => Relations.GetValueOrDefault((schema, name));
 }

@@ -49,7 +49,7 @@ internal static class StatementBuilder
         var columnList = string.Join(", ", columns.Select(SqlParameters.Ident));
         string selectList;
         string fromClause;
-        if (prefs.MissingDefault)
+        if (prefs.Missing == true)
         {
             // A key absent from an object takes the column default; an explicit null stays null.
             selectList = string.Join(", ", columns.Select(c =>
