@@ -8,6 +8,7 @@ internal static class Load
     public static async Task<Result> RunAsync(Func<Random, Task<string>> request, int clients, TimeSpan duration, CpuMeter? meter = null)
     {
         var cpuBefore = meter?.Read();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
         var latencies = new List<double>[clients];
         var stopwatch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, clients).Select(async i =>
@@ -24,12 +25,13 @@ internal static class Load
         await Task.WhenAll(workers);
         var elapsed = stopwatch.Elapsed.TotalSeconds;
         var cpuAfter = meter?.Read();
+        var allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
         var all = latencies.SelectMany(l => l).Order().ToArray();
         var cpuMicros = cpuBefore is { } b && cpuAfter is { } a && all.Length > 0
             ? (a.Process - b.Process + a.Database - b.Database) * 1e6 / all.Length
             : double.NaN;
         var dbMicros = cpuBefore is { } b2 && cpuAfter is { } a2 && all.Length > 0 ? (a2.Database - b2.Database) * 1e6 / all.Length : double.NaN;
-        return new Result(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), cpuMicros) { DatabaseMicrosPerRequest = dbMicros };
+        return new Result(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), cpuMicros) { DatabaseMicrosPerRequest = dbMicros, AllocatedBytesPerRequest = all.Length == 0 ? 0 : allocated / all.Length };
     }
 
     private static double Percentile(double[] sorted, double p) =>
@@ -40,5 +42,8 @@ internal static class Load
     {
         /// <summary>The PostgreSQL cluster's share of <see cref="CpuMicrosPerRequest"/>.</summary>
         public double DatabaseMicrosPerRequest { get; init; }
+
+        /// <summary>Bytes allocated by this process (load generator and DevStack) per request.</summary>
+        public long AllocatedBytesPerRequest { get; init; }
     }
 }

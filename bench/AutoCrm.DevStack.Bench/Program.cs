@@ -86,7 +86,7 @@ if (Environment.GetEnvironmentVariable("BENCH_PROBE") is "1")
         var probe = await Load.RunAsync(NotAcceptable, clients, TimeSpan.FromSeconds(seconds), meter);
         var pk = await Load.RunAsync(workloads[0].ViaRest, clients, TimeSpan.FromSeconds(seconds), meter);
         var db = await Load.RunAsync(workloads[0].ViaNpgsql, clients, TimeSpan.FromSeconds(seconds), meter);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe {clients}: 406 {probe.Throughput:F0}/s {probe.CpuMicrosPerRequest:F0}us (db {probe.DatabaseMicrosPerRequest:F0}); pk {pk.Throughput:F0}/s {pk.CpuMicrosPerRequest:F0}us (db {pk.DatabaseMicrosPerRequest:F0}); direct {db.Throughput:F0}/s {db.CpuMicrosPerRequest:F0}us (db {db.DatabaseMicrosPerRequest:F0})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe {clients}: 406 {probe.Throughput:F0}/s {probe.CpuMicrosPerRequest:F0}us (db {probe.DatabaseMicrosPerRequest:F0}, {probe.AllocatedBytesPerRequest} B); pk {pk.Throughput:F0}/s {pk.CpuMicrosPerRequest:F0}us (db {pk.DatabaseMicrosPerRequest:F0}, {pk.AllocatedBytesPerRequest} B); direct {db.Throughput:F0}/s {db.CpuMicrosPerRequest:F0}us (db {db.DatabaseMicrosPerRequest:F0}, {db.AllocatedBytesPerRequest} B)"));
     }
 
     return;
