@@ -127,6 +127,39 @@ internal static class MediaTypes
         throw new RestException(406, "PGRST107", "None of these media types are available: " + string.Join(", ", names));
     }
 
+    /// <summary>
+    /// The root endpoint produces its OpenAPI document for <c>application/openapi+json</c>, <c>application/json</c>
+    /// and <c>*/*</c> (or no Accept); anything else is 406 PGRST107 like the other endpoints.
+    /// </summary>
+    public static void NegotiateRoot(StringValues accept)
+    {
+        if (StringValues.IsNullOrEmpty(accept))
+        {
+            return;
+        }
+
+        var names = new List<string>();
+        foreach (var header in accept)
+        {
+            foreach (var raw in SplitOutsideQuotes(header ?? "", ','))
+            {
+                var parts = SplitOutsideQuotes(raw, ';');
+                var type = parts[0].Trim();
+                if (type.ToLowerInvariant() is "application/openapi+json" or "application/json" or "*/*" or "")
+                {
+                    return;
+                }
+
+                names.Add(Decode(type, parts.Skip(1).Select(p => p.Trim()).Where(p => !p.StartsWith("q=", StringComparison.OrdinalIgnoreCase)).ToArray()).Name);
+            }
+        }
+
+        if (names.Count > 0)
+        {
+            throw new RestException(406, "PGRST107", "None of these media types are available: " + string.Join(", ", names));
+        }
+    }
+
     /// <summary>One media type: what it produces (null when nothing can), and its name for the PGRST107 message.</summary>
     private static (ResponseMedia? Result, string Name) Decode(string type, IReadOnlyList<string> parameters)
     {

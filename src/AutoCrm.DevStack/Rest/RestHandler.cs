@@ -81,8 +81,6 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var (role, claims) = Authenticate(request);
         var snapshot = await cache.GetAsync(cancellationToken).ConfigureAwait(false);
         var prefs = Preferences.Parse(request.Headers["Prefer"], snapshot.TimeZones.Count == 0 ? null : snapshot.TimeZones.Contains);
-        var media = MediaTypes.Negotiate(request.Headers.Accept, snapshot.PlanEnabled);
-        var format = media.Format;
         if (!snapshot.Roles.Contains(role))
         {
             snapshot = await cache.RefreshAfterMissAsync(snapshot, cancellationToken).ConfigureAwait(false);
@@ -94,9 +92,13 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
         if (path.Length == 0)
         {
+            MediaTypes.NegotiateRoot(request.Headers.Accept);
             await WriteRootAsync(http, schemaName).ConfigureAwait(false);
             return;
         }
+
+        var media = MediaTypes.Negotiate(request.Headers.Accept, snapshot.PlanEnabled);
+        var format = media.Format;
 
         var segments = path.Split('/');
         RestStatement statement;

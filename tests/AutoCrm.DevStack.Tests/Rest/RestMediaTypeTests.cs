@@ -243,3 +243,29 @@ public sealed class RestMediaTypeTests(RestFixture fx)
         }
     }
 }
+
+[Collection("rest")]
+public sealed class RestRootMediaTypeTests(RestFixture fx)
+{
+    [Theory]
+    [InlineData(null)]
+    [InlineData("application/openapi+json")]
+    [InlineData("application/json")]
+    [InlineData("text/csv, */*")]
+    public async Task Root_serves_its_openapi_document_for_json_kinds(string? accept)
+    {
+        using var response = accept is null ? await fx.SendAsync(HttpMethod.Get, "") : await fx.SendAsync(HttpMethod.Get, "", headers: [("Accept", accept)]);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/openapi+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Root_refuses_csv_with_PGRST107()
+    {
+        using var response = await fx.SendAsync(HttpMethod.Get, "", headers: [("Accept", "text/csv")]);
+        Assert.Equal(HttpStatusCode.NotAcceptable, response.StatusCode);
+        var body = (await JsonAsync(response))!;
+        Assert.Equal("PGRST107", body["code"]!.GetValue<string>());
+        Assert.Equal("None of these media types are available: text/csv", body["message"]!.GetValue<string>());
+    }
+}
