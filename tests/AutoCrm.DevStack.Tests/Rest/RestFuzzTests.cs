@@ -85,7 +85,7 @@ public sealed class RestFuzzTests(RestFixture fx)
             iter: 150, threads: 4);
         await Gen.Select(AcceptHeader, PreferHeader).SampleAsync(
             (accept, prefer) => AssertSaneAsync(HttpMethod.Patch, "rt_notes?owner=eq.fuzz-accept", "{\"n\":1}", headers: [("Accept", accept), ("Prefer", prefer)]),
-            iter: 100, threads: 4);
+            iter: 100, threads: 1); // one at a time: concurrent updates of the same rows can deadlock (40P01 is a 500 in PostgREST too)
     }
 
     private async Task AssertSaneAsync(HttpMethod method, string url, string? body, string? token = null, (string Name, string Value)[]? headers = null)
