@@ -171,12 +171,12 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
     private enum RequestKind { Read, Insert, Update, Delete, Put, Call }
 
-    private (string Role, JsonObject Claims) Authenticate(HttpRequest request)
+    internal (string Role, RequestClaims Claims) Authenticate(HttpRequest request)
     {
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.Length == 0)
         {
-            return (environment.AnonRole, new JsonObject { ["role"] = environment.AnonRole });
+            return (environment.AnonRole, AnonClaims);
         }
 
         var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
@@ -185,7 +185,14 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         if (token is null)
         {
             // Not a bearer scheme: PostgREST ignores it and runs as anon.
-            return (environment.AnonRole, new JsonObject { ["role"] = environment.AnonRole });
+            return (environment.AnonRole, AnonClaims);
+        }
+
+        // A token seen before skips the signature check and the claims parsing; its time claims are checked again
+        // on every use, and a token that no longer passes them goes through the full validation (and its error).
+        if (token.Length > 0 && validatedTokens.TryGetValue(token, out var cached) && cached.StillValid(environment.TimeProvider))
+        {
+            return (cached.Claims.Role, cached.Claims);
         }
 
         var result = token.Length == 0
@@ -206,7 +213,59 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var claims = result.Claims;
         var role = claims["role"] is JsonValue v && v.TryGetValue<string>(out var r) && r.Length > 0 ? r : environment.AnonRole;
         claims["role"] = role;
-        return (role, claims);
+        var requestClaims = new RequestClaims(role, claims.ToJsonString(), ClaimText(claims, "sub"), ClaimText(claims, "email"));
+        if (TryTimeClaim(claims, "exp", out var exp) && TryTimeClaim(claims, "nbf", out var nbf))
+        {
+            if (validatedTokens.Count >= MaxCachedTokens)
+            {
+                validatedTokens.Clear();
+            }
+
+            validatedTokens[token] = new ValidatedToken(requestClaims, exp, nbf);
+        }
+
+        return (role, requestClaims);
+    }
+
+    private const int MaxCachedTokens = 1024;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ValidatedToken> validatedTokens = new(StringComparer.Ordinal);
+
+    private RequestClaims AnonClaims => anonClaims ??= new RequestClaims(
+        environment.AnonRole, new JsonObject { ["role"] = environment.AnonRole }.ToJsonString(), "", "");
+
+    private RequestClaims? anonClaims;
+
+    /// <summary>What a request's setup statement needs of its JWT claims, computed once per token.</summary>
+    internal sealed record RequestClaims(string Role, string Json, string Sub, string Email);
+
+    /// <summary>A token whose signature and claims passed; exp/nbf as validated (whole seconds), for re-checking.</summary>
+    private sealed record ValidatedToken(RequestClaims Claims, long? Exp, long? Nbf)
+    {
+        public bool StillValid(TimeProvider time)
+        {
+            var now = time.GetUtcNow().ToUnixTimeSeconds();
+            var skew = (long)Security.JwtService.ClockSkew.TotalSeconds;
+            return (Exp is not { } exp || now <= exp + skew) && (Nbf is not { } nbf || now >= nbf - skew);
+        }
+    }
+
+    /// <summary>A time claim that is absent (null) or a whole number of seconds; any other form is not cached.</summary>
+    private static bool TryTimeClaim(JsonObject claims, string name, out long? seconds)
+    {
+        seconds = null;
+        if (!claims.TryGetPropertyValue(name, out var node) || node is null)
+        {
+            return true;
+        }
+
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<JsonElement>(out var e) && e.TryGetInt64(out var s))
+        {
+            seconds = s;
+            return true;
+        }
+
+        return false;
     }
 
     private RestJwtResult SafeValidate(string token)
@@ -477,7 +536,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return previous[b.Length];
     }
 
-    private async Task ExecuteAsync(HttpContext http, RestStatement statement, RequestKind kind, string role, JsonObject claims, string target, Preferences prefs, ResponseMedia media, SchemaSnapshot snapshot, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(HttpContext http, RestStatement statement, RequestKind kind, string role, RequestClaims claims, string target, Preferences prefs, ResponseMedia media, SchemaSnapshot snapshot, CancellationToken cancellationToken)
     {
         var singular = media.IsSingular;
         if (media.Plan is { } plan)
@@ -526,7 +585,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         long? total = null;
         long pageCount = 0;
         long? planned = null;
-        string? body = null;
+        byte[]? body = null;
         string? headersJson = null;
         string? statusOverride = null;
         try
@@ -549,7 +608,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                     {
                         total = reader.IsDBNull(0) ? null : reader.GetInt64(0);
                         pageCount = reader.GetInt64(1);
-                        body = reader.IsDBNull(2) ? null : reader.GetString(2);
+                        body = reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2); // the UTF-8 text as sent, no string
                         headersJson = reader.IsDBNull(3) ? null : reader.GetString(3);
                         statusOverride = reader.IsDBNull(4) ? null : reader.GetString(4);
                     }
@@ -619,7 +678,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
     /// <c>Accept: application/vnd.pgrst.plan…</c>: the request's statement under EXPLAIN, in the same transaction
     /// setup, answered as the plan's lines (text) or document (json), each followed by a newline.
     /// </summary>
-    private async Task ExplainAsync(HttpContext http, RestStatement statement, PlanRequest plan, ResponseMedia media, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot, CancellationToken cancellationToken)
+    private async Task ExplainAsync(HttpContext http, RestStatement statement, PlanRequest plan, ResponseMedia media, string role, RequestClaims claims, Preferences prefs, SchemaSnapshot snapshot, CancellationToken cancellationToken)
     {
         var anonymous = role == environment.AnonRole;
         await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -694,7 +753,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
     }
 
-    private NpgsqlBatchCommand SetupCommand(HttpContext http, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
+    private NpgsqlBatchCommand SetupCommand(HttpContext http, string role, RequestClaims claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
     {
         var request = http.Request;
         var command = new NpgsqlBatchCommand();
@@ -703,14 +762,14 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var profile = http.Response.Headers["Content-Profile"].ToString();
         p.Add(Text(SearchPath(profile.Length > 0 ? profile : environment.Schemas[0])));
         p.Add(Text(role));
-        p.Add(Text(claims.ToJsonString()));
+        p.Add(Text(claims.Json));
         p.Add(Text(request.Method));
         p.Add(Text("/" + (request.RouteValues["path"] as string ?? "")));
         p.Add(Text(HeadersJson(request)));
         p.Add(Text(CookiesJson(request)));
-        p.Add(Text(ClaimText(claims, "sub")));
+        p.Add(Text(claims.Sub));
         p.Add(Text(role));
-        p.Add(Text(ClaimText(claims, "email")));
+        p.Add(Text(claims.Email));
         var hasSettings = snapshot.RoleSettings.TryGetValue(role, out var settings) && settings.Count > 0;
         if (!hasSettings && prefs.Timezone is null)
         {
@@ -784,7 +843,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return obj.ToJsonString();
     }
 
-    private static async Task WriteResultAsync(HttpContext http, RestStatement statement, RequestKind kind, string target, Preferences prefs, ResponseMedia media, long? total, long pageCount, string? body, string? headersJson, string? statusOverride)
+    private static async Task WriteResultAsync(HttpContext http, RestStatement statement, RequestKind kind, string target, Preferences prefs, ResponseMedia media, long? total, long pageCount, byte[]? body, string? headersJson, string? statusOverride)
     {
         var request = http.Request;
         var response = http.Response;
@@ -907,7 +966,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         if (!isHead)
         {
             // A known length: no chunked framing for the (usually small) body.
-            var bytes = Encoding.UTF8.GetBytes(body ?? "null");
+            var bytes = body ?? NullBody;
             response.ContentLength = bytes.Length;
             await response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
         }
@@ -1002,7 +1061,9 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return "/" + target + (query.Length > 0 ? "?" + query : "");
     }
 
-    private static string LocationHeader(string target, IReadOnlyList<string> keys, string body, bool singular)
+    private static readonly byte[] NullBody = "null"u8.ToArray();
+
+    private static string LocationHeader(string target, IReadOnlyList<string> keys, byte[] body, bool singular)
     {
         using var doc = JsonDocument.Parse(body);
         var row = singular ? doc.RootElement : doc.RootElement[0];
