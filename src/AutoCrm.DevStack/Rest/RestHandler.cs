@@ -125,11 +125,16 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 relation = snapshot.Relation(schemaName, target) ?? throw TableNotFound(snapshot, schemaName, target);
             }
 
-            var query = RestQuery.Parse(request.Query, null);
+            // Reads parse (or skip parsing, on a cached shape) inside the statement cache.
+            var query = isRead ? null! : RestQuery.Parse(request.Query, null);
             if (isRead)
             {
-                ApplyRangeHeader(request, query);
-                statement = StatementBuilder.Read(snapshot, relation, query, prefs.Count, environment.MaxRows(), format);
+                statement = ReadStatements.Read(snapshot, relation, request.Query, request.Headers.Range.ToString(), prefs.Count, environment.MaxRows(), format, q =>
+                {
+                    var parsed = RestQuery.Parse(q, null);
+                    ApplyRangeHeader(request, parsed);
+                    return parsed;
+                });
             }
             else if (HttpMethods.IsPost(method))
             {
@@ -170,6 +175,9 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
     }
 
     private enum RequestKind { Read, Insert, Update, Delete, Put, Call }
+
+    /// <summary>Main statements of table reads, per query shape.</summary>
+    internal ReadStatementCache ReadStatements { get; } = new();
 
     internal (string Role, RequestClaims Claims) Authenticate(HttpRequest request)
     {
