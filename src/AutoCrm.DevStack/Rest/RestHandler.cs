@@ -587,7 +587,11 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
 
         var main = new NpgsqlBatchCommand(statement.Sql);
-        main.Parameters.AddRange(statement.Parameters.Items.ToArray());
+        foreach (var parameter in statement.Parameters.Items)
+        {
+            main.Parameters.Add(parameter);
+        }
+
         batch.BatchCommands.Add(main);
 
         long? total = null;
@@ -820,20 +824,27 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
     private static string HeadersJson(HttpRequest request)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        // One buffer and writer per thread, reset for each request; only the resulting string is allocated.
+        var buffer = headersBuffer ??= new System.Buffers.ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = headersWriter ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        foreach (var (key, value) in request.Headers)
         {
-            writer.WriteStartObject();
-            foreach (var (key, value) in request.Headers)
-            {
-                writer.WriteString(key.ToLowerInvariant(), value.ToString());
-            }
-
-            writer.WriteEndObject();
+            writer.WriteString(key.ToLowerInvariant(), value.ToString());
         }
 
+        writer.WriteEndObject();
+        writer.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    [ThreadStatic]
+    private static System.Buffers.ArrayBufferWriter<byte>? headersBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? headersWriter;
 
     private static string CookiesJson(HttpRequest request)
     {
@@ -948,17 +959,17 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
 
         // PostgREST's order: resolution, missing, return, params, count, tx, handling, timezone, max-affected.
-        var applied = new List<string>(4);
-        AddIf(applied, appliedResolution);
-        AddIf(applied, appliedMissing);
-        AddIf(applied, appliedReturn);
-        AddIf(applied, prefs.SingleObject && kind == RequestKind.Call ? "params=single-object" : null);
-        AddIf(applied, appliedCount);
-        AddIf(applied, prefs.Strict is { } strict ? "handling=" + (strict ? "strict" : "lenient") : null);
-        AddIf(applied, prefs.Timezone is { } tz ? "timezone=" + tz : null);
-        AddIf(applied, prefs.Strict == true && prefs.MaxAffected is { } max && kind != RequestKind.Read ? "max-affected=" + max.ToString(CultureInfo.InvariantCulture) : null);
+        List<string>? applied = null;
+        AddIf(ref applied, appliedResolution);
+        AddIf(ref applied, appliedMissing);
+        AddIf(ref applied, appliedReturn);
+        AddIf(ref applied, prefs.SingleObject && kind == RequestKind.Call ? "params=single-object" : null);
+        AddIf(ref applied, appliedCount);
+        AddIf(ref applied, prefs.Strict is { } strict ? "handling=" + (strict ? "strict" : "lenient") : null);
+        AddIf(ref applied, prefs.Timezone is { } tz ? "timezone=" + tz : null);
+        AddIf(ref applied, prefs.Strict == true && prefs.MaxAffected is { } max && kind != RequestKind.Read ? "max-affected=" + max.ToString(CultureInfo.InvariantCulture) : null);
 
-        if (applied.Count > 0)
+        if (applied is not null)
         {
             response.Headers["Preference-Applied"] = string.Join(", ", applied);
         }
@@ -983,11 +994,11 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
     private static RestException MaxAffectedExceeded(long affected) =>
         new(400, "PGRST124", "Query result exceeds max-affected preference constraint", $"The query affects {affected} rows");
 
-    private static void AddIf(List<string> list, string? value)
+    private static void AddIf(ref List<string>? list, string? value)
     {
         if (value is not null)
         {
-            list.Add(value);
+            (list ??= new List<string>(4)).Add(value);
         }
     }
 
@@ -1061,12 +1072,50 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
     private static string ContentLocation(HttpRequest request, string target)
     {
         var raw = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
+        if (IsSortedAndClean(raw))
+        {
+            // The common case needs no splitting: the pairs are already in key order, none empty.
+            return raw.Length > 0 ? string.Concat("/", target, "?", raw) : "/" + target;
+        }
+
         var pairs = raw.Split('&', StringSplitOptions.RemoveEmptyEntries)
             .Select(p => (Key: p.Split('=')[0], Pair: p))
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => p.Pair);
         var query = string.Join('&', pairs);
         return "/" + target + (query.Length > 0 ? "?" + query : "");
+    }
+
+    /// <summary>Whether the pairs of <paramref name="raw"/> are non-empty and their keys in (ordinal) order.</summary>
+    private static bool IsSortedAndClean(string raw)
+    {
+        if (raw.Length == 0)
+        {
+            return true;
+        }
+
+        if (raw[0] == '&' || raw[^1] == '&' || raw.Contains("&&", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var previous = ReadOnlySpan<char>.Empty;
+        var first = true;
+        foreach (var range in raw.AsSpan().Split('&'))
+        {
+            var pair = raw.AsSpan(range);
+            var eq = pair.IndexOf('=');
+            var key = eq < 0 ? pair : pair[..eq];
+            if (!first && previous.SequenceCompareTo(key) > 0)
+            {
+                return false;
+            }
+
+            previous = key;
+            first = false;
+        }
+
+        return true;
     }
 
     private static readonly byte[] NullBody = "null"u8.ToArray();
