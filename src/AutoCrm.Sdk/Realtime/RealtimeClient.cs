@@ -165,7 +165,8 @@ public sealed class RealtimeClient
         });
 
     /// <summary>
-    /// Announces that the current user is looking at a ticket until the returned handle is disposed. The presence is restored
+    /// Announces that the current user is looking at a ticket until the returned handle is disposed. The presence payload
+    /// always carries the user id from the access token (read first if the socket has not connected yet) and is restored
     /// after reconnects.
     /// </summary>
     /// <param name="ticketId">The ticket.</param>
@@ -175,6 +176,12 @@ public sealed class RealtimeClient
     /// <example><code>await using var viewing = await crm.Realtime.TrackViewingAsync(ticket.Id);</code></example>
     public async Task<IAsyncDisposable> TrackViewingAsync(Guid ticketId, CancellationToken cancellationToken = default)
     {
+        // The presence names the user: learn who that is from the token first (a ForUser client has not connected yet).
+        if (Volatile.Read(ref _token) is null)
+        {
+            await RefreshTokenAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var topic = AcquirePresence(ticketId);
         var meta = new JsonObject
         {
@@ -291,7 +298,7 @@ public sealed class RealtimeClient
                 return existing;
             }
 
-            topic = new PresenceTopic(this, ticketId, CurrentUserId?.ToString() ?? "");
+            topic = new PresenceTopic(this, ticketId, () => CurrentUserId?.ToString() ?? "");
             _presence[ticketId] = topic;
             leaving = _presenceLeaving.GetValueOrDefault(ticketId) ?? Task.CompletedTask;
         }

@@ -54,7 +54,11 @@ internal sealed class ClientHarness : IAsyncDisposable
 
     public RealtimeClient Client { get; }
 
-    public static async Task<ClientHarness> StartAsync(string? token = null, RealtimeProtocolVersion version = RealtimeProtocolVersion.V2)
+    /// <param name="token">The access token the client's token provider returns.</param>
+    /// <param name="version">The serializer.</param>
+    /// <param name="tokenChanges">Whether token changes are pushed to the client (false: like a ForUser client, whose fixed
+    /// token is only known by asking the provider).</param>
+    public static async Task<ClientHarness> StartAsync(string? token = null, RealtimeProtocolVersion version = RealtimeProtocolVersion.V2, bool tokenChanges = true)
     {
         var server = await FakeRealtimeServer.StartAsync();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
@@ -64,7 +68,7 @@ internal sealed class ClientHarness : IAsyncDisposable
             server.BaseUrl,
             "anon-key",
             _ => ValueTask.FromResult(tokens.Value),
-            tokens,
+            tokenChanges ? tokens : System.Reactive.Linq.Observable.Never<string?>(),
             events,
             time,
             NullLoggerFactory.Instance,

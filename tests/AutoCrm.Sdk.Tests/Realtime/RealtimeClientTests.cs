@@ -292,6 +292,28 @@ public sealed class RealtimeClientTests
     }
 
     [Fact]
+    public async Task TrackViewing_before_the_socket_connects_names_the_user_of_a_fixed_token_client()
+    {
+        var me = Guid.NewGuid();
+        await using var h = await ClientHarness.StartAsync(ClientHarness.Jwt(me), tokenChanges: false);
+        var ticket = Guid.NewGuid();
+
+        var tracking = h.Client.TrackViewingAsync(ticket, TestContext.Current.CancellationToken);
+        var connection = await h.Server.AcceptAsync();
+        var join = await connection.ReceiveAsync("phx_join");
+        Assert.Equal(me.ToString(), join.Payload.GetProperty("config").GetProperty("presence").GetProperty("key").GetString());
+        await connection.ReplyAsync(join, """{"postgres_changes":[]}""");
+        var track = await connection.ReceiveAsync("presence");
+        Assert.Equal(me.ToString(), track.Payload.GetProperty("payload").GetProperty("user_id").GetString());
+        await connection.ReplyAsync(track);
+        var lease = await tracking.Within();
+
+        var disposing = lease.DisposeAsync().AsTask();
+        await connection.ReplyAsync(await connection.ReceiveAsync("presence"));
+        await disposing.Within();
+    }
+
+    [Fact]
     public async Task The_socket_closes_after_the_last_subscription_and_reopens_for_the_next()
     {
         await using var h = await ClientHarness.StartAsync();

@@ -12,6 +12,9 @@ internal sealed record RealtimeChannelConfig
 
     public string PresenceKey { get; init; } = "";
 
+    /// <summary>When set, the presence key is read at every join (e.g. the user id, known once the token is).</summary>
+    public Func<string>? PresenceKeyProvider { get; init; }
+
     public bool BroadcastSelf { get; init; }
 
     public bool BroadcastAck { get; init; }
@@ -40,7 +43,7 @@ internal sealed record RealtimeChannelConfig
         return new JsonObject
         {
             ["broadcast"] = new JsonObject { ["ack"] = BroadcastAck, ["self"] = BroadcastSelf },
-            ["presence"] = new JsonObject { ["key"] = PresenceKey, ["enabled"] = Presence },
+            ["presence"] = new JsonObject { ["key"] = PresenceKeyProvider?.Invoke() ?? PresenceKey, ["enabled"] = Presence },
             ["postgres_changes"] = changes,
             ["private"] = Private,
         };

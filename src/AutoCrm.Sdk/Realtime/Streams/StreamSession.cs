@@ -201,6 +201,10 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
     {
         if (Interlocked.Exchange(ref _done, 1) == 0)
         {
+            Teardown();
+
+            // The observer hears first: SubscribeAsync unsubscribes when the live task faults.
+            _observer.OnError(error);
             lock (_liveGate)
             {
                 if (!_live.TrySetException(error))
@@ -209,9 +213,6 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
                     _live.SetException(error);
                 }
             }
-
-            Teardown();
-            _observer.OnError(error);
         }
     }
 
@@ -221,6 +222,7 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
         {
             Teardown();
             _observer.OnCompleted();
+            EndLive();
         }
     }
 
@@ -229,12 +231,12 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
         if (Interlocked.Exchange(ref _done, 1) == 0)
         {
             Teardown();
+            EndLive();
         }
     }
 
-    private void Teardown()
+    private void EndLive()
     {
-        Interlocked.Exchange(ref _confirmTimer, null)?.Dispose();
         lock (_liveGate)
         {
             if (!_live.Task.IsCompleted)
@@ -242,7 +244,11 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
                 _live.TrySetCanceled();
             }
         }
+    }
 
+    private void Teardown()
+    {
+        Interlocked.Exchange(ref _confirmTimer, null)?.Dispose();
         Client.Unregister(this);
         OnTeardown();
         if (Channel is { } channel)
