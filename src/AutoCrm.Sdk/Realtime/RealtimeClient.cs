@@ -208,6 +208,27 @@ public sealed class RealtimeClient
         }
     }
 
+    /// <summary>
+    /// Joins the broadcast channel <paramref name="name"/> (topic <c>realtime:&lt;name&gt;</c>, like realtime-js's
+    /// <c>channel(name)</c>) for sending and receiving messages between clients. Each call joins its own channel instance;
+    /// dispose it to leave.
+    /// </summary>
+    /// <param name="name">The channel name, e.g. <c>agents</c>.</param>
+    /// <param name="receiveOwn">Whether this client also receives its own messages (<c>broadcast.self</c>). Default false.</param>
+    /// <returns>The channel.</returns>
+    /// <example>
+    /// <code>
+    /// await using var room = crm.Realtime.Broadcast("agents");
+    /// using var sub = room.Messages.Subscribe(m => Console.WriteLine(m.Event));
+    /// await room.SendAsync("hello", JsonSerializer.SerializeToElement(new { from = "alice" }));
+    /// </code>
+    /// </example>
+    public RealtimeBroadcast Broadcast(string name, bool receiveOwn = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new RealtimeBroadcast(this, name, receiveOwn);
+    }
+
     internal string NextTopic() => string.Create(CultureInfo.InvariantCulture, $"realtime:autocrm-{Interlocked.Increment(ref _topics)}");
 
     internal void Register(IStreamSession session)

@@ -141,6 +141,28 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
         Assert.Equal((tickets[0].Id, TicketStatus.Solved), (marker.TicketId, marker.To));
     }
 
+    [Fact]
+    public async Task A_broadcast_from_one_client_reaches_another_typed_and_is_acknowledged()
+    {
+        var alice = await devStack.CreateUserAsync(UserRole.Agent);
+        var bob = await devStack.CreateUserAsync(UserRole.Agent);
+        var name = "agents-" + Guid.NewGuid().ToString("N")[..8];
+        await using var bobRoom = bob.Crm.Realtime.Broadcast(name);
+        var received = new Recorder<Typing>();
+        using var subscription = bobRoom.MessagesOf("typing", BroadcastTestJson.Default.Typing).Subscribe(received);
+        await bobRoom.WhenJoinedAsync(Ct).Within();
+        await using var aliceRoom = alice.Crm.Realtime.Broadcast(name, receiveOwn: true);
+        var own = new Recorder<BroadcastMessage>();
+        using var ownSubscription = aliceRoom.Messages.Subscribe(own);
+
+        var ticket = Guid.NewGuid();
+        await aliceRoom.SendAsync("typing", new Typing(ticket, "alice"), BroadcastTestJson.Default.Typing, Ct).Within();
+
+        Assert.Equal(new Typing(ticket, "alice"), await received.NextAsync());
+        var echo = await own.NextAsync();
+        Assert.Equal(("typing", "alice"), (echo.Event, echo.Payload.GetProperty("who").GetString()));
+    }
+
     private async Task<Ticket> NewTicketAsync(TestUser requester, Guid queueId) =>
         await devStack.Service.Tickets.CreateAsync(
             new NewTicket { Subject = "Realtime " + Guid.NewGuid().ToString("N")[..8], QueueId = queueId, RequesterId = requester.Id },
