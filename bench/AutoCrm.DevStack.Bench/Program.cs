@@ -21,17 +21,26 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 };
 http.DefaultRequestHeaders.Add("apikey", server.AnonKey);
 await BenchDatabase.WaitForRestAsync(http);
+var meter = await CpuMeter.CreateAsync(adminConnectionString);
 
-// Direct: the same JSON-producing SQL PostgREST-style servers run, on a pool with automatic preparation.
+// Direct: the DevStack's own main statement for each request (the text its StatementBuilder emits, checked below by
+// comparing bodies), on a pool with automatic preparation; only the HTTP layer and the per-request setup
+// statement (role, claims, headers) are missing from it.
 await using var direct = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(adminConnectionString) { MaxAutoPrepare = 64, AutoPrepareMinUsages = 2, MaxPoolSize = 100 }.ConnectionString).Build();
-const string ByIdSql = "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * FROM public.bench_items WHERE id = $1) t";
-const string ListSql = "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * FROM public.bench_items WHERE grp = $1 ORDER BY id LIMIT 50) t";
+const string Envelope = "SELECT NULL::bigint AS pgrst_total, pg_catalog.count(_postgrest_t) AS pgrst_count, coalesce(json_agg(_postgrest_t), '[]')::text AS pgrst_body, "
+    + "nullif(current_setting('response.headers', true), '') AS pgrst_headers, nullif(current_setting('response.status', true), '') AS pgrst_status FROM ";
+const string Columns = "t0.\"id\", t0.\"grp\", t0.\"name\", t0.\"price\", t0.\"tags\", t0.\"created_at\"";
+const string ByIdSql = Envelope + "(SELECT " + Columns + " FROM \"public\".\"bench_items\" t0 WHERE t0.\"id\" = $1 LIMIT $2) _postgrest_t";
+const string ListSql = Envelope + "(SELECT " + Columns + " FROM \"public\".\"bench_items\" t0 WHERE t0.\"grp\" = $1 ORDER BY t0.\"id\" ASC LIMIT $2) _postgrest_t";
 
-async Task<string> DirectAsync(string sql, int value)
+async Task<string> DirectAsync(string sql, int value, long limit)
 {
     await using var command = direct.CreateCommand(sql);
     command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = value });
-    return (string)(await command.ExecuteScalarAsync())!;
+    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limit });
+    await using var reader = await command.ExecuteReaderAsync();
+    await reader.ReadAsync();
+    return reader.GetString(2);
 }
 
 async Task<string> RestAsync(string url)
@@ -43,12 +52,13 @@ async Task<string> RestAsync(string url)
 
 var workloads = new (string Name, Func<Random, Task<string>> ViaRest, Func<Random, Task<string>> ViaNpgsql)[]
 {
-    ("GET by primary key", r => RestAsync($"bench_items?id=eq.{r.Next(1, BenchDatabase.Rows + 1)}"), r => DirectAsync(ByIdSql, r.Next(1, BenchDatabase.Rows + 1))),
-    ("50-row filtered list", r => RestAsync($"bench_items?grp=eq.{r.Next(0, BenchDatabase.Groups)}&order=id&limit=50"), r => DirectAsync(ListSql, r.Next(0, BenchDatabase.Groups))),
+    ("GET by primary key", r => RestAsync($"bench_items?id=eq.{r.Next(1, BenchDatabase.Rows + 1)}"), r => DirectAsync(ByIdSql, r.Next(1, BenchDatabase.Rows + 1), 1000)),
+    ("50-row filtered list", r => RestAsync($"bench_items?grp=eq.{r.Next(0, BenchDatabase.Groups)}&order=id&limit=50"), r => DirectAsync(ListSql, r.Next(0, BenchDatabase.Groups), 50)),
 };
 
 // Same answers both ways (sanity), then warm up JIT, pools and prepared statements.
-if (await RestAsync("bench_items?id=eq.7") != await DirectAsync(ByIdSql, 7))
+if (await RestAsync("bench_items?id=eq.7") != await DirectAsync(ByIdSql, 7, 1000)
+    || await RestAsync("bench_items?grp=eq.7&order=id&limit=50") != await DirectAsync(ListSql, 7, 50))
 {
     throw new InvalidOperationException("REST and direct results differ");
 }
@@ -60,18 +70,41 @@ foreach (var w in workloads)
     await Load.RunAsync(w.ViaNpgsql, concurrency[^1], TimeSpan.FromSeconds(2));
 }
 
-Console.WriteLine($"| Workload | Clients | DevStack req/s | p50 ms | p99 ms | Npgsql req/s | p50 ms | p99 ms | Ratio |");
-Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+if (Environment.GetEnvironmentVariable("BENCH_PROBE") is "1")
+{
+    // Where the time goes: the same GET answered 406 before any database work, and an RPC doing nothing.
+    async Task<string> NotAcceptable(Random r)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"bench_items?id=eq.{r.Next(1, BenchDatabase.Rows + 1)}");
+        request.Headers.TryAddWithoutValidation("Accept", "text/plain");
+        using var response = await http.SendAsync(request);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    foreach (var clients in concurrency)
+    {
+        var probe = await Load.RunAsync(NotAcceptable, clients, TimeSpan.FromSeconds(seconds), meter);
+        var pk = await Load.RunAsync(workloads[0].ViaRest, clients, TimeSpan.FromSeconds(seconds), meter);
+        var db = await Load.RunAsync(workloads[0].ViaNpgsql, clients, TimeSpan.FromSeconds(seconds), meter);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe {clients}: 406 {probe.Throughput:F0}/s {probe.CpuMicrosPerRequest:F0}us (db {probe.DatabaseMicrosPerRequest:F0}, {probe.AllocatedBytesPerRequest} B); pk {pk.Throughput:F0}/s {pk.CpuMicrosPerRequest:F0}us (db {pk.DatabaseMicrosPerRequest:F0}, {pk.AllocatedBytesPerRequest} B); direct {db.Throughput:F0}/s {db.CpuMicrosPerRequest:F0}us (db {db.DatabaseMicrosPerRequest:F0}, {db.AllocatedBytesPerRequest} B)"));
+    }
+
+    return;
+}
+
+Console.WriteLine($"| Workload | Clients | DevStack req/s | p50 ms | p99 ms | CPU µs/req | Npgsql req/s | p50 ms | p99 ms | CPU µs/req | Ratio | CPU ratio |");
+Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var w in workloads)
 {
     foreach (var clients in concurrency)
     {
-        var rest = await Load.RunAsync(w.ViaRest, clients, TimeSpan.FromSeconds(seconds));
-        var db = await Load.RunAsync(w.ViaNpgsql, clients, TimeSpan.FromSeconds(seconds));
+        var rest = await Load.RunAsync(w.ViaRest, clients, TimeSpan.FromSeconds(seconds), meter);
+        var db = await Load.RunAsync(w.ViaNpgsql, clients, TimeSpan.FromSeconds(seconds), meter);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {w.Name} | {clients} | {rest.Throughput:F0} | {rest.P50:F2} | {rest.P99:F2} | {db.Throughput:F0} | {db.P50:F2} | {db.P99:F2} | {rest.Throughput / db.Throughput:F2} |"));
+            $"| {w.Name} | {clients} | {rest.Throughput:F0} | {rest.P50:F2} | {rest.P99:F2} | {rest.CpuMicrosPerRequest:F0} | {db.Throughput:F0} | {db.P50:F2} | {db.P99:F2} | {db.CpuMicrosPerRequest:F0} | {rest.Throughput / db.Throughput:F2} | {db.CpuMicrosPerRequest / rest.CpuMicrosPerRequest:F2} |"));
     }
 }
 
 Console.WriteLine();
+Console.WriteLine("CPU µs/req: CPU time of this process (load generator + DevStack) and of every PostgreSQL process of the cluster, per request; CPU ratio = Npgsql CPU/req ÷ DevStack CPU/req (the throughput ratio an idle machine would show if both were CPU-bound).");
 Console.WriteLine($"Machine: {Environment.ProcessorCount} logical CPUs, {Environment.OSVersion}, .NET {Environment.Version}, {seconds} s per cell.");

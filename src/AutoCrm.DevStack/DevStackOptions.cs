@@ -33,6 +33,12 @@ public sealed record DevStackOptions
     /// <summary>Where the DevStack logs; null = no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
-    /// <summary>The clock for token expiry and timestamps.</summary>
+    /// <summary>
+    /// Apply config.toml's <c>[auth.rate_limit]</c> per client address (429 <c>over_request_rate_limit</c>), as the hosted
+    /// platform does. Off by default, like <c>supabase start</c>, whose Auth server limits nothing.
+    /// </summary>
+    public bool EnforceAuthRateLimits { get; init; }
+
+    /// <summary>The clock for token expiry, timestamps and the Auth rate limits.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -186,7 +186,10 @@ public sealed partial class DevStackServer : IAsyncDisposable
             // Bind an explicit port so the settings (ApiUrl, JWT issuer) are known before the container is built.
             var port = options.Port != 0 ? options.Port : LocalCluster.FreeTcpPort();
             var apiUrl = $"http://127.0.0.1:{port}";
-            var settings = DevStackSettings.FromConfigToml(project.ConfigToml, options.JwtSecret, apiUrl);
+            var settings = DevStackSettings.FromConfigToml(project.ConfigToml, options.JwtSecret, apiUrl) with
+            {
+                EnforceAuthRateLimits = options.EnforceAuthRateLimits,
+            };
             var app = Build(options, settings, connections, jwt, keys, loggerFactory, port);
             try
             {

@@ -1,4 +1,5 @@
 using Tomlyn;
+using AutoCrm.DevStack.Auth;
 using Tomlyn.Model;
 
 namespace AutoCrm.DevStack;
@@ -20,11 +21,26 @@ internal sealed record DevStackSettings
 
     public int MinimumPasswordLength { get; init; } = 6;
 
+    /// <summary>config.toml <c>[auth] password_requirements</c>: "", letters_digits, lower_upper_letters_digits or lower_upper_letters_digits_symbols.</summary>
+    public string PasswordRequirements { get; init; } = string.Empty;
+
+    /// <summary>The password rules GoTrue applies (length and required characters).</summary>
+    public PasswordPolicy PasswordPolicy => PasswordPolicy.From(MinimumPasswordLength, PasswordRequirements);
+
     public bool EnableConfirmations { get; init; }
 
     public bool EnableRefreshTokenRotation { get; init; } = true;
 
     public int RefreshTokenReuseIntervalSeconds { get; init; } = 10;
+
+    /// <summary>config.toml <c>[auth.rate_limit]</c> (the Supabase CLI's defaults when absent).</summary>
+    public AuthRateLimits RateLimits { get; init; } = new();
+
+    /// <summary>
+    /// Apply <see cref="RateLimits"/> per client address, as the hosted platform does. Off by default, as with
+    /// <c>supabase start</c>, whose GoTrue has no <c>GOTRUE_RATE_LIMIT_HEADER</c> and so limits nothing.
+    /// </summary>
+    public bool EnforceAuthRateLimits { get; init; }
 
     public string SiteUrl { get; init; } = "http://127.0.0.1:3000";
 
@@ -46,7 +62,7 @@ internal sealed record DevStackSettings
         var api = Table(model, "api");
         var auth = Table(model, "auth");
         var email = auth is null ? null : Table(auth, "email");
-        return settings with
+        settings = settings with
         {
             MaxRows = Int(api, "max_rows") ?? settings.MaxRows,
             Schemas = Strings(api, "schemas") ?? settings.Schemas,
@@ -56,9 +72,13 @@ internal sealed record DevStackSettings
             RefreshTokenReuseIntervalSeconds = Int(auth, "refresh_token_reuse_interval") ?? settings.RefreshTokenReuseIntervalSeconds,
             EnableSignup = (Bool(auth, "enable_signup") ?? true) && (Bool(email, "enable_signup") ?? true),
             MinimumPasswordLength = Int(auth, "minimum_password_length") ?? settings.MinimumPasswordLength,
+            PasswordRequirements = Str(auth, "password_requirements") ?? settings.PasswordRequirements,
             SiteUrl = Str(auth, "site_url") ?? settings.SiteUrl,
             EnableConfirmations = Bool(email, "enable_confirmations") ?? settings.EnableConfirmations,
+            RateLimits = AuthRateLimits.FromToml(auth is null ? null : Table(auth, "rate_limit")),
         };
+        _ = settings.PasswordPolicy; // an unknown password_requirements value stops the start, as it stops the Supabase CLI
+        return settings;
     }
 
     private static TomlTable? Table(TomlTable? table, string key) =>

@@ -44,6 +44,7 @@ try
             DatabaseUrl = command.DatabaseUrl,
             Seed = command.Seed,
             Reset = command.Reset,
+            EnforceAuthRateLimits = command.AuthRateLimits,
             LoggerFactory = loggerFactory,
         },
         startCancellation.Token);
@@ -83,6 +84,9 @@ internal sealed record CommandLine
           --db-url U       use an existing PostgreSQL (postgresql://user:pass@host:port/db) instead of a local cluster
           --no-seed        do not run supabase/seed.sql on a new database
           --reset          delete and recreate the local cluster
+          --auth-rate-limits
+                           apply config.toml's [auth.rate_limit] per client address, as the hosted
+                           platform does (off by default, like `supabase start`)
           -h, --help       show this help
         """;
 
@@ -95,6 +99,8 @@ internal sealed record CommandLine
     public bool Seed { get; init; } = true;
 
     public bool Reset { get; init; }
+
+    public bool AuthRateLimits { get; init; }
 
     /// <summary>Parses <paramref name="args"/>; false with a null error for --help, false with an error for bad input.</summary>
     internal static bool TryParse(IReadOnlyList<string> args, out CommandLine command, out string? error)
@@ -161,6 +167,9 @@ internal sealed record CommandLine
                     break;
                 case "--reset" when inlineValue is null:
                     command = command with { Reset = true };
+                    break;
+                case "--auth-rate-limits" when inlineValue is null:
+                    command = command with { AuthRateLimits = true };
                     break;
                 default:
                     error = $"Unknown option '{args[i]}'.";

@@ -1,11 +1,28 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Tickets;
+using Npgsql;
 
 namespace AutoCrm.ConsoleHost.Tests;
 
 public sealed class ImportExportTests(DevStackFixture stack)
 {
+    /// <summary>A <c>postgresql://user:password@host:port/database</c> URL as an Npgsql connection string.</summary>
+    private static string ConnectionString(string url)
+    {
+        var uri = new Uri(url);
+        var credentials = uri.UserInfo.Split(':');
+        return new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.Port,
+            Username = Uri.UnescapeDataString(credentials[0]),
+            Password = Uri.UnescapeDataString(credentials[1]),
+            Database = uri.AbsolutePath.TrimStart('/'),
+            Pooling = false,
+        }.ConnectionString;
+    }
+
     private static string TempFile(string extension, string content)
     {
         var path = Path.Combine(TestPaths.NewDirectory("import-"), "tickets" + extension);
@@ -57,6 +74,8 @@ public sealed class ImportExportTests(DevStackFixture stack)
         Assert.Equal(["printer", "office"], printer.Tags);
         Assert.Equal("pro", printer.Metadata["plan"]?.GetValue<string>());
         Assert.Contains(found, t => t.Subject == $"Multi\nline {run}");
+        Assert.Equal(TicketStatus.Open, Assert.Single(found, t => t.Subject.StartsWith("Quoted", StringComparison.Ordinal)).Status);
+        Assert.Equal(TicketStatus.New, printer.Status);
 
         var text = await cli.RunAsServiceAsync("import", file);
         Assert.Contains("0 created, 3 already present", text.Text, StringComparison.Ordinal);
@@ -154,5 +173,41 @@ public sealed class ImportExportTests(DevStackFixture stack)
         Assert.True(JsonNode.Parse(next[^1])!.AsObject().ContainsKey("cursor"));
 
         Assert.Equal(2, (await cli.RunAsync("export", "--since", "garbage")).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_change_that_commits_after_a_later_one_was_exported_is_still_exported_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var cli = stack.Cli();
+        await cli.LoginAsync("erin@customer.demo");
+        var run = Guid.NewGuid().ToString("N");
+        var slow = (await cli.RunAsync("tickets", "create", "--subject", "Slow " + run, "--json")).Succeeded().Json.GetProperty("id").GetString()!;
+
+        // A transaction stamps updated_at when it starts; it commits only after another change was made and exported.
+        await using var connection = new NpgsqlConnection(ConnectionString(stack.Server.DatabaseUrl));
+        await connection.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var update = new NpgsqlCommand("update public.tickets set priority = 'urgent' where id = @id", connection, transaction))
+        {
+            update.Parameters.AddWithValue("id", Guid.Parse(slow));
+            Assert.Equal(1, await update.ExecuteNonQueryAsync(ct));
+        }
+
+        var fast = (await cli.RunAsync("tickets", "create", "--subject", "Fast " + run, "--json")).Succeeded().Json.GetProperty("id").GetString()!;
+        var first = (await cli.RunAsync("export")).Succeeded().Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(first, l => l.Contains(fast, StringComparison.Ordinal));
+        var cursor = JsonNode.Parse(first[^1])!["cursor"]!.GetValue<string>();
+        await transaction.CommitAsync(ct);
+
+        var next = (await cli.RunAsync("export", "--since", cursor)).Succeeded().Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var late = Assert.Single(next, l => l.Contains(slow, StringComparison.Ordinal));
+        Assert.Equal("urgent", JsonNode.Parse(late)!["priority"]!.GetValue<string>());
+        Assert.DoesNotContain(next, l => l.Contains(fast, StringComparison.Ordinal));
+
+        // Nothing changed since: the overlap is read again but nothing already written comes back.
+        var cursor2 = JsonNode.Parse(next[^1])!["cursor"]!.GetValue<string>();
+        var third = (await cli.RunAsync("export", "--since", cursor2)).Succeeded().Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain(third, l => l.Contains(run, StringComparison.Ordinal));
     }
 }

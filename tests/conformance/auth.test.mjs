@@ -142,3 +142,42 @@ test('admin API refuses the anon key', async () => {
   assert.equal(error?.status, 403);
   assert.equal(error.code, 'not_admin');
 });
+
+test('with rate limits applied, the sign-in past the burst is a 429 over_request_rate_limit AuthApiError', async (t) => {
+  // A second DevStack on the same database, started the way the hosted platform limits: per client address.
+  const { spawn } = await import('node:child_process');
+  const { createInterface } = await import('node:readline');
+  const path = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const { createClient } = await import('@supabase/supabase-js');
+  const { stack } = await import('./support.mjs');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const dll = path.join(here, '..', '..', 'src', 'AutoCrm.DevStack', 'bin', 'Release', 'net10.0', 'AutoCrm.DevStack.dll');
+  const child = spawn('dotnet', [dll, '--port', '0', '--db-url', stack.dbUrl, '--no-seed', '--auth-rate-limits'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.kill('SIGTERM'));
+  let url;
+  const timeout = setTimeout(() => child.kill('SIGTERM'), 120_000);
+  for await (const line of createInterface({ input: child.stdout })) {
+    const match = /^API URL: (.+)$/.exec(line);
+    if (match) url = match[1];
+    if (line.startsWith('service_role key: ')) break;
+  }
+  clearTimeout(timeout);
+  assert.ok(url, 'the limited DevStack did not start');
+  child.stdout.resume();
+
+  const { default: WebSocket } = await import('ws');
+  const client = createClient(url, stack.anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket } });
+  // The bucket holds 30 and refills at 150 per 5 minutes (real time here), so 40 requests at once must see a 429.
+  const email = uniqueEmail('nobody');
+  const results = await Promise.all(Array.from({ length: 40 }, () => client.auth.signInWithPassword({ email, password: 'wrong-password' })));
+  const codes = results.map(({ error }) => error?.code);
+  assert.ok(codes.every((code) => code === 'invalid_credentials' || code === 'over_request_rate_limit'), codes.join(','));
+  assert.ok(codes.filter((code) => code === 'invalid_credentials').length >= 30, codes.join(','));
+  const { data, error } = results.find(({ error }) => error?.code === 'over_request_rate_limit') ?? {};
+  assert.ok(error, 'no request was limited: ' + codes.join(','));
+  assert.equal(data.session, null);
+  assert.equal(error.name, 'AuthApiError');
+  assert.equal(error.status, 429);
+  assert.equal(error.message, 'Request rate limit reached');
+});

@@ -6,6 +6,7 @@ using AutoCrm.ConsoleHost.Cli;
 using AutoCrm.ConsoleHost.Connection;
 using AutoCrm.ConsoleHost.Transfer;
 using AutoCrm.Sdk;
+using AutoCrm.Sdk.Tickets;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -22,7 +23,7 @@ internal sealed class ImportSettings : ReadSettings
     public string? Format { get; init; }
 
     [CommandOption("--batch <N>")]
-    [Description("Tickets per request (default 50).")]
+    [Description("Tickets per round (one existence check and one conversation insert; each ticket is one create). Default 50.")]
     [DefaultValue(50)]
     public int Batch { get; init; } = 50;
 
@@ -30,8 +31,8 @@ internal sealed class ImportSettings : ReadSettings
         Batch is < 1 or > 1000 ? ValidationResult.Error("--batch must be between 1 and 1000") : ValidationResult.Success();
 }
 
-/// <summary><c>autocrm import</c>: bulk-creates tickets (and their conversation) with ids derived from each row's source
-/// key, inserted with ignore-duplicates, so re-running the same file creates nothing new. Bad rows are reported with their
+/// <summary><c>autocrm import</c>: creates tickets through the SDK (<c>crm.Tickets.CreateAsync</c>) with ids derived from each
+/// row's source key, and their conversation with ignore-duplicates, so re-running the same file creates nothing new. Bad rows are reported with their
 /// line number and skipped; the good ones still land. Exit 0 when every row is in, 1 when some were bad.</summary>
 internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<ImportSettings>(environment)
 {
@@ -70,7 +71,7 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
             }
         }
 
-        var rows = new List<(TicketRecord Record, JsonObject Ticket, JsonArray Messages)>();
+        var rows = new List<(TicketRecord Record, NewTicket Ticket, JsonArray Messages)>();
         foreach (var record in records)
         {
             try
@@ -216,7 +217,7 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
         }
     }
 
-    private static (TicketRecord, JsonObject, JsonArray) BuildRows(TicketRecord r, Dictionary<string, Guid> queues, Dictionary<string, Guid> users, bool asService, Guid? me)
+    private static (TicketRecord, NewTicket, JsonArray) BuildRows(TicketRecord r, Dictionary<string, Guid> queues, Dictionary<string, Guid> users, bool asService, Guid? me)
     {
         Guid? queueId = r.Queue is null ? null : queues.TryGetValue(r.Queue, out var q) ? q : throw new FormatException($"unknown queue '{r.Queue}'");
         Guid? requester = r.Requester switch
@@ -230,25 +231,22 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
             throw new FormatException("requester is required with the service key");
         }
 
-        // Bulk inserts take their columns from the rows, so every row spells out every column.
-        var ticket = new JsonObject
+        var ticket = new NewTicket
         {
-            ["id"] = r.Id,
-            ["subject"] = r.Subject,
-            ["status"] = r.Status ?? "new",
-            ["priority"] = r.Priority ?? "normal",
-            ["queue_id"] = queueId,
-            ["requester_id"] = requester,
-            ["assignee_id"] = r.AssigneeId,
-            ["tags"] = r.Tags?.DeepClone() ?? new JsonArray(),
-            ["metadata"] = r.Metadata?.DeepClone() ?? new JsonObject(),
+            Id = r.Id,
+            Subject = r.Subject,
+            Status = r.Status is null ? null : EnumValue<TicketStatus>(r.Status),
+            Priority = r.Priority is null ? null : EnumValue<TicketPriority>(r.Priority),
+            QueueId = queueId,
+            RequesterId = requester,
+            AssigneeId = r.AssigneeId,
+            Tags = r.Tags?.Select(t => t!.GetValue<string>()).ToList(),
+            Metadata = r.Metadata?.DeepClone().AsObject(),
+
+            // Kept only with the service key (the database stamps the time otherwise).
+            CreatedAt = asService ? r.CreatedAt : null,
         };
         var created = r.CreatedAt ?? DateTimeOffset.UtcNow;
-        if (asService)
-        {
-            ticket["created_at"] = created.ToString("O", CultureInfo.InvariantCulture);
-        }
-
         var messages = new JsonArray();
         var list = r.Messages.Count > 0 || r.Description is null
             ? r.Messages
@@ -276,49 +274,92 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
         return (r, ticket, messages);
     }
 
-    private static async Task<(int Created, int Present, int Messages)> ImportBatchAsync(
-        CrmClient crm, (TicketRecord Record, JsonObject Ticket, JsonArray Messages)[] batch, List<ImportProblem> bad, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await WriteAsync(crm, batch, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CrmException ex) when (!ex.IsTransient && batch.Length > 1)
-        {
-            // One bad row fails the whole request: go row by row to find it and keep the rest.
-            var totals = (Created: 0, Present: 0, Messages: 0);
-            foreach (var row in batch)
-            {
-                var (c, p, m) = await ImportBatchAsync(crm, [row], bad, cancellationToken).ConfigureAwait(false);
-                totals = (totals.Created + c, totals.Present + p, totals.Messages + m);
-            }
+    /// <summary>The enum member for a database label (<c>on_hold</c> → <c>OnHold</c>); the labels were checked when the file was read.</summary>
+    private static T EnumValue<T>(string label)
+        where T : struct, Enum =>
+        Enum.Parse<T>(label.Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true);
 
-            return totals;
-        }
-        catch (CrmException ex) when (!ex.IsTransient)
+    /// <summary>
+    /// Creates each ticket of the batch with <see cref="TicketsClient.CreateAsync(NewTicket, CancellationToken)"/> (the id comes
+    /// from the file, so a ticket that exists already is left as it is), then writes the conversation of the tickets that
+    /// landed. A row the server refuses is reported with its line and skipped; the others still land.
+    /// </summary>
+    private static async Task<(int Created, int Present, int Messages)> ImportBatchAsync(
+        CrmClient crm, (TicketRecord Record, NewTicket Ticket, JsonArray Messages)[] batch, List<ImportProblem> bad, CancellationToken cancellationToken)
+    {
+        var existing = await ExistingIdsAsync(crm, [.. batch.Select(b => b.Record.Id)], cancellationToken).ConfigureAwait(false);
+        var created = 0;
+        var present = 0;
+        var landed = new List<(TicketRecord Record, NewTicket Ticket, JsonArray Messages)>(batch.Length);
+        foreach (var row in batch)
         {
-            bad.Add(new ImportProblem(batch[0].Record.Line, ErrorReporter.Describe(ex, ExitCodes.Error)["error: ".Length..]));
-            return (0, 0, 0);
+            try
+            {
+                await crm.Tickets.CreateAsync(row.Ticket, cancellationToken).ConfigureAwait(false);
+                _ = existing.Contains(row.Record.Id) ? present++ : created++;
+                landed.Add(row);
+            }
+            catch (CrmException ex) when (!ex.IsTransient)
+            {
+                bad.Add(new ImportProblem(row.Record.Line, ErrorReporter.Describe(ex, ExitCodes.Error)["error: ".Length..]));
+            }
         }
+
+        var messages = await WriteMessagesAsync(crm, [.. landed], bad, cancellationToken).ConfigureAwait(false);
+        return (created, present, messages);
     }
 
-    private static async Task<(int Created, int Present, int Messages)> WriteAsync(
-        CrmClient crm, (TicketRecord Record, JsonObject Ticket, JsonArray Messages)[] batch, CancellationToken cancellationToken)
+    /// <summary>Which of these tickets exist already (and are visible to the caller), to count created against already present.</summary>
+    private static async Task<HashSet<Guid>> ExistingIdsAsync(CrmClient crm, Guid[] ids, CancellationToken cancellationToken)
     {
-        var tickets = new JsonArray([.. batch.Select(b => (JsonNode?)b.Ticket.DeepClone())]);
-        var inserted = await crm.Rest.From("tickets").Upsert(tickets, ignoreDuplicates: true).Select("id").AsIdempotent()
-            .ToJsonAsync(cancellationToken).ConfigureAwait(false);
-        var created = inserted.ValueKind == JsonValueKind.Array ? inserted.GetArrayLength() : 0;
-        var messages = new JsonArray([.. batch.SelectMany(b => b.Messages).Select(m => m!.DeepClone())]);
-        var written = 0;
-        if (messages.Count > 0)
+        var existing = new HashSet<Guid>();
+        foreach (var chunk in ids.Chunk(100))
+        {
+            var rows = await crm.Rest.From("tickets").Select("id").In("id", chunk).ToJsonAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var row in rows.EnumerateArray())
+            {
+                existing.Add(row.GetProperty("id").GetGuid());
+            }
+        }
+
+        return existing;
+    }
+
+    /// <summary>
+    /// The conversation goes in as rows with the file's ids, authors and times (which the SDK's reply methods, acting as
+    /// the caller at the current time, do not take), inserted with ignore-duplicates so a re-run adds nothing.
+    /// </summary>
+    private static async Task<int> WriteMessagesAsync(
+        CrmClient crm, (TicketRecord Record, NewTicket Ticket, JsonArray Messages)[] rows, List<ImportProblem> bad, CancellationToken cancellationToken)
+    {
+        var messages = new JsonArray([.. rows.SelectMany(b => b.Messages).Select(m => m!.DeepClone())]);
+        if (messages.Count == 0)
+        {
+            return 0;
+        }
+
+        try
         {
             var result = await crm.Rest.From("ticket_messages").Upsert(messages, ignoreDuplicates: true).Select("id").AsIdempotent()
                 .ToJsonAsync(cancellationToken).ConfigureAwait(false);
-            written = result.ValueKind == JsonValueKind.Array ? result.GetArrayLength() : 0;
+            return result.ValueKind == JsonValueKind.Array ? result.GetArrayLength() : 0;
         }
+        catch (CrmException ex) when (!ex.IsTransient && rows.Length > 1)
+        {
+            // One bad message fails the whole request: go ticket by ticket to find it and keep the rest.
+            var written = 0;
+            foreach (var row in rows)
+            {
+                written += await WriteMessagesAsync(crm, [row], bad, cancellationToken).ConfigureAwait(false);
+            }
 
-        return (created, batch.Length - created, written);
+            return written;
+        }
+        catch (CrmException ex) when (!ex.IsTransient)
+        {
+            bad.Add(new ImportProblem(rows[0].Record.Line, "conversation: " + ErrorReporter.Describe(ex, ExitCodes.Error)["error: ".Length..]));
+            return 0;
+        }
     }
 
     internal sealed record ImportProblem(int Line, string Message);

@@ -83,4 +83,5 @@ internal static class AuthErrorCodes
     public const string EmailProviderDisabled = "email_provider_disabled";
     public const string PhoneProviderDisabled = "phone_provider_disabled";
     public const string AnonymousProviderDisabled = "anonymous_provider_disabled";
+    public const string OverRequestRateLimit = "over_request_rate_limit";
 }

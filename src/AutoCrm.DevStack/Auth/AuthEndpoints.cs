@@ -10,6 +10,7 @@ internal static class AuthEndpoints
         services.AddSingleton<AuthStore>();
         services.AddSingleton<AuthTokenIssuer>();
         services.AddSingleton<AuthService>();
+        services.AddSingleton<AuthRateLimiter>();
         return services;
     }
 

@@ -44,30 +44,125 @@ internal static class AuthPasswords
         hash.Length == 60
         && (hash.StartsWith("$2a$", StringComparison.Ordinal) || hash.StartsWith("$2b$", StringComparison.Ordinal) || hash.StartsWith("$2y$", StringComparison.Ordinal));
 
-    /// <summary>GoTrue's <c>checkPasswordStrength</c> (length rule; the error is <c>weak_password</c> with reasons).</summary>
-    internal static void CheckStrength(string password, int minimumLength)
+    /// <summary>
+    /// GoTrue's <c>checkPasswordStrength</c>: the <c>length</c> and <c>characters</c> rules, as a 422
+    /// <c>weak_password</c> error whose reasons and message list every rule the password breaks.
+    /// </summary>
+    internal static void CheckStrength(string password, PasswordPolicy policy)
     {
         if (Encoding.UTF8.GetByteCount(password) > MaxPasswordBytes)
         {
             throw AuthApiException.BadRequest(AuthErrorCodes.ValidationFailed, $"Password cannot be longer than {MaxPasswordBytes} characters");
         }
 
-        if (WeakReasons(password, minimumLength) is { } reasons)
+        if (Evaluate(password, policy) is { } weak)
         {
-            throw new AuthApiException(StatusCodes.Status422UnprocessableEntity, AuthErrorCodes.WeakPassword, LengthMessage(minimumLength))
+            throw new AuthApiException(StatusCodes.Status422UnprocessableEntity, AuthErrorCodes.WeakPassword, weak.Message)
             {
-                WeakPasswordReasons = reasons,
+                WeakPasswordReasons = weak.Reasons,
             };
         }
     }
 
-    /// <summary>The reasons a password is weak, or null when it is not (length in UTF-8 bytes, as Go's <c>len</c>).</summary>
-    internal static IReadOnlyList<string>? WeakReasons(string password, int minimumLength) =>
-        Encoding.UTF8.GetByteCount(password) < minimumLength ? ["length"] : null;
+    /// <summary>
+    /// Why a password is weak, or null when it is not. As GoTrue: the length is counted in UTF-8 bytes (Go's
+    /// <c>len</c>); each required character set needs at least one of its characters, and one message names all
+    /// the sets. The <c>pwned</c> reason (an online HaveIBeenPwned lookup) is never given: the DevStack works offline.
+    /// </summary>
+    internal static WeakPassword? Evaluate(string password, PasswordPolicy policy)
+    {
+        var reasons = new List<string>(2);
+        var messages = new List<string>(2);
+        if (Encoding.UTF8.GetByteCount(password) < policy.MinimumLength)
+        {
+            reasons.Add("length");
+            messages.Add($"Password should be at least {policy.MinimumLength} characters.");
+        }
 
-    internal static string LengthMessage(int minimumLength) => $"Password should be at least {minimumLength} characters.";
+        foreach (var set in policy.RequiredCharacters)
+        {
+            if (set.Length > 0 && !ContainsAny(password, set))
+            {
+                reasons.Add("characters");
+                messages.Add($"Password should contain at least one character of each: {string.Join(", ", policy.RequiredCharacters)}.");
+                break;
+            }
+        }
+
+        return reasons.Count == 0 ? null : new WeakPassword(reasons, string.Join(' ', messages));
+    }
+
+    /// <summary>Go's <c>strings.ContainsAny</c>: true when any Unicode code point of <paramref name="set"/> occurs in <paramref name="text"/>.</summary>
+    private static bool ContainsAny(string text, string set)
+    {
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (set.EnumerateRunes().Contains(rune))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>A random password for admin-created users without one (GoTrue generates 64 characters).</summary>
     internal static string Random() =>
         RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 64);
+}
+
+/// <summary>A weak password's reasons (<c>length</c>, <c>characters</c>) and GoTrue's message for them.</summary>
+internal sealed record WeakPassword(IReadOnlyList<string> Reasons, string Message);
+
+/// <summary>
+/// GoTrue's password rules: <c>GOTRUE_PASSWORD_MIN_LENGTH</c> and <c>GOTRUE_PASSWORD_REQUIRED_CHARACTERS</c>, which the
+/// Supabase CLI derives from config.toml's <c>minimum_password_length</c> and <c>password_requirements</c>.
+/// </summary>
+internal sealed record PasswordPolicy
+{
+    /// <summary>The <c>password_requirements</c> values the Supabase CLI accepts, with the character sets it passes to GoTrue.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> RequirementSets = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [""] = "",
+        ["letters_digits"] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:0123456789",
+        ["lower_upper_letters_digits"] = "abcdefghijklmnopqrstuvwxyz:ABCDEFGHIJKLMNOPQRSTUVWXYZ:0123456789",
+        ["lower_upper_letters_digits_symbols"] = "abcdefghijklmnopqrstuvwxyz:ABCDEFGHIJKLMNOPQRSTUVWXYZ:0123456789:!@#$%^&*()_+-=[]{};'\\\\:\"|<>?,./`~",
+    };
+
+    public int MinimumLength { get; init; } = 6;
+
+    /// <summary>Character sets of which a password needs at least one character each (empty = no rule).</summary>
+    public IReadOnlyList<string> RequiredCharacters { get; init; } = [];
+
+    /// <summary>
+    /// The policy for a config.toml <c>password_requirements</c> value.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The value is not one the Supabase CLI accepts.</exception>
+    internal static PasswordPolicy From(int minimumLength, string? requirements)
+    {
+        if (!RequirementSets.TryGetValue(requirements ?? string.Empty, out var sets))
+        {
+            throw new InvalidOperationException(
+                $"Invalid config for auth.password_requirements: '{requirements}'. Must be one of: \"\", letters_digits, lower_upper_letters_digits, lower_upper_letters_digits_symbols.");
+        }
+
+        return new PasswordPolicy { MinimumLength = minimumLength, RequiredCharacters = DecodeRequiredCharacters(sets) };
+    }
+
+    /// <summary>GoTrue's <c>PasswordRequiredCharacters.Decode</c>: sets separated by ':', where a set ending in '\' continues with a literal ':'.</summary>
+    internal static string[] DecodeRequiredCharacters(string value)
+    {
+        var parts = value.Split(':');
+        for (var i = 0; i < parts.Length - 1; i++)
+        {
+            var part = parts[i];
+            if (part.Length > 0 && part[^1] == '\\')
+            {
+                parts[i] = part[..^1] + ":" + parts[i + 1];
+                parts[i + 1] = string.Empty;
+            }
+        }
+
+        return [.. parts.Where(part => part.Length > 0)];
+    }
 }

@@ -130,7 +130,7 @@ internal sealed partial class AuthService
         }
         else if (!string.IsNullOrEmpty(p.Password))
         {
-            AuthPasswords.CheckStrength(p.Password, settings.MinimumPasswordLength);
+            AuthPasswords.CheckStrength(p.Password, settings.PasswordPolicy);
             hash = AuthPasswords.Hash(p.Password);
         }
         else
@@ -201,7 +201,7 @@ internal sealed partial class AuthService
         var banDuration = ParseBanDuration(p.BanDuration);
         if (p.Password is not null)
         {
-            AuthPasswords.CheckStrength(p.Password, settings.MinimumPasswordLength);
+            AuthPasswords.CheckStrength(p.Password, settings.PasswordPolicy);
         }
 
         if (p.PasswordHash.Length > 0 && !AuthPasswords.IsBcryptHash(p.PasswordHash))

@@ -14,6 +14,7 @@ internal sealed partial class AuthService(
     AuthTokenIssuer issuer,
     JwtService jwt,
     DevStackSettings settings,
+    AuthRateLimiter rateLimiter,
     TimeProvider timeProvider,
     ILogger<AuthService> logger)
 {
@@ -98,6 +99,8 @@ internal sealed partial class AuthService(
             throw AuthApiException.Unprocessable(AuthErrorCodes.AnonymousProviderDisabled, "Anonymous sign-ins are disabled");
         }
 
+        rateLimiter.Check(AuthLimit.Signups, context);
+
         if (!settings.EnableSignup)
         {
             throw AuthApiException.Unprocessable(AuthErrorCodes.SignupDisabled, "Signups not allowed for this instance");
@@ -108,7 +111,7 @@ internal sealed partial class AuthService(
             throw AuthApiException.BadRequest(AuthErrorCodes.ValidationFailed, "Signup requires a valid password");
         }
 
-        AuthPasswords.CheckStrength(password, settings.MinimumPasswordLength);
+        AuthPasswords.CheckStrength(password, settings.PasswordPolicy);
         if (email.Length > 0 && phone.Length > 0)
         {
             throw AuthApiException.BadRequest(AuthErrorCodes.ValidationFailed, "Only an email address or phone number should be provided on signup.");
@@ -230,13 +233,18 @@ internal sealed partial class AuthService(
 
     // ------------------------------------------------------------------ token
 
-    internal Task TokenAsync(HttpContext context) =>
-        context.Request.Query["grant_type"].ToString() switch
+    /// <summary><c>POST /token</c>: an unsupported grant is refused first, then every grant takes from the token limiter (GoTrue's order).</summary>
+    internal Task TokenAsync(HttpContext context)
+    {
+        Func<HttpContext, Task> grant = context.Request.Query["grant_type"].ToString() switch
         {
-            "password" => PasswordGrantAsync(context),
-            "refresh_token" => RefreshTokenGrantAsync(context),
+            "password" => PasswordGrantAsync,
+            "refresh_token" => RefreshTokenGrantAsync,
             _ => throw AuthApiException.BadRequest(AuthErrorCodes.InvalidCredentials, "unsupported_grant_type"),
         };
+        rateLimiter.Check(AuthLimit.Token, context);
+        return grant(context);
+    }
 
     private async Task PasswordGrantAsync(HttpContext context)
     {
@@ -292,9 +300,9 @@ internal sealed partial class AuthService(
 
         AuthLog.UserSignedIn(logger, user.Id, sessionId);
         JsonObject? weak = null;
-        if (AuthPasswords.WeakReasons(password, settings.MinimumPasswordLength) is { } reasons)
+        if (AuthPasswords.Evaluate(password, settings.PasswordPolicy) is { } weakness)
         {
-            weak = new JsonObject { ["reasons"] = new JsonArray([.. reasons.Select(r => (JsonNode?)r)]), ["message"] = AuthPasswords.LengthMessage(settings.MinimumPasswordLength) };
+            weak = new JsonObject { ["reasons"] = new JsonArray([.. weakness.Reasons.Select(r => (JsonNode?)r)]), ["message"] = weakness.Message };
         }
 
         await WriteSessionAsync(context, user, sessionId, refreshToken, [("password", ToUnix(now))], weak);
@@ -409,6 +417,7 @@ internal sealed partial class AuthService(
         var ct = context.RequestAborted;
         await using var connection = await store.OpenAsync(ct);
         var principal = await AuthenticateAsync(context, connection, ct);
+        rateLimiter.Check(AuthLimit.User, context);
         var body = await AuthRequestBody.ReadAsync(context.Request, "UserUpdateParams", allowEmpty: false, ct);
         var email = body.GetString("email");
         var password = body.GetOptionalString("password");
@@ -428,7 +437,7 @@ internal sealed partial class AuthService(
 
         if (password is not null)
         {
-            AuthPasswords.CheckStrength(password, settings.MinimumPasswordLength);
+            AuthPasswords.CheckStrength(password, settings.PasswordPolicy);
         }
 
         if (appMetadata is not null && principal.Role != AdminRole)

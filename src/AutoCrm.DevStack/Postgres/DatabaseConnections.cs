@@ -10,11 +10,22 @@ internal sealed class DatabaseConnections : IAsyncDisposable
         // Error details (e.g. the conflicting key of a unique violation) are part of PostgREST's error body.
         AdminConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { IncludeErrorDetail = true }.ConnectionString;
         Admin = new NpgsqlDataSourceBuilder(AdminConnectionString) { Name = "devstack-admin" }.UseLoggerFactory(loggerFactory).Build();
-        var authenticator = ConnectionStrings.WithLogin(AdminConnectionString, "authenticator", "postgres");
-        Authenticator = new NpgsqlDataSourceBuilder(authenticator) { Name = "devstack-authenticator" }.UseLoggerFactory(loggerFactory).Build();
+
+        // Automatic preparation: each statement shape a connection runs twice is parsed and planned once per
+        // connection from then on (REST's per-request statements repeat a handful of shapes).
+        var authenticator = new NpgsqlConnectionStringBuilder(ConnectionStrings.WithLogin(AdminConnectionString, "authenticator", "postgres"))
+        {
+            MaxAutoPrepare = 256,
+            AutoPrepareMinUsages = 2,
+            ApplicationName = "devstack-authenticator",
+        };
+        Authenticator = new NpgsqlDataSourceBuilder(authenticator.ConnectionString) { Name = "devstack-authenticator" }.UseLoggerFactory(loggerFactory).Build();
     }
 
-    /// <summary>Login role <c>authenticator</c>; REST requests switch role with <c>SET LOCAL ROLE</c>.</summary>
+    /// <summary>
+    /// Login role <c>authenticator</c> with automatic preparation; REST requests switch role with <c>SET LOCAL ROLE</c>.
+    /// The one authenticator pool of the DevStack.
+    /// </summary>
     public NpgsqlDataSource Authenticator { get; }
 
     /// <summary>The superuser <c>postgres</c>; Auth and Realtime internals.</summary>

@@ -6,7 +6,11 @@ internal enum CountPreference { None, Exact, Planned, Estimated }
 
 internal enum ResolutionPreference { None, MergeDuplicates, IgnoreDuplicates }
 
-/// <summary>The <c>Prefer</c> headers of one request (PROTOCOLS §2.4).</summary>
+/// <summary>
+/// The <c>Prefer</c> headers of one request (PROTOCOLS §2.4), read as PostgREST does: comma-separated across any
+/// number of headers, the first value of each preference wins, and unknown ones are invalid (PGRST122 under
+/// <c>handling=strict</c>, ignored otherwise).
+/// </summary>
 internal sealed record Preferences
 {
     public ReturnPreference? Return { get; init; }
@@ -15,18 +19,28 @@ internal sealed record Preferences
 
     public ResolutionPreference Resolution { get; init; }
 
-    public bool MissingDefault { get; init; }
+    /// <summary><c>missing=default</c> (true), <c>missing=null</c> (false), or not given.</summary>
+    public bool? Missing { get; init; }
+
+    public bool MissingDefault => Missing == true;
 
     public bool? Strict { get; init; }
 
+    /// <summary>An accepted <c>timezone=</c> (a name PostgreSQL knows); anything else is an invalid preference.</summary>
     public string? Timezone { get; init; }
 
     public long? MaxAffected { get; init; }
 
-    public static Preferences Parse(IEnumerable<string?> headers)
+    /// <summary><c>params=single-object</c> (deprecated in PostgREST, still recognised).</summary>
+    public bool SingleObject { get; init; }
+
+    /// <param name="headers">The Prefer header values.</param>
+    /// <param name="isTimezone">Whether a name is one of PostgreSQL's time zones (null: accept any).</param>
+    public static Preferences Parse(IEnumerable<string?> headers, Func<string, bool>? isTimezone = null)
     {
         var result = new Preferences();
         var invalid = new List<string>();
+        bool returnSet = false, countSet = false, resolutionSet = false, handlingSet = false, paramsSet = false, tzSet = false, maxSet = false;
         foreach (var header in headers)
         {
             if (header is null)
@@ -36,29 +50,98 @@ internal sealed record Preferences
 
             foreach (var raw in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                var eq = raw.IndexOf('=', StringComparison.Ordinal);
-                var key = eq < 0 ? raw : raw[..eq].Trim();
-                var value = eq < 0 ? "" : raw[(eq + 1)..].Trim();
-                result = (key, value) switch
+                switch (raw)
                 {
-                    ("return", "minimal") => result with { Return = ReturnPreference.Minimal },
-                    ("return", "headers-only") => result with { Return = ReturnPreference.HeadersOnly },
-                    ("return", "representation") => result with { Return = ReturnPreference.Representation },
-                    ("count", "exact") => result with { Count = CountPreference.Exact },
-                    ("count", "planned") => result with { Count = CountPreference.Planned },
-                    ("count", "estimated") => result with { Count = CountPreference.Estimated },
-                    ("resolution", "merge-duplicates") => result with { Resolution = ResolutionPreference.MergeDuplicates },
-                    ("resolution", "ignore-duplicates") => result with { Resolution = ResolutionPreference.IgnoreDuplicates },
-                    ("missing", "default") => result with { MissingDefault = true },
-                    ("missing", "null") => result with { MissingDefault = false },
-                    ("handling", "strict") => result with { Strict = true },
-                    ("handling", "lenient") => result with { Strict = false },
-                    ("timezone", _) when value.Length > 0 => result with { Timezone = value },
-                    ("max-affected", _) when long.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var n) => result with { MaxAffected = n },
-                    ("tx", "commit" or "rollback") => result,
-                    ("params", "single-object") => result,
-                    _ => Invalid(result, invalid, raw),
-                };
+                    case "return=minimal" or "return=headers-only" or "return=representation":
+                        if (!returnSet)
+                        {
+                            returnSet = true;
+                            result = result with
+                            {
+                                Return = raw switch
+                                {
+                                    "return=minimal" => ReturnPreference.Minimal,
+                                    "return=headers-only" => ReturnPreference.HeadersOnly,
+                                    _ => ReturnPreference.Representation,
+                                },
+                            };
+                        }
+
+                        continue;
+                    case "count=exact" or "count=planned" or "count=estimated":
+                        if (!countSet)
+                        {
+                            countSet = true;
+                            result = result with
+                            {
+                                Count = raw switch
+                                {
+                                    "count=exact" => CountPreference.Exact,
+                                    "count=planned" => CountPreference.Planned,
+                                    _ => CountPreference.Estimated,
+                                },
+                            };
+                        }
+
+                        continue;
+                    case "resolution=merge-duplicates" or "resolution=ignore-duplicates":
+                        if (!resolutionSet)
+                        {
+                            resolutionSet = true;
+                            result = result with { Resolution = raw == "resolution=merge-duplicates" ? ResolutionPreference.MergeDuplicates : ResolutionPreference.IgnoreDuplicates };
+                        }
+
+                        continue;
+                    case "missing=default" or "missing=null":
+                        result = result with { Missing = result.Missing ?? raw == "missing=default" };
+                        continue;
+                    case "handling=strict" or "handling=lenient":
+                        if (!handlingSet)
+                        {
+                            handlingSet = true;
+                            result = result with { Strict = raw == "handling=strict" };
+                        }
+
+                        continue;
+                    case "params=single-object":
+                        if (!paramsSet)
+                        {
+                            paramsSet = true;
+                            result = result with { SingleObject = true };
+                        }
+
+                        continue;
+
+                    // Recognised, but this server does not let a request override the transaction end (PostgREST's
+                    // db-tx-end = commit, the default): never applied.
+                    case "tx=commit" or "tx=rollback":
+                        continue;
+                }
+
+                if (raw.StartsWith("max-affected=", StringComparison.Ordinal))
+                {
+                    // Never invalid, even when its number is not one; the first parseable value counts.
+                    if (!maxSet && long.TryParse(raw.AsSpan(13), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                    {
+                        maxSet = true;
+                        result = result with { MaxAffected = n };
+                    }
+
+                    continue;
+                }
+
+                if (raw.StartsWith("timezone=", StringComparison.Ordinal) && raw.Length > 9 && (isTimezone?.Invoke(raw[9..]) ?? true))
+                {
+                    if (!tzSet)
+                    {
+                        tzSet = true;
+                        result = result with { Timezone = raw[9..] };
+                    }
+
+                    continue;
+                }
+
+                invalid.Add(raw);
             }
         }
 
@@ -68,12 +151,6 @@ internal sealed record Preferences
                 "Invalid preferences: " + string.Join(", ", invalid));
         }
 
-        return result;
-    }
-
-    private static Preferences Invalid(Preferences result, List<string> invalid, string raw)
-    {
-        invalid.Add(raw);
         return result;
     }
 }

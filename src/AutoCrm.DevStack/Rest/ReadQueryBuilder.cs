@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 
 namespace AutoCrm.DevStack.Rest;
 
@@ -130,15 +131,33 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
         var child = Build(target, childAlias, embed.Items, childPath, applyModifiers: true, maxRows: null);
 
         var joinConditions = new List<string>();
-        for (var i = 0; i < relationship.SourceColumns.Count; i++)
+        var junctionJoin = "";
+        if (relationship.Junction is { } junction)
         {
-            joinConditions.Add($"{childAlias}.{SqlParameters.Ident(relationship.TargetColumns[i])} = {parentAlias}.{SqlParameters.Ident(relationship.SourceColumns[i])}");
+            // parent ← junction.SourceKey … junction.TargetKey → child
+            var junctionAlias = "j" + n.ToString(CultureInfo.InvariantCulture);
+            var toTarget = junction.TargetKey;
+            var toSource = junction.SourceKey;
+            junctionJoin = $" JOIN {SqlParameters.Qualified(junction.Table.Schema, junction.Table.Name)} {junctionAlias} ON "
+                + string.Join(" AND ", toTarget.SourceColumns.Select((c, i) =>
+                    $"{junctionAlias}.{SqlParameters.Ident(c)} = {childAlias}.{SqlParameters.Ident(toTarget.TargetColumns[i])}"));
+            for (var i = 0; i < toSource.SourceColumns.Count; i++)
+            {
+                joinConditions.Add($"{junctionAlias}.{SqlParameters.Ident(toSource.SourceColumns[i])} = {parentAlias}.{SqlParameters.Ident(toSource.TargetColumns[i])}");
+            }
+        }
+        else
+        {
+            for (var i = 0; i < relationship.SourceColumns.Count; i++)
+            {
+                joinConditions.Add($"{childAlias}.{SqlParameters.Ident(relationship.TargetColumns[i])} = {parentAlias}.{SqlParameters.Ident(relationship.SourceColumns[i])}");
+            }
         }
 
         var childWhere = child.Where.Length == 0
             ? " WHERE " + string.Join(" AND ", joinConditions)
             : child.Where + " AND " + string.Join(" AND ", joinConditions);
-        var childQuery = $"SELECT {child.SelectList} FROM {SqlParameters.Qualified(target.Schema, target.Name)} {childAlias}{child.Joins}{childWhere}{child.OrderBy}{child.Paging}";
+        var childQuery = $"SELECT {child.SelectList} FROM {SqlParameters.Qualified(target.Schema, target.Name)} {childAlias}{junctionJoin}{child.Joins}{childWhere}{child.OrderBy}{child.Paging}";
 
         string join;
         if (embed.Spread)
@@ -181,17 +200,21 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
 
     public DbRelationship ResolveRelationship(DbRelation parent, EmbedItem embed)
     {
+        // PostgREST's findRel: by target name, or (foreign keys only) by the embedding side's single FK column.
         var candidates = parent.Relationships
             .Where(r => r.Target.Name == embed.Relation
-                || (r.SourceOwnsKey && r.SourceColumns.Count == 1 && r.SourceColumns[0] == embed.Relation))
+                || (!r.IsManyToMany && r.SourceOwnsKey && r.SourceColumns.Count == 1 && r.SourceColumns[0] == embed.Relation))
             .ToList();
         if (embed.Hint is { } hint)
         {
+            // A hint names a constraint or a single column of a foreign key, or the junction of a many-to-many.
             candidates = candidates
-                .Where(r => r.ConstraintName == hint
-                    || (r.SourceColumns.Count == 1 && r.SourceColumns[0] == hint)
-                    || (r.TargetColumns.Count == 1 && r.TargetColumns[0] == hint)
-                    || r.Target.Name == hint)
+                .Where(r => r.IsManyToMany
+                    ? r.Junction!.Table.Name == hint
+                    : r.ConstraintName == hint
+                        || (r.SourceColumns.Count == 1 && r.SourceColumns[0] == hint)
+                        || (r.TargetColumns.Count == 1 && r.TargetColumns[0] == hint)
+                        || r.Target.Name == hint)
                 .ToList();
         }
 
@@ -210,12 +233,27 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
                 null);
         }
 
-        var details = string.Join(", ", candidates.Select(r =>
-            $"{{\"cardinality\":\"{(r.SourceOwnsKey ? "many-to-one" : r.ToOne ? "one-to-one" : "one-to-many")}\",\"embedding\":\"{parent.Name} with {r.Target.Name}\",\"relationship\":\"{r.ConstraintName} using {parent.Name}({string.Join(", ", r.SourceColumns)}) and {r.Target.Name}({string.Join(", ", r.TargetColumns)})\"}}"));
+        var details = new JsonArray();
+        foreach (var r in candidates)
+        {
+            // Keys in PostgREST's (sorted) order: cardinality, embedding, relationship.
+            details.Add(new JsonObject
+            {
+                ["cardinality"] = r.IsManyToMany ? "many-to-many" : r.SourceOwnsKey ? "many-to-one" : r.ToOne ? "one-to-one" : "one-to-many",
+                ["embedding"] = $"{parent.Name} with {r.Target.Name}",
+                ["relationship"] = r.Junction is { } j
+                    ? $"{j.Table.Name} using {j.SourceKey.ConstraintName}({string.Join(", ", j.SourceKey.SourceColumns)}) and {j.TargetKey.ConstraintName}({string.Join(", ", j.TargetKey.SourceColumns)})"
+                    : $"{r.ConstraintName} using {parent.Name}({string.Join(", ", r.SourceColumns)}) and {r.Target.Name}({string.Join(", ", r.TargetColumns)})",
+            });
+        }
+
         throw new RestException(300, "PGRST201",
             $"Could not embed because more than one relationship was found for '{parent.Name}' and '{embed.Relation}'",
-            "[" + details + "]",
-            $"Try changing '{embed.Relation}' to one of the following: {string.Join(", ", candidates.Select(r => $"'{embed.Relation}!{r.ConstraintName}'"))}. Find the desired relationship in the 'details' key.");
+            null,
+            $"Try changing '{embed.Relation}' to one of the following: {string.Join(", ", candidates.Select(r => $"'{r.Target.Name}!{(r.Junction is { } j ? j.Table.Name : r.ConstraintName)}'"))}. Find the desired relationship in the 'details' key.")
+        {
+            DetailsNode = details,
+        };
     }
 
     private static string CastSql(string? cast)

@@ -9,7 +9,6 @@ internal static class RestEndpoints
 
     internal static IServiceCollection AddDevStackRest(this IServiceCollection services)
     {
-        services.TryAddSingleton<RestConnectionPool>();
         services.TryAddSingleton(RestEnvironmentFactory.Create);
         services.TryAddSingleton<SchemaCache>();
         services.TryAddSingleton<RestHandler>();

@@ -39,6 +39,9 @@ internal sealed class RestException : Exception
 
     public string? Hint { get; }
 
+    /// <summary>A structured <c>details</c> value (PGRST201's list of relationships); wins over <see cref="Details"/>.</summary>
+    public System.Text.Json.Nodes.JsonNode? DetailsNode { get; init; }
+
     /// <summary>Extra response headers (WWW-Authenticate for JWT errors).</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 

@@ -14,13 +14,17 @@ namespace AutoCrm.DevStack.Rest;
 internal sealed partial class RestHandler(RestEnvironment environment, SchemaCache cache, ILogger<RestHandler> logger)
 {
     private const string JsonType = "application/json; charset=utf-8";
-    private const string SingularType = "application/vnd.pgrst.object+json; charset=utf-8";
 
-    private const string SetupPrefix =
-        "SELECT set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true), " +
+    private const string SetupPrefix = "SELECT " + SetupPrefixList;
+
+    private const string SetupPrefixList =
+        "set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true), " +
         "set_config('request.method', $4, true), set_config('request.path', $5, true), set_config('request.headers', $6, true), " +
         "set_config('request.cookies', $7, true), set_config('request.jwt.claim.sub', $8, true), set_config('request.jwt.claim.role', $9, true), " +
         "set_config('request.jwt.claim.email', $10, true)";
+
+    /// <summary>The setup of a read outside BEGIN: the implicit transaction turns read-only first.</summary>
+    private const string ReadOnlySetupPrefix = "SELECT set_config('transaction_read_only', 'on', true), " + SetupPrefixList;
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -75,9 +79,8 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
 
         var (role, claims) = Authenticate(request);
-        var singular = ParseAccept(request.Headers.Accept);
-        var prefs = Preferences.Parse(request.Headers["Prefer"]);
         var snapshot = await cache.GetAsync(cancellationToken).ConfigureAwait(false);
+        var prefs = Preferences.Parse(request.Headers["Prefer"], snapshot.TimeZones.Count == 0 ? null : snapshot.TimeZones.Contains);
         if (!snapshot.Roles.Contains(role))
         {
             snapshot = await cache.RefreshAfterMissAsync(snapshot, cancellationToken).ConfigureAwait(false);
@@ -89,9 +92,13 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
         if (path.Length == 0)
         {
+            MediaTypes.NegotiateRoot(request.Headers.Accept);
             await WriteRootAsync(http, schemaName).ConfigureAwait(false);
             return;
         }
+
+        var media = MediaTypes.Negotiate(request.Headers.Accept, snapshot.PlanEnabled);
+        var format = media.Format;
 
         var segments = path.Split('/');
         RestStatement statement;
@@ -106,7 +113,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             }
 
             kind = RequestKind.Call;
-            (statement, snapshot) = await BuildCallAsync(http, snapshot, schemaName, target, prefs, singular, isRead, cancellationToken).ConfigureAwait(false);
+            (statement, snapshot) = await BuildCallAsync(http, snapshot, schemaName, target, prefs, format, isRead, cancellationToken).ConfigureAwait(false);
         }
         else if (segments.Length == 1)
         {
@@ -122,32 +129,32 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             if (isRead)
             {
                 ApplyRangeHeader(request, query);
-                statement = StatementBuilder.Read(snapshot, relation, query, prefs.Count, environment.MaxRows(), singular);
+                statement = StatementBuilder.Read(snapshot, relation, query, prefs.Count, environment.MaxRows(), format);
             }
             else if (HttpMethods.IsPost(method))
             {
                 kind = RequestKind.Insert;
                 var body = await ReadJsonBodyAsync(request, cancellationToken).ConfigureAwait(false);
-                statement = StatementBuilder.Insert(snapshot, relation, query, prefs, body, singular);
+                statement = StatementBuilder.Insert(snapshot, relation, query, prefs, body, format);
             }
             else if (HttpMethods.IsPatch(method))
             {
                 kind = RequestKind.Update;
                 var body = await ReadJsonBodyAsync(request, cancellationToken).ConfigureAwait(false);
-                statement = StatementBuilder.Update(snapshot, relation, query, prefs, body, singular);
+                statement = StatementBuilder.Update(snapshot, relation, query, prefs, body, format);
             }
             else if (HttpMethods.IsPut(method))
             {
                 kind = RequestKind.Insert;
                 var body = await ReadJsonBodyAsync(request, cancellationToken).ConfigureAwait(false);
                 CheckPut(relation, query, body);
-                statement = StatementBuilder.Insert(snapshot, relation, query, prefs with { Resolution = ResolutionPreference.MergeDuplicates }, body, singular);
+                statement = StatementBuilder.Insert(snapshot, relation, query, prefs with { Resolution = ResolutionPreference.MergeDuplicates }, body, format);
                 kind = RequestKind.Put;
             }
             else if (HttpMethods.IsDelete(method))
             {
                 kind = RequestKind.Delete;
-                statement = StatementBuilder.Delete(snapshot, relation, query, prefs, singular);
+                statement = StatementBuilder.Delete(snapshot, relation, query, prefs, format);
             }
             else
             {
@@ -159,7 +166,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             throw new RestException(404, "PGRST125", "Invalid path specified in request URL");
         }
 
-        await ExecuteAsync(http, statement, kind, role, claims, target, prefs, singular, snapshot, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(http, statement, kind, role, claims, target, prefs, media, snapshot, cancellationToken).ConfigureAwait(false);
     }
 
     private enum RequestKind { Read, Insert, Update, Delete, Put, Call }
@@ -212,35 +219,6 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         {
             return RestJwtResult.Invalid("PGRST301", "JWT cryptographic operation failed");
         }
-    }
-
-    private static bool ParseAccept(StringValues accept)
-    {
-        if (StringValues.IsNullOrEmpty(accept))
-        {
-            return false;
-        }
-
-        var unsupported = new List<string>();
-        foreach (var header in accept)
-        {
-            foreach (var item in (header ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                var media = item.Split(';')[0].Trim().ToLowerInvariant();
-                switch (media)
-                {
-                    case "application/vnd.pgrst.object+json" or "application/vnd.pgrst.object":
-                        return true;
-                    case "application/json" or "*/*" or "application/*" or "" or "application/vnd.pgrst.array+json":
-                        return false;
-                    default:
-                        unsupported.Add(media);
-                        break;
-                }
-            }
-        }
-
-        throw new RestException(406, "PGRST107", $"None of these media types are available: {string.Join(", ", unsupported)}");
     }
 
     private static void ApplyRangeHeader(HttpRequest request, RestQuery query)
@@ -346,7 +324,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
     }
 
-    private async Task<(RestStatement, SchemaSnapshot)> BuildCallAsync(HttpContext http, SchemaSnapshot snapshot, string schemaName, string name, Preferences prefs, bool singular, bool isRead, CancellationToken cancellationToken)
+    private async Task<(RestStatement, SchemaSnapshot)> BuildCallAsync(HttpContext http, SchemaSnapshot snapshot, string schemaName, string name, Preferences prefs, BodyFormat format, bool isRead, CancellationToken cancellationToken)
     {
         if (!snapshot.Functions.TryGetValue((schemaName, name), out var candidates))
         {
@@ -394,7 +372,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
         var function = ChooseFunction(snapshot, schemaName, name, candidates, keys, isRead);
         var readOnly = isRead || function.Volatility != 'v';
-        var statement = StatementBuilder.Call(snapshot, function, query, argumentsJson, keys, readOnly, prefs.Count, environment.MaxRows(), singular);
+        var statement = StatementBuilder.Call(snapshot, function, query, argumentsJson, keys, readOnly, prefs.Count, environment.MaxRows(), format);
         return (statement, snapshot);
     }
 
@@ -499,16 +477,37 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return previous[b.Length];
     }
 
-    private async Task ExecuteAsync(HttpContext http, RestStatement statement, RequestKind kind, string role, JsonObject claims, string target, Preferences prefs, bool singular, SchemaSnapshot snapshot, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(HttpContext http, RestStatement statement, RequestKind kind, string role, JsonObject claims, string target, Preferences prefs, ResponseMedia media, SchemaSnapshot snapshot, CancellationToken cancellationToken)
     {
-        var request = http.Request;
+        var singular = media.IsSingular;
+        if (media.Plan is { } plan)
+        {
+            await ExplainAsync(http, statement, plan, media, role, claims, prefs, snapshot, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var anonymous = role == environment.AnonRole;
-        var needsCheck = !statement.ReadOnly && (singular || prefs.MaxAffected is not null && prefs.Strict == true);
+        // Prefer: handling=strict, max-affected=n limits writes and calls (the rows they return), never table reads.
+        var checkMax = prefs.Strict == true && prefs.MaxAffected is not null && kind != RequestKind.Read;
+        if (checkMax && kind == RequestKind.Call && statement.Shape != ResultShape.Rows)
+        {
+            throw new RestException(400, "PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict");
+        }
+
+        var needsCheck = !statement.ReadOnly && (singular || checkMax);
 
         await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = connection.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.ReadOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"));
-        batch.BatchCommands.Add(SetupCommand(http, role, claims, prefs, snapshot));
+
+        // One round trip. Without a check after the statement, no BEGIN/COMMIT is sent: the batch's statements up to
+        // its single Sync are one implicit transaction (committed at the Sync, rolled back as a whole on an error),
+        // so set_config(…, true) holds for the main statement and READ ONLY is set in the same setup statement.
+        if (needsCheck)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.ReadOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"));
+        }
+
+        batch.BatchCommands.Add(SetupCommand(http, role, claims, prefs, snapshot, inlineReadOnly: !needsCheck && statement.ReadOnly));
         if (statement.ExplainSql is { } explain)
         {
             var explainCommand = new NpgsqlBatchCommand(explain);
@@ -523,10 +522,6 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var main = new NpgsqlBatchCommand(statement.Sql);
         main.Parameters.AddRange(statement.Parameters.Items.ToArray());
         batch.BatchCommands.Add(main);
-        if (!needsCheck)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        }
 
         long? total = null;
         long pageCount = 0;
@@ -572,12 +567,17 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 throw new RestException(406, "PGRST116", "Cannot coerce the result to a single JSON object", $"The result contains {pageCount} rows");
             }
 
+            if (checkMax && !needsCheck && pageCount > prefs.MaxAffected)
+            {
+                throw MaxAffectedExceeded(pageCount);
+            }
+
             if (needsCheck)
             {
                 var fail = singular && pageCount != 1
                     ? new RestException(406, "PGRST116", "Cannot coerce the result to a single JSON object", $"The result contains {pageCount} rows")
-                    : prefs.MaxAffected is { } max && pageCount > max
-                        ? new RestException(400, "PGRST124", "Query result exceeds max-affected preference constraint", $"The query affects {pageCount} rows")
+                    : checkMax && prefs.MaxAffected is { } max && pageCount > max
+                        ? MaxAffectedExceeded(pageCount)
                         : null;
                 await using var end = new NpgsqlCommand(fail is null ? "COMMIT" : "ROLLBACK", connection);
                 await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -589,10 +589,15 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
         catch (PostgresException e)
         {
-            await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            // Without BEGIN the failed batch was already rolled back at its Sync.
+            if (needsCheck)
+            {
+                await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            }
+
             throw RestException.FromPostgres(e, anonymous);
         }
-        catch (Exception) when (connection.State == ConnectionState.Open)
+        catch (Exception) when (needsCheck && connection.State == ConnectionState.Open)
         {
             await RollbackQuietlyAsync(connection).ConfigureAwait(false);
             throw;
@@ -607,7 +612,57 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             total = planned;
         }
 
-        await WriteResultAsync(http, statement, kind, target, prefs, singular, total, pageCount, body, headersJson, statusOverride).ConfigureAwait(false);
+        await WriteResultAsync(http, statement, kind, target, prefs, media, total, pageCount, body, headersJson, statusOverride).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>Accept: application/vnd.pgrst.plan…</c>: the request's statement under EXPLAIN, in the same transaction
+    /// setup, answered as the plan's lines (text) or document (json), each followed by a newline.
+    /// </summary>
+    private async Task ExplainAsync(HttpContext http, RestStatement statement, PlanRequest plan, ResponseMedia media, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var anonymous = role == environment.AnonRole;
+        await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = connection.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.ReadOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"));
+        batch.BatchCommands.Add(SetupCommand(http, role, claims, prefs, snapshot, inlineReadOnly: false));
+        var main = new NpgsqlBatchCommand($"EXPLAIN ({plan.ExplainOptions}) {statement.Sql}");
+        main.Parameters.AddRange(statement.Parameters.Items.ToArray());
+        batch.BatchCommands.Add(main);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        var text = new StringBuilder();
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            do
+            {
+                if (reader.FieldCount == 1 && reader.GetName(0) == "QUERY PLAN")
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        text.Append(reader.GetString(0)).Append('\n');
+                    }
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (PostgresException e)
+        {
+            await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            throw RestException.FromPostgres(e, anonymous);
+        }
+        catch (Exception) when (connection.State == ConnectionState.Open)
+        {
+            await RollbackQuietlyAsync(connection).ConfigureAwait(false);
+            throw;
+        }
+
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = media.ContentType;
+        if (!HttpMethods.IsHead(http.Request.Method))
+        {
+            await http.Response.WriteAsync(text.ToString(), http.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private static async Task RollbackQuietlyAsync(NpgsqlConnection connection)
@@ -639,27 +694,35 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
     }
 
-    private NpgsqlBatchCommand SetupCommand(HttpContext http, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot)
+    private NpgsqlBatchCommand SetupCommand(HttpContext http, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
     {
         var request = http.Request;
-        var sql = new StringBuilder(SetupPrefix);
         var command = new NpgsqlBatchCommand();
         var p = command.Parameters;
-        var searchPath = new List<string> { SqlParameters.Ident(request.Headers.ContainsKey("Accept-Profile") || request.Headers.ContainsKey("Content-Profile") ? http.Response.Headers["Content-Profile"].ToString() is { Length: > 0 } s ? s : environment.Schemas[0] : environment.Schemas[0]) };
-        searchPath.AddRange(environment.ExtraSearchPath.Select(SqlParameters.Ident));
-        p.Add(new NpgsqlParameter { Value = string.Join(", ", searchPath.Distinct()) });
-        p.Add(new NpgsqlParameter { Value = role });
-        p.Add(new NpgsqlParameter { Value = claims.ToJsonString() });
-        p.Add(new NpgsqlParameter { Value = request.Method });
-        p.Add(new NpgsqlParameter { Value = "/" + (request.RouteValues["path"] as string ?? "") });
-        p.Add(new NpgsqlParameter { Value = HeadersJson(request) });
-        p.Add(new NpgsqlParameter { Value = CookiesJson(request) });
-        p.Add(new NpgsqlParameter { Value = ClaimText(claims, "sub") });
-        p.Add(new NpgsqlParameter { Value = role });
-        p.Add(new NpgsqlParameter { Value = ClaimText(claims, "email") });
-        if (snapshot.RoleSettings.TryGetValue(role, out var settings))
+        var prefix = inlineReadOnly ? ReadOnlySetupPrefix : SetupPrefix;
+        var profile = http.Response.Headers["Content-Profile"].ToString();
+        p.Add(Text(SearchPath(profile.Length > 0 ? profile : environment.Schemas[0])));
+        p.Add(Text(role));
+        p.Add(Text(claims.ToJsonString()));
+        p.Add(Text(request.Method));
+        p.Add(Text("/" + (request.RouteValues["path"] as string ?? "")));
+        p.Add(Text(HeadersJson(request)));
+        p.Add(Text(CookiesJson(request)));
+        p.Add(Text(ClaimText(claims, "sub")));
+        p.Add(Text(role));
+        p.Add(Text(ClaimText(claims, "email")));
+        var hasSettings = snapshot.RoleSettings.TryGetValue(role, out var settings) && settings.Count > 0;
+        if (!hasSettings && prefs.Timezone is null)
         {
-            foreach (var (name, value) in settings)
+            // The common case: a constant statement text, prepared once per connection.
+            command.CommandText = prefix;
+            return command;
+        }
+
+        var sql = new StringBuilder(prefix);
+        if (hasSettings)
+        {
+            foreach (var (name, value) in settings!)
             {
                 p.Add(new NpgsqlParameter { Value = name });
                 p.Add(new NpgsqlParameter { Value = value });
@@ -677,22 +740,41 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return command;
     }
 
+    private static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+
+    /// <summary>The schema first, then the extra search path (deduplicated, quoted); cached per schema.</summary>
+    private string SearchPath(string schema) => searchPaths.GetOrAdd(schema, s =>
+        string.Join(", ", new[] { SqlParameters.Ident(s) }.Concat(environment.ExtraSearchPath.Select(SqlParameters.Ident)).Distinct()));
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> searchPaths = new(StringComparer.Ordinal);
+
     private static string ClaimText(JsonObject claims, string name) =>
         claims[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
 
     private static string HeadersJson(HttpRequest request)
     {
-        var obj = new JsonObject();
-        foreach (var (key, value) in request.Headers)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            obj[key.ToLowerInvariant()] = value.ToString();
+            writer.WriteStartObject();
+            foreach (var (key, value) in request.Headers)
+            {
+                writer.WriteString(key.ToLowerInvariant(), value.ToString());
+            }
+
+            writer.WriteEndObject();
         }
 
-        return obj.ToJsonString();
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static string CookiesJson(HttpRequest request)
     {
+        if (!request.Headers.ContainsKey("Cookie"))
+        {
+            return "{}";
+        }
+
         var obj = new JsonObject();
         foreach (var (key, value) in request.Cookies)
         {
@@ -702,11 +784,12 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return obj.ToJsonString();
     }
 
-    private static async Task WriteResultAsync(HttpContext http, RestStatement statement, RequestKind kind, string target, Preferences prefs, bool singular, long? total, long pageCount, string? body, string? headersJson, string? statusOverride)
+    private static async Task WriteResultAsync(HttpContext http, RestStatement statement, RequestKind kind, string target, Preferences prefs, ResponseMedia media, long? total, long pageCount, string? body, string? headersJson, string? statusOverride)
     {
         var request = http.Request;
         var response = http.Response;
-        var applied = new List<string>();
+        var singular = media.IsSingular;
+        string? appliedResolution = null, appliedMissing = null, appliedReturn = null, appliedCount = null;
         var isHead = HttpMethods.IsHead(request.Method);
         int status;
         var writeBody = true;
@@ -720,7 +803,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 status = 200;
                 if (prefs.Count != CountPreference.None && total is { } t)
                 {
-                    applied.Add("count=" + CountName(prefs.Count));
+                    appliedCount = "count=" + CountName(prefs.Count);
                     var last = offset + pageCount - 1;
                     if (offset > t && !(offset == 0 && t == 0))
                     {
@@ -752,12 +835,12 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 var ret = prefs.Return ?? ReturnPreference.Minimal;
                 if (prefs.Return is not null)
                 {
-                    applied.Add("return=" + ret switch { ReturnPreference.HeadersOnly => "headers-only", ReturnPreference.Representation => "representation", _ => "minimal" });
+                    appliedReturn = "return=" + ret switch { ReturnPreference.HeadersOnly => "headers-only", ReturnPreference.Representation => "representation", _ => "minimal" };
                 }
 
                 if (prefs.Count != CountPreference.None)
                 {
-                    applied.Add("count=" + CountName(prefs.Count));
+                    appliedCount = "count=" + CountName(prefs.Count);
                 }
 
                 var countText = prefs.Count != CountPreference.None ? pageCount.ToString(CultureInfo.InvariantCulture) : "*";
@@ -765,12 +848,12 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 {
                     if (prefs.Resolution != ResolutionPreference.None && kind == RequestKind.Insert)
                     {
-                        applied.Insert(0, "resolution=" + (prefs.Resolution == ResolutionPreference.MergeDuplicates ? "merge-duplicates" : "ignore-duplicates"));
+                        appliedResolution = "resolution=" + (prefs.Resolution == ResolutionPreference.MergeDuplicates ? "merge-duplicates" : "ignore-duplicates");
                     }
 
-                    if (prefs.MissingDefault)
+                    if (prefs.Missing is { } missing)
                     {
-                        applied.Add("missing=default");
+                        appliedMissing = missing ? "missing=default" : "missing=null";
                     }
 
                     status = kind == RequestKind.Put ? 200 : prefs.Resolution == ResolutionPreference.MergeDuplicates && total == 0 && pageCount > 0 ? 200 : 201;
@@ -797,15 +880,16 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             }
         }
 
-        if (prefs.Timezone is not null)
-        {
-            applied.Add("timezone=" + prefs.Timezone);
-        }
-
-        if (prefs.Strict is { } strict)
-        {
-            applied.Add("handling=" + (strict ? "strict" : "lenient"));
-        }
+        // PostgREST's order: resolution, missing, return, params, count, tx, handling, timezone, max-affected.
+        var applied = new List<string>(4);
+        AddIf(applied, appliedResolution);
+        AddIf(applied, appliedMissing);
+        AddIf(applied, appliedReturn);
+        AddIf(applied, prefs.SingleObject && kind == RequestKind.Call ? "params=single-object" : null);
+        AddIf(applied, appliedCount);
+        AddIf(applied, prefs.Strict is { } strict ? "handling=" + (strict ? "strict" : "lenient") : null);
+        AddIf(applied, prefs.Timezone is { } tz ? "timezone=" + tz : null);
+        AddIf(applied, prefs.Strict == true && prefs.MaxAffected is { } max && kind != RequestKind.Read ? "max-affected=" + max.ToString(CultureInfo.InvariantCulture) : null);
 
         if (applied.Count > 0)
         {
@@ -819,10 +903,24 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
             return;
         }
 
-        response.ContentType = singular ? SingularType : JsonType;
+        response.ContentType = media.ContentType;
         if (!isHead)
         {
-            await response.WriteAsync(body ?? "null", http.RequestAborted).ConfigureAwait(false);
+            // A known length: no chunked framing for the (usually small) body.
+            var bytes = Encoding.UTF8.GetBytes(body ?? "null");
+            response.ContentLength = bytes.Length;
+            await response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private static RestException MaxAffectedExceeded(long affected) =>
+        new(400, "PGRST124", "Query result exceeds max-affected preference constraint", $"The query affects {affected} rows");
+
+    private static void AddIf(List<string> list, string? value)
+    {
+        if (value is not null)
+        {
+            list.Add(value);
         }
     }
 
@@ -959,7 +1057,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var body = new JsonObject
         {
             ["code"] = e.Code,
-            ["details"] = e.Details,
+            ["details"] = e.DetailsNode?.DeepClone() ?? e.Details,
             ["hint"] = e.Hint,
             ["message"] = e.Message,
         };

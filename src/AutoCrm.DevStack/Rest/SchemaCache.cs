@@ -79,7 +79,7 @@ internal sealed partial class SchemaCacheListener(SchemaCache cache, RestEnviron
                 var reload = 0;
                 connection.Notification += (_, e) =>
                 {
-                    if (e.Payload is "" or "reload schema")
+                    if (e.Payload is "" or "reload schema" or "reload config")
                     {
                         Interlocked.Exchange(ref reload, 1);
                     }

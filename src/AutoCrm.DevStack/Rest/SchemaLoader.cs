@@ -68,6 +68,7 @@ internal static class SchemaLoader
                 new NpgsqlBatchCommand(ConstraintsSql),
                 new NpgsqlBatchCommand(FunctionsSql),
                 new NpgsqlBatchCommand(RolesSql),
+                new NpgsqlBatchCommand("SELECT name FROM pg_catalog.pg_timezone_names"),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -149,6 +150,8 @@ internal static class SchemaLoader
             target.Relationships.Add(new DbRelationship(target, source, fkName, refCols, cols, ToOne: unique, SourceOwnsKey: false));
         }
 
+        AddManyToMany(relations.Values);
+
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var functions = new Dictionary<(string, string), List<DbFunction>>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -165,6 +168,7 @@ internal static class SchemaLoader
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var roles = new HashSet<string>(StringComparer.Ordinal);
         var roleSettings = new Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>>(StringComparer.Ordinal);
+        var planEnabled = false;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var role = reader.GetString(0);
@@ -179,6 +183,11 @@ internal static class SchemaLoader
             {
                 var eq = entry.IndexOf('=', StringComparison.Ordinal);
                 var key = eq > 0 ? entry[..eq] : entry;
+                if (role == "authenticator" && key == "pgrst.db_plan_enabled")
+                {
+                    planEnabled = entry[(eq + 1)..].Trim().ToLowerInvariant() is "true" or "on" or "1" or "yes";
+                }
+
 
                 // Only settings a transaction may change; session_preload_libraries and friends are not.
                 if (eq > 0 && key is "statement_timeout" or "lock_timeout" or "idle_in_transaction_session_timeout")
@@ -190,12 +199,56 @@ internal static class SchemaLoader
             roleSettings[role] = settings;
         }
 
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var timeZones = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            timeZones.Add(reader.GetString(0));
+        }
+
         return new SchemaSnapshot(
             relations,
             functions.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<DbFunction>)kv.Value),
             roles,
             roleSettings,
-            timeProvider.GetTimestamp());
+            timeProvider.GetTimestamp(),
+            planEnabled,
+            timeZones);
+    }
+
+    /// <summary>
+    /// PostgREST's <c>addM2MRels</c>: for every table with two different foreign keys whose columns together are a
+    /// subset of its primary key, the first key's target gets a many-to-many relationship to the second key's target
+    /// through that table (self-references included).
+    /// </summary>
+    private static void AddManyToMany(IEnumerable<DbRelation> relations)
+    {
+        foreach (var junction in relations.ToList())
+        {
+            if (junction.PrimaryKey.Count == 0)
+            {
+                continue;
+            }
+
+            var keys = junction.Relationships.Where(r => r.SourceOwnsKey && r.Junction is null).ToList();
+            foreach (var first in keys)
+            {
+                foreach (var second in keys)
+                {
+                    if (first.ConstraintName == second.ConstraintName
+                        || !first.SourceColumns.Concat(second.SourceColumns).All(junction.PrimaryKey.Contains))
+                    {
+                        continue;
+                    }
+
+                    first.Target.Relationships.Add(new DbRelationship(first.Target, second.Target, junction.Name,
+                        first.TargetColumns, second.TargetColumns, ToOne: false, SourceOwnsKey: false)
+                    {
+                        Junction = new DbJunction(junction, first, second),
+                    });
+                }
+            }
+        }
     }
 
     private static DbFunction ReadFunction(NpgsqlDataReader reader, Dictionary<long, DbRelation> byRowType)

@@ -35,7 +35,19 @@ internal sealed record DbRelationship(
     IReadOnlyList<string> SourceColumns,
     IReadOnlyList<string> TargetColumns,
     bool ToOne,
-    bool SourceOwnsKey);
+    bool SourceOwnsKey)
+{
+    /// <summary>For a many-to-many relationship: the junction table between Source and Target; else null.</summary>
+    public DbJunction? Junction { get; init; }
+
+    public bool IsManyToMany => Junction is not null;
+}
+
+/// <summary>
+/// A junction table: foreign keys to both sides whose columns are all part of its primary key (PostgREST's rule).
+/// <see cref="SourceKey"/> joins Junction.SourceColumns = Source.TargetColumns; <see cref="TargetKey"/> likewise.
+/// </summary>
+internal sealed record DbJunction(DbRelation Table, DbRelationship SourceKey, DbRelationship TargetKey);
 
 internal sealed record DbParameter(string Name, string Type, bool HasDefault, bool Variadic);
 
@@ -63,7 +75,9 @@ internal sealed class SchemaSnapshot(
     IReadOnlyDictionary<(string Schema, string Name), IReadOnlyList<DbFunction>> functions,
     IReadOnlySet<string> roles,
     IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, string>>> roleSettings,
-    long loadedAtTimestamp)
+    long loadedAtTimestamp,
+    bool planEnabled = false,
+    IReadOnlySet<string>? timeZones = null)
 {
     public IReadOnlyDictionary<(string Schema, string Name), DbRelation> Relations { get; } = relations;
 
@@ -74,6 +88,15 @@ internal sealed class SchemaSnapshot(
     public IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, string>>> RoleSettings { get; } = roleSettings;
 
     public long LoadedAtTimestamp { get; } = loadedAtTimestamp;
+
+    /// <summary>
+    /// PostgREST's <c>db-plan-enabled</c> from the in-database configuration (<c>ALTER ROLE authenticator SET
+    /// pgrst.db_plan_enabled = true</c>); off by default, as in the Supabase CLI's local stack.
+    /// </summary>
+    public bool PlanEnabled { get; } = planEnabled;
+
+    /// <summary>The names of <c>pg_timezone_names</c>: the values <c>Prefer: timezone=</c> accepts.</summary>
+    public IReadOnlySet<string> TimeZones { get; } = timeZones ?? new HashSet<string>();
 
     public DbRelation? Relation(string schema, string name) => Relations.GetValueOrDefault((schema, name));
 }

@@ -9,15 +9,15 @@ internal static class StatementBuilder
 {
     private const string Tail = ", nullif(current_setting('response.headers', true), '') AS pgrst_headers, nullif(current_setting('response.status', true), '') AS pgrst_status";
 
-    public static RestStatement Read(SchemaSnapshot schema, DbRelation relation, RestQuery query, CountPreference count, long? maxRows, bool singular)
+    public static RestStatement Read(SchemaSnapshot schema, DbRelation relation, RestQuery query, CountPreference count, long? maxRows, BodyFormat format)
     {
         var parameters = new SqlParameters();
         var builder = new ReadQueryBuilder(schema, query.Modifiers, parameters);
         var from = SqlParameters.Qualified(relation.Schema, relation.Name) + " t0";
-        return ReadFrom(builder, relation, query, from, count, maxRows, singular, readOnly: true);
+        return ReadFrom(builder, relation, query, from, count, maxRows, format, readOnly: true);
     }
 
-    private static RestStatement ReadFrom(ReadQueryBuilder builder, DbRelation relation, RestQuery query, string from, CountPreference count, long? maxRows, bool singular, bool readOnly)
+    private static RestStatement ReadFrom(ReadQueryBuilder builder, DbRelation relation, RestQuery query, string from, CountPreference count, long? maxRows, BodyFormat format, bool readOnly)
     {
         var parts = builder.Build(relation, "t0", query.Select, "", applyModifiers: true, maxRows);
         builder.CheckModifierPaths();
@@ -29,8 +29,7 @@ internal static class StatementBuilder
             CountPreference.Estimated => $"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {countFrom} LIMIT {(maxRows ?? 1000) + 1}) pgrst_c)",
             _ => "NULL::bigint",
         };
-        var body = singular ? "(json_agg(_postgrest_t)->0)::text" : "coalesce(json_agg(_postgrest_t), '[]')::text";
-        var sql = $"SELECT {total} AS pgrst_total, pg_catalog.count(_postgrest_t) AS pgrst_count, {body} AS pgrst_body{Tail} FROM ({inner}) _postgrest_t";
+        var sql = Final(null, total, inner, format);
         return new RestStatement(sql, builder.Parameters, ResultShape.Rows, readOnly)
         {
             ExplainSql = count is CountPreference.Planned or CountPreference.Estimated ? $"EXPLAIN (FORMAT JSON) SELECT 1 FROM {countFrom}" : null,
@@ -39,7 +38,7 @@ internal static class StatementBuilder
 
     // ---------------- writes ----------------
 
-    public static RestStatement Insert(SchemaSnapshot schema, DbRelation relation, RestQuery query, Preferences prefs, JsonElement body, bool singular)
+    public static RestStatement Insert(SchemaSnapshot schema, DbRelation relation, RestQuery query, Preferences prefs, JsonElement body, BodyFormat format)
     {
         var parameters = new SqlParameters();
         var rows = body.ValueKind == JsonValueKind.Array ? body.EnumerateArray().ToList() : [body];
@@ -50,7 +49,7 @@ internal static class StatementBuilder
         var columnList = string.Join(", ", columns.Select(SqlParameters.Ident));
         string selectList;
         string fromClause;
-        if (prefs.MissingDefault)
+        if (prefs.Missing == true)
         {
             // A key absent from an object takes the column default; an explicit null stays null.
             selectList = string.Join(", ", columns.Select(c =>
@@ -98,7 +97,7 @@ internal static class StatementBuilder
         }
 
         var location = prefs.Return == ReturnPreference.HeadersOnly && relation.PrimaryKey.Count > 0 ? relation.PrimaryKey : null;
-        return WithReturning(schema, relation, query, sql.ToString(), parameters, prefs, singular, merge && relation.Kind is 'r' or 'p') with { LocationKeys = location };
+        return WithReturning(schema, relation, query, sql.ToString(), parameters, prefs, format, merge && relation.Kind is 'r' or 'p') with { LocationKeys = location };
     }
 
     private static List<string> InsertColumns(DbRelation relation, RestQuery query, List<JsonElement> rows)
@@ -141,7 +140,7 @@ internal static class StatementBuilder
         return columns;
     }
 
-    public static RestStatement Update(SchemaSnapshot schema, DbRelation relation, RestQuery query, Preferences prefs, JsonElement body, bool singular)
+    public static RestStatement Update(SchemaSnapshot schema, DbRelation relation, RestQuery query, Preferences prefs, JsonElement body, BodyFormat format)
     {
         if (body.ValueKind != JsonValueKind.Object)
         {
@@ -174,16 +173,16 @@ internal static class StatementBuilder
             sql = $"UPDATE {target} t0 SET {set} FROM (SELECT * FROM json_populate_record(NULL::{target}, {bodyParam})) pgrst_body WHERE {where}";
         }
 
-        return WithReturning(schema, relation, query, sql, parameters, prefs, singular, trackInserted: false, builder);
+        return WithReturning(schema, relation, query, sql, parameters, prefs, format, trackInserted: false, builder);
     }
 
-    public static RestStatement Delete(SchemaSnapshot schema, DbRelation relation, RestQuery query, Preferences prefs, bool singular)
+    public static RestStatement Delete(SchemaSnapshot schema, DbRelation relation, RestQuery query, Preferences prefs, BodyFormat format)
     {
         var parameters = new SqlParameters();
         var builder = new ReadQueryBuilder(schema, query.Modifiers, parameters);
         var where = RootWhere(builder, relation, query, "DELETE");
         var sql = $"DELETE FROM {SqlParameters.Qualified(relation.Schema, relation.Name)} t0 WHERE {where}";
-        return WithReturning(schema, relation, query, sql, parameters, prefs, singular, trackInserted: false, builder);
+        return WithReturning(schema, relation, query, sql, parameters, prefs, format, trackInserted: false, builder);
     }
 
     private static string RootWhere(ReadQueryBuilder builder, DbRelation relation, RestQuery query, string verb)
@@ -197,11 +196,11 @@ internal static class StatementBuilder
         return string.Join(" AND ", conditions.Select(c => builder.ConditionSql(relation, "t0", c)));
     }
 
-    private static RestStatement WithReturning(SchemaSnapshot schema, DbRelation relation, RestQuery query, string write, SqlParameters parameters, Preferences prefs, bool singular, bool trackInserted, ReadQueryBuilder? builder = null)
+    private static RestStatement WithReturning(SchemaSnapshot schema, DbRelation relation, RestQuery query, string write, SqlParameters parameters, Preferences prefs, BodyFormat format, bool trackInserted, ReadQueryBuilder? builder = null)
     {
         builder ??= new ReadQueryBuilder(schema, query.Modifiers, parameters);
         var ret = prefs.Return ?? ReturnPreference.Minimal;
-        if (ret == ReturnPreference.Minimal && !singular && !trackInserted && !write.StartsWith("SELECT", StringComparison.Ordinal))
+        if (ret == ReturnPreference.Minimal && !format.IsSingular && !trackInserted && !write.StartsWith("SELECT", StringComparison.Ordinal))
         {
             // No RETURNING: the row count comes from the command tag, and SELECT policies are not involved.
             return new RestStatement(write, parameters, ResultShape.Affected, ReadOnly: false);
@@ -217,14 +216,13 @@ internal static class StatementBuilder
         var parts = builder.Build(relation, "t0", items, "", applyModifiers: false, maxRows: null);
         builder.CheckModifierPaths();
         var inserted = trackInserted ? "(SELECT pg_catalog.count(*) FROM pgrst_source WHERE pgrst_inserted)" : "NULL::bigint";
-        var body = singular ? "(json_agg(_postgrest_t)->0)::text" : "coalesce(json_agg(_postgrest_t), '[]')::text";
-        var sql = $"WITH pgrst_source AS ({write}{returning}) SELECT {inserted} AS pgrst_total, pg_catalog.count(_postgrest_t) AS pgrst_count, {body} AS pgrst_body{Tail} FROM (SELECT {parts.SelectList} FROM pgrst_source t0{parts.Joins}) _postgrest_t";
+        var sql = Final($"pgrst_source AS ({write}{returning})", inserted, $"SELECT {parts.SelectList} FROM pgrst_source t0{parts.Joins}", ret == ReturnPreference.Representation ? format : format with { Kind = format.IsSingular ? BodyKind.Singular : BodyKind.Json });
         return new RestStatement(sql, parameters, ResultShape.Rows, ReadOnly: false);
     }
 
     // ---------------- RPC ----------------
 
-    public static RestStatement Call(SchemaSnapshot schema, DbFunction function, RestQuery query, string? argumentsJson, IReadOnlyCollection<string> argumentNames, bool readOnly, CountPreference count, long? maxRows, bool singular)
+    public static RestStatement Call(SchemaSnapshot schema, DbFunction function, RestQuery query, string? argumentsJson, IReadOnlyCollection<string> argumentNames, bool readOnly, CountPreference count, long? maxRows, BodyFormat format)
     {
         var parameters = new SqlParameters();
         var qualified = SqlParameters.Qualified(function.Schema, function.Name);
@@ -249,7 +247,8 @@ internal static class StatementBuilder
         {
             var from = argsFrom is null ? $"{call} t0" : $"{argsFrom}, LATERAL {call} t0";
             var builder = new ReadQueryBuilder(schema, query.Modifiers, parameters);
-            var statement = ReadFrom(builder, relation, query, from, count, function.ReturnsSet ? maxRows : null, singular || !function.ReturnsSet, readOnly);
+            var rowFormat = function.ReturnsSet || format.Kind != BodyKind.Json ? format : format with { Kind = BodyKind.Singular };
+            var statement = ReadFrom(builder, relation, query, from, count, function.ReturnsSet ? maxRows : null, rowFormat, readOnly);
             return function.ReturnsSet ? statement : statement with { Shape = ResultShape.Value };
         }
 
@@ -259,13 +258,42 @@ internal static class StatementBuilder
             var limit = query.Root.Limit is { } l ? $" LIMIT {parameters.BigInt(maxRows is { } m ? Math.Min(l, m) : l)}" : maxRows is { } mr ? $" LIMIT {parameters.BigInt(mr)}" : "";
             var offset = query.Root.Offset is { } o and > 0 ? $" OFFSET {parameters.BigInt(o)}" : "";
             var total = count == CountPreference.None ? "NULL::bigint" : $"(SELECT pg_catalog.count(*) FROM {from})";
-            var sqlSet = $"SELECT {total} AS pgrst_total, pg_catalog.count(*) AS pgrst_count, coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')::text AS pgrst_body{Tail} FROM (SELECT t0.pgrst_scalar FROM {from}{limit}{offset}) _postgrest_t";
+            var sqlSet = Final(null, total, $"SELECT t0.pgrst_scalar FROM {from}{limit}{offset}", format, scalar: true);
             return new RestStatement(sqlSet, parameters, ResultShape.Rows, readOnly);
         }
 
         var source = argsFrom is null ? "" : " FROM " + argsFrom;
-        var sql = $"SELECT NULL::bigint AS pgrst_total, 1::bigint AS pgrst_count, to_json(pgrst_call.pgrst_scalar)::text AS pgrst_body{Tail} FROM (SELECT {call} AS pgrst_scalar{source}) pgrst_call";
+        var sql = format.Kind is BodyKind.Json or BodyKind.Singular
+            ? $"SELECT NULL::bigint AS pgrst_total, 1::bigint AS pgrst_count, {(format.StripNulls ? "json_strip_nulls(to_json(pgrst_call.pgrst_scalar))" : "to_json(pgrst_call.pgrst_scalar)")}::text AS pgrst_body{Tail} FROM (SELECT {call} AS pgrst_scalar{source}) pgrst_call"
+            : Final(null, "NULL::bigint", $"SELECT {call} AS pgrst_scalar{source}", format, scalar: true);
         return new RestStatement(sql, parameters, function.ReturnKind == DbReturnKind.Void ? ResultShape.None : ResultShape.Value, readOnly);
+    }
+
+    /// <summary>
+    /// The statement every request ends in: total, page count, the body aggregated in PostgreSQL in the negotiated
+    /// format (PostgREST's <c>asJsonF</c>/<c>asJsonSingleF</c>/<c>asCsvF</c>/<c>asGeoJsonF</c>), and the response GUCs.
+    /// </summary>
+    private static string Final(string? cte, string total, string projection, BodyFormat format, bool scalar = false)
+    {
+        var value = scalar ? "_postgrest_t.pgrst_scalar" : "_postgrest_t";
+        string Strip(string json) => format.StripNulls ? $"json_strip_nulls({json})" : json;
+        if (format.Kind == BodyKind.Csv)
+        {
+            // The header is the keys of the first row (none without rows); each line is the row's record text
+            // without its parentheses, so quoting and empty nulls are PostgreSQL's record output, as in PostgREST.
+            var ctes = (cte is null ? "" : cte + ", ") + $"pgrst_rows AS ({projection})";
+            const string header = "(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text AS k FROM (SELECT row_to_json(hh) AS r FROM pgrst_rows AS hh LIMIT 1) s) a)";
+            const string lines = "coalesce(string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), chr(10)), '')";
+            return $"WITH {ctes} SELECT {total} AS pgrst_total, pg_catalog.count(_postgrest_t) AS pgrst_count, {header} || chr(10) || {lines} AS pgrst_body{Tail} FROM pgrst_rows _postgrest_t";
+        }
+
+        var body = format.Kind switch
+        {
+            BodyKind.Singular => $"({Strip($"json_agg({value})->0")})::text",
+            BodyKind.GeoJson => "json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))::text",
+            _ => $"coalesce({Strip($"json_agg({value})")}, '[]')::text",
+        };
+        return $"{(cte is null ? "" : "WITH " + cte + " ")}SELECT {total} AS pgrst_total, pg_catalog.count(_postgrest_t) AS pgrst_count, {body} AS pgrst_body{Tail} FROM ({projection}) _postgrest_t";
     }
 
     internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);

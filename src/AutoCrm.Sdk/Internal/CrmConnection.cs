@@ -183,7 +183,9 @@ internal sealed class CrmConnection
                 Delay = options.RetryBaseDelay,
                 MaxDelay = maxDelay,
                 ShouldHandle = static args => ValueTask.FromResult(
-                    args.Context.Properties.GetValue(RequestKey, null!) is { Retryable: true } && IsTransient(args.Outcome)),
+                    args.Context.Properties.GetValue(RequestKey, null!) is { Retryable: true } request
+                    && IsTransient(args.Outcome)
+                    && !IsAuthRateLimitWithoutHint(request, args.Outcome.Result)),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, maxDelay)),
                 OnRetry = args =>
                 {
@@ -208,6 +210,13 @@ internal sealed class CrmConnection
         { Exception: null, Result: { } response } => CrmException.IsTransientStatus((int)response.StatusCode),
         _ => false,
     };
+
+    /// <summary>
+    /// GoTrue answers 429 <c>over_request_rate_limit</c> without <c>Retry-After</c> and refills its buckets over minutes,
+    /// so an Auth retry after a second of backoff only spends another token of the caller's budget.
+    /// </summary>
+    private static bool IsAuthRateLimitWithoutHint(CrmRequest request, HttpResponseMessage? response) =>
+        request.IsAuth && response is { StatusCode: HttpStatusCode.TooManyRequests } && response.Headers.RetryAfter is null;
 
     private TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan maxDelay)
     {

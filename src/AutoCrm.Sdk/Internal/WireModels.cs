@@ -12,7 +12,10 @@ internal sealed record TicketInsertRow(
     Guid? QueueId,
     IReadOnlyList<string>? Tags,
     JsonObject? Metadata,
-    Guid? RequesterId);
+    Guid? RequesterId,
+    TicketStatus? Status = null,
+    Guid? AssigneeId = null,
+    DateTimeOffset? CreatedAt = null);
 
 /// <summary>The row the SDK inserts for a message.</summary>
 internal sealed record MessageInsertRow(

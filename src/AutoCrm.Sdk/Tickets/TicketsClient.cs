@@ -23,8 +23,9 @@ public sealed class TicketsClient
     }
 
     /// <summary>
-    /// Creates a ticket. The SDK generates its id (UUID v7) and inserts with <c>Prefer: resolution=ignore-duplicates</c>,
-    /// so the request is retried safely after a transient failure and never creates a duplicate; it then reads the row.
+    /// Creates a ticket. The SDK generates its id (UUID v7) unless <see cref="NewTicket.Id"/> gives one, and inserts with
+    /// <c>Prefer: resolution=ignore-duplicates</c>, so the request is retried safely after a transient failure and never
+    /// creates a duplicate; it then reads the row. With an id that already exists, the existing ticket is returned as it is.
     /// </summary>
     /// <param name="ticket">The ticket.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -37,9 +38,15 @@ public sealed class TicketsClient
         using var activity = CrmTelemetry.StartCall("Tickets.Create");
         try
         {
-            var id = Uuid7.NewGuid(_timeProvider);
+            var id = ticket.Id ?? Uuid7.NewGuid(_timeProvider);
+            if (id == Guid.Empty)
+            {
+                throw new ArgumentException("A ticket id cannot be the empty GUID.", nameof(ticket));
+            }
+
             activity?.SetTag("autocrm.ticket.id", id);
-            var row = new TicketInsertRow(id, ticket.Subject, ticket.Priority, ticket.QueueId, ticket.Tags, ticket.Metadata, ticket.RequesterId);
+            var row = new TicketInsertRow(
+                id, ticket.Subject, ticket.Priority, ticket.QueueId, ticket.Tags, ticket.Metadata, ticket.RequesterId, ticket.Status, ticket.AssigneeId, ticket.CreatedAt);
             var rows = await _rest.From("tickets")
                 .Upsert(row, CrmJsonContext.Default.TicketInsertRow, ignoreDuplicates: true)
                 .AsIdempotent()
@@ -49,7 +56,7 @@ public sealed class TicketsClient
             var created = rows.Count > 0 ? rows[0] : await GetCoreAsync("id", id, TicketInclude.None, cancellationToken).ConfigureAwait(false);
             if (ticket.Description is { } description)
             {
-                await AddMessageAsync(created.Id, description, MessageVisibility.Public, null, cancellationToken).ConfigureAwait(false);
+                await AddMessageAsync(DescriptionMessageId(created.Id), created.Id, description, MessageVisibility.Public, null, cancellationToken).ConfigureAwait(false);
             }
 
             return created;
@@ -278,10 +285,23 @@ public sealed class TicketsClient
         return Ordered(ticket);
     }
 
-    private async Task<TicketMessage> AddMessageAsync(Guid ticketId, string body, MessageVisibility visibility, JsonObject? metadata, CancellationToken cancellationToken)
+    private Task<TicketMessage> AddMessageAsync(Guid ticketId, string body, MessageVisibility visibility, JsonObject? metadata, CancellationToken cancellationToken) =>
+        AddMessageAsync(Uuid7.NewGuid(_timeProvider), ticketId, body, visibility, metadata, cancellationToken);
+
+    /// <summary>The id of a ticket's description message: a name-based UUID (version 8, from SHA-256) of the ticket id.</summary>
+    internal static Guid DescriptionMessageId(Guid ticketId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("autocrm-ticket-description:" + ticketId.ToString("D")), hash);
+        var bytes = hash[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    private async Task<TicketMessage> AddMessageAsync(Guid id, Guid ticketId, string body, MessageVisibility visibility, JsonObject? metadata, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(body);
-        var id = Uuid7.NewGuid(_timeProvider);
         var rows = await _rest.From("ticket_messages")
             .Upsert(new MessageInsertRow(id, ticketId, visibility, body, metadata), CrmJsonContext.Default.MessageInsertRow, ignoreDuplicates: true)
             .AsIdempotent()

@@ -39,7 +39,7 @@ public sealed class AuthStackFixture : IAsyncLifetime
     /// Starts a second DevStack on the same database with an edited copy of config.toml (e.g. confirmations on,
     /// signups off). The caller disposes the server; <paramref name="directory"/> is deleted by the caller too.
     /// </summary>
-    public async Task<(DevStackServer Server, DirectoryInfo Directory)> StartVariantAsync(Func<string, string> editConfig)
+    public async Task<(DevStackServer Server, DirectoryInfo Directory)> StartVariantAsync(Func<string, string> editConfig, bool enforceRateLimits = false, TimeProvider? clock = null)
     {
         var directory = Directory.CreateTempSubdirectory("autocrm-auth-");
         var source = Path.Combine(AppContext.BaseDirectory, "supabase");
@@ -53,7 +53,14 @@ public sealed class AuthStackFixture : IAsyncLifetime
         var config = Path.Combine(directory.FullName, "config.toml");
         await File.WriteAllTextAsync(config, editConfig(await File.ReadAllTextAsync(config, TestContext.Current.CancellationToken)), TestContext.Current.CancellationToken);
         var server = await DevStackServer.StartAsync(
-            new DevStackOptions { DatabaseUrl = Server.DatabaseUrl, SupabaseDirectory = directory.FullName, Seed = false, TimeProvider = Clock },
+            new DevStackOptions
+            {
+                DatabaseUrl = Server.DatabaseUrl,
+                SupabaseDirectory = directory.FullName,
+                Seed = false,
+                TimeProvider = clock ?? Clock,
+                EnforceAuthRateLimits = enforceRateLimits,
+            },
             TestContext.Current.CancellationToken);
         return (server, directory);
     }

@@ -112,6 +112,83 @@ public sealed class RestEmbeddingTests(RestFixture fx)
     }
 
     [Fact]
+    public async Task Ambiguous_embed_details_are_a_list_of_relationships()
+    {
+        using var response = await GetAsync("rt_books?select=id,rt_authors(name)");
+        var body = (await JsonAsync(response))!;
+        var details = body["details"]!.AsArray();
+        // Two foreign keys of rt_books, and rt_reading, a junction between the same two tables.
+        Assert.Equal(3, details.Count);
+        Assert.Contains(details, d => d!.ToJsonString() == "{\"cardinality\":\"many-to-one\",\"embedding\":\"rt_books with rt_authors\",\"relationship\":\"rt_books_author_id_fkey using rt_books(author_id) and rt_authors(id)\"}");
+        Assert.Contains(details, d => d!.ToJsonString() == "{\"cardinality\":\"many-to-many\",\"embedding\":\"rt_books with rt_authors\",\"relationship\":\"rt_reading using rt_reading_book_id_fkey(book_id) and rt_reading_author_id_fkey(author_id)\"}");
+        Assert.Equal("Try changing 'rt_authors' to one of the following: 'rt_authors!rt_books_author_id_fkey', 'rt_authors!rt_books_editor_id_fkey', 'rt_authors!rt_reading'. Find the desired relationship in the 'details' key.", body["hint"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Many_to_many_embeds_through_a_junction_table()
+    {
+        using var response = await GetAsync("rt_books?select=id,rt_tags(name)&id=in.(1,2,3)&order=id&rt_tags.order=name");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = (await JsonAsync(response))!.AsArray();
+        Assert.Equal("[{\"name\":\"classic\"},{\"name\":\"magic\"}]", body[0]!["rt_tags"]!.ToJsonString());
+        Assert.Empty(body[1]!["rt_tags"]!.AsArray());
+        Assert.Equal("[{\"name\":\"classic\"},{\"name\":\"space\"}]", body[2]!["rt_tags"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Many_to_many_works_from_the_other_side_too()
+    {
+        using var response = await GetAsync("rt_tags?select=name,books:rt_books(id)&id=eq.2&books.order=id.desc");
+        Assert.Equal("3,1", Ids((await JsonAsync(response))![0]!["books"]));
+    }
+
+    [Fact]
+    public async Task Many_to_many_inner_embed_with_a_filter_narrows_parents()
+    {
+        using var response = await GetAsync("rt_books?select=id,rt_tags!inner(name)&rt_tags.name=eq.space");
+        Assert.Equal("3", Ids(await JsonAsync(response)));
+    }
+
+    [Fact]
+    public async Task Junction_hint_picks_the_many_to_many_among_foreign_keys()
+    {
+        using var response = await GetAsync("rt_authors?select=id,read:rt_books!rt_reading(id)&order=id&read.order=id");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = (await JsonAsync(response))!.AsArray();
+        Assert.Equal("3", Ids(body[0]!["read"]));
+        Assert.Equal("1,4", Ids(body[1]!["read"]));
+        Assert.Empty(body[3]!["read"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Ambiguous_many_to_many_is_PGRST201_with_its_junction_in_details_and_hint()
+    {
+        using var response = await GetAsync("rt_authors?select=rt_books(id)");
+        Assert.Equal(HttpStatusCode.MultipleChoices, response.StatusCode);
+        var body = (await JsonAsync(response))!;
+        Assert.Equal("PGRST201", body["code"]!.GetValue<string>());
+        Assert.Equal("Could not embed because more than one relationship was found for 'rt_authors' and 'rt_books'", body["message"]!.GetValue<string>());
+        var details = body["details"]!.AsArray().Select(d => d!.ToJsonString()).ToList();
+        Assert.Equal(3, details.Count);
+        Assert.Contains("{\"cardinality\":\"many-to-many\",\"embedding\":\"rt_authors with rt_books\",\"relationship\":\"rt_reading using rt_reading_author_id_fkey(author_id) and rt_reading_book_id_fkey(book_id)\"}", details);
+        Assert.Contains("{\"cardinality\":\"one-to-many\",\"embedding\":\"rt_authors with rt_books\",\"relationship\":\"rt_books_editor_id_fkey using rt_authors(id) and rt_books(editor_id)\"}", details);
+        var hint = body["hint"]!.GetValue<string>();
+        Assert.StartsWith("Try changing 'rt_books' to one of the following: ", hint, StringComparison.Ordinal);
+        Assert.Contains("'rt_books!rt_reading'", hint, StringComparison.Ordinal);
+        Assert.Contains("'rt_books!rt_books_author_id_fkey'", hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_table_whose_foreign_keys_are_not_in_its_primary_key_is_no_junction()
+    {
+        using var response = await GetAsync("rt_books?select=id,rt_tags!rt_loans(id)&id=eq.2");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = (await JsonAsync(response))!;
+        Assert.Equal("PGRST200", body["code"]!.GetValue<string>());
+        Assert.Equal("Searched for a foreign key relationship between 'rt_books' and 'rt_tags' using the hint 'rt_loans' in the schema 'public', but no matches were found.", body["details"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Unrelated_embed_is_400_PGRST200()
     {
         using var response = await GetAsync("rt_authors?select=id,rt_notes(id)");

@@ -74,5 +74,17 @@ internal static class RestSchema
             'search_path', current_setting('search_path'), 'read_only', current_setting('transaction_read_only')) $$;
         create function rt_write_in_get() returns int language sql volatile as $$ insert into rt_notes (owner) values ('get-write') returning 1 $$;
         grant all on rt_numbers_view to anon, authenticated, service_role;
+
+        -- Many-to-many: rt_book_tags is a junction (both keys in its primary key); rt_loans is not (its key is id);
+        -- rt_reading is a second path between rt_authors and rt_books beside the two foreign keys of rt_books.
+        create table rt_tags (id int primary key, name text not null);
+        create table rt_book_tags (book_id int references rt_books(id), tag_id int references rt_tags(id), primary key (book_id, tag_id));
+        create table rt_loans (id int primary key, book_id int references rt_books(id), tag_id int references rt_tags(id));
+        create table rt_reading (author_id int references rt_authors(id), book_id int references rt_books(id), since int, primary key (author_id, book_id));
+        insert into rt_tags values (1, 'magic'), (2, 'classic'), (3, 'space'), (4, 'unused');
+        insert into rt_book_tags values (1, 1), (1, 2), (3, 2), (3, 3);
+        insert into rt_loans values (1, 2, 4);
+        insert into rt_reading values (1, 3, 2001), (2, 1, 1999), (2, 4, 2010);
+        grant select on rt_tags, rt_book_tags, rt_loans, rt_reading to anon, authenticated, service_role;
         """;
 }

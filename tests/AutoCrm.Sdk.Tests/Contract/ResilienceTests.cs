@@ -86,6 +86,32 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task Auth_rate_limits_without_Retry_After_are_not_retried()
+    {
+        var handler = new ScriptedHandler((_, _) => Task.FromResult(ScriptedHandler.Json(
+            429, """{"code":429,"error_code":"over_request_rate_limit","msg":"Request rate limit reached"}""")));
+        using var crm = Client(handler);
+
+        var error = await Assert.ThrowsAsync<CrmRateLimitedException>(() => crm.Auth.Admin.GetUserAsync(Guid.CreateVersion7(), Ct));
+
+        Assert.Equal(1, handler.Count);
+        Assert.Equal("over_request_rate_limit", error.Code);
+    }
+
+    [Fact]
+    public async Task Auth_rate_limits_with_Retry_After_are_retried()
+    {
+        var handler = new ScriptedHandler((_, n) => Task.FromResult(n == 1
+            ? ScriptedHandler.Json(429, """{"error_code":"over_request_rate_limit","msg":"Request rate limit reached"}""", ("Retry-After", "0"))
+            : ScriptedHandler.Json(200, """{"id":"a0000000-0000-4000-8000-000000000001","aud":"authenticated","role":"authenticated"}""")));
+        using var crm = Client(handler);
+
+        await crm.Auth.Admin.GetUserAsync(Guid.Parse("a0000000-0000-4000-8000-000000000001"), Ct);
+
+        Assert.Equal(2, handler.Count);
+    }
+
+    [Fact]
     public async Task Cancellation_interrupts_a_retry_delay()
     {
         var handler = new ScriptedHandler((_, _) => Task.FromResult(ScriptedHandler.Json(503, "{}", ("Retry-After", "300"))));

@@ -51,6 +51,45 @@ public sealed class TicketsContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Create_with_a_client_id_status_assignee_and_creation_time_sends_them_as_given()
+    {
+        _stub.Reply("POST", "/rest/v1/tickets", 201, "[" + Json.Ticket() + "]");
+        var id = Guid.Parse("8f0c1e2d-3a4b-8c5d-9e6f-708192a3b4c5");
+
+        await _crm.Tickets.CreateAsync(
+            new NewTicket { Id = id, Subject = "Imported", Status = TicketStatus.OnHold, AssigneeId = Json.UserId, CreatedAt = new DateTimeOffset(2025, 3, 4, 5, 6, 7, TimeSpan.Zero) }, Ct);
+
+        Assert.Equal(
+            $$"""{"id":"{{id}}","subject":"Imported","status":"on_hold","assignee_id":"{{Json.UserId}}","created_at":"2025-03-04T05:06:07+00:00"}""",
+            _stub.Single().Body);
+    }
+
+    [Fact]
+    public async Task Create_refuses_the_empty_guid_as_an_id_without_a_request()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => _crm.Tickets.CreateAsync(new NewTicket { Id = Guid.Empty, Subject = "S" }, Ct));
+        Assert.Empty(_stub.Requests);
+    }
+
+    [Fact]
+    public async Task The_description_message_id_is_derived_from_the_ticket_id()
+    {
+        _stub.Reply("POST", "/rest/v1/tickets", 201, "[" + Json.Ticket() + "]");
+        _stub.Reply("POST", "/rest/v1/ticket_messages", 201, "[" + Json.Message() + "]");
+        _stub.Reply("POST", "/rest/v1/tickets", 201, "[" + Json.Ticket() + "]");
+        _stub.Reply("POST", "/rest/v1/ticket_messages", 201, "[" + Json.Message() + "]");
+
+        await _crm.Tickets.CreateAsync(new NewTicket { Id = Json.TicketId, Subject = "S", Description = "Once." }, Ct);
+        await _crm.Tickets.CreateAsync(new NewTicket { Id = Json.TicketId, Subject = "S", Description = "Once." }, Ct);
+
+        var first = JsonNode.Parse(_stub.Requests[1].Body!)!["id"]!.GetValue<string>();
+        var second = JsonNode.Parse(_stub.Requests[3].Body!)!["id"]!.GetValue<string>();
+        Assert.Equal(first, second);
+        Assert.Equal(8, first[14] - '0');
+        Assert.NotEqual(Json.TicketId.ToString(), first);
+    }
+
+    [Fact]
     public async Task Create_reads_the_row_when_a_retried_insert_was_a_duplicate()
     {
         _stub.Reply("POST", "/rest/v1/tickets", 201, "[]");

@@ -63,6 +63,51 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
     }
 
     [Fact]
+    public async Task Creating_with_the_same_client_id_twice_returns_the_first_ticket_with_one_description()
+    {
+        var customer = await stack.CreateUserAsync(UserRole.Customer);
+        var id = Guid.NewGuid();
+
+        var first = await customer.Crm.Tickets.CreateAsync(new NewTicket { Id = id, Subject = "Once", Description = "Only once." }, Ct);
+        var second = await customer.Crm.Tickets.CreateAsync(new NewTicket { Id = id, Subject = "Twice?", Description = "Only once." }, Ct);
+
+        Assert.Equal(id, first.Id);
+        Assert.Equal(first.Number, second.Number);
+        Assert.Equal("Once", second.Subject);
+        Assert.Equal("Only once.", Assert.Single(await customer.Crm.Tickets.GetConversationAsync(id, Ct)).Body);
+    }
+
+    [Fact]
+    public async Task Agents_may_create_a_ticket_assigned_and_open_but_customers_may_not()
+    {
+        var queue = await stack.CreateQueueAsync();
+        var agent = await stack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var customer = await stack.CreateUserAsync(UserRole.Customer);
+
+        var ticket = await agent.Crm.Tickets.CreateAsync(
+            new NewTicket { Subject = "Phoned in", QueueId = queue.Id, RequesterId = customer.Id, Status = TicketStatus.Open, AssigneeId = agent.Id }, Ct);
+        Assert.Equal(TicketStatus.Open, ticket.Status);
+        Assert.Equal(agent.Id, ticket.AssigneeId);
+
+        var id = Guid.NewGuid();
+        await Assert.ThrowsAsync<CrmAuthException>(() => customer.Crm.Tickets.CreateAsync(new NewTicket { Id = id, Subject = "Self-assigned", Status = TicketStatus.Open }, Ct));
+        await Assert.ThrowsAsync<CrmNotFoundException>(() => stack.Service.Tickets.GetAsync(id, cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task The_creation_time_is_kept_only_for_the_service_key()
+    {
+        var customer = await stack.CreateUserAsync(UserRole.Customer);
+        var then = new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.Zero);
+
+        var restored = await stack.Service.Tickets.CreateAsync(new NewTicket { Subject = "Restored", RequesterId = customer.Id, CreatedAt = then }, Ct);
+        var fresh = await customer.Crm.Tickets.CreateAsync(new NewTicket { Subject = "Backdated?", CreatedAt = then }, Ct);
+
+        Assert.Equal(then, restored.CreatedAt);
+        Assert.True(fresh.CreatedAt > then.AddYears(1));
+    }
+
+    [Fact]
     public async Task Customer_B_gets_not_found_for_customer_As_ticket()
     {
         var a = await stack.CreateUserAsync(UserRole.Customer);

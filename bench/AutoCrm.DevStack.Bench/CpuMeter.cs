@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+
+namespace AutoCrm.DevStack.Bench;
+
+/// <summary>
+/// CPU time used by this process (client and DevStack) plus every process of the PostgreSQL cluster, from /proc.
+/// Unlike throughput on a shared machine, CPU time per request hardly depends on what other processes run.
+/// </summary>
+internal sealed class CpuMeter
+{
+    private readonly int postmasterPid;
+    private readonly double ticksPerSecond;
+
+    private CpuMeter(int postmasterPid, double ticksPerSecond)
+    {
+        this.postmasterPid = postmasterPid;
+        this.ticksPerSecond = ticksPerSecond;
+    }
+
+    public static async Task<CpuMeter?> CreateAsync(string adminConnectionString)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        await using var dataSource = NpgsqlDataSource.Create(adminConnectionString);
+        await using var command = dataSource.CreateCommand("select setting from pg_settings where name = 'data_directory'");
+        var dataDirectory = (string)(await command.ExecuteScalarAsync())!;
+        var pidLine = (await File.ReadAllLinesAsync(Path.Combine(dataDirectory, "postmaster.pid")))[0];
+        return new CpuMeter(int.Parse(pidLine, CultureInfo.InvariantCulture), 100.0);
+    }
+
+    /// <summary>Seconds of CPU: (this process, the cluster's processes).</summary>
+    public (double Process, double Database) Read()
+    {
+        var self = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        double database = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+
+                // After "pid (comm) ": state, ppid, …, utime (14th field overall), stime (15th).
+                var ppid = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                if (pid == postmasterPid || ppid == postmasterPid)
+                {
+                    database += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ticksPerSecond;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        return (self, database);
+    }
+}
