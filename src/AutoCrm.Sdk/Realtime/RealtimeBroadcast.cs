@@ -120,7 +120,7 @@ public sealed class RealtimeBroadcast : IAsyncDisposable
 
     /// <summary>Completes <see cref="Messages"/> and leaves the channel (in the background, like the streams do).</summary>
     /// <returns>A completed task.</returns>
-    public ValueTask DisposeAsync()
+    ValueTask IAsyncDisposable.DisposeAsync()
     {
         if (Interlocked.Exchange(ref _done, 1) == 0)
         {

@@ -13,6 +13,7 @@ namespace AutoCrm.Sdk.Tests.Realtime;
 /// The examples of docs/realtime.md, compiled and run against the DevStack's demo data: each stream must deliver a change
 /// made after it went live. The page is checked to contain each region verbatim.
 /// </summary>
+[Collection(RealtimeDropsCollection.Name)]
 public sealed class RealtimeDocsTests(DevStackFixture stack)
 {
     private static readonly string[] Regions = ["setup", "states", "status", "queue", "tickets", "messages", "viewers", "untrack", "broadcast"];

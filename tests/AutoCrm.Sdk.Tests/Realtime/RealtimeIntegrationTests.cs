@@ -8,6 +8,7 @@ using AutoCrm.Sdk.Tickets;
 namespace AutoCrm.Sdk.Tests.Realtime;
 
 /// <summary>SDK → DevStack → PostgreSQL: realtime delivery, row-level security on streams, and the no-loss fault test.</summary>
+[Collection(RealtimeDropsCollection.Name)]
 public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -201,4 +202,15 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
             }
         }
     }
+}
+
+/// <summary>
+/// The fault test drops every realtime connection of the shared DevStack; tests whose streams are at-most-once (messages,
+/// ticket changes) join this collection so they never run while it does.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class RealtimeDropsCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "Realtime connection drops";
 }
