@@ -87,7 +87,7 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
 
     private void OnChange(PostgresChangesBinding binding, PostgresChange change)
     {
-        if (change.Record.ValueKind == JsonValueKind.Object && RowJson.Read(change.Record, CrmJsonContext.Default.TicketEvent) is { } ticketEvent)
+        if (change.HasRecord && RowJson.Read(change.Record, CrmJsonContext.Default.TicketEvent) is { } ticketEvent)
         {
             _work.Writer.TryWrite(new Work(ticketEvent, WorkKind.Live));
         }
