@@ -4,18 +4,24 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AutoCrm.DevStack;
 using Npgsql;
+using Npgsql.Replication;
+using Npgsql.Replication.PgOutput;
+using Npgsql.Replication.PgOutput.Messages;
 
 namespace AutoCrm.Realtime.Bench;
 
 /// <summary>Result of one run at a fixed change rate.</summary>
-internal sealed record RunResult(int Rate, int Changes, long Expected, long Delivered, double P50Ms, double P95Ms, double P99Ms, double MaxMs)
+internal sealed record RunResult(
+    int Rate, int Changes, long Expected, long Delivered, double P50Ms, double P95Ms, double P99Ms, double MaxMs,
+    int BaselineCount, double BaselineP50Ms, double BaselineP99Ms)
 {
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"rate {Rate,5}/s  changes {Changes,6}  frames {Delivered}/{Expected}  p50 {P50Ms,7:F1} ms  p95 {P95Ms,7:F1} ms  p99 {P99Ms,7:F1} ms  max {MaxMs,7:F1} ms");
+        $"rate {Rate,5}/s  changes {Changes,6}  frames {Delivered}/{Expected}  p50 {P50Ms,7:F1} ms  p95 {P95Ms,7:F1} ms  p99 {P99Ms,7:F1} ms  max {MaxMs,7:F1} ms  | raw replication ({BaselineCount} commits) p50 {BaselineP50Ms,6:F1} ms  p99 {BaselineP99Ms,6:F1} ms");
 }
 
 /// <summary>Subscribers, a writer and the latency bookkeeping.</summary>
@@ -34,6 +40,8 @@ internal sealed class LatencyBench : IAsyncDisposable
     private readonly Dictionary<Guid, int> _audience = [];
     private readonly CancellationTokenSource _stop = new();
     private ConcurrentBag<double> _latencies = [];
+    private ConcurrentBag<double> _baseline = [];
+    private Task _replication = Task.CompletedTask;
     private long _delivered;
     private string _run = "";
 
@@ -45,8 +53,9 @@ internal sealed class LatencyBench : IAsyncDisposable
     {
         var uri = new Uri(stack.DatabaseUrl);
         var user = uri.UserInfo.Split(':');
-        var bench = new LatencyBench($"Host={uri.Host};Port={uri.Port};Username={user[0]};Password={user[1]};Database={uri.AbsolutePath.TrimStart('/')};Options=-c synchronous_commit=on");
+        var bench = new LatencyBench($"Host={uri.Host};Port={uri.Port};Username={user[0]};Password={user[1]};Database={uri.AbsolutePath.TrimStart('/')}");
         await bench.LoadTicketsAsync();
+        bench._replication = Task.Run(() => bench.RawReplicationAsync(bench._stop.Token));
         for (var i = 0; i < sockets; i++)
         {
             var userId = Users[i % Users.Length];
@@ -64,6 +73,7 @@ internal sealed class LatencyBench : IAsyncDisposable
     public async Task<RunResult> RunAsync(int rate, TimeSpan duration)
     {
         _latencies = [];
+        _baseline = [];
         Interlocked.Exchange(ref _delivered, 0);
         _run = Guid.NewGuid().ToString("N")[..8];
         var total = (int)(rate * duration.TotalSeconds);
@@ -118,26 +128,79 @@ internal sealed class LatencyBench : IAsyncDisposable
         }
 
         var sorted = _latencies.Order().ToArray();
-        double Pct(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-        return new RunResult(rate, total, expected, Interlocked.Read(ref _delivered), Pct(0.50), Pct(0.95), Pct(0.99), sorted.LastOrDefault());
+        var baseline = _baseline.Order().ToArray();
+        return new RunResult(
+            rate, total, expected, Interlocked.Read(ref _delivered), Pct(sorted, 0.50), Pct(sorted, 0.95), Pct(sorted, 0.99), sorted.LastOrDefault(),
+            baseline.Length, Pct(baseline, 0.50), Pct(baseline, 0.99));
+
+        static double Pct(double[] sorted, double p) =>
+            sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
     }
 
-    internal void Record(JsonNode payload, DateTimeOffset receivedAt)
+    /// <summary>The same-run A/B of the dispatcher's database work (see <see cref="RlsCheckBench"/>).</summary>
+    public Task<string> RunRlsCheckAsync(int groups, int rounds) => RlsCheckBench.RunAsync(_connectionString, Users, _tickets, groups, rounds);
+
+    internal void Record(JsonElement payload, DateTimeOffset receivedAt)
     {
-        var data = payload["data"];
-        if ((string?)data?["record"]?["metadata"]?["bench"] != _run)
+        var data = payload.GetProperty("data");
+        if (!data.TryGetProperty("record", out var record)
+            || !record.TryGetProperty("metadata", out var metadata)
+            || !metadata.TryGetProperty("bench", out var marker)
+            || marker.GetString() != _run)
         {
             return;
         }
 
-        var committed = DateTimeOffset.Parse((string)data!["commit_timestamp"]!, CultureInfo.InvariantCulture);
+        var committed = DateTimeOffset.Parse(data.GetProperty("commit_timestamp").GetString()!, CultureInfo.InvariantCulture);
         _latencies.Add((receivedAt - committed).TotalMilliseconds);
         Interlocked.Increment(ref _delivered);
+    }
+
+    /// <summary>
+    /// The baseline measured in the same run: a bare pgoutput consumer of the same publication (its own temporary
+    /// slot, no decoding beyond the protocol, no RLS, no websocket): commit timestamp → commit message received.
+    /// What the DevStack adds is its latency minus this one.
+    /// </summary>
+    private async Task RawReplicationAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = new LogicalReplicationConnection(_connectionString);
+            await connection.Open(ct);
+            var slot = await connection.CreatePgOutputReplicationSlot(
+                "bench_raw_" + Guid.NewGuid().ToString("N")[..12], temporarySlot: true, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.NoExport, cancellationToken: ct);
+            var changed = false;
+            await foreach (var message in connection.StartReplication(slot, new PgOutputReplicationOptions("supabase_realtime", PgOutputProtocolVersion.V1), ct))
+            {
+                switch (message)
+                {
+                    case UpdateMessage:
+                        changed = true;
+                        break;
+                    case CommitMessage commit:
+                        if (changed)
+                        {
+                            _baseline.Add((DateTimeOffset.UtcNow - new DateTimeOffset(commit.TransactionCommitTimestamp)).TotalMilliseconds);
+                        }
+
+                        changed = false;
+                        connection.SetReplicationStatus(commit.TransactionEndLsn);
+                        break;
+                    default:
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // stopped
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        await _replication;
         foreach (var subscriber in _subscribers)
         {
             await subscriber.DisposeAsync();
@@ -279,19 +342,20 @@ internal sealed class LatencyBench : IAsyncDisposable
                         return;
                     }
 
-                    var node = JsonNode.Parse(message.ToArray())!;
-                    var (@event, payload) = v2 ? ((string)node[3]!, node[4]!) : ((string)node["event"]!, node["payload"]!);
+                    using var document = JsonDocument.Parse(message.GetBuffer().AsMemory(0, (int)message.Length));
+                    var node = document.RootElement;
+                    var (@event, payload) = v2 ? (node[3].GetString(), node[4]) : (node.GetProperty("event").GetString(), node.GetProperty("payload"));
                     if (@event == "postgres_changes")
                     {
                         bench.Record(payload, receivedAt);
                     }
-                    else if (@event == "system" && (string?)payload["message"] == "Subscribed to PostgreSQL")
+                    else if (@event == "system" && payload.GetProperty("message").GetString() == "Subscribed to PostgreSQL")
                     {
                         subscribed.TrySetResult();
                     }
                     else if (@event == "system")
                     {
-                        subscribed.TrySetException(new InvalidOperationException((string?)payload["message"]));
+                        subscribed.TrySetException(new InvalidOperationException(payload.GetProperty("message").GetString()));
                     }
                 }
             }

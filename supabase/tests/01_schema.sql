@@ -104,7 +104,7 @@ create function pg_temp.qid(n int) returns uuid language sql immutable as $u$
   select ('20000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid
 $u$;
 
-SELECT plan(67);
+SELECT plan(70);
 
 -- ============================ platform bootstrap ============================
 select has_role('anon', 'role anon exists');
@@ -181,6 +181,10 @@ select ok((select proconfig from pg_proc where oid = 'public.current_app_role()'
 select ok(exists (select 1 from pg_policies where schemaname = 'public' and tablename = 'tickets'
                   and qual like '%( SELECT current_app_role() AS current_app_role)%'),
   'policies call the role helper as (select ...) so it runs once per statement');
+-- PL/pgSQL keeps statement plans per session; a non-inlinable SQL function is re-planned on every call (see 20261126120000).
+select function_lang_is('public', 'current_app_role', array[]::text[], 'plpgsql', 'current_app_role() is PL/pgSQL (plans cached)');
+select function_lang_is('public', 'current_queue_ids', array[]::text[], 'plpgsql', 'current_queue_ids() is PL/pgSQL (plans cached)');
+select function_lang_is('public', 'is_queue_member', array['uuid', 'uuid'], 'plpgsql', 'is_queue_member() is PL/pgSQL (plans cached)');
 select is((select proargnames::text from pg_proc where oid = 'public.claim_next_ticket(uuid)'::regprocedure), '{queue_id}',
   'claim_next_ticket(queue_id uuid)');
 select is((select pronargdefaults from pg_proc where oid = 'public.claim_next_ticket(uuid)'::regprocedure), 1::int2,

@@ -141,6 +141,39 @@ for (const vsn of ['1.0.0', '2.0.0']) {
     assert.equal(first.eventType, 'UPDATE');
   });
 
+  test(`postgres_changes with isdistinct and imatch filters, negated and combined (vsn ${vsn})`, async () => {
+    const carol = track(await signedInClient(demo.carol, demo.password, { realtime }));
+    const writer = serviceClient();
+    const events = inbox();
+    const marker = randomUUID();
+    const channel = carol.channel(`filtered-ops-${randomUUID()}`);
+    // Both conditions must hold: the id is not distinct from carol's ticket, and the subject matches case-insensitively.
+    const filter = `id=not.isdistinct.${carolTicket},subject=imatch.^CANNOT LOG IN`;
+    await subscribe(
+      channel.on('postgres_changes', { event: 'UPDATE', schema: 'public', table: 'tickets', filter }, (p) => events.push(p)),
+      { postgres: true },
+    );
+
+    await writer.from('tickets').update({ metadata: { channel: "web", marker } }).eq('id', carolOtherTicket);
+    await writer.from('tickets').update({ metadata: { channel: "web", marker } }).eq('id', carolTicket);
+
+    const first = await events.next((p) => p.new.metadata?.marker === marker, 'the filtered UPDATE');
+    assert.equal(first.new.id, carolTicket);
+  });
+
+  test(`a broadcast over the payload limit is refused with ack and the channel keeps working (vsn ${vsn})`, async () => {
+    const topic = `room-${randomUUID()}`;
+    const sender = track(anonClient({ realtime }));
+    const senderChannel = sender.channel(topic, { config: { broadcast: { self: true, ack: true } } });
+    const mine = inbox();
+    await subscribe(senderChannel.on('broadcast', { event: '*' }, (m) => mine.push(m)));
+
+    const refused = await senderChannel.send({ type: 'broadcast', event: 'big', payload: { blob: 'x'.repeat(3_000_000) } });
+    assert.equal(refused, 'error');
+    assert.equal(await senderChannel.send({ type: 'broadcast', event: 'small', payload: { n: 1 } }), 'ok');
+    assert.equal((await mine.next(undefined, 'the small broadcast')).event, 'small');
+  });
+
   test(`broadcast with self and ack (vsn ${vsn})`, async () => {
     const topic = `room-${randomUUID()}`;
     const sender = track(anonClient({ realtime }));

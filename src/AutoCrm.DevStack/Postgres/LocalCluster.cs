@@ -384,8 +384,11 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             .AppendLine("timezone = 'UTC'");
         if (!durable)
         {
-            // Test data: durability buys nothing, speed does.
-            conf.AppendLine("fsync = off").AppendLine("synchronous_commit = off").AppendLine("full_page_writes = off");
+            // Test data: durability buys nothing, speed does. synchronous_commit stays on: with fsync off it costs
+            // only a write(), and logical replication (DevStack Realtime) ships a commit only once its WAL is flushed,
+            // so with it off every change waited for the WAL writer (up to wal_writer_delay, 200 ms by default).
+            // A short wal_writer_delay bounds that wait for sessions that turn synchronous_commit off themselves.
+            conf.AppendLine("fsync = off").AppendLine("synchronous_commit = on").AppendLine("wal_writer_delay = 10ms").AppendLine("full_page_writes = off");
         }
 
         var path = Path.Combine(pgData, ConfName);

@@ -15,9 +15,17 @@ namespace AutoCrm.DevStack.Realtime;
 internal sealed class ChangeDispatcher(RealtimeService service)
 {
     private const int MaxChangesPerRound = 512;
+
+    /// <summary>Connections one round's RLS checks may use at once (one per core, at most 4).</summary>
+    private static readonly int MaxRlsConnections = Math.Clamp(Environment.ProcessorCount, 1, 4);
+
+    /// <summary>Fewer (table, role, claims) groups than this per connection are not worth a second connection.</summary>
+    private const int MinChecksPerConnection = 8;
     private static readonly long AccessTtlTicks = TimeSpan.FromSeconds(2).Ticks;
 
     private readonly Dictionary<(string Role, uint Relation), TableAccess> _access = [];
+    private readonly Dictionary<NpgsqlConnection, HashSet<string>> _functions = [];
+    private readonly List<NpgsqlConnection> _helpers = [];
 
     public async Task RunAsync(ChannelReader<List<RowChange>> transactions, CancellationToken ct)
     {
@@ -37,14 +45,17 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                     connection ??= await service.DispatchDataSource.OpenConnectionAsync(ct);
                     await DispatchAsync(changes, connection, ct);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!ct.IsCancellationRequested)
                 {
+                    // Whatever failed (a cancellation that is not ours included), the loop must go on serving.
                     RealtimeLog.DispatchFailed(service.Logger, ex);
                     if (connection is not null)
                     {
                         await connection.DisposeAsync();
                         connection = null;
                     }
+
+                    await CloseHelpersAsync();
                 }
             }
         }
@@ -58,7 +69,19 @@ internal sealed class ChangeDispatcher(RealtimeService service)
             {
                 await connection.DisposeAsync();
             }
+
+            await CloseHelpersAsync();
         }
+    }
+
+    private async Task CloseHelpersAsync()
+    {
+        foreach (var helper in _helpers)
+        {
+            await helper.DisposeAsync();
+        }
+
+        _helpers.Clear();
     }
 
     internal async Task DispatchAsync(List<RowChange> changes, NpgsqlConnection connection, CancellationToken ct)
@@ -210,7 +233,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         {
             try
             {
-                await RunChecksAsync([.. checks.Values], connection, ct);
+                await RunChecksInParallelAsync([.. checks.Values], connection, ct);
             }
             catch (PostgresException)
             {
@@ -219,7 +242,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                 {
                     try
                     {
-                        await RunChecksAsync([check], connection, ct);
+                        await RunChecksAsync([check], connection, FunctionsOn(connection), ct);
                     }
                     catch (PostgresException ex)
                     {
@@ -239,58 +262,134 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         }
     }
 
-    private static async Task RunChecksAsync(List<RlsCheck> checks, NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>
+    /// Splits a round's checks over up to <see cref="MaxRlsConnections"/> connections run at once (each is one
+    /// PostgreSQL backend, so the policies of different claim groups are evaluated on different cores).
+    /// </summary>
+    private async Task RunChecksInParallelAsync(List<RlsCheck> checks, NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var batch = new NpgsqlBatch(connection);
-        foreach (var check in checks)
+        var parts = Math.Min(MaxRlsConnections, checks.Count / MinChecksPerConnection);
+        if (parts <= 1)
         {
-            var relation = check.Relation;
-            var set = new NpgsqlBatchCommand(
-                "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true)");
-            set.Parameters.Add(new NpgsqlParameter { Value = check.Token.Role });
-            set.Parameters.Add(new NpgsqlParameter { Value = check.Token.ClaimsJson });
-            set.Parameters.Add(new NpgsqlParameter { Value = RealtimeJson.ReadString(check.Token.Claims["sub"]) ?? "" });
-            batch.BatchCommands.Add(set);
-
-            var pk = relation.PrimaryKey;
-            var columns = string.Join(", ", pk.Select(i => Quote(relation.Columns[i].Name)));
-            var output = string.Join(", ", pk.Select(i => Quote(relation.Columns[i].Name) + "::text"));
-            var arrays = string.Join(", ", pk.Select((i, n) => $"${n + 1}::text[]::{relation.Columns[i].Type.SqlName}[]"));
-            var select = new NpgsqlBatchCommand(
-                $"select {output} from {Quote(relation.Schema)}.{Quote(relation.Table)} where ({columns}) in (select * from unnest({arrays}))");
-            for (var n = 0; n < pk.Length; n++)
-            {
-                select.Parameters.Add(new NpgsqlParameter { Value = check.Keys.Select(k => k[n]).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
-            }
-
-            batch.BatchCommands.Add(select);
+            await RunChecksAsync(checks, connection, FunctionsOn(connection), ct);
+            return;
         }
 
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        var results = new List<HashSet<string>>(checks.Count);
+        while (_helpers.Count < parts - 1)
+        {
+            _helpers.Add(await service.DispatchDataSource.OpenConnectionAsync(ct));
+        }
+
+        var chunks = Enumerable.Range(0, parts).Select(_ => new List<RlsCheck>()).ToArray();
         for (var i = 0; i < checks.Count; i++)
         {
-            await reader.NextResultAsync(ct); // past set_config
-            var visible = new HashSet<string>(StringComparer.Ordinal);
-            while (await reader.ReadAsync(ct))
+            chunks[i % parts].Add(checks[i]);
+        }
+
+        var tasks = new Task[parts];
+        for (var p = 0; p < parts; p++)
+        {
+            var target = p == 0 ? connection : _helpers[p - 1];
+            var chunk = chunks[p];
+            var created = FunctionsOn(target);
+            tasks[p] = Task.Run(() => RunChecksAsync(chunk, target, created, ct), ct);
+        }
+
+        await Task.WhenAll(tasks);
+    }
+
+    /// <summary>The pg_temp functions already created on a connection (entries are made before checks run in parallel).</summary>
+    private HashSet<string> FunctionsOn(NpgsqlConnection connection)
+    {
+        if (!_functions.TryGetValue(connection, out var created))
+        {
+            // Connections closed after a failure are never reused: drop their entries.
+            foreach (var stale in _functions.Keys.Where(c => c.FullState == System.Data.ConnectionState.Closed).ToList())
             {
-                var values = new string?[reader.FieldCount];
-                for (var c = 0; c < values.Length; c++)
+                _functions.Remove(stale);
+            }
+
+            _functions[connection] = created = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        return created;
+    }
+
+    /// <summary>
+    /// Runs every check of the round: one call per table of a session-temporary PL/pgSQL function that, for each
+    /// (role, claims) group, sets the role and claims and selects the visible primary keys (Realtime's apply_rls
+    /// does the same inside one function). One statement per table instead of two per group keeps the database
+    /// work per change small when many subscribers have distinct claims.
+    /// </summary>
+    private static async Task RunChecksAsync(List<RlsCheck> checks, NpgsqlConnection connection, HashSet<string> created, CancellationToken ct)
+    {
+        var byRelation = checks.GroupBy(c => c.Relation).ToList();
+        foreach (var group in byRelation)
+        {
+            var function = RlsFunction.For(group.Key);
+            if (!created.Contains(function.Name))
+            {
+                await using var create = new NpgsqlCommand(function.CreateSql, connection);
+                await create.ExecuteNonQueryAsync(ct);
+                created.Add(function.Name);
+            }
+        }
+
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var group in byRelation)
+        {
+            var relation = group.Key;
+            var members = group.ToList();
+            var pk = relation.PrimaryKey;
+            var groupIndexes = new List<int>();
+            var keyColumns = pk.Select(_ => new List<string?>()).ToArray();
+            for (var g = 0; g < members.Count; g++)
+            {
+                foreach (var key in members[g].Keys)
                 {
-                    values[c] = reader.IsDBNull(c) ? null : reader.GetString(c);
+                    groupIndexes.Add(g + 1);
+                    for (var n = 0; n < pk.Length; n++)
+                    {
+                        keyColumns[n].Add(key[n]);
+                    }
+                }
+            }
+
+            var command = new NpgsqlBatchCommand(RlsFunction.For(relation).CallSql);
+            command.Parameters.Add(TextArray(members.Select(m => m.Token.Role)));
+            command.Parameters.Add(TextArray(members.Select(m => m.Token.ClaimsJson)));
+            command.Parameters.Add(TextArray(members.Select(m => RealtimeJson.ReadString(m.Token.Claims["sub"]) ?? "")));
+            command.Parameters.Add(new NpgsqlParameter { Value = groupIndexes.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer });
+            foreach (var column in keyColumns)
+            {
+                command.Parameters.Add(TextArray(column));
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        var results = checks.ToDictionary(c => c, _ => new HashSet<string>(StringComparer.Ordinal));
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            foreach (var group in byRelation)
+            {
+                var members = group.ToList();
+                while (await reader.ReadAsync(ct))
+                {
+                    results[members[reader.GetInt32(0) - 1]].Add(reader.GetString(1));
                 }
 
-                visible.Add(RlsCheck.KeyOf(values));
+                await reader.NextResultAsync(ct);
             }
-
-            results.Add(visible);
-            await reader.NextResultAsync(ct);
         }
 
-        for (var i = 0; i < checks.Count; i++)
+        foreach (var (check, visible) in results)
         {
-            checks[i].VisibleKeys = results[i];
+            check.VisibleKeys = visible;
         }
+
+        static NpgsqlParameter TextArray(IEnumerable<string?> values) =>
+            new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text };
     }
 
     private void Deliver(List<WorkItem> work)
@@ -308,27 +407,35 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                 var role = match.Token.Role;
                 if (!data.TryGetValue(role, out var json))
                 {
-                    data[role] = json = BuildData(item.Change, _access[(role, item.Change.Relation.Oid)]);
+                    data[role] = json = BuildData(item.Change, _access[(role, item.Change.Relation.Oid)], service.Options.MaxRecordBytes);
                 }
 
-                var buffer = new ArrayBufferWriter<byte>(json.Length + 32);
-                using (var writer = new Utf8JsonWriter(buffer, RealtimeJson.WriterOptions))
-                {
-                    writer.WriteStartObject();
-                    writer.WriteStartArray("ids");
-                    foreach (var id in match.Ids)
-                    {
-                        writer.WriteNumberValue(id);
-                    }
-
-                    writer.WriteEndArray();
-                    writer.WritePropertyName("data");
-                    writer.WriteRawValue(json, skipInputValidation: true);
-                    writer.WriteEndObject();
-                }
-
-                match.Channel.SendRaw("postgres_changes", buffer.WrittenSpan);
+                var connection = match.Channel.Connection;
+                connection.Send(connection.Serializer.EncodeChange(match.Channel.JoinRef, match.Channel.Topic, match.Ids, json));
             }
+        }
+    }
+
+    /// <summary>Writes <c>"name": value</c>; in a too-large record only values of at most 64 JSON bytes are kept.</summary>
+    private static void WriteValue(Utf8JsonWriter writer, RelationColumn column, string? text, bool tooLarge)
+    {
+        if (!tooLarge)
+        {
+            writer.WritePropertyName(column.Name);
+            PgTextToJson.Write(writer, text, column.Type);
+            return;
+        }
+
+        var value = new ArrayBufferWriter<byte>(128);
+        using (var valueWriter = new Utf8JsonWriter(value, RealtimeJson.WriterOptions))
+        {
+            PgTextToJson.Write(valueWriter, text, column.Type);
+        }
+
+        if (value.WrittenCount <= TooLargeValueBytes)
+        {
+            writer.WritePropertyName(column.Name);
+            writer.WriteRawValue(value.WrittenSpan, skipInputValidation: true);
         }
     }
 
@@ -342,11 +449,40 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         return relation.PrimaryKey.All(i => access.Columns.Contains(relation.Columns[i].Name)) ? null : "Error 401: Unauthorized";
     }
 
+    /// <summary>Values of at most this many JSON bytes survive in a record over the size limit (Realtime's apply_rls).</summary>
+    internal const int TooLargeValueBytes = 64;
+
+    /// <summary>
+    /// The size Realtime compares with <c>max_record_bytes</c>: its wal2json record as text, i.e. every column's name,
+    /// type and value for the new row and the old identity. Estimated from the same parts.
+    /// </summary>
+    internal static long RecordBytes(RowChange change)
+    {
+        long bytes = 128 + change.Relation.Schema.Length + change.Relation.Table.Length;
+        foreach (var row in new[] { change.New, change.Old })
+        {
+            if (row is null)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < row.Length && i < change.Relation.Columns.Length; i++)
+            {
+                var column = change.Relation.Columns[i];
+                bytes += 40 + column.Name.Length + column.Type.Name.Length + (row[i].Text is { } text ? System.Text.Encoding.UTF8.GetByteCount(text) : 4);
+            }
+        }
+
+        return bytes;
+    }
+
     /// <summary>The <c>data</c> object of PROTOCOLS §4.6 for one role.</summary>
-    internal static byte[] BuildData(RowChange change, TableAccess access)
+    internal static byte[] BuildData(RowChange change, TableAccess access, int maxRecordBytes = int.MaxValue)
     {
         var relation = change.Relation;
-        var errors = Errors(relation, access);
+        var tooLarge = RecordBytes(change) > maxRecordBytes;
+        var errors = Errors(relation, access) ?? (tooLarge ? "Error 413: Payload Too Large" : null);
+        var withValues = Errors(relation, access) is null;
         var visible = Enumerable.Range(0, relation.Columns.Length).Where(i => access.Columns.Contains(relation.Columns[i].Name)).ToArray();
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, RealtimeJson.WriterOptions))
@@ -370,15 +506,14 @@ internal sealed class ChangeDispatcher(RealtimeService service)
             if (change.Type is "INSERT" or "UPDATE")
             {
                 writer.WriteStartObject("record");
-                if (errors is null)
+                if (withValues)
                 {
                     foreach (var i in visible)
                     {
                         var value = change.NewValue(i);
                         if (value.Present)
                         {
-                            writer.WritePropertyName(relation.Columns[i].Name);
-                            PgTextToJson.Write(writer, value.Text, relation.Columns[i].Type);
+                            WriteValue(writer, relation.Columns[i], value.Text, tooLarge);
                         }
                     }
                 }
@@ -389,7 +524,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
             if (change.Type is "UPDATE" or "DELETE")
             {
                 writer.WriteStartObject("old_record");
-                if (errors is null)
+                if (withValues)
                 {
                     // DELETE on an RLS table: primary key only (the row can no longer be checked).
                     var columns = change.Type == "DELETE" && access.RowSecurity ? relation.PrimaryKey : visible;
@@ -405,8 +540,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                         var value = source is null ? change.NewValue(i) : source[i];
                         if (value.Present && access.Columns.Contains(relation.Columns[i].Name))
                         {
-                            writer.WritePropertyName(relation.Columns[i].Name);
-                            PgTextToJson.Write(writer, value.Text, relation.Columns[i].Type);
+                            WriteValue(writer, relation.Columns[i], value.Text, tooLarge);
                         }
                     }
                 }
@@ -431,8 +565,6 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 
         return buffer.WrittenSpan.ToArray();
     }
-
-    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>What a role may see of a table: whether it exists, RLS on the table, selectable columns.</summary>
     internal sealed record TableAccess(bool RoleExists, bool RowSecurity, HashSet<string> Columns, long LoadedAt);

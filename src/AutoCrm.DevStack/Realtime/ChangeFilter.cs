@@ -17,11 +17,25 @@ internal enum FilterOperator
     Is,
     Like,
     Ilike,
+    Match,
+    Imatch,
+    IsDistinct,
 }
 
-/// <summary>One condition <c>column=[not.]op.value</c>; a binding's filter is the AND of its conditions.</summary>
+/// <summary>
+/// One condition <c>column=[not.]op.value</c>; a binding's filter is the AND of its conditions. The operators are
+/// Supabase Realtime's (its <c>realtime.equality_op</c>): eq, neq, lt, lte, gt, gte, in (at most 100 values), like,
+/// ilike, is, match (<c>~</c>), imatch (<c>~*</c>) and isdistinct, each negatable with <c>not.</c>. Values compare
+/// as the column's type; like/ilike patterns are SQL LIKE patterns (<c>%</c>, <c>_</c>, backslash escapes; unlike
+/// PostgREST, <c>*</c> is a literal star, as in Realtime's check_equality_op).
+/// </summary>
 internal sealed record FilterCondition(string Column, FilterOperator Operator, bool Negated, string Value, IReadOnlyList<string> Values)
 {
+    /// <summary>Realtime refuses an <c>in</c> list longer than this.</summary>
+    public const int MaxInValues = 100;
+
+    private static readonly HashSet<string> TextTypes = new(StringComparer.Ordinal) { "text", "varchar", "bpchar", "name", "citext" };
+
     private Regex? _pattern;
 
     /// <summary>Parses a filter string; throws <see cref="FormatException"/> with a message for the client.</summary>
@@ -73,7 +87,10 @@ internal sealed record FilterCondition(string Column, FilterOperator Operator, b
             "is" => FilterOperator.Is,
             "like" => FilterOperator.Like,
             "ilike" => FilterOperator.Ilike,
-            _ => throw new FormatException($"operator `{opText}` is not supported (eq, neq, lt, lte, gt, gte, in, is, like, ilike, not.)"),
+            "match" => FilterOperator.Match,
+            "imatch" => FilterOperator.Imatch,
+            "isdistinct" => FilterOperator.IsDistinct,
+            _ => throw new FormatException($"operator `{opText}` is not supported (eq, neq, lt, lte, gt, gte, in, like, ilike, is, match, imatch, isdistinct, each optionally after not.)"),
         };
 
         IReadOnlyList<string> values = [];
@@ -85,6 +102,10 @@ internal sealed record FilterCondition(string Column, FilterOperator Operator, b
             }
 
             values = [.. SplitTopLevel(value[1..^1], ',').Select(Unquote)];
+            if (values.Count > MaxInValues)
+            {
+                throw new FormatException($"too many values for `in` filter. Maximum {MaxInValues}");
+            }
         }
         else if (op == FilterOperator.Is && value is not ("null" or "true" or "false" or "unknown"))
         {
@@ -97,9 +118,31 @@ internal sealed record FilterCondition(string Column, FilterOperator Operator, b
     /// <summary>Checks that the filter's values can be cast to the column type (as Realtime's SQL cast would).</summary>
     public string? ValidateFor(string typeName)
     {
-        if (Operator is FilterOperator.Is or FilterOperator.Like or FilterOperator.Ilike)
+        switch (Operator)
         {
-            return null;
+            case FilterOperator.Is:
+                // IS NULL works on any type; IS TRUE/FALSE/UNKNOWN need a boolean operand.
+                return Value == "null" || typeName == "bool" ? null : $"is {Value} filter requires a boolean column, got {typeName}";
+            case FilterOperator.Like or FilterOperator.Ilike:
+                return TextTypes.Contains(typeName) ? null : $"operator {OperatorName} requires a text-compatible column type, got {typeName}";
+            case FilterOperator.Match or FilterOperator.Imatch:
+                if (!TextTypes.Contains(typeName))
+                {
+                    return $"operator {OperatorName} requires a text-compatible column type, got {typeName}";
+                }
+
+                try
+                {
+                    _pattern ??= new Regex(Value, RegexOptions.CultureInvariant | (Operator == FilterOperator.Imatch ? RegexOptions.IgnoreCase : RegexOptions.None), TimeSpan.FromMilliseconds(100));
+                    return null;
+                }
+                catch (ArgumentException ex)
+                {
+                    return $"invalid regular expression for {OperatorName} filter: {ex.Message}";
+                }
+
+            default:
+                break;
         }
 
         foreach (var v in Operator == FilterOperator.In ? Values : [Value])
@@ -128,6 +171,13 @@ internal sealed record FilterCondition(string Column, FilterOperator Operator, b
             return Negated ? !result : result;
         }
 
+        if (Operator == FilterOperator.IsDistinct)
+        {
+            // The filter value is never NULL, so a NULL column is distinct from it.
+            var distinct = columnText is null || Compare(columnText, Value, typeName) is not 0;
+            return Negated ? !distinct : distinct;
+        }
+
         // A NULL column value never passes a comparison (SQL three-valued logic), negated or not.
         if (columnText is null)
         {
@@ -141,6 +191,19 @@ internal sealed record FilterCondition(string Column, FilterOperator Operator, b
             case FilterOperator.Ilike:
                 _pattern ??= LikeToRegex(Value, Operator == FilterOperator.Ilike);
                 matched = _pattern.IsMatch(columnText);
+                break;
+            case FilterOperator.Match:
+            case FilterOperator.Imatch:
+                _pattern ??= new Regex(Value, RegexOptions.CultureInvariant | (Operator == FilterOperator.Imatch ? RegexOptions.IgnoreCase : RegexOptions.None), TimeSpan.FromMilliseconds(100));
+                try
+                {
+                    matched = _pattern.IsMatch(columnText);
+                }
+                catch (RegexMatchTimeoutException)
+                {
+                    return false;
+                }
+
                 break;
             case FilterOperator.In:
                 matched = Values.Any(v => Compare(columnText, v, typeName) == 0);
@@ -172,14 +235,24 @@ internal sealed record FilterCondition(string Column, FilterOperator Operator, b
             ? a.CompareTo(b)
             : null;
 
+    private string OperatorName => Operator == FilterOperator.IsDistinct ? "isdistinct" : Operator.ToString().ToLowerInvariant();
+
+    /// <summary>SQL LIKE: <c>%</c> any run, <c>_</c> one character, backslash escapes the next character.</summary>
     private static Regex LikeToRegex(string pattern, bool ignoreCase)
     {
         var sb = new StringBuilder("^");
-        foreach (var c in pattern)
+        for (var i = 0; i < pattern.Length; i++)
         {
+            var c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                sb.Append(Regex.Escape(pattern[++i].ToString()));
+                continue;
+            }
+
             sb.Append(c switch
             {
-                '%' or '*' => ".*",
+                '%' => ".*",
                 '_' => ".",
                 _ => Regex.Escape(c.ToString()),
             });

@@ -37,6 +37,41 @@ internal abstract class PhoenixSerializer
     /// <summary>Encodes a message whose payload is already serialized JSON (so one payload can be fanned out cheaply).</summary>
     public abstract OutboundFrame EncodeRaw(string? joinRef, string? @ref, string topic, string @event, ReadOnlySpan<byte> payloadJson);
 
+    /// <summary>
+    /// Encodes a postgres_changes frame <c>{"ids": [...], "data": dataJson}</c> in one pass (the dispatcher's fan-out
+    /// path: the data is serialized once per role, only this wrapper per channel).
+    /// </summary>
+    public OutboundFrame EncodeChange(string? joinRef, string topic, IReadOnlyList<int> ids, byte[] dataJson)
+    {
+        var buffer = new ArrayBufferWriter<byte>(dataJson.Length + topic.Length + 96 + (ids.Count * 12));
+        using (var writer = new Utf8JsonWriter(buffer, FrameWriterOptions))
+        {
+            WriteHeader(writer, joinRef, null, topic, "postgres_changes");
+            writer.WriteStartObject();
+            writer.WriteStartArray("ids");
+            foreach (var id in ids)
+            {
+                writer.WriteNumberValue(id);
+            }
+
+            writer.WriteEndArray();
+            writer.WritePropertyName("data");
+            writer.WriteRawValue(dataJson, skipInputValidation: true);
+            writer.WriteEndObject();
+            WriteTrailer(writer, null);
+        }
+
+        return new OutboundFrame(buffer.WrittenSpan.ToArray(), WebSocketMessageType.Text);
+    }
+
+    private static JsonWriterOptions FrameWriterOptions { get; } = new() { SkipValidation = true, Encoder = RealtimeJson.WriterOptions.Encoder };
+
+    /// <summary>Writes the frame up to (not including) the payload value.</summary>
+    private protected abstract void WriteHeader(Utf8JsonWriter writer, string? joinRef, string? @ref, string topic, string @event);
+
+    /// <summary>Writes the frame after the payload value.</summary>
+    private protected abstract void WriteTrailer(Utf8JsonWriter writer, string? @ref);
+
     public OutboundFrame Encode(string? joinRef, string? @ref, string topic, string @event, JsonNode? payload) =>
         EncodeRaw(joinRef, @ref, topic, @event, SerializePayload(payload));
 
@@ -123,6 +158,21 @@ internal abstract class PhoenixSerializer
             // V1 server frames never carry join_ref (PROTOCOLS §4.2).
             _ = joinRef;
             return new OutboundFrame(buffer.WrittenSpan.ToArray(), WebSocketMessageType.Text);
+        }
+
+        private protected override void WriteHeader(Utf8JsonWriter writer, string? joinRef, string? @ref, string topic, string @event)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("topic", topic);
+            writer.WriteString("event", @event);
+            writer.WritePropertyName("payload");
+        }
+
+        private protected override void WriteTrailer(Utf8JsonWriter writer, string? @ref)
+        {
+            writer.WritePropertyName("ref");
+            WriteNullableString(writer, @ref);
+            writer.WriteEndObject();
         }
 
         public override OutboundFrame EncodeBinaryBroadcast(string topic, string userEvent, byte[] payload)
@@ -239,6 +289,17 @@ internal abstract class PhoenixSerializer
 
             return new OutboundFrame(buffer.WrittenSpan.ToArray(), WebSocketMessageType.Text);
         }
+
+        private protected override void WriteHeader(Utf8JsonWriter writer, string? joinRef, string? @ref, string topic, string @event)
+        {
+            writer.WriteStartArray();
+            WriteNullableString(writer, joinRef);
+            WriteNullableString(writer, @ref);
+            writer.WriteStringValue(topic);
+            writer.WriteStringValue(@event);
+        }
+
+        private protected override void WriteTrailer(Utf8JsonWriter writer, string? @ref) => writer.WriteEndArray();
 
         public override OutboundFrame EncodeBinaryBroadcast(string topic, string userEvent, byte[] payload)
         {

@@ -66,6 +66,40 @@ internal sealed class RealtimeChannel
 
     public ITimer? ExpiryTimer { get; set; }
 
+    /// <summary>The state last tracked on this channel (null when untracked); guarded by the hub's lock.</summary>
+    public JsonObject? PresenceTrackPayload { get; set; }
+
+    private readonly Lock _presenceGate = new();
+    private int _presenceCalls;
+    private long _presenceWindowStart;
+    private bool _presenceWindowOpen;
+
+    /// <summary>
+    /// Realtime's per-channel client presence limit: a window opens at the first call and allows
+    /// <paramref name="maxCalls"/> calls until it has lasted <paramref name="window"/>. False = over the limit.
+    /// </summary>
+    public bool TryCountPresenceCall(long now, int maxCalls, TimeSpan window, TimeProvider time)
+    {
+        lock (_presenceGate)
+        {
+            if (!_presenceWindowOpen || time.GetElapsedTime(_presenceWindowStart, now) > window)
+            {
+                _presenceWindowOpen = true;
+                _presenceWindowStart = now;
+                _presenceCalls = 1;
+                return true;
+            }
+
+            if (_presenceCalls >= maxCalls)
+            {
+                return false;
+            }
+
+            _presenceCalls++;
+            return true;
+        }
+    }
+
     public void MarkClosed()
     {
         IsClosed = true;

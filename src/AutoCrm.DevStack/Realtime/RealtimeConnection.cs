@@ -366,7 +366,8 @@ internal sealed class RealtimeConnection : IAsyncDisposable
                 HandleAccessToken(channel, message);
                 break;
             default:
-                Reply(message, "error", new JsonObject { ["reason"] = $"unknown event `{message.Event}`" });
+                // Realtime's catch-all handle_in counts and logs an unexpected event and sends nothing back.
+                RealtimeLog.UnexpectedEvent(_logger, message.Event);
                 break;
         }
     }
@@ -597,6 +598,21 @@ internal sealed class RealtimeConnection : IAsyncDisposable
             return;
         }
 
+        // Realtime's validate_payload_size (tenant max_payload_size_in_kb): an oversized broadcast reaches no one;
+        // with ack the sender is told, without ack it is dropped silently.
+        var size = message.BinaryPayload?.Length ?? 0;
+        size += message.BinaryPayload is null ? PhoenixSerializer.SerializePayload(payload).Length : 0;
+        if (size > _options.MaxPayloadBytes)
+        {
+            RealtimeLog.PayloadTooLarge(_logger, "broadcast", size, _options.MaxPayloadBytes);
+            if (channel.BroadcastAck)
+            {
+                Reply(message, "error", JsonValue.Create("payload_size_exceeded"));
+            }
+
+            return;
+        }
+
         _hub.Broadcast(channel.Topic, payload, message.BinaryPayload, channel);
         if (channel.BroadcastAck)
         {
@@ -604,15 +620,43 @@ internal sealed class RealtimeConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Presence pushes as Realtime's PresenceHandler handles them: a payload without <c>event</c> is a no-op; every
+    /// other push counts against the channel's client rate limit (5 per 30 s by default; over it the channel is shut
+    /// down with a system error); a track larger than the payload limit shuts the channel down; re-tracking the same
+    /// state changes nothing; an unknown presence event gets an error reply.
+    /// </summary>
     private void HandlePresence(RealtimeChannel channel, PhoenixMessage message)
     {
         var payload = message.Payload as JsonObject;
-        switch (RealtimeJson.ReadString(payload?["event"]))
+        var presenceEvent = RealtimeJson.ReadString(payload?["event"]);
+        if (presenceEvent is null)
+        {
+            Reply(message, "ok", new JsonObject());
+            return;
+        }
+
+        if (!channel.TryCountPresenceCall(_time.GetTimestamp(), _options.ClientPresenceMaxCalls, _options.ClientPresenceWindow, _time))
+        {
+            RealtimeLog.PresenceRateLimited(_logger, channel.Topic);
+            Shutdown(channel, "Client presence rate limit exceeded");
+            return;
+        }
+
+        switch (presenceEvent.ToLowerInvariant())
         {
             case "track":
                 if (payload!["payload"] is not JsonObject state)
                 {
                     Reply(message, "error", new JsonObject { ["reason"] = "Presence track payload must be a map" });
+                    return;
+                }
+
+                var size = PhoenixSerializer.SerializePayload(state).Length;
+                if (size > _options.MaxPayloadBytes)
+                {
+                    RealtimeLog.PayloadTooLarge(_logger, "presence track", size, _options.MaxPayloadBytes);
+                    Shutdown(channel, "Track message size exceeded");
                     return;
                 }
 
@@ -625,7 +669,7 @@ internal sealed class RealtimeConnection : IAsyncDisposable
                 _hub.Untrack(channel);
                 break;
             default:
-                Reply(message, "error", new JsonObject { ["reason"] = "presence event must be `track` or `untrack`" });
+                Reply(message, "error", new JsonObject());
                 break;
         }
     }
@@ -681,7 +725,7 @@ internal sealed class RealtimeConnection : IAsyncDisposable
             Timeout.InfiniteTimeSpan);
     }
 
-    private void Reply(PhoenixMessage message, string status, JsonObject response) =>
+    private void Reply(PhoenixMessage message, string status, JsonNode response) =>
         Send(Serializer.Encode(message.JoinRef, message.Ref, message.Topic, "phx_reply", new JsonObject
         {
             ["status"] = status,

@@ -136,6 +136,13 @@ internal sealed class RealtimeHub
                 _presence[channel.Topic] = entries = [];
             }
 
+            if (entries.ContainsKey(channel) && JsonNode.DeepEquals(channel.PresenceTrackPayload, state))
+            {
+                // Realtime: re-tracking the payload already tracked changes nothing (no presence_diff).
+                return;
+            }
+
+            channel.PresenceTrackPayload = (JsonObject)state.DeepClone();
             var meta = (JsonObject)state.DeepClone();
             meta["phx_ref"] = NextPresenceRef();
             JsonObject? leaves = null;
@@ -184,6 +191,7 @@ internal sealed class RealtimeHub
 
     private void UntrackLocked(RealtimeChannel channel)
     {
+        channel.PresenceTrackPayload = null;
         if (_presence.TryGetValue(channel.Topic, out var entries) && entries.Remove(channel, out var meta))
         {
             if (entries.Count == 0)

@@ -27,4 +27,13 @@ internal static partial class RealtimeLog
 
     [LoggerMessage(EventId = 4013, Level = LogLevel.Error, Message = "Realtime change dispatch failed")]
     public static partial void DispatchFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Realtime client sent an unexpected event `{Event}`; ignored")]
+    public static partial void UnexpectedEvent(ILogger logger, string @event);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Realtime {Kind} payload of {Size} bytes exceeds the limit of {Limit} bytes")]
+    public static partial void PayloadTooLarge(ILogger logger, string kind, int size, int limit);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Realtime client presence rate limit exceeded on {Topic}; shutting the channel down")]
+    public static partial void PresenceRateLimited(ILogger logger, string topic);
 }

@@ -167,4 +167,136 @@ public sealed class BroadcastPresenceTests(RealtimeEnvironment env)
         Assert.Equal(firstRef, (string?)second.Payload!["joins"]!["k"]!["metas"]![0]!["phx_ref_prev"]);
         Assert.Equal(firstRef, (string?)second.Payload!["leaves"]!["k"]!["metas"]![0]!["phx_ref"]);
     }
+
+    private static JsonObject Presence(string @event, JsonNode? payload = null)
+    {
+        var message = new JsonObject { ["type"] = "presence", ["event"] = @event };
+        if (payload is not null)
+        {
+            message["payload"] = payload;
+        }
+
+        return message;
+    }
+
+    [Theory]
+    [InlineData("1.0.0")]
+    [InlineData("2.0.0")]
+    public async Task A_broadcast_over_the_payload_limit_reaches_no_one_and_is_refused_with_ack(string vsn)
+    {
+        var topic = Topic();
+        await using var sender = await env.ConnectAsync(vsn);
+        await using var listener = await env.ConnectAsync(vsn);
+        var (joinRef, _) = await sender.JoinAsync(topic, new JsonObject { ["broadcast"] = new JsonObject { ["ack"] = true } });
+        await listener.JoinAsync(topic);
+
+        // Realtime's default tenant limit: 3000 kB, compared as 3,000,000 bytes.
+        var big = new string('x', 3_000_000);
+        await sender.SendAsync(joinRef, "2", topic, "broadcast", Message("big", new JsonObject { ["blob"] = big }));
+        var refused = await sender.NextAsync(f => f.Ref == "2");
+        Assert.Equal("""{"status":"error","response":"payload_size_exceeded"}""", refused.Payload!.ToJsonString());
+
+        // The socket and the topic keep working; the listener's first broadcast is the small one.
+        await sender.SendAsync(joinRef, "3", topic, "broadcast", Message("small", new JsonObject { ["n"] = 1 }));
+        Assert.Equal("ok", (string?)(await sender.NextAsync(f => f.Ref == "3")).Payload!["status"]);
+        var received = await listener.NextAsync(f => f.Event == "broadcast");
+        Assert.Equal("small", (string?)received.Payload!["event"]);
+    }
+
+    [Fact]
+    public async Task An_oversized_broadcast_without_ack_is_dropped_silently()
+    {
+        var topic = Topic();
+        await using var sender = await env.ConnectAsync("2.0.0");
+        await using var listener = await env.ConnectAsync("1.0.0");
+        var (joinRef, _) = await sender.JoinAsync(topic);
+        await listener.JoinAsync(topic);
+
+        await sender.SendAsync(joinRef, "2", topic, "broadcast", Message("big", new JsonObject { ["blob"] = new string('y', 3_000_001) }));
+        await sender.SendAsync(joinRef, "3", topic, "broadcast", Message("small", new JsonObject()));
+        await sender.SendAsync(null, "hb", "phoenix", "heartbeat", new JsonObject());
+
+        // Frames of one socket are answered in order: nothing came back for ref 2 before the heartbeat's reply.
+        var first = await sender.NextAsync(f => f.Ref is "2" or "hb");
+        Assert.Equal("hb", first.Ref);
+        Assert.Equal("small", (string?)(await listener.NextAsync(f => f.Event == "broadcast")).Payload!["event"]);
+    }
+
+    [Fact]
+    public async Task A_sixth_presence_push_within_30_seconds_shuts_that_channel_down_only()
+    {
+        var topic = Topic();
+        await using var client = await env.ConnectAsync("2.0.0");
+        await using var watcher = await env.ConnectAsync("1.0.0");
+        var (joinRef, _) = await client.JoinAsync(topic, new JsonObject { ["presence"] = new JsonObject { ["key"] = "busy" } });
+        var other = Topic();
+        var (otherRef, _) = await client.JoinAsync(other);
+        await watcher.JoinAsync(topic);
+
+        for (var i = 1; i <= 5; i++)
+        {
+            await client.SendAsync(joinRef, "t" + i, topic, "presence", Presence("track", new JsonObject { ["n"] = i }));
+            Assert.Equal("ok", (string?)(await client.NextAsync(f => f.Ref == "t" + i)).Payload!["status"]);
+        }
+
+        await client.SendAsync(joinRef, "t6", topic, "presence", Presence("track", new JsonObject { ["n"] = 6 }));
+        var system = await client.NextAsync(f => f.Topic == topic && f.Event is "system" or "phx_reply" && f.Ref is null or "t6");
+        Assert.Equal("system", system.Event);
+        Assert.Equal("error", (string?)system.Payload!["status"]);
+        Assert.Equal("Client presence rate limit exceeded", (string?)system.Payload!["message"]);
+        Assert.Equal(joinRef, (await client.NextAsync(f => f.Topic == topic && f.Event == "phx_close")).Ref);
+
+        // The shut channel's presence left; the other channel on the same socket still answers.
+        var leave = await watcher.NextAsync(f => f.Event == "presence_diff" && f.Payload!["leaves"]!.AsObject().ContainsKey("busy")
+            && f.Payload!["joins"]!.AsObject().Count == 0);
+        Assert.Equal(5, (int)leave.Payload!["leaves"]!["busy"]!["metas"]![0]!["n"]!);
+        await client.SendAsync(otherRef, "p", other, "presence", Presence("untrack"));
+        Assert.Equal("ok", (string?)(await client.NextAsync(f => f.Ref == "p")).Payload!["status"]);
+    }
+
+    [Fact]
+    public async Task Presence_pushes_without_an_event_are_no_ops_and_unknown_ones_get_an_error()
+    {
+        var topic = Topic();
+        await using var client = await env.ConnectAsync();
+        var (joinRef, _) = await client.JoinAsync(topic);
+
+        await client.SendAsync(joinRef, "1", topic, "presence", new JsonObject { ["type"] = "presence" });
+        Assert.Equal("""{"status":"ok","response":{}}""", (await client.NextAsync(f => f.Ref == "1")).Payload!.ToJsonString());
+        await client.SendAsync(joinRef, "2", topic, "presence", Presence("wave"));
+        Assert.Equal("""{"status":"error","response":{}}""", (await client.NextAsync(f => f.Ref == "2")).Payload!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Tracking_the_same_state_again_sends_no_presence_diff()
+    {
+        var topic = Topic();
+        await using var client = await env.ConnectAsync();
+        var (joinRef, _) = await client.JoinAsync(topic, new JsonObject { ["presence"] = new JsonObject { ["key"] = "same" } });
+        await client.SendAsync(joinRef, "1", topic, "presence", Presence("track", new JsonObject { ["v"] = 1 }));
+        await client.NextAsync(f => f.Event == "presence_diff");
+        await client.SendAsync(joinRef, "2", topic, "presence", Presence("track", new JsonObject { ["v"] = 1 }));
+        await client.SendAsync(joinRef, "3", topic, "presence", Presence("track", new JsonObject { ["v"] = 2 }));
+
+        // The next diff is the change to v = 2, not a repeat of v = 1.
+        var next = await client.NextAsync(f => f.Event == "presence_diff");
+        Assert.Equal(2, (int)next.Payload!["joins"]!["same"]!["metas"]![0]!["v"]!);
+    }
+
+    [Fact]
+    public async Task A_track_over_the_payload_limit_shuts_the_channel_down_with_a_system_error()
+    {
+        var topic = Topic();
+        await using var client = await env.ConnectAsync("2.0.0");
+        var (joinRef, _) = await client.JoinAsync(topic);
+
+        await client.SendAsync(joinRef, "1", topic, "presence", Presence("track", new JsonObject { ["blob"] = new string('z', 3_000_000) }));
+        var system = await client.NextAsync(f => f.Event is "system" or "phx_reply" or "presence_diff");
+        Assert.Equal("system", system.Event);
+        Assert.Equal("Track message size exceeded", (string?)system.Payload!["message"]);
+        Assert.Equal(joinRef, (await client.NextAsync(f => f.Event == "phx_close")).Ref);
+
+        await client.SendAsync(null, "hb", "phoenix", "heartbeat", new JsonObject());
+        Assert.Equal("ok", (string?)(await client.NextAsync(f => f.Ref == "hb")).Payload!["status"]);
+    }
 }

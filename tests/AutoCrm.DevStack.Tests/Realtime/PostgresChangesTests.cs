@@ -1,3 +1,4 @@
+using AutoCrm.DevStack.Realtime;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -116,6 +117,89 @@ public sealed partial class PostgresChangesTests(RealtimeEnvironment env)
             && (Mine(f) || ((string?)f.Payload!["data"]!["old_record"]?["title"]) == marker + "-a"));
         Assert.Equal("DELETE", (string?)next.Payload!["data"]!["type"]);
         Assert.Equal([ids[2]], next.Payload!["ids"]!.AsArray().Select(n => (int)n!));
+    }
+
+    [Fact]
+    public async Task Match_imatch_isdistinct_like_and_negation_filters_select_rows_like_realtime()
+    {
+        await using var client = await env.ConnectAsync("1.0.0");
+        var marker = Marker();
+        string[] filters =
+        [
+            $"title=match.^{marker}-a+$",          // 0: regex, case-sensitive
+            $"title=imatch.^{marker.ToUpperInvariant()}-B$", // 1: regex, case-insensitive
+            "rank=isdistinct.5",                   // 2: NULL and 6 are distinct from 5, 5 is not
+            $"title=not.like.{marker}-a%",         // 3: LIKE, negated
+            "rank=not.isdistinct.5",               // 4
+        ];
+        var bindings = new JsonArray([.. filters.Select(f => (JsonNode?)new JsonObject { ["event"] = "INSERT", ["schema"] = "public", ["table"] = "notes", ["filter"] = f })]);
+        var (_, reply) = await client.SubscribeAsync(Topic(), bindings);
+        var ids = reply["response"]!["postgres_changes"]!.AsArray().Select(b => (int)b!["id"]!).ToArray();
+
+        await env.Postgres.ExecuteAsync("insert into public.notes (title, rank) values ($1 || '-aaa', 5)", marker);
+        await env.Postgres.ExecuteAsync("insert into public.notes (title, rank) values ($1 || '-b', null)", marker);
+        await env.Postgres.ExecuteAsync("insert into public.notes (title, rank) values ($1 || '-A', 6)", marker);
+
+        bool Mine(ReceivedFrame f) => f.Event == "postgres_changes"
+            && ((string?)f.Payload!["data"]!["record"]?["title"])?.StartsWith(marker, StringComparison.Ordinal) == true;
+        int[] Matched(ReceivedFrame f) => [.. f.Payload!["ids"]!.AsArray().Select(n => Array.IndexOf(ids, (int)n!)).Order()];
+
+        var aaa = await client.NextAsync(Mine);
+        Assert.Equal(marker + "-aaa", (string?)aaa.Payload!["data"]!["record"]!["title"]);
+        Assert.Equal([0, 4], Matched(aaa));
+        var b = await client.NextAsync(Mine);
+        Assert.Equal(marker + "-b", (string?)b.Payload!["data"]!["record"]!["title"]);
+        Assert.Equal([1, 2, 3], Matched(b));
+        var upperA = await client.NextAsync(Mine);
+        Assert.Equal(marker + "-A", (string?)upperA.Payload!["data"]!["record"]!["title"]);
+        Assert.Equal([2, 3], Matched(upperA));
+    }
+
+    [Fact]
+    public async Task A_record_over_1_MiB_keeps_only_values_of_at_most_64_bytes_and_reports_error_413()
+    {
+        await using var client = await env.ConnectAsync("2.0.0");
+        await client.SubscribeAsync(Topic(), Binding("notes", "INSERT"));
+        var marker = Marker();
+        var exactly64 = new string('s', 62); // 62 characters + 2 quotes = 64 JSON bytes: kept
+        var over64 = new string('s', 63);    // 65 JSON bytes: dropped
+
+        await env.Postgres.ExecuteAsync(
+            "insert into public.notes (title, body, rank, meta) values ($1, repeat('b', 1100000), 3, jsonb_build_object('a', $2::text, 'b', $3::text))",
+            marker, exactly64, over64);
+        await env.Postgres.ExecuteAsync("insert into public.notes (title, body) values ($1 || '-small', 'short')", marker);
+
+        var big = await client.NextAsync(Change("INSERT", d => ((string?)d["record"]!["title"])?.StartsWith(marker, StringComparison.Ordinal) == true));
+        var data = big.Payload!["data"]!.AsObject();
+        Assert.Equal("""["Error 413: Payload Too Large"]""", data["errors"]!.ToJsonString());
+        var record = data["record"]!.AsObject();
+        Assert.Equal(marker, (string?)record["title"]);
+        Assert.Equal(3, (int)record["rank"]!);
+        Assert.False(record.ContainsKey("body"));
+        Assert.False(record.ContainsKey("meta")); // {"a": 64 bytes, ...} is itself longer than 64 bytes
+        Assert.True(record.ContainsKey("id"));
+        Assert.Contains("body", data["columns"]!.AsArray().Select(c => (string)c!["name"]!));
+
+        var small = await client.NextAsync(Change("INSERT", d => ((string?)d["record"]!["title"])?.StartsWith(marker, StringComparison.Ordinal) == true));
+        Assert.Null(small.Payload!["data"]!["errors"]);
+        Assert.Equal("short", (string?)small.Payload!["data"]!["record"]!["body"]);
+    }
+
+    [Fact]
+    public void Values_of_a_too_large_record_are_kept_up_to_64_json_bytes()
+    {
+        var text = new PgTypeInfo(25, "text", "text", null);
+        var relation = new RelationInfo(1, "public", "t", [new RelationColumn("id", new PgTypeInfo(23, "int4", "integer", null), true), new RelationColumn("a", text, false), new RelationColumn("b", text, false)], [0]);
+        var change = new RowChange(relation, "INSERT", [new RowValue("1", true), new RowValue(new string('x', 62), true), new RowValue(new string('x', 63), true)], null, DateTime.UtcNow);
+        var access = new ChangeDispatcher.TableAccess(true, false, ["id", "a", "b"], 0);
+
+        var whole = System.Text.Json.Nodes.JsonNode.Parse(ChangeDispatcher.BuildData(change, access))!;
+        Assert.Null(whole["errors"]);
+        Assert.Equal(3, whole["record"]!.AsObject().Count);
+
+        var trimmed = System.Text.Json.Nodes.JsonNode.Parse(ChangeDispatcher.BuildData(change, access, maxRecordBytes: 100))!;
+        Assert.Equal("""["Error 413: Payload Too Large"]""", trimmed["errors"]!.ToJsonString());
+        Assert.Equal(["id", "a"], trimmed["record"]!.AsObject().Select(p => p.Key));
     }
 
     [Fact]

@@ -94,11 +94,15 @@ internal sealed class RealtimeTestClient : IAsyncDisposable
         return joined;
     }
 
-    /// <summary>The next frame satisfying the predicate; frames before it are discarded.</summary>
+    /// <summary>
+    /// The next frame satisfying the predicate; frames before it are discarded. When none arrives, the error lists the
+    /// last frames that were discarded, so a flaky wait shows what the socket did receive.
+    /// </summary>
     public async Task<ReceivedFrame> NextAsync(Func<ReceivedFrame, bool> predicate, TimeSpan? timeout = null)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         cts.CancelAfter(timeout ?? DefaultTimeout);
+        var discarded = new Queue<string>();
         try
         {
             while (true)
@@ -108,16 +112,25 @@ internal sealed class RealtimeTestClient : IAsyncDisposable
                 {
                     return frame;
                 }
+
+                discarded.Enqueue(frame.Raw.Length <= 300 ? frame.Raw : frame.Raw[..300] + "…");
+                if (discarded.Count > 20)
+                {
+                    discarded.Dequeue();
+                }
             }
         }
         catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException("no matching frame within " + (timeout ?? DefaultTimeout));
+            throw new TimeoutException("no matching frame within " + (timeout ?? DefaultTimeout) + Discarded(discarded));
         }
         catch (ChannelClosedException)
         {
-            throw new InvalidOperationException("the socket closed before a matching frame arrived");
+            throw new InvalidOperationException("the socket closed before a matching frame arrived" + Discarded(discarded));
         }
+
+        static string Discarded(Queue<string> frames) =>
+            frames.Count == 0 ? "; no other frame arrived meanwhile" : "; frames discarded meanwhile (last 20):\n" + string.Join("\n", frames);
     }
 
     /// <summary>Every frame received so far without waiting.</summary>

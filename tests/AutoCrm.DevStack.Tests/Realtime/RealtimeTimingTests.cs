@@ -98,4 +98,33 @@ public sealed class RealtimeTimingTests(RealtimeEnvironment env)
         await bystander.SendAsync(null, "ok", "phoenix", "heartbeat", new JsonObject());
         await bystander.NextAsync(f => f.Ref == "ok");
     }
+
+    [Fact]
+    public async Task The_client_presence_window_reopens_after_30_seconds()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await RealtimeTestServer.StartAsync(env.Postgres.ConnectionString, time);
+        await using var client = await RealtimeTestClient.ConnectAsync(server.Url, TestTokens.Anon(time), "2.0.0");
+        var topic = "realtime:presence-window";
+        var (joinRef, _) = await client.JoinAsync(topic);
+
+        for (var i = 1; i <= 10; i++)
+        {
+            if (i == 6)
+            {
+                // Five calls used the window opened by the first one; a sixth now would shut the channel down.
+                time.Advance(TimeSpan.FromSeconds(31));
+            }
+
+            await client.SendAsync(joinRef, "t" + i, topic, "presence", new JsonObject { ["type"] = "presence", ["event"] = "track", ["payload"] = new JsonObject { ["n"] = i } });
+            var answer = await client.NextAsync(f => f.Ref == "t" + i || f.Event == "system");
+            Assert.Equal("phx_reply", answer.Event);
+            Assert.Equal("ok", (string?)answer.Payload!["status"]);
+        }
+
+        await client.SendAsync(joinRef, "t11", topic, "presence", new JsonObject { ["type"] = "presence", ["event"] = "untrack" });
+        var limited = await client.NextAsync(f => f.Ref == "t11" || f.Event == "system");
+        Assert.Equal("system", limited.Event);
+        Assert.Equal("Client presence rate limit exceeded", (string?)limited.Payload!["message"]);
+    }
 }

@@ -22,8 +22,31 @@ public sealed class RealtimeUnitTests
     [InlineData("done=not.is.null", "f", "bool", true)]
     [InlineData("title=eq.x", null, "text", false)]
     [InlineData("title=neq.x", null, "text", false)]
-    [InlineData("title=like.*ab%", "xxabyy", "text", true)]
-    [InlineData("title=ilike.AB*", "abc", "text", true)]
+    [InlineData("title=like.%ab%", "xxabyy", "text", true)]
+    [InlineData("title=like.*ab%", "xxabyy", "text", false)] // SQL LIKE: '*' is a literal star (PostgREST's alias is not Realtime's)
+    [InlineData("title=like.*ab%", "*abyy", "text", true)]
+    [InlineData("title=like.a\\%b", "a%b", "text", true)]
+    [InlineData("title=like.a\\%b", "axxb", "text", false)]
+    [InlineData("title=like.a_c", "abc", "text", true)]
+    [InlineData("title=ilike.AB%", "abc", "text", true)]
+    [InlineData("title=not.ilike.AB%", "abc", "text", false)]
+    [InlineData("title=match.^ab+c$", "abbbc", "text", true)]
+    [InlineData("title=match.^ab+c$", "ABBC", "text", false)]
+    [InlineData("title=match.b", "abc", "text", true)] // unanchored, like ~
+    [InlineData("title=imatch.^ab+c$", "ABBC", "text", true)]
+    [InlineData("title=not.imatch.^ab", "ABC", "text", false)]
+    [InlineData("title=match.x", null, "text", false)]
+    [InlineData("title=not.match.x", null, "text", false)]
+    [InlineData("rank=isdistinct.5", "5", "int4", false)]
+    [InlineData("rank=isdistinct.5", "5.0", "numeric", false)] // compared as the type, not as text
+    [InlineData("rank=isdistinct.5", "6", "int4", true)]
+    [InlineData("rank=isdistinct.5", null, "int4", true)] // NULL is distinct from a value
+    [InlineData("rank=not.isdistinct.5", null, "int4", false)]
+    [InlineData("rank=not.isdistinct.5", "5", "int4", true)]
+    [InlineData("done=is.true", "t", "bool", true)]
+    [InlineData("done=is.false", null, "bool", false)]
+    [InlineData("done=is.unknown", null, "bool", true)]
+    [InlineData("done=not.is.true", "f", "bool", true)]
     [InlineData("title=not.eq.x", "y", "text", true)]
     [InlineData("at=gt.2025-01-01T00:00:00Z", "2025-01-01 00:00:01+00", "timestamptz", true)]
     [InlineData("id=eq.0B3F0000-0000-4000-8000-000000000001", "0b3f0000-0000-4000-8000-000000000001", "uuid", true)]
@@ -40,6 +63,37 @@ public sealed class RealtimeUnitTests
         Assert.Throws<FormatException>(() => FilterCondition.ParseAll("a=between.1"));
         Assert.Throws<FormatException>(() => FilterCondition.ParseAll("a"));
         Assert.NotNull(Assert.Single(FilterCondition.ParseAll("a=eq.x")).ValidateFor("int4"));
+    }
+
+    [Theory]
+    [InlineData("a=like.1%", "int4", "operator like requires a text-compatible column type, got int4")]
+    [InlineData("a=imatch.x", "uuid", "operator imatch requires a text-compatible column type, got uuid")]
+    [InlineData("a=is.true", "text", "is true filter requires a boolean column, got text")]
+    [InlineData("a=isdistinct.x", "int8", "invalid input syntax for type int8: \"x\"")]
+    [InlineData("a=match.(unclosed", "text", "invalid regular expression for match filter: ")]
+    public void Filters_that_cannot_apply_to_the_column_type_are_refused(string filter, string type, string error)
+    {
+        Assert.StartsWith(error, Assert.Single(FilterCondition.ParseAll(filter)).ValidateFor(type), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a=is.null", "int4")]
+    [InlineData("a=is.unknown", "bool")]
+    [InlineData("a=like.%x", "varchar")]
+    [InlineData("a=not.match.^x", "text")]
+    [InlineData("a=isdistinct.3", "int8")]
+    public void Filters_valid_for_the_column_type_are_accepted(string filter, string type)
+    {
+        Assert.Null(Assert.Single(FilterCondition.ParseAll(filter)).ValidateFor(type));
+    }
+
+    [Fact]
+    public void An_in_list_longer_than_100_values_is_refused_like_realtime()
+    {
+        var hundred = "id=in.(" + string.Join(',', Enumerable.Range(1, 100)) + ")";
+        Assert.Equal(100, Assert.Single(FilterCondition.ParseAll(hundred)).Values.Count);
+        var error = Assert.Throws<FormatException>(() => FilterCondition.ParseAll("id=in.(" + string.Join(',', Enumerable.Range(1, 101)) + ")"));
+        Assert.Equal("too many values for `in` filter. Maximum 100", error.Message);
     }
 
     [Theory]

@@ -119,6 +119,17 @@ public sealed class ScratchPostgres : IAsyncLifetime
         create table public.nokey (label text);
         alter table public.nokey replica identity full;
 
-        alter publication supabase_realtime add table public.notes, public.owned, public.plain, public.nokey;
+        -- Composite primary key under RLS, with a column named like the RLS check function's loop variable.
+        create table public.pairs (a int, b text, owner uuid not null, rls_i int, label text, primary key (a, b));
+        alter table public.pairs enable row level security;
+        create policy pairs_owner on public.pairs for select to authenticated using (owner = auth.uid());
+
+        -- A policy that fails (division by zero) for claims carrying "boom": other subscribers must not notice.
+        create table public.fragile (id int primary key, label text);
+        alter table public.fragile enable row level security;
+        create policy fragile_select on public.fragile for select to authenticated using (
+          case when nullif(current_setting('request.jwt.claims', true), '')::jsonb ? 'boom' then length(label) / 0 = 1 else true end);
+
+        alter publication supabase_realtime add table public.notes, public.owned, public.plain, public.nokey, public.pairs, public.fragile;
         """;
 }
