@@ -16,6 +16,12 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 {
     private const int MaxChangesPerRound = 512;
 
+    /// <summary>How often a round whose dispatch fails is tried (on a fresh connection) before its subscribers are told.</summary>
+    internal const int MaxAttemptsPerRound = 3;
+
+    /// <summary>The system error a subscriber gets when changes for it could not be delivered (its channel is closed).</summary>
+    internal const string DeliveryFailedMessage = "Realtime could not deliver database changes to this channel; rejoin to resync";
+
     /// <summary>Connections one round's RLS checks may use at once (one per core, at most 4).</summary>
     private static readonly int MaxRlsConnections = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
@@ -40,22 +46,34 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                     changes.AddRange(transaction);
                 }
 
-                try
+                for (var attempt = 1; ; attempt++)
                 {
-                    connection ??= await service.DispatchDataSource.OpenConnectionAsync(ct);
-                    await DispatchAsync(changes, connection, ct);
-                }
-                catch (Exception ex) when (!ct.IsCancellationRequested)
-                {
-                    // Whatever failed (a cancellation that is not ours included), the loop must go on serving.
-                    RealtimeLog.DispatchFailed(service.Logger, ex);
-                    if (connection is not null)
+                    try
                     {
-                        await connection.DisposeAsync();
-                        connection = null;
+                        connection ??= await service.DispatchDataSource.OpenConnectionAsync(ct);
+                        service.DispatchFault?.Invoke(changes, attempt);
+                        await DispatchAsync(changes, connection, ct);
+                        break;
                     }
+                    catch (Exception ex) when (!ct.IsCancellationRequested)
+                    {
+                        // Whatever failed (a cancellation that is not ours included), the loop must go on serving:
+                        // retry the round on a fresh connection (nothing of it was delivered yet), and when it keeps
+                        // failing tell every subscriber it concerned instead of losing its changes silently.
+                        RealtimeLog.DispatchFailed(service.Logger, attempt, MaxAttemptsPerRound, ex);
+                        if (connection is not null)
+                        {
+                            await connection.DisposeAsync();
+                            connection = null;
+                        }
 
-                    await CloseHelpersAsync();
+                        await CloseHelpersAsync();
+                        if (attempt >= MaxAttemptsPerRound)
+                        {
+                            FailSubscribers(changes);
+                            break;
+                        }
+                    }
                 }
             }
         }
@@ -71,6 +89,28 @@ internal sealed class ChangeDispatcher(RealtimeService service)
             }
 
             await CloseHelpersAsync();
+        }
+    }
+
+    /// <summary>
+    /// A round that could not be dispatched: every channel that has a binding matching one of its changes gets a
+    /// system error and is closed, so its client knows it missed changes and rejoins (never a silent gap).
+    /// </summary>
+    private void FailSubscribers(List<RowChange> changes)
+    {
+        var bindings = service.Hub.Bindings;
+        var channels = new HashSet<RealtimeChannel>();
+        foreach (var change in changes)
+        {
+            foreach (var match in FindMatches(change, bindings))
+            {
+                channels.Add(match.Channel);
+            }
+        }
+
+        foreach (var channel in channels)
+        {
+            channel.Connection.CloseWithError(channel, DeliveryFailedMessage);
         }
     }
 
@@ -246,7 +286,9 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                     }
                     catch (PostgresException ex)
                     {
+                        // Still failing alone: its subscribers are told (system error, channel closed) below.
                         check.VisibleKeys.Clear();
+                        check.Failed = true;
                         RealtimeLog.RlsCheckFailed(service.Logger, check.Token.Role, check.Relation.Table, ex);
                     }
                 }
@@ -255,7 +297,11 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 
         foreach (var match in work.SelectMany(w => w.Matches))
         {
-            if (match.Check is not null)
+            if (match.Check is { Failed: true })
+            {
+                match.Channel.Connection.CloseWithError(match.Channel, DeliveryFailedMessage);
+            }
+            else if (match.Check is not null)
             {
                 match.Visible = match.Check.VisibleKeys.Contains(match.Key!);
             }
@@ -605,6 +651,9 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         public List<string?[]> Keys { get; } = [];
 
         public HashSet<string> VisibleKeys { get; set; } = new(StringComparer.Ordinal);
+
+        /// <summary>The check failed even when run alone: its subscribers cannot be served this round.</summary>
+        public bool Failed { get; set; }
 
         public static string KeyOf(string?[] values) => string.Join('\u0001', values);
 

@@ -573,6 +573,9 @@ internal sealed class RealtimeConnection : IAsyncDisposable
     }
 
     /// <summary>Stops a channel from the server side: system error first, then phx_close (PROTOCOLS §4.5, §4.9).</summary>
+    /// <summary>Closes a channel from outside (the change dispatcher): system error, then phx_close.</summary>
+    public void CloseWithError(RealtimeChannel channel, string reason) => Shutdown(channel, reason);
+
     private void Shutdown(RealtimeChannel channel, string reason)
     {
         lock (_gate)
