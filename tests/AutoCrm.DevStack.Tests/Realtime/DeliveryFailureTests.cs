@@ -6,7 +6,9 @@ namespace AutoCrm.DevStack.Tests.Realtime;
 /// <summary>A round of change delivery that fails is retried, and if it keeps failing its subscribers are told.</summary>
 public sealed class DeliveryFailureTests(RealtimeEnvironment env)
 {
-    private static JsonArray AllNotes() => [new JsonObject { ["event"] = "*", ["schema"] = "public", ["table"] = "notes" }];
+    // Filtered to this test's rows: other tests write to the same tables, and their changes must not reach (or,
+    // sharing a failed round, close) these channels.
+    private static JsonArray Notes(string title) => [new JsonObject { ["event"] = "*", ["schema"] = "public", ["table"] = "notes", ["filter"] = "title=eq." + title }];
 
     private static bool Carries(RowChange change, string tag) =>
         change.Relation.Table == "notes" && change.FilterRow.Any(v => v.Text?.Contains(tag, StringComparison.Ordinal) == true);
@@ -30,7 +32,7 @@ public sealed class DeliveryFailureTests(RealtimeEnvironment env)
             }
         };
         await using var client = await RealtimeTestClient.ConnectAsync(server.Url, TestTokens.Anon());
-        await client.SubscribeAsync("realtime:retry-" + tag, AllNotes(), TestTokens.ServiceRole());
+        await client.SubscribeAsync("realtime:retry-" + tag, Notes("retry-" + tag), TestTokens.ServiceRole());
 
         await env.Postgres.ExecuteAsync("insert into public.notes (title) values ($1)", "retry-" + tag);
 
@@ -56,9 +58,9 @@ public sealed class DeliveryFailureTests(RealtimeEnvironment env)
         await using var client = await RealtimeTestClient.ConnectAsync(server.Url, TestTokens.Anon(), "2.0.0");
         await using var bystander = await RealtimeTestClient.ConnectAsync(server.Url, TestTokens.Anon());
         var topic = "realtime:fail-" + tag;
-        var (joinRef, _) = await client.SubscribeAsync(topic, AllNotes(), TestTokens.ServiceRole());
+        var (joinRef, _) = await client.SubscribeAsync(topic, Notes("lost-" + tag), TestTokens.ServiceRole());
         // Subscribed to another table only: the failed round concerned no change it was bound to.
-        await bystander.SubscribeAsync("realtime:other-" + tag, [new JsonObject { ["event"] = "*", ["schema"] = "public", ["table"] = "plain" }], TestTokens.ServiceRole());
+        await bystander.SubscribeAsync("realtime:other-" + tag, [new JsonObject { ["event"] = "*", ["schema"] = "public", ["table"] = "plain", ["filter"] = "label=eq.after-" + tag }], TestTokens.ServiceRole());
 
         await env.Postgres.ExecuteAsync("insert into public.notes (title) values ($1)", "lost-" + tag);
 
