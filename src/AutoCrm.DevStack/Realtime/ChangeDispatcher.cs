@@ -271,6 +271,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 
         if (checks.Count > 0)
         {
+            await WaitUntilVisibleAsync(work.Where(w => w.Matches.Any(m => m.Check is not null)).Select(w => w.Change.Xid), connection, ct);
             try
             {
                 await RunChecksInParallelAsync([.. checks.Values], connection, ct);
@@ -305,6 +306,71 @@ internal sealed class ChangeDispatcher(RealtimeService service)
             {
                 match.Visible = match.Check.VisibleKeys.Contains(match.Key!);
             }
+        }
+    }
+
+    /// <summary>How long a decoded transaction may take to become visible to new snapshots before the round fails.</summary>
+    private const int VisibilityTimeoutMs = 10_000;
+
+    private const string WaitVisibleFunction = "autocrm_wait_visible_v1";
+
+    /// <summary>
+    /// Waits until every transaction of the round is visible to a new snapshot. The walsender decodes and sends a
+    /// commit once its WAL record is flushed, but the committing backend leaves the proc array (and so becomes
+    /// visible to other sessions' snapshots) only afterwards. An RLS check run in that window does not see the
+    /// inserted or updated row and would silently withhold the change; on a loaded machine the window is long
+    /// enough to hit (it made the RLS tests flaky). The wait is a pg_temp PL/pgSQL loop, one round trip.
+    /// </summary>
+    internal async Task WaitUntilVisibleAsync(IEnumerable<uint> xids, NpgsqlConnection connection, CancellationToken ct, int timeoutMs = VisibilityTimeoutMs)
+    {
+        var distinct = xids.Where(x => x != 0).Distinct().Select(x => (long)x).ToArray();
+        if (distinct.Length == 0)
+        {
+            return;
+        }
+
+        var created = FunctionsOn(connection);
+        if (!created.Contains(WaitVisibleFunction))
+        {
+            await using var create = new NpgsqlCommand($$"""
+                create or replace function pg_temp.{{WaitVisibleFunction}}(xids bigint[], timeout_ms int) returns boolean
+                language plpgsql volatile as $wait$
+                declare
+                  snap pg_snapshot;
+                  top bigint;
+                  deadline timestamptz := clock_timestamp() + make_interval(secs => timeout_ms / 1000.0);
+                begin
+                  loop
+                    -- A volatile function takes a new snapshot for each statement (read committed).
+                    snap := pg_current_snapshot();
+                    top := pg_snapshot_xmax(snap)::text::bigint;
+                    if not exists (
+                      select 1
+                      from unnest(xids) as x(low),
+                           lateral (select ((top >> 32) << 32) | low as full_xid) f
+                      where not pg_visible_in_snapshot(
+                        (case when f.full_xid >= top + 2147483648 then f.full_xid - 4294967296 else f.full_xid end)::text::xid8,
+                        snap)) then
+                      return true;
+                    end if;
+                    if clock_timestamp() >= deadline then
+                      return false;
+                    end if;
+                    perform pg_sleep(0.001);
+                  end loop;
+                end
+                $wait$
+                """, connection);
+            await create.ExecuteNonQueryAsync(ct);
+            created.Add(WaitVisibleFunction);
+        }
+
+        await using var wait = new NpgsqlCommand($"select pg_temp.{WaitVisibleFunction}($1, $2)", connection);
+        wait.Parameters.Add(new NpgsqlParameter { Value = distinct, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint });
+        wait.Parameters.Add(new NpgsqlParameter { Value = timeoutMs });
+        if (await wait.ExecuteScalarAsync(ct) is not true)
+        {
+            throw new TimeoutException($"committed transactions did not become visible within {timeoutMs} ms");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AutoCrm.DevStack.Realtime;
+using Npgsql;
 
 namespace AutoCrm.DevStack.Tests.Realtime;
 
@@ -80,5 +81,40 @@ public sealed class DeliveryFailureTests(RealtimeEnvironment env)
         var after = await bystander.NextAsync(f => f.Event is "system" or "phx_close" or "postgres_changes");
         Assert.Equal("postgres_changes", after.Event);
         Assert.Equal("after-" + tag, (string?)after.Payload!["data"]!["record"]!["label"]);
+    }
+
+    [Fact]
+    public async Task Rls_checks_wait_until_a_decoded_transaction_is_visible_to_new_snapshots()
+    {
+        // The walsender can send a commit before the committing backend is visible to other sessions; an RLS check
+        // in that window would miss the row. An open transaction stands in for that window here.
+        var ct = TestContext.Current.CancellationToken;
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        await using var writer = new NpgsqlConnection(env.Postgres.ConnectionString);
+        await writer.OpenAsync(ct);
+        await using var transaction = await writer.BeginTransactionAsync(ct);
+        await using (var insert = new NpgsqlCommand("insert into public.notes (title) values ($1)", writer, transaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = "pending-" + tag });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        uint xid;
+        await using (var current = new NpgsqlCommand("select pg_current_xact_id()::text::bigint", writer, transaction))
+        {
+            xid = (uint)((long)(await current.ExecuteScalarAsync(ct))! & 0xFFFFFFFF);
+        }
+
+        var dispatcher = new ChangeDispatcher(env.Server.Service);
+        await using var checker = new NpgsqlConnection(env.Postgres.ConnectionString);
+        await checker.OpenAsync(ct);
+
+        await Assert.ThrowsAsync<TimeoutException>(() => dispatcher.WaitUntilVisibleAsync([xid], checker, ct, timeoutMs: 50));
+
+        await transaction.CommitAsync(ct);
+        await dispatcher.WaitUntilVisibleAsync([xid], checker, ct, timeoutMs: 60_000);
+        await using var count = new NpgsqlCommand("select count(*) from public.notes where title = $1", checker);
+        count.Parameters.Add(new NpgsqlParameter { Value = "pending-" + tag });
+        Assert.Equal(1L, await count.ExecuteScalarAsync(ct));
     }
 }
