@@ -59,15 +59,23 @@ public class DecodeFrameBenchmark
     public TicketChange? TicketUpdateV2()
     {
         var message = V2PhoenixSerializer.Instance.Decode(_ticketUpdateV2, isBinary: false)!;
-        _ticketChannel.RoutePostgresChange(message.Payload);
+        _ticketChannel.RoutePostgresChange(message.RawPayload);
         return _lastChange;
+    }
+
+    [Benchmark(Description = "tickets UPDATE, vsn 2.0.0 → TicketChange, then reading Old")]
+    public Tickets.Ticket? TicketUpdateV2ReadOld()
+    {
+        var message = V2PhoenixSerializer.Instance.Decode(_ticketUpdateV2, isBinary: false)!;
+        _ticketChannel.RoutePostgresChange(message.RawPayload);
+        return _lastChange!.Old;
     }
 
     [Benchmark(Description = "tickets UPDATE, vsn 1.0.0 → TicketChange (old + new)")]
     public TicketChange? TicketUpdateV1()
     {
         var message = V1PhoenixSerializer.Instance.Decode(_ticketUpdateV1, isBinary: false)!;
-        _ticketChannel.RoutePostgresChange(message.Payload);
+        _ticketChannel.RoutePostgresChange(message.RawPayload);
         return _lastChange;
     }
 
@@ -75,7 +83,7 @@ public class DecodeFrameBenchmark
     public TicketStatusChanged? StatusEventV2()
     {
         var message = V2PhoenixSerializer.Instance.Decode(_statusEventV2, isBinary: false)!;
-        _eventChannel.RoutePostgresChange(message.Payload);
+        _eventChannel.RoutePostgresChange(message.RawPayload);
         return _lastStatus;
     }
 

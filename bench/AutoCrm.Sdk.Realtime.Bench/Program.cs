@@ -15,6 +15,7 @@ if (args is ["--cpu", ..])
     (string Name, Func<object?> Run)[] cases =
     [
         ("tickets UPDATE, vsn 2.0.0 -> TicketChange", bench.TicketUpdateV2),
+        ("tickets UPDATE, vsn 2.0.0 -> TicketChange, then reading Old", bench.TicketUpdateV2ReadOld),
         ("tickets UPDATE, vsn 1.0.0 -> TicketChange", bench.TicketUpdateV1),
         ("ticket_events INSERT, vsn 2.0.0 -> TicketStatusChanged", bench.StatusEventV2),
         ("Phoenix frame only (vsn 2.0.0)", bench.FrameOnly),

@@ -63,6 +63,7 @@ public static class AutoCrmServiceCollectionExtensions
                 AutoRefreshToken = options.AutoRefreshToken,
                 RefreshAhead = options.RefreshAhead,
                 SessionStore = options.SessionStore,
+                Realtime = options.Realtime,
                 HttpMessageHandler = options.HttpMessageHandler,
                 TimeProvider = options.TimeProvider ?? provider.GetService<TimeProvider>() ?? TimeProvider.System,
                 LoggerFactory = options.LoggerFactory ?? provider.GetService<ILoggerFactory>(),
@@ -110,6 +111,37 @@ public static class AutoCrmServiceCollectionExtensions
         {
             options.AutoRefreshToken = bool.Parse(autoRefresh);
         }
+
+        BindRealtime(section.GetSection("Realtime"), options);
+    }
+
+    private static void BindRealtime(IConfiguration section, CrmClientOptions options)
+    {
+        var realtime = options.Realtime ?? new AutoCrm.Sdk.Realtime.RealtimeOptions();
+        if (section["ProtocolVersion"] is { Length: > 0 } version)
+        {
+            realtime = realtime with
+            {
+                ProtocolVersion = version switch
+                {
+                    "1.0.0" or "V1" => AutoCrm.Sdk.Realtime.RealtimeProtocolVersion.V1,
+                    "2.0.0" or "V2" => AutoCrm.Sdk.Realtime.RealtimeProtocolVersion.V2,
+                    _ => throw new FormatException($"AutoCrm:Realtime:ProtocolVersion must be 1.0.0 or 2.0.0, not '{version}'."),
+                },
+            };
+        }
+
+        realtime = realtime with
+        {
+            HeartbeatInterval = Duration(section, "HeartbeatInterval") ?? realtime.HeartbeatInterval,
+            PushTimeout = Duration(section, "PushTimeout") ?? realtime.PushTimeout,
+        };
+        if (section["CatchUpAfterReconnect"] is { Length: > 0 } catchUp)
+        {
+            realtime = realtime with { CatchUpAfterReconnect = bool.Parse(catchUp) };
+        }
+
+        options.Realtime = realtime;
     }
 
     private static TimeSpan? Duration(IConfiguration section, string key) =>

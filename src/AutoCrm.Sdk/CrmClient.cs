@@ -154,7 +154,8 @@ public sealed class CrmClient : IDisposable
         System.Reactive.Linq.Observable.Select(SessionChanges, static s => s?.AccessToken),
         new Realtime.Streams.RestTicketEventReader(Rest),
         Connection.TimeProvider,
-        Connection.LoggerFactory);
+        Connection.LoggerFactory,
+        Connection.Realtime);
 
     private static (AuthClient, RestClient, TicketsClient, QueuesClient) Build(CrmConnection connection, AuthClient auth)
     {

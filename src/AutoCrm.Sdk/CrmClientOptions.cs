@@ -1,4 +1,5 @@
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Realtime;
 using Microsoft.Extensions.Logging;
 
 namespace AutoCrm.Sdk;
@@ -52,6 +53,11 @@ public sealed class CrmClientOptions
     /// <summary>Where the signed-in session is kept. Default: in memory only (<see cref="InMemorySessionStore"/>);
     /// use <see cref="FileSessionStore"/> for command-line tools.</summary>
     public ISessionStore? SessionStore { get; set; }
+
+    /// <summary>Settings of <see cref="CrmClient.Realtime"/>: protocol version, heartbeat, push timeout, catch-up. Default
+    /// <c>new RealtimeOptions()</c>. With <c>AddAutoCrm(configuration)</c> they bind from the <c>Realtime</c> sub-section
+    /// (e.g. <c>AutoCrm:Realtime:HeartbeatInterval = 00:00:15</c>).</summary>
+    public RealtimeOptions Realtime { get; set; } = new();
 
     /// <summary>The clock for token refresh, retry delays and timeouts. Default <see cref="System.TimeProvider.System"/>.</summary>
     public TimeProvider? TimeProvider { get; set; }

@@ -27,9 +27,10 @@ internal sealed class WatchCommand(CliEnvironment environment) : CrmCommand<Watc
         var queueIds = only is { } q ? [q] : queues.Keys.ToList();
         var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var gate = new object();
-        await using (new RealtimeFeed(crm, only, queueIds, e => { lock (gate) { Print(s, e, queues); } }, ex => failed.TrySetResult(ex)))
+        await using (var feed = new RealtimeFeed(crm, only, queueIds, e => { lock (gate) { Print(s, e, queues); } }, ex => failed.TrySetResult(ex)))
         {
-            await RealtimeFeed.WaitConnectedAsync(crm, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+            // Once the streams are live every later change is shown; the banner says so.
+            await feed.WhenLiveAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             Console.MarkupLineInterpolated($"[grey]Watching {(s.Queue is null ? "all queues" : s.Queue)} on {target.Url} — Ctrl+C to stop.[/]");
             try
             {

@@ -45,7 +45,6 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
     private string _phase = "starting";
     private IReadOnlyList<QueueStats> _stats = [];
     private Exception? _feedError;
-    private volatile Action? _probeCheck;
 
     internal async Task<DemoSummary> RunAsync(CancellationToken cancellationToken)
     {
@@ -78,9 +77,8 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
             var queueIds = queues.Select(q => q.Id).ToHashSet();
             var baseline = await NewestEventIdAsync(service, cancellationToken).ConfigureAwait(false);
             await using var feed = new RealtimeFeed(adminClient.Client, statusQueue: null, queueIds, OnEvent, e => _feedError = e);
-            await RealtimeFeed.WaitConnectedAsync(adminClient.Client, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
             Phase("waiting for the realtime streams to go live");
-            await ProbeStreamsAsync(service, queues, customers[0].Id, agents[0].Id, cancellationToken).ConfigureAwait(false);
+            await feed.WhenLiveAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             Phase("customers filing tickets, agents working them");
             var work = RunWorkloadAsync(agentClients, customerClients, queues, cancellationToken);
             if (environment.IsTerminal && !options.Json)
@@ -156,75 +154,9 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
         }
     }
 
-    /// <summary>
-    /// A stream only promises what happens after it has started, and starting (reading the newest event id, subscribing on
-    /// the server) completes in the background. So before the workload, make throwaway changes to a probe ticket in each
-    /// queue until every stream has delivered one of them live; the probes are then deleted and never counted.
-    /// </summary>
-    private async Task ProbeStreamsAsync(CrmClient service, Queue[] queues, Guid requester, Guid agent, CancellationToken cancellationToken)
-    {
-        var probes = new List<Guid>();
-        try
-        {
-            foreach (var queue in queues)
-            {
-                var probe = await service.Tickets.CreateAsync(new NewTicket { Subject = "Probe", QueueId = queue.Id, RequesterId = requester }, cancellationToken).ConfigureAwait(false);
-                probes.Add(probe.Id);
-            }
-
-            for (var attempt = 0; ; attempt++)
-            {
-                bool Ready() => probes.All(p => _received.Values.Any(e => e.TicketId == p && e.Stream == DemoEvent.QueueStream))
-                    && _received.Values.Any(e => probes.Contains(e.TicketId) && e.Stream == DemoEvent.StatusStream);
-                var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _probeCheck = () =>
-                {
-                    if (Ready())
-                    {
-                        ready.TrySetResult();
-                    }
-                };
-                _probeCheck();
-                var next = attempt % 2 == 0 ? TicketStatus.Pending : TicketStatus.Open;
-                foreach (var p in probes)
-                {
-                    await service.Tickets.UpdateAsync(p, new TicketPatch { Status = next, AssigneeId = attempt % 2 == 0 ? agent : null }, cancellationToken: cancellationToken).ConfigureAwait(false);
-                }
-
-                try
-                {
-                    await ready.Task.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-                catch (TimeoutException) when (attempt < 15)
-                {
-                    // Not live yet: change the probes again.
-                }
-                catch (TimeoutException ex)
-                {
-                    throw new CrmRealtimeException("the realtime streams delivered nothing within 30 s", ex);
-                }
-            }
-        }
-        finally
-        {
-            _probeCheck = null;
-            foreach (var p in probes)
-            {
-                await service.Tickets.DeleteAsync(p, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-    }
-
     private void OnEvent(DemoEvent e)
     {
         if (!_received.TryAdd(e.Key, e))
-        {
-            return;
-        }
-
-        _probeCheck?.Invoke();
-        if (!_tickets.ContainsKey(e.TicketId) && e.Text.Length > 0 && _probeCheck is not null)
         {
             return;
         }

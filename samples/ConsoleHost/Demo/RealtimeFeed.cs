@@ -8,15 +8,20 @@ namespace AutoCrm.ConsoleHost.Demo;
 internal sealed class RealtimeFeed : IDemoFeed
 {
     private readonly List<IDisposable> _subscriptions = [];
+    private readonly List<Func<CancellationToken, Task>> _live = [];
 
     internal RealtimeFeed(CrmClient crm, Guid? statusQueue, IReadOnlyCollection<Guid> queues, Action<DemoEvent> onEvent, Action<Exception> onError)
     {
-        _subscriptions.Add(crm.Realtime.StatusChanges(statusQueue).Subscribe(new Observer<TicketStatusChanged>(
+        var statusChanges = crm.Realtime.StatusChanges(statusQueue);
+        _live.Add(statusChanges.WhenLiveAsync);
+        _subscriptions.Add(statusChanges.Subscribe(new Observer<TicketStatusChanged>(
             c => onEvent(new DemoEvent(DemoEvent.StatusStream, DemoEvent.StatusKey(c.EventId), c.TicketId, $"{Cli.Arguments.Snake(c.From)} → {Cli.Arguments.Snake(c.To)}") { EventId = c.EventId, ActorId = c.ActorId, At = c.ChangedAt }),
             onError)));
         foreach (var queue in queues)
         {
-            _subscriptions.Add(crm.Realtime.QueueUpdates(queue).Subscribe(new Observer<QueueUpdate>(
+            var updates = crm.Realtime.QueueUpdates(queue);
+            _live.Add(updates.WhenLiveAsync);
+            _subscriptions.Add(updates.Subscribe(new Observer<QueueUpdate>(
                 u =>
                 {
                     var kind = u.Kind.ToString().ToLowerInvariant();
@@ -28,26 +33,16 @@ internal sealed class RealtimeFeed : IDemoFeed
 
     public string Description => "SDK realtime streams (tickets:status_change, queue:updates)";
 
-    /// <summary>Waits until the realtime socket is connected, so changes made next are after the streams started.</summary>
-    internal static async Task WaitConnectedAsync(CrmClient crm, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Waits until every stream is live: changes committed after this are guaranteed to arrive.</summary>
+    internal async Task WhenLiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var subscription = crm.Realtime.ConnectionStates.Subscribe(new Observer<RealtimeConnectionState>(
-            state =>
-            {
-                if (state == RealtimeConnectionState.Connected)
-                {
-                    connected.TrySetResult();
-                }
-            },
-            error => connected.TrySetException(error)));
         try
         {
-            await connected.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(_live.Select(live => live(cancellationToken))).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
-            throw new CrmRealtimeException($"the realtime connection did not open within {timeout.TotalSeconds:0} s", ex);
+            throw new CrmRealtimeException($"the realtime streams did not go live within {timeout.TotalSeconds:0} s", ex);
         }
     }
 

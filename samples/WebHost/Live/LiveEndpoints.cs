@@ -1,6 +1,5 @@
 using System.Net.ServerSentEvents;
 using System.Reactive.Linq;
-using System.Reactive.Threading.Tasks;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -32,19 +31,24 @@ internal static class LiveEndpoints
         Guid queueId, HttpContext context, CrmBackend backend, CrmSessionStore store, UserCrm user, TimeProvider time)
     {
         var (crm, until) = await OpenAsync(backend, store, user, context.RequestAborted);
+        var updates = crm.Realtime.QueueUpdates(queueId);
+        var statuses = crm.Realtime.StatusChanges(queueId);
         var events = Observable.Merge(
-            crm.Realtime.QueueUpdates(queueId).Select(u => Change("queue", u.TicketId, u.Kind.ToString())),
-            crm.Realtime.StatusChanges(queueId).Select(s => Change("status", s.TicketId, s.To.ToString())));
-        return TypedResults.ServerSentEvents(StreamAsync(crm, events, null, until, time, context.RequestAborted));
+            updates.Select(u => Change("queue", u.TicketId, u.Kind.ToString())),
+            statuses.Select(s => Change("status", s.TicketId, s.To.ToString())));
+        return TypedResults.ServerSentEvents(StreamAsync(
+            crm, events, ct => Task.WhenAll(updates.WhenLiveAsync(ct), statuses.WhenLiveAsync(ct)), null, until, time, context.RequestAborted));
     }
 
     private static async Task<ServerSentEventsResult<string>> TicketAsync(
         Guid ticketId, HttpContext context, CrmBackend backend, CrmSessionStore store, UserCrm user, TimeProvider time)
     {
         var (crm, until) = await OpenAsync(backend, store, user, context.RequestAborted);
+        var messages = crm.Realtime.Messages(ticketId);
+        var changes = crm.Realtime.TicketChanges(TicketChangeFilter.ForTicket(ticketId));
         var events = Observable.Merge(
-            crm.Realtime.Messages(ticketId).Select(m => Change("message", ticketId, m.Visibility.ToString())),
-            crm.Realtime.TicketChanges(TicketChangeFilter.ForTicket(ticketId)).Select(c => Change("ticket", ticketId, c.Kind.ToString())));
+            messages.Select(m => Change("message", ticketId, m.Visibility.ToString())),
+            changes.Select(c => Change("ticket", ticketId, c.Kind.ToString())));
         var staff = context.User.IsInRole("agent") || context.User.IsInRole("admin");
         if (staff)
         {
@@ -55,20 +59,14 @@ internal static class LiveEndpoints
             events = events.Merge(viewers);
         }
 
-        return TypedResults.ServerSentEvents(
-            StreamAsync(crm, events, staff ? c => AnnounceViewingAsync(crm, ticketId, c) : null, until, time, context.RequestAborted));
-    }
-
-    /// <summary>
-    /// Tracks this agent on the ticket's presence channel once the socket is up: the presence entry carries the user id
-    /// the realtime client knows from its token, and a client bound with <see cref="CrmClient.ForUser"/> learns it on connect.
-    /// </summary>
-    private static async Task<IAsyncDisposable> AnnounceViewingAsync(CrmClient crm, Guid ticketId, CancellationToken cancellationToken)
-    {
-        using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        connect.CancelAfter(TimeSpan.FromSeconds(15));
-        await crm.Realtime.ConnectionStates.FirstAsync(s => s == RealtimeConnectionState.Connected).ToTask(connect.Token);
-        return await crm.Realtime.TrackViewingAsync(ticketId, cancellationToken);
+        return TypedResults.ServerSentEvents(StreamAsync(
+            crm,
+            events,
+            ct => Task.WhenAll(messages.WhenLiveAsync(ct), changes.WhenLiveAsync(ct)),
+            staff ? c => crm.Realtime.TrackViewingAsync(ticketId, c) : null,
+            until,
+            time,
+            context.RequestAborted));
     }
 
     private static async Task<(CrmClient Crm, DateTimeOffset Until)> OpenAsync(
@@ -94,13 +92,15 @@ internal static class LiveEndpoints
     }
 
     /// <summary>
-    /// Bridges the observable to the response: a "ready" event once subscribed, then every change, until the browser
+    /// Bridges the observable to the response: a "ready" event once the streams are live (every change committed after it
+    /// reaches the page), then every change, until the browser
     /// disconnects, the token's time is up or the stream fails for good. Disposing the subscription and the client
     /// leaves the realtime channels and closes the socket.
     /// </summary>
     private static async IAsyncEnumerable<SseItem<string>> StreamAsync(
         CrmClient crm,
         IObservable<SseItem<string>> events,
+        Func<CancellationToken, Task> whenLive,
         Func<CancellationToken, Task<IAsyncDisposable>>? announce,
         DateTimeOffset until,
         TimeProvider time,
@@ -126,6 +126,25 @@ internal static class LiveEndpoints
                     {
                         // Presence is a nicety: without it the ticket still updates live.
                     }
+                }
+
+                bool live;
+                try
+                {
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                    wait.CancelAfter(TimeSpan.FromSeconds(30));
+                    await whenLive(wait.Token);
+                    live = true;
+                }
+                catch (Exception ex) when (ex is CrmException or OperationCanceledException)
+                {
+                    // Failed or timed out: end the stream; EventSource reconnects and tries again.
+                    live = false;
+                }
+
+                if (!live)
+                {
+                    yield break;
                 }
 
                 yield return new SseItem<string>("{}", "ready");

@@ -17,4 +17,8 @@ public enum AuthChangeEvent
 
     /// <summary>A refresh failed for a reason that may pass (network, 5xx); the session is kept and refresh is retried.</summary>
     RefreshFailed,
+
+    /// <summary>The state when a subscriber subscribed to <see cref="AuthClient.StateChanges"/>: always its first event
+    /// (the session, or null when signed out).</summary>
+    InitialSession,
 }

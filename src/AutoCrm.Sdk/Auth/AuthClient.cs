@@ -26,6 +26,9 @@ public sealed class AuthClient : IAccessTokenSource
     private readonly IObservable<AuthStateChange> _changes;
     private readonly object _gate = new();
 
+    /// <summary>Orders publishing against subscribing, so a subscriber's replayed state and its first change never cross.</summary>
+    private readonly object _publishGate = new();
+
     private Session? _session;
     private bool _loaded;
     private Task? _loadTask;
@@ -41,7 +44,7 @@ public sealed class AuthClient : IAccessTokenSource
         _store = store;
         _autoRefresh = autoRefresh;
         _fixedToken = fixedToken;
-        _changes = _subject.AsObservable();
+        _changes = Observable.Create<AuthStateChange>(SubscribeState);
         Admin = new AuthAdminClient(connection);
     }
 
@@ -49,8 +52,10 @@ public sealed class AuthClient : IAccessTokenSource
     public AuthAdminClient Admin { get; }
 
     /// <summary>
-    /// Every change of this client's authentication state (signed in, token refreshed, user updated, signed out,
-    /// refresh failed). Hot: subscribers see the changes that happen after they subscribe. Events are published on the
+    /// This client's authentication state and every change of it (signed in, token refreshed, user updated, signed out,
+    /// refresh failed). Like a <c>BehaviorSubject</c> (and supabase-js's <c>INITIAL_SESSION</c>): each subscriber first gets
+    /// <see cref="AuthChangeEvent.InitialSession"/> with the current session (null when signed out; read from the session
+    /// store first if needed), then the changes after it, none missed and none repeated. Changes are published on the
     /// thread that caused them; the SDK does not marshal to a context.
     /// </summary>
     public IObservable<AuthStateChange> StateChanges => _changes;
@@ -246,8 +251,11 @@ public sealed class AuthClient : IAccessTokenSource
             _timer = null;
         }
 
-        _subject.OnCompleted();
-        _subject.Dispose();
+        lock (_publishGate)
+        {
+            _subject.OnCompleted();
+            _subject.Dispose();
+        }
     }
 
     // ---- session state -----------------------------------------------------------------------------
@@ -440,7 +448,75 @@ public sealed class AuthClient : IAccessTokenSource
             }
         }
 
-        _subject.OnNext(change);
+        lock (_publishGate)
+        {
+            _subject.OnNext(change);
+        }
+    }
+
+    private IDisposable SubscribeState(IObserver<AuthStateChange> observer)
+    {
+        bool loaded;
+        lock (_gate)
+        {
+            loaded = _loaded || _fixedToken is not null;
+        }
+
+        if (loaded)
+        {
+            return Attach(observer);
+        }
+
+        // Read the stored session first; the subscription starts with whatever the state is once it is known.
+        var subscription = new System.Reactive.Disposables.SingleAssignmentDisposable();
+        var cancel = new CancellationTokenSource();
+        _ = LoadAsync(cancel.Token).AsTask().ContinueWith(
+            load =>
+            {
+                if (load.IsCanceled)
+                {
+                    return;
+                }
+
+                if (load.Exception is { } error)
+                {
+                    observer.OnError(error.InnerException ?? error);
+                    return;
+                }
+
+                subscription.Disposable = Attach(observer);
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return new System.Reactive.Disposables.CompositeDisposable(subscription, System.Reactive.Disposables.Disposable.Create(() =>
+        {
+            cancel.Cancel();
+            cancel.Dispose();
+        }));
+    }
+
+    private IDisposable Attach(IObserver<AuthStateChange> observer)
+    {
+        lock (_publishGate)
+        {
+            Session? session;
+            bool disposed;
+            lock (_gate)
+            {
+                session = _session;
+                disposed = _disposed;
+            }
+
+            if (disposed)
+            {
+                observer.OnCompleted();
+                return System.Reactive.Disposables.Disposable.Empty;
+            }
+
+            observer.OnNext(new AuthStateChange { Event = AuthChangeEvent.InitialSession, Session = session });
+            return _subject.Subscribe(observer);
+        }
     }
 
     // ---- refresh -----------------------------------------------------------------------------------

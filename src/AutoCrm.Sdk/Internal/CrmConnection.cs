@@ -30,6 +30,7 @@ internal sealed class CrmConnection
         Schema = options.Schema;
         TimeProvider = options.TimeProvider ?? TimeProvider.System;
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        Realtime = options.Realtime;
         Logger = LoggerFactory.CreateLogger("AutoCrm.Sdk");
         AutoRefreshToken = options.AutoRefreshToken;
         RefreshAhead = options.RefreshAhead;
@@ -47,6 +48,9 @@ internal sealed class CrmConnection
     public TimeProvider TimeProvider { get; }
 
     public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>The realtime client's settings.</summary>
+    public Realtime.RealtimeOptions Realtime { get; }
 
     public ILogger Logger { get; }
 

@@ -30,6 +30,15 @@ internal static class CrmOptionsValidator
             errors.Add("CrmClientOptions.Timeout and AttemptTimeout must be positive.");
         }
 
+        if (options.Realtime is null)
+        {
+            errors.Add("CrmClientOptions.Realtime must not be null.");
+        }
+        else if (options.Realtime.HeartbeatInterval <= TimeSpan.Zero || options.Realtime.PushTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("CrmClientOptions.Realtime.HeartbeatInterval and PushTimeout must be positive.");
+        }
+
         if (options.MaxRetries < 0)
         {
             errors.Add("CrmClientOptions.MaxRetries must not be negative.");

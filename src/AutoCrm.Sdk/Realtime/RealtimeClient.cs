@@ -79,16 +79,18 @@ public sealed class RealtimeClient
 
     internal TimeProvider Time { get; }
 
+    internal RealtimeOptions Options => _options;
+
     internal Guid? CurrentUserId => JwtClaims.TryGetSubject(Volatile.Read(ref _token));
 
     /// <summary>Inserts, updates and deletes of tickets the user may read, with the typed ticket before and after.</summary>
     /// <param name="filter">Which tickets and kinds of change; null for all.</param>
     /// <returns>A cold stream; each subscription shares one channel per call of this method.</returns>
     /// <example><code>crm.Realtime.TicketChanges(TicketChangeFilter.ForTicket(id)).Subscribe(c => Render(c.New));</code></example>
-    public IObservable<TicketChange> TicketChanges(TicketChangeFilter? filter = null)
+    public RealtimeStream<TicketChange> TicketChanges(TicketChangeFilter? filter = null)
     {
         var f = filter ?? TicketChangeFilter.All;
-        return Create<TicketChange>(o => new TicketChangesSession(this, o, f));
+        return new RealtimeStream<TicketChange>(o => new TicketChangesSession(this, o, f));
     }
 
     /// <summary>
@@ -97,9 +99,9 @@ public sealed class RealtimeClient
     /// duplicates, before live events resume (see <see cref="RealtimeOptions.CatchUpAfterReconnect"/>).
     /// </summary>
     /// <param name="queueId">Only tickets in this queue; null for all.</param>
-    /// <returns>A cold stream, shared by its subscribers.</returns>
-    public IObservable<TicketStatusChanged> StatusChanges(Guid? queueId = null) =>
-        Create<TicketStatusChanged>(o => new TicketEventSession<TicketStatusChanged>(
+    /// <returns>A cold stream, shared by its subscribers; <see cref="RealtimeStream{T}.SubscribeAsync"/> waits until it is live.</returns>
+    public RealtimeStream<TicketStatusChanged> StatusChanges(Guid? queueId = null) =>
+        new(o => new TicketEventSession<TicketStatusChanged>(
             this, o, new StatusChangeProjection(queueId, _events), _events, _options.CatchUpAfterReconnect));
 
     /// <summary>
@@ -107,16 +109,16 @@ public sealed class RealtimeClient
     /// <c>ticket_events</c>, with the same catch-up guarantee as <see cref="StatusChanges"/>.
     /// </summary>
     /// <param name="queueId">The queue.</param>
-    /// <returns>A cold stream, shared by its subscribers.</returns>
-    public IObservable<QueueUpdate> QueueUpdates(Guid queueId) =>
-        Create<QueueUpdate>(o => new TicketEventSession<QueueUpdate>(
+    /// <returns>A cold stream, shared by its subscribers; <see cref="RealtimeStream{T}.SubscribeAsync"/> waits until it is live.</returns>
+    public RealtimeStream<QueueUpdate> QueueUpdates(Guid queueId) =>
+        new(o => new TicketEventSession<QueueUpdate>(
             this, o, new QueueUpdateProjection(queueId, _events), _events, _options.CatchUpAfterReconnect));
 
     /// <summary>New messages on a ticket. Row-level security decides what arrives: customers never get internal notes.</summary>
     /// <param name="ticketId">The ticket.</param>
-    /// <returns>A cold stream, shared by its subscribers.</returns>
-    public IObservable<TicketMessage> Messages(Guid ticketId) =>
-        Create<TicketMessage>(o => new MessagesSession(this, o, ticketId));
+    /// <returns>A cold stream, shared by its subscribers; <see cref="RealtimeStream{T}.SubscribeAsync"/> waits until it is live.</returns>
+    public RealtimeStream<TicketMessage> Messages(Guid ticketId) =>
+        new(o => new MessagesSession(this, o, ticketId));
 
     /// <summary>
     /// Who is looking at a ticket (presence), as a full list on every change: the first value arrives after the join, then one per
@@ -163,7 +165,8 @@ public sealed class RealtimeClient
         });
 
     /// <summary>
-    /// Announces that the current user is looking at a ticket until the returned handle is disposed. The presence is restored
+    /// Announces that the current user is looking at a ticket until the returned handle is disposed. The presence payload
+    /// always carries the user id from the access token (read first if the socket has not connected yet) and is restored
     /// after reconnects.
     /// </summary>
     /// <param name="ticketId">The ticket.</param>
@@ -173,6 +176,12 @@ public sealed class RealtimeClient
     /// <example><code>await using var viewing = await crm.Realtime.TrackViewingAsync(ticket.Id);</code></example>
     public async Task<IAsyncDisposable> TrackViewingAsync(Guid ticketId, CancellationToken cancellationToken = default)
     {
+        // The presence names the user: learn who that is from the token first (a ForUser client has not connected yet).
+        if (Volatile.Read(ref _token) is null)
+        {
+            await RefreshTokenAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var topic = AcquirePresence(ticketId);
         var meta = new JsonObject
         {
@@ -199,11 +208,26 @@ public sealed class RealtimeClient
         }
     }
 
-    /// <summary>Raised when a stream's database subscription is confirmed (and, for event streams, caught up): a test and
-    /// diagnostics hook; changes committed after it are delivered.</summary>
-    internal event Action? SubscriptionReady;
-
-    internal void RaiseSubscriptionReady() => SubscriptionReady?.Invoke();
+    /// <summary>
+    /// Joins the broadcast channel <paramref name="name"/> (topic <c>realtime:&lt;name&gt;</c>, like realtime-js's
+    /// <c>channel(name)</c>) for sending and receiving messages between clients. Each call joins its own channel instance;
+    /// dispose it to leave.
+    /// </summary>
+    /// <param name="name">The channel name, e.g. <c>agents</c>.</param>
+    /// <param name="receiveOwn">Whether this client also receives its own messages (<c>broadcast.self</c>). Default false.</param>
+    /// <returns>The channel.</returns>
+    /// <example>
+    /// <code>
+    /// await using var room = crm.Realtime.Broadcast("agents");
+    /// using var sub = room.Messages.Subscribe(m => Console.WriteLine(m.Event));
+    /// await room.SendAsync("hello", JsonSerializer.SerializeToElement(new { from = "alice" }));
+    /// </code>
+    /// </example>
+    public RealtimeBroadcast Broadcast(string name, bool receiveOwn = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new RealtimeBroadcast(this, name, receiveOwn);
+    }
 
     internal string NextTopic() => string.Create(CultureInfo.InvariantCulture, $"realtime:autocrm-{Interlocked.Increment(ref _topics)}");
 
@@ -235,14 +259,6 @@ public sealed class RealtimeClient
         _tokenSubscription.Dispose();
         await Socket.DisposeAsync().ConfigureAwait(false);
     }
-
-    private IObservable<T> Create<T>(Func<IObserver<T>, StreamSession<T>> factory) =>
-        Observable.Create<T>(observer =>
-        {
-            var session = factory(observer);
-            session.Start();
-            return session;
-        }).Publish().RefCount();
 
     private void OnTokenChanged(string? token)
     {
@@ -303,7 +319,7 @@ public sealed class RealtimeClient
                 return existing;
             }
 
-            topic = new PresenceTopic(this, ticketId, CurrentUserId?.ToString() ?? "");
+            topic = new PresenceTopic(this, ticketId, () => CurrentUserId?.ToString() ?? "");
             _presence[ticketId] = topic;
             leaving = _presenceLeaving.GetValueOrDefault(ticketId) ?? Task.CompletedTask;
         }

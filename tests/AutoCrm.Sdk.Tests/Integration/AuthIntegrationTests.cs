@@ -35,7 +35,7 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
         await crm.Auth.SignInWithPasswordAsync(email, "second-password", Ct);
 
         Assert.Equal(
-            [AuthChangeEvent.SignedIn, AuthChangeEvent.UserUpdated, AuthChangeEvent.TokenRefreshed, AuthChangeEvent.SignedOut, AuthChangeEvent.SignedIn],
+            [AuthChangeEvent.InitialSession, AuthChangeEvent.SignedIn, AuthChangeEvent.UserUpdated, AuthChangeEvent.TokenRefreshed, AuthChangeEvent.SignedOut, AuthChangeEvent.SignedIn],
             changes);
     }
 

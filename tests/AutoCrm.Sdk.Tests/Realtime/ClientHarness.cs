@@ -17,6 +17,7 @@ namespace AutoCrm.Sdk.Tests.Realtime;
 internal sealed class ClientHarness : IAsyncDisposable
 {
     private readonly Channel<TimeSpan> _reconnects = Channel.CreateUnbounded<TimeSpan>();
+    private readonly Channel<PhoenixMessage> _handled = Channel.CreateUnbounded<PhoenixMessage>();
 
     private ClientHarness(FakeRealtimeServer server, FakeTimeProvider time, InMemoryTicketEvents events, BehaviorSubject<string?> tokens, RealtimeClient client)
     {
@@ -26,6 +27,21 @@ internal sealed class ClientHarness : IAsyncDisposable
         Tokens = tokens;
         Client = client;
         client.Socket.ReconnectScheduled += (_, d) => _reconnects.Writer.TryWrite(d);
+        client.Socket.MessageHandled += m => _handled.Writer.TryWrite(m);
+    }
+
+    /// <summary>Waits until the client has handled a received message that matches (messages are handled in arrival order).</summary>
+    public async Task<PhoenixMessage> HandledAsync(Func<PhoenixMessage, bool> match)
+    {
+        using var timeout = Timeouts.Cts();
+        while (true)
+        {
+            var message = await _handled.Reader.ReadAsync(timeout.Token);
+            if (match(message))
+            {
+                return message;
+            }
+        }
     }
 
     public FakeRealtimeServer Server { get; }
@@ -38,7 +54,11 @@ internal sealed class ClientHarness : IAsyncDisposable
 
     public RealtimeClient Client { get; }
 
-    public static async Task<ClientHarness> StartAsync(string? token = null, RealtimeProtocolVersion version = RealtimeProtocolVersion.V2)
+    /// <param name="token">The access token the client's token provider returns.</param>
+    /// <param name="version">The serializer.</param>
+    /// <param name="tokenChanges">Whether token changes are pushed to the client (false: like a ForUser client, whose fixed
+    /// token is only known by asking the provider).</param>
+    public static async Task<ClientHarness> StartAsync(string? token = null, RealtimeProtocolVersion version = RealtimeProtocolVersion.V2, bool tokenChanges = true)
     {
         var server = await FakeRealtimeServer.StartAsync();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
@@ -48,7 +68,7 @@ internal sealed class ClientHarness : IAsyncDisposable
             server.BaseUrl,
             "anon-key",
             _ => ValueTask.FromResult(tokens.Value),
-            tokens,
+            tokenChanges ? tokens : System.Reactive.Linq.Observable.Never<string?>(),
             events,
             time,
             NullLoggerFactory.Instance,
@@ -63,8 +83,11 @@ internal sealed class ClientHarness : IAsyncDisposable
         return await _reconnects.Reader.ReadAsync(timeout.Token);
     }
 
-    /// <summary>Accepts a connection and answers the next join, giving each requested postgres_changes binding an id (100, 101, ...).</summary>
-    public static async Task<ServerFrame> JoinAsync(ServerConnection connection)
+    /// <summary>
+    /// Answers the next join, giving each requested postgres_changes binding an id (100, 101, ...), and (unless
+    /// <paramref name="confirm"/> is false) confirms the database subscription with the <c>system</c> message, as Supabase does.
+    /// </summary>
+    public static async Task<ServerFrame> JoinAsync(ServerConnection connection, bool confirm = true)
     {
         var join = await connection.ReceiveAsync("phx_join");
         var bindings = new JsonArray();
@@ -77,8 +100,18 @@ internal sealed class ClientHarness : IAsyncDisposable
         }
 
         await connection.ReplyAsync(join, new JsonObject { ["postgres_changes"] = bindings }.ToJsonString());
+        if (confirm && bindings.Count > 0)
+        {
+            await ConfirmAsync(connection, join);
+        }
+
         return join;
     }
+
+    /// <summary>The server's confirmation that the database subscription is active.</summary>
+    public static Task ConfirmAsync(ServerConnection connection, ServerFrame join) =>
+        connection.SendAsync(join.JoinRef, null, join.Topic, "system",
+            $$"""{"message":"Subscribed to PostgreSQL","status":"ok","extension":"postgres_changes","channel":"{{join.Topic["realtime:".Length..]}}"}""");
 
     public static Task SendChangeAsync(ServerConnection connection, ServerFrame join, string table, string type, string recordJson, string oldRecordJson = "null", int id = 100) =>
         connection.SendAsync(join.JoinRef, null, join.Topic, "postgres_changes",
@@ -113,25 +146,41 @@ internal sealed class InMemoryTicketEvents(TimeProvider time) : ITicketEventRead
 
     public int Reads { get; private set; }
 
-    public TicketEvent Add(Guid ticketId, string kind, JsonObject changes, Guid? actor = null)
+    private readonly HashSet<long> _uncommitted = [];
+
+    /// <summary>Adds an event; an uncommitted one has its id but is invisible to reads until <see cref="Commit"/>.</summary>
+    public TicketEvent Add(Guid ticketId, string kind, JsonObject changes, Guid? actor = null, bool committed = true)
     {
         lock (_gate)
         {
             var e = new TicketEvent { Id = _nextId++, TicketId = ticketId, ActorId = actor, Kind = kind, Changes = changes, CreatedAt = time.GetUtcNow() };
             _events.Add(e);
+            if (!committed)
+            {
+                _uncommitted.Add(e.Id);
+            }
+
             return e;
         }
     }
 
-    public TicketEvent StatusChange(Guid ticketId, string from, string to) =>
-        Add(ticketId, "status_changed", new JsonObject { ["status"] = new JsonArray(from, to) });
+    public void Commit(TicketEvent e)
+    {
+        lock (_gate)
+        {
+            _uncommitted.Remove(e.Id);
+        }
+    }
+
+    public TicketEvent StatusChange(Guid ticketId, string from, string to, bool committed = true) =>
+        Add(ticketId, "status_changed", new JsonObject { ["status"] = new JsonArray(from, to) }, committed: committed);
 
     public Task<long> LatestIdAsync(IReadOnlyList<string> kinds, CancellationToken cancellationToken)
     {
         long latest;
         lock (_gate)
         {
-            latest = _events.Where(e => kinds.Contains(e.Kind)).Select(e => e.Id).DefaultIfEmpty(0).Max();
+            latest = _events.Where(e => kinds.Contains(e.Kind) && !_uncommitted.Contains(e.Id)).Select(e => e.Id).DefaultIfEmpty(0).Max();
         }
 
         LatestRead.TrySetResult(latest);
@@ -143,7 +192,7 @@ internal sealed class InMemoryTicketEvents(TimeProvider time) : ITicketEventRead
         lock (_gate)
         {
             Reads++;
-            return Task.FromResult<IReadOnlyList<TicketEvent>>([.. _events.Where(e => e.Id > afterId && kinds.Contains(e.Kind)).OrderBy(e => e.Id).Take(limit)]);
+            return Task.FromResult<IReadOnlyList<TicketEvent>>([.. _events.Where(e => e.Id > afterId && kinds.Contains(e.Kind) && !_uncommitted.Contains(e.Id)).OrderBy(e => e.Id).Take(limit)]);
         }
     }
 

@@ -51,6 +51,85 @@ public sealed class RealtimeClientTests
     }
 
     [Fact]
+    public async Task A_live_event_that_arrives_before_the_subscription_is_confirmed_never_overtakes_a_missed_one()
+    {
+        await using var h = await ClientHarness.StartAsync();
+        var ticket = Guid.NewGuid();
+        var recorder = new Recorder<TicketStatusChanged>();
+        var stream = h.Client.StatusChanges();
+        using var subscription = stream.Subscribe(recorder);
+        var connection = await h.Server.AcceptAsync();
+        var join = await ClientHarness.JoinAsync(connection);
+        await stream.WhenLiveAsync(TestContext.Current.CancellationToken).Within();
+        var e1 = h.Events.StatusChange(ticket, "new", "open");
+        await ClientHarness.SendEventAsync(connection, join, e1);
+        Assert.Equal(e1.Id, (await recorder.NextAsync()).EventId);
+
+        connection.Abort();
+        h.Time.Advance(await h.NextReconnectDelayAsync());
+        var again = await h.Server.AcceptAsync();
+        var rejoin = await ClientHarness.JoinAsync(again, confirm: false);
+
+        // e2 commits just before the server's subscription becomes active, so it is never sent live; e3 commits after that and
+        // is sent live, while the confirmation (sent after activation, as the DevStack and Supabase do) is still on its way.
+        var e2 = h.Events.StatusChange(ticket, "open", "pending", committed: false);
+        var e3 = h.Events.StatusChange(ticket, "pending", "solved");
+        await ClientHarness.SendEventAsync(again, rejoin, e3);
+        await h.HandledAsync(m => m.Event == "postgres_changes"
+            && m.Payload.GetProperty("data").GetProperty("record").GetProperty("id").GetInt64() == e3.Id);
+        h.Events.Commit(e2);
+        Assert.False(stream.WhenLiveAsync(TestContext.Current.CancellationToken).IsCompleted);
+        await ClientHarness.ConfirmAsync(again, rejoin);
+
+        var items = await recorder.TakeAsync(2);
+        Assert.Equal([e2.Id, e3.Id], items.Select(i => i.EventId));
+        await stream.WhenLiveAsync(TestContext.Current.CancellationToken).Within();
+
+        // Nothing else is pending: the next item is a fresh change, not a late duplicate of e3.
+        var e4 = h.Events.StatusChange(ticket, "solved", "closed");
+        await ClientHarness.SendEventAsync(again, rejoin, e4);
+        Assert.Equal(e4.Id, (await recorder.NextAsync()).EventId);
+    }
+
+    [Fact]
+    public async Task Without_a_confirmation_a_stream_goes_live_after_the_push_timeout()
+    {
+        await using var h = await ClientHarness.StartAsync();
+        var ticket = Guid.NewGuid();
+        var recorder = new Recorder<TicketStatusChanged>();
+        var stream = h.Client.StatusChanges();
+        var subscribing = stream.SubscribeAsync(recorder, TestContext.Current.CancellationToken);
+        var connection = await h.Server.AcceptAsync();
+        var join = await ClientHarness.JoinAsync(connection, confirm: false);
+        var e1 = h.Events.StatusChange(ticket, "new", "open");
+        await ClientHarness.SendEventAsync(connection, join, e1);
+        await h.HandledAsync(m => m.Event == "postgres_changes"); // so the join reply was handled too
+        h.Time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(subscribing.IsCompleted);
+
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        using var subscription = await subscribing.Within();
+        Assert.Equal(e1.Id, (await recorder.NextAsync()).EventId);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_fails_when_the_subscription_is_refused_before_it_is_live()
+    {
+        await using var h = await ClientHarness.StartAsync();
+        var stream = h.Client.TicketChanges();
+        var recorder = new Recorder<TicketChange>();
+        var subscribing = stream.SubscribeAsync(recorder, TestContext.Current.CancellationToken);
+        var connection = await h.Server.AcceptAsync();
+        var join = await connection.ReceiveAsync("phx_join");
+        await connection.ReplyAsync(join, """{"reason":"Unauthorized: You do not have permissions to read from this Channel topic"}""", status: "error");
+
+        var error = await Assert.ThrowsAsync<CrmRealtimeException>(() => subscribing.Within());
+        Assert.Contains("Unauthorized", error.Message, StringComparison.Ordinal);
+        Assert.Same(error, await recorder.Error.Task.Within());
+        Assert.Throws<InvalidOperationException>(() => { _ = stream.WhenLiveAsync(TestContext.Current.CancellationToken); });
+    }
+
+    [Fact]
     public async Task StatusChanges_without_catch_up_are_at_most_once()
     {
         await using var h = await ClientHarness.StartAsync();
@@ -209,6 +288,28 @@ public sealed class RealtimeClientTests
         var untrack = await again.ReceiveAsync("presence");
         Assert.Equal("untrack", untrack.Payload.GetProperty("event").GetString());
         await again.ReplyAsync(untrack);
+        await disposing.Within();
+    }
+
+    [Fact]
+    public async Task TrackViewing_before_the_socket_connects_names_the_user_of_a_fixed_token_client()
+    {
+        var me = Guid.NewGuid();
+        await using var h = await ClientHarness.StartAsync(ClientHarness.Jwt(me), tokenChanges: false);
+        var ticket = Guid.NewGuid();
+
+        var tracking = h.Client.TrackViewingAsync(ticket, TestContext.Current.CancellationToken);
+        var connection = await h.Server.AcceptAsync();
+        var join = await connection.ReceiveAsync("phx_join");
+        Assert.Equal(me.ToString(), join.Payload.GetProperty("config").GetProperty("presence").GetProperty("key").GetString());
+        await connection.ReplyAsync(join, """{"postgres_changes":[]}""");
+        var track = await connection.ReceiveAsync("presence");
+        Assert.Equal(me.ToString(), track.Payload.GetProperty("payload").GetProperty("user_id").GetString());
+        await connection.ReplyAsync(track);
+        var lease = await tracking.Within();
+
+        var disposing = lease.DisposeAsync().AsTask();
+        await connection.ReplyAsync(await connection.ReceiveAsync("presence"));
         await disposing.Within();
     }
 

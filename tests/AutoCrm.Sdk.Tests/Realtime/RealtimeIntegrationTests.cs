@@ -1,3 +1,4 @@
+using System.Reactive;
 using System.Reactive.Linq;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Realtime;
@@ -7,6 +8,7 @@ using AutoCrm.Sdk.Tickets;
 namespace AutoCrm.Sdk.Tests.Realtime;
 
 /// <summary>SDK → DevStack → PostgreSQL: realtime delivery, row-level security on streams, and the no-loss fault test.</summary>
+[Collection(RealtimeDropsCollection.Name)]
 public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -20,7 +22,7 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
         var watcher = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
         var ticket = await NewTicketAsync(customer, queue.Id);
         var recorder = new Recorder<TicketStatusChanged>();
-        using var subscription = await SubscribeReadyAsync(watcher.Crm, watcher.Crm.Realtime.StatusChanges(queue.Id), recorder);
+        using var subscription = await SubscribeReadyAsync(watcher.Crm.Realtime.StatusChanges(queue.Id), recorder);
 
         await agent.Crm.Tickets.UpdateAsync(ticket.Id, new TicketPatch { Status = TicketStatus.Open }, cancellationToken: Ct);
 
@@ -41,8 +43,8 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
         var aliceTicket = await NewTicketAsync(alice, queue.Id);
         var aliceMessages = new Recorder<TicketMessage>();
         var bobTickets = new Recorder<TicketChange>();
-        using var a = await SubscribeReadyAsync(alice.Crm, alice.Crm.Realtime.Messages(aliceTicket.Id), aliceMessages);
-        using var b = await SubscribeReadyAsync(bob.Crm, bob.Crm.Realtime.TicketChanges(), bobTickets);
+        using var a = await SubscribeReadyAsync(alice.Crm.Realtime.Messages(aliceTicket.Id), aliceMessages);
+        using var b = await SubscribeReadyAsync(bob.Crm.Realtime.TicketChanges(), bobTickets);
 
         await agent.Crm.Tickets.AddInternalNoteAsync(aliceTicket.Id, "internal: refund looks fraudulent", cancellationToken: Ct);
         await agent.Crm.Tickets.UpdateAsync(aliceTicket.Id, new TicketPatch { Status = TicketStatus.Pending }, cancellationToken: Ct);
@@ -65,7 +67,7 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
         var claimer = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
         var watcher = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
         var recorder = new Recorder<QueueUpdate>();
-        using var subscription = await SubscribeReadyAsync(watcher.Crm, watcher.Crm.Realtime.QueueUpdates(queue.Id), recorder);
+        using var subscription = await SubscribeReadyAsync(watcher.Crm.Realtime.QueueUpdates(queue.Id), recorder);
 
         var ticket = await NewTicketAsync(customer, queue.Id);
         var claimed = await claimer.Crm.Queues.ClaimNextAsync(queue.Id, Ct);
@@ -98,7 +100,13 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
         var recorder = new Recorder<TicketStatusChanged>();
         var connected = new ConnectedSignal();
         using var states = watcher.Crm.Realtime.ConnectionStates.Subscribe(connected.OnState);
-        using var subscription = await SubscribeReadyAsync(watcher.Crm, watcher.Crm.Realtime.StatusChanges().Where(c => ours.Contains(c.TicketId)), recorder);
+        using var subscription = await SubscribeReadyAsync(watcher.Crm.Realtime.StatusChanges(), Observer.Create<TicketStatusChanged>(c =>
+        {
+            if (ours.Contains(c.TicketId))
+            {
+                recorder.OnNext(c);
+            }
+        }));
 
         TicketStatus[] cycle = [TicketStatus.Open, TicketStatus.Pending, TicketStatus.OnHold];
         var current = tickets.ToDictionary(t => t.Id, _ => TicketStatus.New);
@@ -134,28 +142,36 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
         Assert.Equal((tickets[0].Id, TicketStatus.Solved), (marker.TicketId, marker.To));
     }
 
+    [Fact]
+    public async Task A_broadcast_from_one_client_reaches_another_typed_and_is_acknowledged()
+    {
+        var alice = await devStack.CreateUserAsync(UserRole.Agent);
+        var bob = await devStack.CreateUserAsync(UserRole.Agent);
+        var name = "agents-" + Guid.NewGuid().ToString("N")[..8];
+        await using var bobRoom = bob.Crm.Realtime.Broadcast(name);
+        var received = new Recorder<Typing>();
+        using var subscription = bobRoom.MessagesOf("typing", BroadcastTestJson.Default.Typing).Subscribe(received);
+        await bobRoom.WhenJoinedAsync(Ct).Within();
+        await using var aliceRoom = alice.Crm.Realtime.Broadcast(name, receiveOwn: true);
+        var own = new Recorder<BroadcastMessage>();
+        using var ownSubscription = aliceRoom.Messages.Subscribe(own);
+
+        var ticket = Guid.NewGuid();
+        await aliceRoom.SendAsync("typing", new Typing(ticket, "alice"), BroadcastTestJson.Default.Typing, Ct).Within();
+
+        Assert.Equal(new Typing(ticket, "alice"), await received.NextAsync());
+        var echo = await own.NextAsync();
+        Assert.Equal(("typing", "alice"), (echo.Event, echo.Payload.GetProperty("who").GetString()));
+    }
+
     private async Task<Ticket> NewTicketAsync(TestUser requester, Guid queueId) =>
         await devStack.Service.Tickets.CreateAsync(
             new NewTicket { Subject = "Realtime " + Guid.NewGuid().ToString("N")[..8], QueueId = queueId, RequesterId = requester.Id },
             Ct);
 
-    /// <summary>Subscribes and waits until the server confirmed the database subscription (changes after that are delivered).</summary>
-    private static async Task<IDisposable> SubscribeReadyAsync<T>(CrmClient crm, IObservable<T> stream, IObserver<T> observer)
-    {
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnReady() => ready.TrySetResult();
-        crm.Realtime.SubscriptionReady += OnReady;
-        try
-        {
-            var subscription = stream.Subscribe(observer);
-            await ready.Task.Within();
-            return subscription;
-        }
-        finally
-        {
-            crm.Realtime.SubscriptionReady -= OnReady;
-        }
-    }
+    /// <summary>Subscribes and waits until the stream is live (changes after that are delivered).</summary>
+    private static Task<IDisposable> SubscribeReadyAsync<T>(RealtimeStream<T> stream, IObserver<T> observer) =>
+        stream.SubscribeAsync(observer, Ct).Within();
 
     /// <summary>Lets the test wait until the subscriber's socket is connected again.</summary>
     private sealed class ConnectedSignal
@@ -186,4 +202,15 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
             }
         }
     }
+}
+
+/// <summary>
+/// The fault test drops every realtime connection of the shared DevStack; tests whose streams are at-most-once (messages,
+/// ticket changes) join this collection so they never run while it does.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class RealtimeDropsCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "Realtime connection drops";
 }

@@ -14,8 +14,39 @@ internal sealed class PhoenixMessage
 
     public required string Event { get; init; }
 
-    /// <summary>The payload; for a kind-4 binary broadcast, <c>{type:"broadcast", event, payload, meta?}</c> as realtime-js builds it.</summary>
-    public JsonElement Payload { get; init; }
+    private JsonElement _payload;
+    private ReadOnlyMemory<byte> _raw;
+    private int _parsed;
+
+    /// <summary>The payload; for a kind-4 binary broadcast, <c>{type:"broadcast", event, payload, meta?}</c> as realtime-js builds it.
+    /// Parsed on first use when the message was decoded with only its <see cref="RawPayload"/>.</summary>
+    public JsonElement Payload
+    {
+        get
+        {
+            if (Volatile.Read(ref _parsed) == 0)
+            {
+                var reader = new Utf8JsonReader(_raw.Span);
+                _payload = _raw.IsEmpty ? default : JsonElement.ParseValue(ref reader);
+                Volatile.Write(ref _parsed, 1);
+            }
+
+            return _payload;
+        }
+
+        init
+        {
+            _payload = value;
+            _parsed = 1;
+        }
+    }
+
+    /// <summary>The payload's UTF-8 JSON, when the serializer kept it unparsed (postgres_changes: routed in one streaming pass).</summary>
+    public ReadOnlyMemory<byte> RawPayload
+    {
+        get => _raw;
+        init => _raw = value;
+    }
 
     /// <summary>Raw user payload of a binary broadcast whose encoding byte is 0 (not JSON); otherwise null.</summary>
     public ReadOnlyMemory<byte>? BinaryPayload { get; init; }

@@ -21,6 +21,22 @@ internal abstract class PhoenixSerializer
     /// <summary>Decodes one complete frame; returns null for a frame this client does not understand (ignored, like realtime-js).</summary>
     public abstract PhoenixMessage? Decode(ReadOnlySpan<byte> frame, bool isBinary);
 
+    /// <summary>
+    /// Reads the payload at the reader: kept as raw bytes for postgres_changes (the hot path, routed without a
+    /// <see cref="JsonDocument"/>), parsed for everything else.
+    /// </summary>
+    protected static (JsonElement Payload, ReadOnlyMemory<byte> Raw) ReadPayload(ref Utf8JsonReader reader, ReadOnlySpan<byte> frame, string? evt)
+    {
+        if (evt == PhoenixEvents.PostgresChanges && reader.TokenType == JsonTokenType.StartObject)
+        {
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            return (default, frame[start..(int)reader.BytesConsumed].ToArray());
+        }
+
+        return (JsonElement.ParseValue(ref reader), default);
+    }
+
     protected static string? ReadNullableString(ref Utf8JsonReader reader) => reader.TokenType switch
     {
         JsonTokenType.Null => null,
@@ -83,7 +99,7 @@ internal sealed class V1PhoenixSerializer : PhoenixSerializer
         }
 
         string? topic = null, evt = null, reference = null, joinRef = null;
-        JsonElement payload = default;
+        ReadOnlyMemory<byte> raw = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("topic"u8))
@@ -109,7 +125,9 @@ internal sealed class V1PhoenixSerializer : PhoenixSerializer
             else if (reader.ValueTextEquals("payload"u8))
             {
                 reader.Read();
-                payload = JsonElement.ParseValue(ref reader);
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                raw = frame[start..(int)reader.BytesConsumed].ToArray();
             }
             else
             {
@@ -123,7 +141,8 @@ internal sealed class V1PhoenixSerializer : PhoenixSerializer
             throw new JsonException("A Phoenix message needs a topic and an event.");
         }
 
-        return new PhoenixMessage { Topic = topic, Event = evt, Ref = reference, JoinRef = joinRef, Payload = payload };
+        // The payload stays raw: postgres_changes are routed from the bytes, other messages parse it on first use.
+        return new PhoenixMessage { Topic = topic, Event = evt, Ref = reference, JoinRef = joinRef, RawPayload = raw };
     }
 }
 
@@ -232,8 +251,10 @@ internal sealed class V2PhoenixSerializer : PhoenixSerializer
         reader.Read();
         var evt = ReadNullableString(ref reader) ?? throw new JsonException("A Phoenix message needs an event.");
         reader.Read();
-        var payload = JsonElement.ParseValue(ref reader);
-        return new PhoenixMessage { JoinRef = joinRef, Ref = reference, Topic = topic, Event = evt, Payload = payload };
+        var (payload, raw) = ReadPayload(ref reader, frame, evt);
+        return raw.IsEmpty
+            ? new PhoenixMessage { JoinRef = joinRef, Ref = reference, Topic = topic, Event = evt, Payload = payload }
+            : new PhoenixMessage { JoinRef = joinRef, Ref = reference, Topic = topic, Event = evt, RawPayload = raw };
     }
 
     private static PhoenixMessage DecodeUserBroadcast(ReadOnlySpan<byte> frame)

@@ -66,6 +66,9 @@ internal sealed class PhoenixSocket : IAsyncDisposable
     /// <summary>Raised (for tests and metrics) after a reconnect delay was scheduled.</summary>
     internal event Action<int, TimeSpan>? ReconnectScheduled;
 
+    /// <summary>Raised after each received message was handed to its channel (a test and diagnostics hook; frames are handled in order).</summary>
+    internal event Action<PhoenixMessage>? MessageHandled;
+
     /// <summary>The url with <c>apikey</c> and <c>vsn</c>, as realtime-js builds it.</summary>
     public Uri EndpointUrl
     {
@@ -405,6 +408,7 @@ internal sealed class PhoenixSocket : IAsyncDisposable
             if (message is not null)
             {
                 Dispatch(connection, message);
+                MessageHandled?.Invoke(message);
             }
         }
     }

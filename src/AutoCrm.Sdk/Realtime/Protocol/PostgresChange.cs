@@ -11,7 +11,7 @@ internal sealed record PostgresChangesBinding(string Event, string Schema, strin
     public bool Accepts(string type) => Event == "*" || string.Equals(Event, type, StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>The <c>data</c> of a <c>postgres_changes</c> message.</summary>
+/// <summary>The <c>data</c> of a <c>postgres_changes</c> message; rows are slices of the frame's UTF-8 JSON.</summary>
 internal readonly struct PostgresChange
 {
     public required string Type { get; init; }
@@ -22,66 +22,138 @@ internal readonly struct PostgresChange
 
     public DateTimeOffset CommitTimestamp { get; init; }
 
-    /// <summary>The new row (INSERT, UPDATE), else an undefined element.</summary>
-    public JsonElement Record { get; init; }
+    /// <summary>The new row's JSON (INSERT, UPDATE), else empty or <c>null</c>.</summary>
+    public ReadOnlyMemory<byte> Record { get; init; }
 
-    /// <summary>The old row (UPDATE with replica identity full, DELETE), else an undefined element.</summary>
-    public JsonElement OldRecord { get; init; }
+    /// <summary>The old row's JSON (UPDATE with replica identity full, DELETE), else empty or <c>null</c>.</summary>
+    public ReadOnlyMemory<byte> OldRecord { get; init; }
 
-    /// <summary>Server-side errors (e.g. "Error 413: Payload Too Large"), or null.</summary>
-    public JsonElement Errors { get; init; }
+    public bool HasRecord => RowJson.IsObject(Record);
 
-    public static PostgresChange Parse(JsonElement data)
+    public bool HasOldRecord => RowJson.IsObject(OldRecord);
+
+    /// <summary>
+    /// Reads a <c>postgres_changes</c> payload (<c>{ids, data}</c>) in one streaming pass: the binding ids into
+    /// <paramref name="ids"/>, the change's strings, and the rows as slices (no <see cref="JsonDocument"/>, no copies).
+    /// </summary>
+    public static bool TryParse(ReadOnlyMemory<byte> payload, List<long> ids, out PostgresChange change)
+    {
+        change = default;
+        var reader = new Utf8JsonReader(payload.Span);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        var found = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("ids"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var id))
+                        {
+                            ids.Add(id);
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                change = ParseData(ref reader, payload);
+                found = true;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return found;
+    }
+
+    private static PostgresChange ParseData(ref Utf8JsonReader reader, ReadOnlyMemory<byte> payload)
     {
         string type = "", schema = "", table = "";
         DateTimeOffset commit = default;
-        JsonElement record = default, old = default, errors = default;
-        foreach (var property in data.EnumerateObject())
+        ReadOnlyMemory<byte> record = default, old = default;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (property.NameEquals("type"u8))
+            if (reader.ValueTextEquals("type"u8))
             {
-                type = property.Value.GetString() ?? "";
+                reader.Read();
+                type = Text(ref reader);
             }
-            else if (property.NameEquals("schema"u8))
+            else if (reader.ValueTextEquals("schema"u8))
             {
-                schema = property.Value.GetString() ?? "";
+                reader.Read();
+                schema = Text(ref reader);
             }
-            else if (property.NameEquals("table"u8))
+            else if (reader.ValueTextEquals("table"u8))
             {
-                table = property.Value.GetString() ?? "";
+                reader.Read();
+                table = Text(ref reader);
             }
-            else if (property.NameEquals("commit_timestamp"u8))
+            else if (reader.ValueTextEquals("commit_timestamp"u8))
             {
-                if (property.Value.ValueKind == JsonValueKind.String && property.Value.TryGetDateTimeOffset(out var t))
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var t))
                 {
                     commit = t;
                 }
             }
-            else if (property.NameEquals("record"u8))
+            else if (reader.ValueTextEquals("record"u8))
             {
-                record = property.Value;
+                reader.Read();
+                record = Slice(ref reader, payload);
             }
-            else if (property.NameEquals("old_record"u8))
+            else if (reader.ValueTextEquals("old_record"u8))
             {
-                old = property.Value;
+                reader.Read();
+                old = Slice(ref reader, payload);
             }
-            else if (property.NameEquals("errors"u8))
+            else
             {
-                errors = property.Value;
+                reader.Read();
+                reader.Skip();
             }
         }
 
-        return new PostgresChange
-        {
-            Type = type,
-            Schema = schema,
-            Table = table,
-            CommitTimestamp = commit,
-            Record = record,
-            OldRecord = old,
-            Errors = errors,
-        };
+        return new PostgresChange { Type = type, Schema = schema, Table = table, CommitTimestamp = commit, Record = record, OldRecord = old };
     }
 
-    public bool HasErrors => Errors.ValueKind == JsonValueKind.Array && Errors.GetArrayLength() > 0;
+    private static string Text(ref Utf8JsonReader reader) =>
+        reader.TokenType != JsonTokenType.String ? ""
+        : reader.ValueTextEquals("UPDATE"u8) ? "UPDATE"
+        : reader.ValueTextEquals("INSERT"u8) ? "INSERT"
+        : reader.ValueTextEquals("DELETE"u8) ? "DELETE"
+        : reader.ValueTextEquals("public"u8) ? "public"
+        : reader.GetString() ?? "";
+
+    private static ReadOnlyMemory<byte> Slice(ref Utf8JsonReader reader, ReadOnlyMemory<byte> payload)
+    {
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        return payload[start..(int)reader.BytesConsumed];
+    }
 }

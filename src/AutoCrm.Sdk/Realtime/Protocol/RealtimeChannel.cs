@@ -12,6 +12,9 @@ internal sealed record RealtimeChannelConfig
 
     public string PresenceKey { get; init; } = "";
 
+    /// <summary>When set, the presence key is read at every join (e.g. the user id, known once the token is).</summary>
+    public Func<string>? PresenceKeyProvider { get; init; }
+
     public bool BroadcastSelf { get; init; }
 
     public bool BroadcastAck { get; init; }
@@ -40,7 +43,7 @@ internal sealed record RealtimeChannelConfig
         return new JsonObject
         {
             ["broadcast"] = new JsonObject { ["ack"] = BroadcastAck, ["self"] = BroadcastSelf },
-            ["presence"] = new JsonObject { ["key"] = PresenceKey, ["enabled"] = Presence },
+            ["presence"] = new JsonObject { ["key"] = PresenceKeyProvider?.Invoke() ?? PresenceKey, ["enabled"] = Presence },
             ["postgres_changes"] = changes,
             ["private"] = Private,
         };
@@ -56,6 +59,9 @@ internal sealed class RealtimeChannel : IPhoenixChannelHandler
     private readonly PhoenixChannel _channel;
     private readonly RealtimeChannelConfig _config;
     private readonly Action<PostgresChangesBinding, PostgresChange>? _onChange;
+
+    /// <summary>Scratch list of a message's binding ids (messages are routed one at a time, on the receive loop).</summary>
+    private List<long>? _ids;
 
     public RealtimeChannel(PhoenixSocket socket, string topic, RealtimeChannelConfig config, Action<PostgresChangesBinding, PostgresChange>? onChange = null)
     {
@@ -200,7 +206,9 @@ internal sealed class RealtimeChannel : IPhoenixChannelHandler
         switch (message.Event)
         {
             case PhoenixEvents.PostgresChanges:
-                RoutePostgresChange(message.Payload);
+                RoutePostgresChange(message.RawPayload.IsEmpty
+                    ? System.Text.Encoding.UTF8.GetBytes(message.Payload.ValueKind == JsonValueKind.Undefined ? "null" : message.Payload.GetRawText())
+                    : message.RawPayload);
                 break;
             case PhoenixEvents.Broadcast:
                 if (Broadcast is not null && message.Payload.ValueKind == JsonValueKind.Object
@@ -223,36 +231,26 @@ internal sealed class RealtimeChannel : IPhoenixChannelHandler
         }
     }
 
-    /// <summary>Routes one postgres_changes payload (<c>{ids, data}</c>) to the bindings whose id it names.</summary>
-    internal void RoutePostgresChange(JsonElement payload)
+    /// <summary>Routes one postgres_changes payload (<c>{ids, data}</c>, UTF-8 JSON) to the bindings whose id it names.</summary>
+    internal void RoutePostgresChange(ReadOnlyMemory<byte> payload)
     {
-        if (_onChange is null || payload.ValueKind != JsonValueKind.Object
-            || !payload.TryGetProperty("ids", out var ids) || ids.ValueKind != JsonValueKind.Array
-            || !payload.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+        if (_onChange is null)
         {
             return;
         }
 
-        PostgresChange? change = null;
+        var ids = _ids ??= new List<long>(4);
+        ids.Clear();
+        if (!PostgresChange.TryParse(payload, ids, out var change))
+        {
+            return;
+        }
+
         foreach (var binding in _config.PostgresChanges)
         {
-            if (binding.Id is not { } bindingId)
+            if (binding.Id is { } bindingId && ids.Contains(bindingId) && binding.Accepts(change.Type))
             {
-                continue;
-            }
-
-            foreach (var id in ids.EnumerateArray())
-            {
-                if (id.TryGetInt64(out var value) && value == bindingId)
-                {
-                    change ??= PostgresChange.Parse(data);
-                    if (binding.Accepts(change.Value.Type))
-                    {
-                        _onChange(binding, change.Value);
-                    }
-
-                    break;
-                }
+                _onChange(binding, change);
             }
         }
     }

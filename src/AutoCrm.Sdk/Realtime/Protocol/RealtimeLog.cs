@@ -52,4 +52,7 @@ internal static partial class RealtimeLog
 
     [LoggerMessage(6015, LogLevel.Warning, "Realtime system message on {Topic}: {Message}")]
     public static partial void SystemError(ILogger logger, string topic, string? message);
+
+    [LoggerMessage(6016, LogLevel.Warning, "Realtime channel {Topic} got no confirmation of its database subscription; going on without it")]
+    public static partial void NoSubscriptionConfirmation(ILogger logger, string topic);
 }

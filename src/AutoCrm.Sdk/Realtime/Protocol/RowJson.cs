@@ -15,4 +15,44 @@ internal static class RowJson
         return element.Deserialize(typeInfo);
 #endif
     }
+
+    /// <summary>Deserializes a row from its UTF-8 JSON slice.</summary>
+    public static T? Read<T>(ReadOnlyMemory<byte> row, JsonTypeInfo<T> typeInfo) => JsonSerializer.Deserialize(row.Span, typeInfo);
+
+    /// <summary>Whether the slice is a JSON object (not empty, not <c>null</c>).</summary>
+    public static bool IsObject(ReadOnlyMemory<byte> row)
+    {
+        var span = row.Span;
+        var i = 0;
+        while (i < span.Length && span[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            i++;
+        }
+
+        return i < span.Length && span[i] == (byte)'{';
+    }
+
+    /// <summary>Finds a top-level property of a row object; returns its value's slice (empty when absent).</summary>
+    public static ReadOnlyMemory<byte> Property(ReadOnlyMemory<byte> row, ReadOnlySpan<byte> name)
+    {
+        var reader = new Utf8JsonReader(row.Span);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return default;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var match = reader.ValueTextEquals(name);
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            if (match)
+            {
+                return row[start..(int)reader.BytesConsumed];
+            }
+        }
+
+        return default;
+    }
 }

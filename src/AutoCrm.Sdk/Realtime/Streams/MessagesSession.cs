@@ -18,7 +18,7 @@ internal sealed class MessagesSession(RealtimeClient client, IObserver<TicketMes
             },
             (_, change) =>
             {
-                if (change.Record.ValueKind == JsonValueKind.Object && RowJson.Read(change.Record, CrmJsonContext.Default.TicketMessage) is { } message)
+                if (change.HasRecord && RowJson.Read(change.Record, CrmJsonContext.Default.TicketMessage) is { } message)
                 {
                     Emit(message);
                 }

@@ -20,14 +20,14 @@ internal sealed class PresenceTopic
     private int _trackers;
     private IReadOnlyList<TicketViewer>? _last;
 
-    public PresenceTopic(RealtimeClient client, Guid ticketId, string presenceKey)
+    public PresenceTopic(RealtimeClient client, Guid ticketId, Func<string> presenceKey)
     {
         _client = client;
         TicketId = ticketId;
         Channel = new RealtimeChannel(
             client.Socket,
             string.Create(CultureInfo.InvariantCulture, $"realtime:ticket-viewers:{ticketId}"),
-            new RealtimeChannelConfig { Presence = true, PresenceKey = presenceKey })
+            new RealtimeChannelConfig { Presence = true, PresenceKeyProvider = presenceKey })
         {
             Joined = OnJoined,
             PresenceChanged = OnPresence,

@@ -16,6 +16,11 @@ internal interface IStreamSession
 internal abstract class StreamSession<T> : IStreamSession, IDisposable
 {
     private readonly IObserver<T> _observer;
+    private readonly object _liveGate = new();
+    private TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ITimer? _confirmTimer;
+    private int _joins;
+    private int _confirmedJoin;
     private int _done;
     private int _tokenFailures;
 
@@ -30,6 +35,21 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
     protected RealtimeChannel? Channel { get; private set; }
 
     protected bool IsDone => Volatile.Read(ref _done) != 0;
+
+    /// <summary>
+    /// Completes when the subscription is live: joined, the server confirmed the database subscription and (event streams)
+    /// the catch-up ran. Changes committed after that are delivered. Reset by a drop; faulted by a terminal failure.
+    /// </summary>
+    public Task WhenLive
+    {
+        get
+        {
+            lock (_liveGate)
+            {
+                return _live.Task;
+            }
+        }
+    }
 
     public void Start()
     {
@@ -56,8 +76,11 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
             Joined = () =>
             {
                 _tokenFailures = 0;
+                MarkNotLive();
+                StartConfirmTimer();
                 joined?.Invoke();
             },
+            Errored = MarkNotLive,
             Closed = reason =>
             {
                 if (reason is null)
@@ -75,7 +98,49 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
         };
 
     /// <summary>The server confirmed the database subscription: changes flow from here on.</summary>
-    protected virtual void OnSubscribed() => Client.RaiseSubscriptionReady();
+    protected virtual void OnSubscribed() => MarkLive();
+
+    /// <summary>The subscription is live (see <see cref="WhenLive"/>).</summary>
+    protected void MarkLive()
+    {
+        lock (_liveGate)
+        {
+            _live.TrySetResult();
+        }
+    }
+
+    private void MarkNotLive()
+    {
+        lock (_liveGate)
+        {
+            if (_live.Task.IsCompletedSuccessfully)
+            {
+                _live = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Supabase Realtime confirms every postgres_changes subscription with a <c>system</c> message; should one never come,
+    /// the session goes on after the push timeout as if it had (and logs it) rather than holding events forever.
+    /// </summary>
+    private void StartConfirmTimer()
+    {
+        var join = Interlocked.Increment(ref _joins);
+        var timer = Client.Time.CreateTimer(
+            _ =>
+            {
+                if (Volatile.Read(ref _joins) == join && Interlocked.Exchange(ref _confirmedJoin, join) != join && !IsDone)
+                {
+                    RealtimeLog.NoSubscriptionConfirmation(Client.Logger, Channel?.Topic ?? "");
+                    OnSubscribed();
+                }
+            },
+            null,
+            Client.Options.PushTimeout,
+            Timeout.InfiniteTimeSpan);
+        Interlocked.Exchange(ref _confirmTimer, timer)?.Dispose();
+    }
 
     private void OnSystemMessage(string extension, string status, string? message)
     {
@@ -86,7 +151,12 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
 
         if (status == "ok")
         {
-            OnSubscribed();
+            var join = Volatile.Read(ref _joins);
+            if (Interlocked.Exchange(ref _confirmedJoin, join) != join)
+            {
+                Interlocked.Exchange(ref _confirmTimer, null)?.Dispose();
+                OnSubscribed();
+            }
         }
         else if (message?.StartsWith("Error parsing", StringComparison.Ordinal) == true)
         {
@@ -132,7 +202,17 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
         if (Interlocked.Exchange(ref _done, 1) == 0)
         {
             Teardown();
+
+            // The observer hears first: SubscribeAsync unsubscribes when the live task faults.
             _observer.OnError(error);
+            lock (_liveGate)
+            {
+                if (!_live.TrySetException(error))
+                {
+                    _live = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _live.SetException(error);
+                }
+            }
         }
     }
 
@@ -142,6 +222,7 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
         {
             Teardown();
             _observer.OnCompleted();
+            EndLive();
         }
     }
 
@@ -150,11 +231,24 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
         if (Interlocked.Exchange(ref _done, 1) == 0)
         {
             Teardown();
+            EndLive();
+        }
+    }
+
+    private void EndLive()
+    {
+        lock (_liveGate)
+        {
+            if (!_live.Task.IsCompleted)
+            {
+                _live.TrySetCanceled();
+            }
         }
     }
 
     private void Teardown()
     {
+        Interlocked.Exchange(ref _confirmTimer, null)?.Dispose();
         Client.Unregister(this);
         OnTeardown();
         if (Channel is { } channel)

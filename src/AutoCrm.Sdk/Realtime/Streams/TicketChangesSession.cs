@@ -36,20 +36,17 @@ internal sealed class TicketChangesSession(RealtimeClient client, IObserver<Tick
             return null;
         }
 
-        var ticket = change.Record.ValueKind == JsonValueKind.Object
-            ? RowJson.Read(change.Record, CrmJsonContext.Default.Ticket)
-            : null;
+        var ticket = change.HasRecord ? RowJson.Read(change.Record, CrmJsonContext.Default.Ticket) : null;
 
-        // Under row-level security a deleted row carries only its primary key: no typed old ticket then.
-        var old = change.OldRecord.ValueKind == JsonValueKind.Object && change.OldRecord.TryGetProperty("status", out _)
-            ? RowJson.Read(change.OldRecord, CrmJsonContext.Default.Ticket)
-            : null;
+        // Decoded lazily, on the first read of TicketChange.Old (a primary-key-only row decodes to null).
+        var old = change.HasOldRecord ? change.OldRecord : default;
         Guid id;
         if (ticket is not null)
         {
             id = ticket.Id;
         }
-        else if (change.OldRecord.ValueKind == JsonValueKind.Object && change.OldRecord.TryGetProperty("id", out var idElement) && idElement.TryGetGuid(out var oldId))
+        else if (change.HasOldRecord && RowJson.Property(change.OldRecord, "id"u8) is { IsEmpty: false } idJson
+            && JsonSerializer.Deserialize(idJson.Span, CrmJsonContext.Default.Guid) is var oldId && oldId != Guid.Empty)
         {
             id = oldId;
         }
@@ -63,7 +60,7 @@ internal sealed class TicketChangesSession(RealtimeClient client, IObserver<Tick
             Kind = kind.Value,
             TicketId = id,
             New = ticket,
-            Old = old,
+            OldRow = old,
             CommitTimestamp = change.CommitTimestamp,
         };
     }

@@ -17,10 +17,24 @@ internal interface ITicketEventProjection<T>
 }
 
 /// <summary>
-/// A stream over <c>ticket_events</c> INSERTs that loses nothing across reconnects: it notes the newest event id when it
-/// starts, and after every (re)join reads the events it missed over REST (id greater than the last one seen, in id order)
-/// before it goes on with live events. Live events are queued behind the catch-up, and event ids de-duplicate the two.
+/// A stream over <c>ticket_events</c> INSERTs that loses nothing across reconnects and emits each event once, in order.
 /// </summary>
+/// <remarks>
+/// <para>The merge of catch-up and live events, per (re)join of the channel:</para>
+/// <list type="number">
+/// <item>From the join on, live events are held, not emitted.</item>
+/// <item>When the server confirms the database subscription (<c>system</c> "Subscribed to PostgreSQL"), every commit after
+/// that moment is delivered live. Only then the catch-up reads, over REST, the events after the last one emitted (with a
+/// look-back for transactions that committed out of id order) and emits those not emitted yet, in id order.</item>
+/// <item>Then the held live events are emitted in id order, skipping ids already emitted, and live events flow directly
+/// again.</item>
+/// </list>
+/// <para>So nothing that committed before the confirmation can appear after something the catch-up emitted, and a live event
+/// can never overtake a missed one. What "in order" means: commit order. A ticket's events are serialized by its row lock,
+/// so for one ticket commit order is id order and the stream's event ids only grow. Across tickets, live events come in
+/// commit order (as Realtime decodes the WAL) and caught-up events in id order, which is the same unless transactions
+/// overlapped.</para>
+/// </remarks>
 internal sealed class TicketEventSession<T> : StreamSession<T>
 {
     /// <summary>The catch-up re-reads this many ids below the newest one seen, for events whose transactions committed out of id order.</summary>
@@ -37,8 +51,10 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
     private readonly CancellationTokenSource _stop = new();
     private readonly RecentIds _seen = new(10_000);
     private readonly List<T> _output = [];
+    private readonly SortedList<long, TicketEvent> _held = [];
     private long _floor;
     private long _newest;
+    private bool _flowing;
 
     public TicketEventSession(RealtimeClient client, IObserver<T> observer, ITicketEventProjection<T> projection, ITicketEventReader reader, bool catchUp)
         : base(client, observer)
@@ -55,11 +71,11 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
         return NewChannel(
             new RealtimeChannelConfig { PostgresChanges = [new PostgresChangesBinding("INSERT", "public", "ticket_events", filter)] },
             OnChange,
-            joined: () => _work.Writer.TryWrite(new Work(null, Subscribed: false)));
+            joined: () => _work.Writer.TryWrite(new Work(null, WorkKind.Joined)));
     }
 
-    /// <summary>Supabase Realtime confirms the database subscription after the join reply: catch up again from there, then report ready.</summary>
-    protected override void OnSubscribed() => _work.Writer.TryWrite(new Work(null, Subscribed: true));
+    /// <summary>The database subscription is confirmed: catch up, release the held live events, then report live.</summary>
+    protected override void OnSubscribed() => _work.Writer.TryWrite(new Work(null, WorkKind.Subscribed));
 
     protected override void OnStarting() => _ = RunAsync(_stop.Token);
 
@@ -71,9 +87,9 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
 
     private void OnChange(PostgresChangesBinding binding, PostgresChange change)
     {
-        if (change.Record.ValueKind == JsonValueKind.Object && RowJson.Read(change.Record, CrmJsonContext.Default.TicketEvent) is { } ticketEvent)
+        if (change.HasRecord && RowJson.Read(change.Record, CrmJsonContext.Default.TicketEvent) is { } ticketEvent)
         {
-            _work.Writer.TryWrite(new Work(ticketEvent, Subscribed: false));
+            _work.Writer.TryWrite(new Work(ticketEvent, WorkKind.Live));
         }
     }
 
@@ -86,20 +102,33 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
             _newest = _floor;
             await foreach (var item in _work.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (item.Event is { } ticketEvent)
+                switch (item.Kind)
                 {
-                    await DeliverAsync(ticketEvent, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
+                    case WorkKind.Live when _flowing || !_catchUp:
+                        await DeliverAsync(item.Event!, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case WorkKind.Live:
+                        _held.TryAdd(item.Event!.Id, item.Event);
+                        break;
+                    case WorkKind.Joined:
+                        // Hold live events until the subscription is confirmed and the catch-up has run.
+                        _flowing = false;
+                        break;
+                    case WorkKind.Subscribed:
+                        if (_catchUp)
+                        {
+                            await CatchUpAsync(cancellationToken).ConfigureAwait(false);
+                            foreach (var held in _held.Values)
+                            {
+                                await DeliverAsync(held, cancellationToken).ConfigureAwait(false);
+                            }
 
-                if (_catchUp)
-                {
-                    await CatchUpAsync(cancellationToken).ConfigureAwait(false);
-                }
+                            _held.Clear();
+                        }
 
-                if (item.Subscribed)
-                {
-                    Client.RaiseSubscriptionReady();
+                        _flowing = true;
+                        MarkLive();
+                        break;
                 }
             }
         }
@@ -191,8 +220,15 @@ internal sealed class TicketEventSession<T> : StreamSession<T>
         _ => false,
     };
 
-    /// <summary>A live event, or (Event null) a request to catch up after a join or a subscription confirmation.</summary>
-    private readonly record struct Work(TicketEvent? Event, bool Subscribed);
+    private enum WorkKind
+    {
+        Live,
+        Joined,
+        Subscribed,
+    }
+
+    /// <summary>A live event (<see cref="WorkKind.Live"/>), a (re)join, or the server's confirmation of the database subscription.</summary>
+    private readonly record struct Work(TicketEvent? Event, WorkKind Kind);
 
     /// <summary>A bounded set of the most recent ids.</summary>
     private sealed class RecentIds(int capacity)

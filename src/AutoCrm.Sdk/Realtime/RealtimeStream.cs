@@ -1,0 +1,104 @@
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using AutoCrm.Sdk.Realtime.Streams;
+
+namespace AutoCrm.Sdk.Realtime;
+
+/// <summary>
+/// A cold realtime stream of <typeparamref name="T"/>: subscribing joins a channel (shared by all current subscribers of this
+/// instance) and the stream goes live once the server confirms the database subscription. Changes committed after
+/// <see cref="WhenLiveAsync"/> (or <see cref="SubscribeAsync"/>) completes are guaranteed to be delivered; changes committed
+/// before the subscription started never are.
+/// </summary>
+/// <typeparam name="T">The item type.</typeparam>
+/// <example>
+/// <code>
+/// var changes = crm.Realtime.StatusChanges();
+/// using var sub = await changes.SubscribeAsync(Observer.Create&lt;TicketStatusChanged&gt;(Print), ct);
+/// // From here on, every status change is delivered.
+/// </code>
+/// </example>
+public sealed class RealtimeStream<T> : IObservable<T>
+{
+    private readonly object _gate = new();
+    private readonly IObservable<T> _shared;
+    private StreamSession<T>? _session;
+
+    internal RealtimeStream(Func<IObserver<T>, StreamSession<T>> factory)
+    {
+        _shared = Observable.Create<T>(observer =>
+        {
+            var session = factory(observer);
+            lock (_gate)
+            {
+                _session = session;
+            }
+
+            session.Start();
+            return Disposable.Create(() =>
+            {
+                lock (_gate)
+                {
+                    if (_session == session)
+                    {
+                        _session = null;
+                    }
+                }
+
+                session.Dispose();
+            });
+        }).Publish().RefCount();
+    }
+
+    /// <summary>Subscribes; the stream goes live in the background (see <see cref="WhenLiveAsync"/>).</summary>
+    /// <param name="observer">The observer.</param>
+    /// <returns>Dispose it to unsubscribe (the channel is left after the last subscriber).</returns>
+    public IDisposable Subscribe(IObserver<T> observer) => _shared.Subscribe(observer);
+
+    /// <summary>
+    /// Completes when the current subscription of this stream is live: the channel joined, the server confirmed the database
+    /// subscription and, for <see cref="RealtimeClient.StatusChanges"/> and <see cref="RealtimeClient.QueueUpdates"/>, the
+    /// catch-up ran. After a dropped connection it completes again once the stream is live again.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when the stream is live.</returns>
+    /// <exception cref="InvalidOperationException">Nobody is subscribed to this stream.</exception>
+    /// <exception cref="CrmRealtimeException">The subscription ended with a terminal failure (also sent to <c>OnError</c>).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled, or the subscription was disposed before it went live.</exception>
+    public Task WhenLiveAsync(CancellationToken cancellationToken = default)
+    {
+        StreamSession<T>? session;
+        lock (_gate)
+        {
+            session = _session;
+        }
+
+        if (session is null)
+        {
+            throw new InvalidOperationException("Subscribe to the stream before waiting for it to go live.");
+        }
+
+        return session.WhenLive.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Subscribes and waits until the stream is live (<see cref="WhenLiveAsync"/>); on failure or cancellation the
+    /// subscription is disposed.</summary>
+    /// <param name="observer">The observer.</param>
+    /// <param name="cancellationToken">Stops waiting (and unsubscribes).</param>
+    /// <returns>The live subscription; dispose it to unsubscribe.</returns>
+    /// <exception cref="CrmRealtimeException">The subscription failed before it went live.</exception>
+    public async Task<IDisposable> SubscribeAsync(IObserver<T> observer, CancellationToken cancellationToken = default)
+    {
+        var subscription = Subscribe(observer);
+        try
+        {
+            await WhenLiveAsync(cancellationToken).ConfigureAwait(false);
+            return subscription;
+        }
+        catch
+        {
+            subscription.Dispose();
+            throw;
+        }
+    }
+}
