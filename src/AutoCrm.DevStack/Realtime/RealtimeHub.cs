@@ -43,7 +43,9 @@ internal sealed class RealtimeHub
     /// </summary>
     public int CloseAll()
     {
-        Volatile.Write(ref _stopping, true);
+        // A full fence (not just a release store): AddConnection adds then reads the flag, this sets it then reads
+        // the set, so every connection is either seen here or sees the flag there.
+        Interlocked.Exchange(ref _stopping, true);
         var count = 0;
         foreach (var connection in _connections.Keys)
         {

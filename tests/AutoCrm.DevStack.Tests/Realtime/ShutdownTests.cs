@@ -15,7 +15,11 @@ public sealed class ShutdownTests(RealtimeEnvironment env)
         await using var idle = await RealtimeTestClient.ConnectAsync(server.Url, TestTokens.Anon());
         await client.SubscribeAsync("realtime:bye-" + Guid.NewGuid().ToString("N")[..8], [new JsonObject { ["event"] = "*", ["schema"] = "public", ["table"] = "notes" }], TestTokens.ServiceRole());
 
-        await server.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var hub = server.Service.Hub;
+        var stop = server.DisposeAsync().AsTask();
+        var first = await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.True(first == stop, $"the server did not stop within 30 s; {hub.ConnectionCount} realtime socket(s) still registered");
+        await stop;
 
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await client.WaitClosedAsync());
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await idle.WaitClosedAsync());
