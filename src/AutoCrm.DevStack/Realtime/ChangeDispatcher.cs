@@ -16,6 +16,12 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 {
     private const int MaxChangesPerRound = 512;
 
+    /// <summary>How often a round whose dispatch fails is tried (on a fresh connection) before its subscribers are told.</summary>
+    internal const int MaxAttemptsPerRound = 3;
+
+    /// <summary>The system error a subscriber gets when changes for it could not be delivered (its channel is closed).</summary>
+    internal const string DeliveryFailedMessage = "Realtime could not deliver database changes to this channel; rejoin to resync";
+
     /// <summary>Connections one round's RLS checks may use at once (one per core, at most 4).</summary>
     private static readonly int MaxRlsConnections = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
@@ -40,22 +46,34 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                     changes.AddRange(transaction);
                 }
 
-                try
+                for (var attempt = 1; ; attempt++)
                 {
-                    connection ??= await service.DispatchDataSource.OpenConnectionAsync(ct);
-                    await DispatchAsync(changes, connection, ct);
-                }
-                catch (Exception ex) when (!ct.IsCancellationRequested)
-                {
-                    // Whatever failed (a cancellation that is not ours included), the loop must go on serving.
-                    RealtimeLog.DispatchFailed(service.Logger, ex);
-                    if (connection is not null)
+                    try
                     {
-                        await connection.DisposeAsync();
-                        connection = null;
+                        connection ??= await service.DispatchDataSource.OpenConnectionAsync(ct);
+                        service.DispatchFault?.Invoke(changes, attempt);
+                        await DispatchAsync(changes, connection, ct);
+                        break;
                     }
+                    catch (Exception ex) when (!ct.IsCancellationRequested)
+                    {
+                        // Whatever failed (a cancellation that is not ours included), the loop must go on serving:
+                        // retry the round on a fresh connection (nothing of it was delivered yet), and when it keeps
+                        // failing tell every subscriber it concerned instead of losing its changes silently.
+                        RealtimeLog.DispatchFailed(service.Logger, attempt, MaxAttemptsPerRound, ex);
+                        if (connection is not null)
+                        {
+                            await connection.DisposeAsync();
+                            connection = null;
+                        }
 
-                    await CloseHelpersAsync();
+                        await CloseHelpersAsync();
+                        if (attempt >= MaxAttemptsPerRound)
+                        {
+                            FailSubscribers(changes);
+                            break;
+                        }
+                    }
                 }
             }
         }
@@ -71,6 +89,28 @@ internal sealed class ChangeDispatcher(RealtimeService service)
             }
 
             await CloseHelpersAsync();
+        }
+    }
+
+    /// <summary>
+    /// A round that could not be dispatched: every channel that has a binding matching one of its changes gets a
+    /// system error and is closed, so its client knows it missed changes and rejoins (never a silent gap).
+    /// </summary>
+    private void FailSubscribers(List<RowChange> changes)
+    {
+        var bindings = service.Hub.Bindings;
+        var channels = new HashSet<RealtimeChannel>();
+        foreach (var change in changes)
+        {
+            foreach (var match in FindMatches(change, bindings))
+            {
+                channels.Add(match.Channel);
+            }
+        }
+
+        foreach (var channel in channels)
+        {
+            channel.Connection.CloseWithError(channel, DeliveryFailedMessage);
         }
     }
 
@@ -231,6 +271,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 
         if (checks.Count > 0)
         {
+            await WaitUntilVisibleAsync(work.Where(w => w.Matches.Any(m => m.Check is not null)).Select(w => w.Change.Xid), connection, ct);
             try
             {
                 await RunChecksInParallelAsync([.. checks.Values], connection, ct);
@@ -246,7 +287,9 @@ internal sealed class ChangeDispatcher(RealtimeService service)
                     }
                     catch (PostgresException ex)
                     {
+                        // Still failing alone: its subscribers are told (system error, channel closed) below.
                         check.VisibleKeys.Clear();
+                        check.Failed = true;
                         RealtimeLog.RlsCheckFailed(service.Logger, check.Token.Role, check.Relation.Table, ex);
                     }
                 }
@@ -255,10 +298,79 @@ internal sealed class ChangeDispatcher(RealtimeService service)
 
         foreach (var match in work.SelectMany(w => w.Matches))
         {
-            if (match.Check is not null)
+            if (match.Check is { Failed: true })
+            {
+                match.Channel.Connection.CloseWithError(match.Channel, DeliveryFailedMessage);
+            }
+            else if (match.Check is not null)
             {
                 match.Visible = match.Check.VisibleKeys.Contains(match.Key!);
             }
+        }
+    }
+
+    /// <summary>How long a decoded transaction may take to become visible to new snapshots before the round fails.</summary>
+    private const int VisibilityTimeoutMs = 10_000;
+
+    private const string WaitVisibleFunction = "autocrm_wait_visible_v1";
+
+    /// <summary>
+    /// Waits until every transaction of the round is visible to a new snapshot. The walsender decodes and sends a
+    /// commit once its WAL record is flushed, but the committing backend leaves the proc array (and so becomes
+    /// visible to other sessions' snapshots) only afterwards. An RLS check run in that window does not see the
+    /// inserted or updated row and would silently withhold the change; on a loaded machine the window is long
+    /// enough to hit (it made the RLS tests flaky). The wait is a pg_temp PL/pgSQL loop, one round trip.
+    /// </summary>
+    internal async Task WaitUntilVisibleAsync(IEnumerable<uint> xids, NpgsqlConnection connection, CancellationToken ct, int timeoutMs = VisibilityTimeoutMs)
+    {
+        var distinct = xids.Where(x => x != 0).Distinct().Select(x => (long)x).ToArray();
+        if (distinct.Length == 0)
+        {
+            return;
+        }
+
+        var created = FunctionsOn(connection);
+        if (!created.Contains(WaitVisibleFunction))
+        {
+            await using var create = new NpgsqlCommand($$"""
+                create or replace function pg_temp.{{WaitVisibleFunction}}(xids bigint[], timeout_ms int) returns boolean
+                language plpgsql volatile as $wait$
+                declare
+                  snap pg_snapshot;
+                  top bigint;
+                  deadline timestamptz := clock_timestamp() + make_interval(secs => timeout_ms / 1000.0);
+                begin
+                  loop
+                    -- A volatile function takes a new snapshot for each statement (read committed).
+                    snap := pg_current_snapshot();
+                    top := pg_snapshot_xmax(snap)::text::bigint;
+                    if not exists (
+                      select 1
+                      from unnest(xids) as x(low),
+                           lateral (select ((top >> 32) << 32) | low as full_xid) f
+                      where not pg_visible_in_snapshot(
+                        (case when f.full_xid >= top + 2147483648 then f.full_xid - 4294967296 else f.full_xid end)::text::xid8,
+                        snap)) then
+                      return true;
+                    end if;
+                    if clock_timestamp() >= deadline then
+                      return false;
+                    end if;
+                    perform pg_sleep(0.001);
+                  end loop;
+                end
+                $wait$
+                """, connection);
+            await create.ExecuteNonQueryAsync(ct);
+            created.Add(WaitVisibleFunction);
+        }
+
+        await using var wait = new NpgsqlCommand($"select pg_temp.{WaitVisibleFunction}($1, $2)", connection);
+        wait.Parameters.Add(new NpgsqlParameter { Value = distinct, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint });
+        wait.Parameters.Add(new NpgsqlParameter { Value = timeoutMs });
+        if (await wait.ExecuteScalarAsync(ct) is not true)
+        {
+            throw new TimeoutException($"committed transactions did not become visible within {timeoutMs} ms");
         }
     }
 
@@ -605,6 +717,9 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         public List<string?[]> Keys { get; } = [];
 
         public HashSet<string> VisibleKeys { get; set; } = new(StringComparer.Ordinal);
+
+        /// <summary>The check failed even when run alone: its subscribers cannot be served this round.</summary>
+        public bool Failed { get; set; }
 
         public static string KeyOf(string?[] values) => string.Join('\u0001', values);
 

@@ -573,6 +573,9 @@ internal sealed class RealtimeConnection : IAsyncDisposable
     }
 
     /// <summary>Stops a channel from the server side: system error first, then phx_close (PROTOCOLS §4.5, §4.9).</summary>
+    /// <summary>Closes a channel from outside (the change dispatcher): system error, then phx_close.</summary>
+    public void CloseWithError(RealtimeChannel channel, string reason) => Shutdown(channel, reason);
+
     private void Shutdown(RealtimeChannel channel, string reason)
     {
         lock (_gate)
@@ -592,11 +595,9 @@ internal sealed class RealtimeConnection : IAsyncDisposable
 
     private void HandleBroadcast(RealtimeChannel channel, PhoenixMessage message)
     {
-        if (message.Payload is not JsonObject payload || RealtimeJson.ReadString(payload["event"]) is null)
-        {
-            Reply(message, "error", new JsonObject { ["reason"] = "broadcast payload must be an object with a string `event`" });
-            return;
-        }
+        // Realtime's BroadcastHandler relays whatever payload the push carries (an object without `event`, an
+        // array, a string, null): it neither validates nor answers with an error, it only checks the size.
+        var payload = message.Payload;
 
         // Realtime's validate_payload_size (tenant max_payload_size_in_kb): an oversized broadcast reaches no one;
         // with ack the sender is told, without ack it is dropped silently.

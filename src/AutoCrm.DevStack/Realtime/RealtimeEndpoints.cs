@@ -48,6 +48,10 @@ internal static class RealtimeEndpoints
 
     internal static IEndpointRouteBuilder MapDevStackRealtime(this IEndpointRouteBuilder app)
     {
+        // Close every socket cleanly as soon as the app starts stopping (before Kestrel waits for open requests).
+        var lifetime = app.ServiceProvider.GetService<IHostApplicationLifetime>();
+        var hub = app.ServiceProvider.GetRequiredService<RealtimeService>().Hub;
+        lifetime?.ApplicationStopping.Register(() => hub.CloseAll());
         app.MapGet("/realtime/v1/websocket", AcceptAsync);
         app.MapPost("/realtime/v1/api/broadcast", BroadcastAsync);
         return app;
@@ -150,6 +154,33 @@ internal static class RealtimeEndpoints
                 ["event"] = @event,
                 ["payload"] = item!["payload"]?.DeepClone(),
             }));
+        }
+
+        // Realtime's BatchBroadcast changeset checks every message's payload against the tenant's
+        // max_payload_size_in_kb; one oversized payload makes the whole batch invalid (422, nothing is sent).
+        var errors = new JsonArray();
+        var tooLarge = false;
+        foreach (var item in messages)
+        {
+            var size = item!["payload"] is { } inner ? PhoenixSerializer.SerializePayload(inner).Length : 0;
+            if (size > service.Options.MaxPayloadBytes)
+            {
+                tooLarge = true;
+                RealtimeLog.PayloadTooLarge(service.Logger, "http broadcast", size, service.Options.MaxPayloadBytes);
+                errors.Add(new JsonObject { ["payload"] = new JsonArray("Payload size exceeds tenant limit") });
+            }
+            else
+            {
+                errors.Add(new JsonObject());
+            }
+        }
+
+        if (tooLarge)
+        {
+            return TypedResults.Json(
+                new JsonObject { ["errors"] = new JsonObject { ["messages"] = errors } },
+                RealtimeJsonContext.Default.JsonObject,
+                statusCode: StatusCodes.Status422UnprocessableEntity);
         }
 
         foreach (var (topic, payload) in valid)

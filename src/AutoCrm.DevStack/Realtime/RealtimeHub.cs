@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 
 namespace AutoCrm.DevStack.Realtime;
@@ -16,13 +17,44 @@ internal sealed class RealtimeHub
     private readonly ConcurrentDictionary<RealtimeConnection, byte> _connections = new();
     private PostgresBinding[] _bindings = [];
     private long _presenceRef;
+    private bool _stopping;
 
     /// <summary>Snapshot of every active binding, read by the change dispatcher.</summary>
     public PostgresBinding[] Bindings => Volatile.Read(ref _bindings);
 
     public int ConnectionCount => _connections.Count;
 
-    public void AddConnection(RealtimeConnection connection) => _connections.TryAdd(connection, 0);
+    public void AddConnection(RealtimeConnection connection)
+    {
+        _connections.TryAdd(connection, 0);
+        if (Volatile.Read(ref _stopping))
+        {
+            // Accepted while the app was stopping: it is closed like the others (CloseAll may have missed it).
+            connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, ShutdownReason);
+        }
+    }
+
+    /// <summary>The close reason sent to every socket when the application stops.</summary>
+    internal const string ShutdownReason = "server shutting down";
+
+    /// <summary>
+    /// Application stopping: every socket gets a close frame (1001 going away) after what is already queued, so
+    /// clients see a clean close and reconnect, and the host's shutdown does not wait for its timeout to abort them.
+    /// </summary>
+    public int CloseAll()
+    {
+        // A full fence (not just a release store): AddConnection adds then reads the flag, this sets it then reads
+        // the set, so every connection is either seen here or sees the flag there.
+        Interlocked.Exchange(ref _stopping, true);
+        var count = 0;
+        foreach (var connection in _connections.Keys)
+        {
+            connection.RequestClose(WebSocketCloseStatus.EndpointUnavailable, ShutdownReason);
+            count++;
+        }
+
+        return count;
+    }
 
     public void RemoveConnection(RealtimeConnection connection) => _connections.TryRemove(connection, out _);
 
@@ -91,7 +123,7 @@ internal sealed class RealtimeHub
     }
 
     /// <summary>Delivers a broadcast to every channel on the topic (the sender only when it asked for self).</summary>
-    public void Broadcast(string topic, JsonObject payload, byte[]? binaryPayload, RealtimeChannel? sender)
+    public void Broadcast(string topic, JsonNode? payload, byte[]? binaryPayload, RealtimeChannel? sender)
     {
         RealtimeChannel[] targets;
         lock (_gate)
@@ -104,7 +136,7 @@ internal sealed class RealtimeHub
             targets = [.. list];
         }
 
-        var userEvent = RealtimeJson.ReadString(payload["event"]) ?? "";
+        var userEvent = (payload is JsonObject fields ? RealtimeJson.ReadString(fields["event"]) : null) ?? "";
         var json = binaryPayload is null ? PhoenixSerializer.SerializePayload(payload) : null;
         foreach (var target in targets)
         {

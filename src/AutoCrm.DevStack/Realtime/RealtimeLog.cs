@@ -25,8 +25,8 @@ internal static partial class RealtimeLog
     [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "Realtime row-level-security check failed for role {Role} on {Table}")]
     public static partial void RlsCheckFailed(ILogger logger, string role, string table, Exception exception);
 
-    [LoggerMessage(EventId = 4013, Level = LogLevel.Error, Message = "Realtime change dispatch failed")]
-    public static partial void DispatchFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Error, Message = "Realtime change dispatch failed (attempt {Attempt} of {MaxAttempts})")]
+    public static partial void DispatchFailed(ILogger logger, int attempt, int maxAttempts, Exception exception);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Realtime client sent an unexpected event `{Event}`; ignored")]
     public static partial void UnexpectedEvent(ILogger logger, string @event);

@@ -50,6 +50,12 @@ internal sealed class RealtimeService : IAsyncDisposable
     /// <summary>Superuser pool (auto-prepared statements) for the change dispatcher's row-level-security checks.</summary>
     public NpgsqlDataSource DispatchDataSource { get; }
 
+    /// <summary>
+    /// Test hook: called before each dispatch attempt of a round with its changes and the attempt number (1-based);
+    /// throwing from it makes that attempt fail like a database error would.
+    /// </summary>
+    internal Action<IReadOnlyList<RowChange>, int>? DispatchFault { get; set; }
+
     public void ReplicationStarted() => _replicationReady.TrySetResult();
 
     public void ReplicationFailed(string message) => _replicationError = message;

@@ -33,6 +33,9 @@ internal sealed record RowChange(RelationInfo Relation, string Type, RowValue[]?
     /// <summary>The row filters look at: the new row, or the old identity for DELETE.</summary>
     public RowValue[] FilterRow => (Type == "DELETE" ? Old : New) ?? [];
 
+    /// <summary>The committing transaction's id (32 bits, as pgoutput sends it).</summary>
+    public uint Xid { get; init; }
+
     /// <summary>The new row's value of a column, falling back to the old row for unchanged TOAST values.</summary>
     public RowValue NewValue(int index)
     {

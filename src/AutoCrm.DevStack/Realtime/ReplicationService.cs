@@ -74,6 +74,7 @@ internal sealed class ReplicationService(RealtimeService service) : BackgroundSe
 
         List<RowChange>? current = null;
         var commitTimestamp = DateTime.UtcNow;
+        uint xid = 0;
         var options = new PgOutputReplicationOptions(service.Options.PublicationName, PgOutputProtocolVersion.V1);
         await foreach (var message in connection.StartReplication(slot, options, ct))
         {
@@ -82,35 +83,36 @@ internal sealed class ReplicationService(RealtimeService service) : BackgroundSe
                 case BeginMessage begin:
                     current = [];
                     commitTimestamp = begin.TransactionCommitTimestamp;
+                    xid = begin.TransactionXid;
                     break;
                 case RelationMessage relation:
                     await AddRelationAsync(relation, ct);
                     break;
                 case InsertMessage insert:
-                    current?.Add(new RowChange(_relations[insert.Relation.RelationId], "INSERT", await ReadAsync(insert.NewRow, ct), null, commitTimestamp));
+                    current?.Add(new RowChange(_relations[insert.Relation.RelationId], "INSERT", await ReadAsync(insert.NewRow, ct), null, commitTimestamp) { Xid = xid });
                     break;
                 case FullUpdateMessage full:
                     {
                         var old = await ReadAsync(full.OldRow, ct);
-                        current?.Add(new RowChange(_relations[full.Relation.RelationId], "UPDATE", await ReadAsync(full.NewRow, ct), old, commitTimestamp));
+                        current?.Add(new RowChange(_relations[full.Relation.RelationId], "UPDATE", await ReadAsync(full.NewRow, ct), old, commitTimestamp) { Xid = xid });
                         break;
                     }
 
                 case IndexUpdateMessage index:
                     {
                         var old = await ReadAsync(index.Key, ct, keyOnly: true);
-                        current?.Add(new RowChange(_relations[index.Relation.RelationId], "UPDATE", await ReadAsync(index.NewRow, ct), old, commitTimestamp));
+                        current?.Add(new RowChange(_relations[index.Relation.RelationId], "UPDATE", await ReadAsync(index.NewRow, ct), old, commitTimestamp) { Xid = xid });
                         break;
                     }
 
                 case UpdateMessage update:
-                    current?.Add(new RowChange(_relations[update.Relation.RelationId], "UPDATE", await ReadAsync(update.NewRow, ct), null, commitTimestamp));
+                    current?.Add(new RowChange(_relations[update.Relation.RelationId], "UPDATE", await ReadAsync(update.NewRow, ct), null, commitTimestamp) { Xid = xid });
                     break;
                 case FullDeleteMessage fullDelete:
-                    current?.Add(new RowChange(_relations[fullDelete.Relation.RelationId], "DELETE", null, await ReadAsync(fullDelete.OldRow, ct), commitTimestamp));
+                    current?.Add(new RowChange(_relations[fullDelete.Relation.RelationId], "DELETE", null, await ReadAsync(fullDelete.OldRow, ct), commitTimestamp) { Xid = xid });
                     break;
                 case KeyDeleteMessage keyDelete:
-                    current?.Add(new RowChange(_relations[keyDelete.Relation.RelationId], "DELETE", null, await ReadAsync(keyDelete.Key, ct, keyOnly: true), commitTimestamp));
+                    current?.Add(new RowChange(_relations[keyDelete.Relation.RelationId], "DELETE", null, await ReadAsync(keyDelete.Key, ct, keyOnly: true), commitTimestamp) { Xid = xid });
                     break;
                 case CommitMessage commit:
                     if (current is { Count: > 0 })

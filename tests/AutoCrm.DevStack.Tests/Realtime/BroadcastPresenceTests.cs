@@ -111,6 +111,67 @@ public sealed class BroadcastPresenceTests(RealtimeEnvironment env)
         Assert.Equal("""{"type":"broadcast","event":"ping","payload":{"hello":"world"}}""", got.Payload!.ToJsonString());
     }
 
+    private static HttpRequestMessage HttpBroadcast(string json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/realtime/v1/api/broadcast")
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("apikey", TestTokens.Anon());
+        request.Headers.Authorization = new("Bearer", TestTokens.Anon());
+        return request;
+    }
+
+    [Fact]
+    public async Task Http_broadcast_with_a_payload_over_the_limit_is_refused_with_422_and_sends_nothing_of_the_batch()
+    {
+        var topic = Topic();
+        var sub = topic["realtime:".Length..];
+        await using var listener = await env.ConnectAsync("1.0.0");
+        await listener.JoinAsync(topic);
+        using var http = new HttpClient { BaseAddress = env.Url };
+
+        // Realtime's default tenant limit: 3000 kB, compared as 3,000,000 bytes; the valid first message is not sent either.
+        var big = new string('x', 3_000_000);
+        using var tooBig = HttpBroadcast($$$"""{"messages":[{"topic":"{{{sub}}}","event":"small","payload":{"n":1}},{"topic":"{{{sub}}}","event":"big","payload":{"blob":"{{{big}}}"}}]}""");
+        var refused = await http.SendAsync(tooBig, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        var body = JsonNode.Parse(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.Equal("""{"errors":{"messages":[{},{"payload":["Payload size exceeds tenant limit"]}]}}""", body.ToJsonString());
+
+        // Just under the limit still goes through; the listener's first broadcast is that one.
+        var fits = new string('y', 3_000_000 - """{"blob":""}""".Length);
+        using var ok = HttpBroadcast($$$"""{"messages":[{"topic":"{{{sub}}}","event":"fits","payload":{"blob":"{{{fits}}}"}}]}""");
+        Assert.Equal(HttpStatusCode.Accepted, (await http.SendAsync(ok, TestContext.Current.CancellationToken)).StatusCode);
+        var received = await listener.NextAsync(f => f.Event == "broadcast");
+        Assert.Equal("fits", (string?)received.Payload!["event"]);
+    }
+
+    [Theory]
+    [InlineData("1.0.0")]
+    [InlineData("2.0.0")]
+    public async Task A_broadcast_push_whose_payload_is_not_an_event_object_is_relayed_as_is(string vsn)
+    {
+        // Realtime's BroadcastHandler relays any payload; it does not answer with an error.
+        var topic = Topic();
+        await using var sender = await env.ConnectAsync(vsn);
+        await using var listener = await env.ConnectAsync(vsn);
+        var (joinRef, _) = await sender.JoinAsync(topic, new JsonObject { ["broadcast"] = new JsonObject { ["ack"] = true } });
+        await listener.JoinAsync(topic);
+
+        JsonNode?[] payloads = [JsonValue.Create("just text"), new JsonArray(1, 2), new JsonObject { ["type"] = "broadcast", ["payload"] = new JsonObject { ["no"] = "event" } }];
+        for (var i = 0; i < payloads.Length; i++)
+        {
+            var @ref = "p" + i;
+            await sender.SendAsync(joinRef, @ref, topic, "broadcast", payloads[i]?.DeepClone());
+            var reply = await sender.NextAsync(f => f.Ref == @ref);
+            Assert.Equal("ok", (string?)reply.Payload!["status"]);
+            var got = await listener.NextAsync(f => f.Event == "broadcast");
+            Assert.Equal(payloads[i]!.ToJsonString(), got.Payload!.ToJsonString());
+        }
+    }
+
     [Theory]
     [InlineData("1.0.0")]
     [InlineData("2.0.0")]

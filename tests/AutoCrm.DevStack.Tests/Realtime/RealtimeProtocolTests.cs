@@ -257,7 +257,7 @@ public sealed class RealtimeProtocolTests(RealtimeEnvironment env)
     }
 
     [Fact]
-    public async Task Unknown_events_are_ignored_and_wrong_payload_types_get_error_replies()
+    public async Task Unknown_events_are_ignored_any_broadcast_payload_is_relayed_and_a_bad_join_gets_an_error_reply()
     {
         await using var client = await env.ConnectAsync("2.0.0");
         var topic = Topic();
@@ -270,9 +270,11 @@ public sealed class RealtimeProtocolTests(RealtimeEnvironment env)
         Assert.Equal("broadcast", afterUnknown.Event);
         Assert.Equal("still-here", (string?)afterUnknown.Payload!["event"]);
 
+        // Realtime relays a broadcast push whatever its payload (no error reply): 42 comes back to the sender (self).
         await client.SendAsync(joinRef, "6", topic, "broadcast", JsonValue.Create(42));
-        var wrong = await client.NextAsync(f => f.Ref == "6");
-        Assert.Equal("error", (string?)wrong.Payload!["status"]);
+        var relayed = await client.NextAsync(f => f.Ref == "6" || f.Event == "broadcast");
+        Assert.Equal("broadcast", relayed.Event);
+        Assert.Equal("42", relayed.Payload!.ToJsonString());
 
         await client.SendAsync("77", "7", Topic(), "phx_join", JsonValue.Create("config"));
         var badJoin = await client.NextAsync(f => f.Ref == "7");

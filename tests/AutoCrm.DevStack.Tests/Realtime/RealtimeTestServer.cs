@@ -26,7 +26,7 @@ internal sealed class RealtimeTestServer : IAsyncDisposable
 
     public RealtimeService Service => _app.Services.GetRequiredService<RealtimeService>();
 
-    public static async Task<RealtimeTestServer> StartAsync(string connectionString, TimeProvider? time = null, int sendBufferFrames = 1024, TimeSpan? closeTimeout = null)
+    public static async Task<RealtimeTestServer> StartAsync(string connectionString, TimeProvider? time = null, int sendBufferFrames = 1024, TimeSpan? closeTimeout = null, TimeSpan? shutdownTimeout = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -36,6 +36,11 @@ internal sealed class RealtimeTestServer : IAsyncDisposable
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(new RealtimeOptions { AdminConnectionString = connectionString, SendBufferFrames = sendBufferFrames, CloseTimeout = closeTimeout ?? TimeSpan.FromSeconds(5) });
         builder.Services.AddSingleton<IRealtimeTokenVerifier>(new HmacRealtimeTokenVerifier(TestTokens.Secret, clock));
+        if (shutdownTimeout is { } cap)
+        {
+            builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = cap);
+        }
+
         builder.Services.AddDevStackRealtime();
         var app = builder.Build();
         app.UseWebSockets();

@@ -195,7 +195,7 @@ public sealed class RowLevelSecurityTests(RealtimeEnvironment env)
     }
 
     [Fact]
-    public async Task A_policy_that_fails_for_one_subscriber_hides_the_change_from_that_subscriber_only()
+    public async Task A_policy_that_fails_for_one_subscriber_closes_that_subscribers_channel_only()
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
         var id = Random.Shared.Next(1, int.MaxValue);
@@ -218,8 +218,13 @@ public sealed class RowLevelSecurityTests(RealtimeEnvironment env)
         var fine = await fineClient.NextAsync(Tagged);
         Assert.Equal("fragile-" + tag, (string?)fine.Payload!["data"]!["record"]!["label"]);
 
-        // The failing check withholds the fragile row; the next change still arrives on that channel.
-        var boomNext = await boomClient.NextAsync(Tagged);
-        Assert.Equal("after-" + tag, (string?)boomNext.Payload!["data"]!["record"]!["title"]);
+        // The check that fails (also when retried alone) withholds the fragile row, and its subscriber is told
+        // (system error, then phx_close) instead of silently missing a change.
+        var boomNext = await boomClient.NextAsync(f => f.Event is "system" or "phx_close" || Tagged(f));
+        Assert.Equal("system", boomNext.Event);
+        Assert.Equal("error", (string?)boomNext.Payload!["status"]);
+        Assert.Equal(AutoCrm.DevStack.Realtime.ChangeDispatcher.DeliveryFailedMessage, (string?)boomNext.Payload!["message"]);
+        var boomClose = await boomClient.NextAsync(f => f.Event == "phx_close" || Tagged(f));
+        Assert.Equal("phx_close", boomClose.Event);
     }
 }
