@@ -65,10 +65,14 @@ internal sealed class EndToEndBench : IAsyncDisposable
             }
         }
 
+        // The raw sockets are spread evenly among the SDK clients (the server fans a change out in subscription order).
+        var total = clients + rawSockets;
+        var rawIndexes = Enumerable.Range(0, rawSockets).Select(k => (int)((k + 0.5) * total / rawSockets)).ToHashSet();
         var visible = new Dictionary<string, List<Guid>>();
-        for (var i = 0; i < clients + rawSockets; i++)
+        for (var i = 0; i < total; i++)
         {
             var email = Emails[i % Emails.Length];
+            var isRaw = rawIndexes.Contains(i);
             var crm = new CrmClient(new CrmClientOptions { Url = stack.Url, ApiKey = stack.AnonKey });
             var session = await crm.Auth.SignInWithPasswordAsync(email, "autocrm-demo");
             if (!visible.TryGetValue(email, out var tickets))
@@ -77,13 +81,13 @@ internal sealed class EndToEndBench : IAsyncDisposable
                 visible[email] = tickets;
             }
 
-            var audience = i < clients ? bench._sdkAudience : bench._rawAudience;
+            var audience = !isRaw ? bench._sdkAudience : bench._rawAudience;
             foreach (var ticket in tickets)
             {
                 audience[ticket] = audience.GetValueOrDefault(ticket) + 1;
             }
 
-            if (i < clients)
+            if (!isRaw)
             {
                 var client = new Client(crm, bench);
                 client.Subscription = await crm.Realtime.TicketChanges().SubscribeAsync(client);
