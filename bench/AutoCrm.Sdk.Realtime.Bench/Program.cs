@@ -39,6 +39,11 @@ if (args is ["--cpu", ..])
         ("tickets UPDATE, vsn 1.0.0 -> TicketChange", bench.TicketUpdateV1),
         ("ticket_events INSERT, vsn 2.0.0 -> TicketStatusChanged", bench.StatusEventV2),
         ("Phoenix frame only (vsn 2.0.0)", bench.FrameOnly),
+        ("breakdown: frame + routing (no typed decode)", bench.FrameAndRouteOnly),
+        ("breakdown: one ticket row -> Ticket", bench.RowOnly),
+        ("breakdown: same row, metadata {} -> Ticket", bench.RowEmptyMetadata),
+        ("breakdown: metadata alone -> JsonObject", bench.MetadataOnly),
+        ("breakdown: id + 5 timestamps -> Ticket", () => bench.TimestampsOnly()),
     ];
     foreach (var (name, run) in cases)
     {
