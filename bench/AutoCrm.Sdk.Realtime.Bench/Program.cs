@@ -45,13 +45,23 @@ if (args is ["--cpu", ..])
         ("breakdown: metadata alone -> JsonObject", bench.MetadataOnly),
         ("breakdown: id + 5 timestamps -> Ticket", () => bench.TimestampsOnly()),
     ];
-    foreach (var (name, run) in cases)
+    // Warm every case up front (twice, with a pause for the background tier-1/PGO JIT) so that no case's figure includes
+    // JIT work: process CPU time counts the JIT's threads too, and on a loaded machine tier-up is late.
+    for (var pass = 0; pass < 2; pass++)
     {
-        for (var i = 0; i < iterations / 10; i++)
+        foreach (var (_, run) in cases)
         {
-            run();
+            for (var i = 0; i < iterations / 10; i++)
+            {
+                run();
+            }
         }
 
+        Thread.Sleep(500);
+    }
+
+    foreach (var (name, run) in cases)
+    {
         var process = Process.GetCurrentProcess();
         var before = process.TotalProcessorTime;
         for (var i = 0; i < iterations; i++)
