@@ -92,8 +92,8 @@ if (Environment.GetEnvironmentVariable("BENCH_PROBE") is "1")
     return;
 }
 
-Console.WriteLine($"| Workload | Clients | DevStack req/s | p50 ms | p99 ms | CPU µs/req | Npgsql req/s | p50 ms | p99 ms | CPU µs/req | Ratio | CPU ratio |");
-Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine($"| Workload | Clients | DevStack req/s | p50 ms | p99 ms | CPU µs/req | alloc B/req | Npgsql req/s | p50 ms | p99 ms | CPU µs/req | alloc B/req | Ratio | CPU ratio |");
+Console.WriteLine($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var w in workloads)
 {
     foreach (var clients in concurrency)
@@ -101,10 +101,11 @@ foreach (var w in workloads)
         var rest = await Load.RunAsync(w.ViaRest, clients, TimeSpan.FromSeconds(seconds), meter);
         var db = await Load.RunAsync(w.ViaNpgsql, clients, TimeSpan.FromSeconds(seconds), meter);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {w.Name} | {clients} | {rest.Throughput:F0} | {rest.P50:F2} | {rest.P99:F2} | {rest.CpuMicrosPerRequest:F0} | {db.Throughput:F0} | {db.P50:F2} | {db.P99:F2} | {db.CpuMicrosPerRequest:F0} | {rest.Throughput / db.Throughput:F2} | {db.CpuMicrosPerRequest / rest.CpuMicrosPerRequest:F2} |"));
+            $"| {w.Name} | {clients} | {rest.Throughput:F0} | {rest.P50:F2} | {rest.P99:F2} | {rest.CpuMicrosPerRequest:F0} | {rest.AllocatedBytesPerRequest} | {db.Throughput:F0} | {db.P50:F2} | {db.P99:F2} | {db.CpuMicrosPerRequest:F0} | {db.AllocatedBytesPerRequest} | {rest.Throughput / db.Throughput:F2} | {db.CpuMicrosPerRequest / rest.CpuMicrosPerRequest:F2} |"));
     }
 }
 
 Console.WriteLine();
+Console.WriteLine("alloc B/req: bytes allocated by this process (load generator + DevStack, or load generator + Npgsql) per request.");
 Console.WriteLine("CPU µs/req: CPU time of this process (load generator + DevStack) and of every PostgreSQL process of the cluster, per request; CPU ratio = Npgsql CPU/req ÷ DevStack CPU/req (the throughput ratio an idle machine would show if both were CPU-bound).");
 Console.WriteLine($"Machine: {Environment.ProcessorCount} logical CPUs, {Environment.OSVersion}, .NET {Environment.Version}, {seconds} s per cell.");

@@ -23,6 +23,7 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
 
     private readonly HashSet<string> usedPaths = [""];
     private int aliasCounter;
+    private bool insideToManySpread;
 
     public SqlParameters Parameters => parameters;
 
@@ -122,13 +123,33 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
     private void BuildEmbed(DbRelation parent, string parentAlias, EmbedItem embed, string path, StringBuilder select, StringBuilder joins, StringBuilder innerJoins, List<string> where)
     {
         var relationship = ResolveRelationship(parent, embed);
+        var spreadToMany = embed.Spread && !relationship.ToOne;
+        if (spreadToMany && !schema.AggregatesEnabled)
+        {
+            // PostgREST 13 aggregates a to-many spread into arrays, which db-aggregates-enabled gates.
+            throw new RestException(400, "PGRST123", "Use of aggregate functions is not allowed");
+        }
+
         var childPath = path.Length == 0 ? embed.Name : path + "." + embed.Name;
         usedPaths.Add(childPath);
         var target = relationship.Target;
         var n = ++aliasCounter;
         var childAlias = "t" + n.ToString(CultureInfo.InvariantCulture);
         var lateral = "e" + n.ToString(CultureInfo.InvariantCulture);
-        var child = Build(target, childAlias, embed.Items, childPath, applyModifiers: true, maxRows: null);
+
+        // Inside a to-many spread, nested spreads (to-one or to-many) join row by row so that the outer spread
+        // aggregates one flat array per column; a non-spread embed starts its own aggregation.
+        var outerUnnest = insideToManySpread;
+        insideToManySpread = embed.Spread && (outerUnnest || spreadToMany);
+        ReadParts child;
+        try
+        {
+            child = Build(target, childAlias, embed.Items, childPath, applyModifiers: true, maxRows: null);
+        }
+        finally
+        {
+            insideToManySpread = outerUnnest;
+        }
 
         var joinConditions = new List<string>();
         var junctionJoin = "";
@@ -162,25 +183,43 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
         string join;
         if (embed.Spread)
         {
-            if (!relationship.ToOne)
-            {
-                throw new RestException(400, "PGRST119", "A spread operation on a to-many relationship is not supported",
-                    $"'{parent.Name}' and '{target.Name}' do not form a many-to-one or one-to-one relationship");
-            }
-
-            join = $" LEFT JOIN LATERAL ({childQuery}) {lateral} ON TRUE";
-            Append(select, $"{lateral}.*");
-            joins.Append(join);
             if (embed.Join == EmbedJoin.Inner)
             {
                 throw new RestException(400, "PGRST100", "\"!inner\" is not supported on a spread embed");
             }
 
+            if (!spreadToMany || outerUnnest)
+            {
+                join = $" LEFT JOIN LATERAL ({childQuery}) {lateral} ON TRUE";
+                Append(select, $"{lateral}.*");
+                joins.Append(join);
+                return;
+            }
+
+            // Every spread column becomes a JSON array of its values, in the child's order ([] without children).
+            var names = new List<string>();
+            OutputNames(target, embed.Items, names);
+            if (names.Count == 0)
+            {
+                return;
+            }
+
+            var aggregates = new StringBuilder();
+            foreach (var name in names)
+            {
+                var ident = SqlParameters.Ident(name);
+                Append(aggregates, $"coalesce(json_agg({lateral}_r.{ident}), '[]') AS {ident}");
+            }
+
+            join = $" LEFT JOIN LATERAL (SELECT {aggregates} FROM ({childQuery}) {lateral}_r) {lateral} ON TRUE";
+            Append(select, $"{lateral}.*");
+            joins.Append(join);
             return;
         }
 
-        if (relationship.ToOne)
+        if (relationship.ToOne || outerUnnest)
         {
+            // Inside a to-many spread even a to-many embed is one object per row: the spread aggregates them.
             join = $" LEFT JOIN LATERAL (SELECT row_to_json({lateral}_r) AS body FROM ({childQuery}) {lateral}_r) {lateral} ON TRUE";
             Append(select, $"{lateral}.body AS {SqlParameters.Ident(embed.Name)}");
         }
@@ -195,6 +234,33 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
         {
             innerJoins.Append(join);
             where.Add($"{lateral}.body IS NOT NULL");
+        }
+    }
+
+    /// <summary>The keys a select list gives each row object (spread embeds contribute their own keys).</summary>
+    private void OutputNames(DbRelation relation, IReadOnlyList<SelectItem> items, List<string> names)
+    {
+        foreach (var item in items)
+        {
+            switch (item)
+            {
+                case StarItem:
+                    foreach (var column in relation.Columns)
+                    {
+                        names.Add(column.Name);
+                    }
+
+                    break;
+                case ColumnItem column:
+                    names.Add(column.OutputName);
+                    break;
+                case EmbedItem { Spread: true } spread:
+                    OutputNames(ResolveRelationship(relation, spread).Target, spread.Items, names);
+                    break;
+                case EmbedItem embed:
+                    names.Add(embed.Name);
+                    break;
+            }
         }
     }
 

@@ -125,11 +125,16 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 relation = snapshot.Relation(schemaName, target) ?? throw TableNotFound(snapshot, schemaName, target);
             }
 
-            var query = RestQuery.Parse(request.Query, null);
+            // Reads parse (or skip parsing, on a cached shape) inside the statement cache.
+            var query = isRead ? null! : RestQuery.Parse(request.Query, null);
             if (isRead)
             {
-                ApplyRangeHeader(request, query);
-                statement = StatementBuilder.Read(snapshot, relation, query, prefs.Count, environment.MaxRows(), format);
+                statement = ReadStatements.Read(snapshot, relation, request.Query, request.Headers.Range.ToString(), prefs.Count, environment.MaxRows(), format, q =>
+                {
+                    var parsed = RestQuery.Parse(q, null);
+                    ApplyRangeHeader(request, parsed);
+                    return parsed;
+                });
             }
             else if (HttpMethods.IsPost(method))
             {
@@ -171,12 +176,15 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
     private enum RequestKind { Read, Insert, Update, Delete, Put, Call }
 
-    private (string Role, JsonObject Claims) Authenticate(HttpRequest request)
+    /// <summary>Main statements of table reads, per query shape.</summary>
+    internal ReadStatementCache ReadStatements { get; } = new();
+
+    internal (string Role, RequestClaims Claims) Authenticate(HttpRequest request)
     {
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.Length == 0)
         {
-            return (environment.AnonRole, new JsonObject { ["role"] = environment.AnonRole });
+            return (environment.AnonRole, AnonClaims);
         }
 
         var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
@@ -185,7 +193,14 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         if (token is null)
         {
             // Not a bearer scheme: PostgREST ignores it and runs as anon.
-            return (environment.AnonRole, new JsonObject { ["role"] = environment.AnonRole });
+            return (environment.AnonRole, AnonClaims);
+        }
+
+        // A token seen before skips the signature check and the claims parsing; its time claims are checked again
+        // on every use, and a token that no longer passes them goes through the full validation (and its error).
+        if (token.Length > 0 && validatedTokens.TryGetValue(token, out var cached) && cached.StillValid(environment.TimeProvider))
+        {
+            return (cached.Claims.Role, cached.Claims);
         }
 
         var result = token.Length == 0
@@ -206,7 +221,59 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var claims = result.Claims;
         var role = claims["role"] is JsonValue v && v.TryGetValue<string>(out var r) && r.Length > 0 ? r : environment.AnonRole;
         claims["role"] = role;
-        return (role, claims);
+        var requestClaims = new RequestClaims(role, claims.ToJsonString(), ClaimText(claims, "sub"), ClaimText(claims, "email"));
+        if (TryTimeClaim(claims, "exp", out var exp) && TryTimeClaim(claims, "nbf", out var nbf))
+        {
+            if (validatedTokens.Count >= MaxCachedTokens)
+            {
+                validatedTokens.Clear();
+            }
+
+            validatedTokens[token] = new ValidatedToken(requestClaims, exp, nbf);
+        }
+
+        return (role, requestClaims);
+    }
+
+    private const int MaxCachedTokens = 1024;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ValidatedToken> validatedTokens = new(StringComparer.Ordinal);
+
+    private RequestClaims AnonClaims => anonClaims ??= new RequestClaims(
+        environment.AnonRole, new JsonObject { ["role"] = environment.AnonRole }.ToJsonString(), "", "");
+
+    private RequestClaims? anonClaims;
+
+    /// <summary>What a request's setup statement needs of its JWT claims, computed once per token.</summary>
+    internal sealed record RequestClaims(string Role, string Json, string Sub, string Email);
+
+    /// <summary>A token whose signature and claims passed; exp/nbf as validated (whole seconds), for re-checking.</summary>
+    private sealed record ValidatedToken(RequestClaims Claims, long? Exp, long? Nbf)
+    {
+        public bool StillValid(TimeProvider time)
+        {
+            var now = time.GetUtcNow().ToUnixTimeSeconds();
+            var skew = (long)Security.JwtService.ClockSkew.TotalSeconds;
+            return (Exp is not { } exp || now <= exp + skew) && (Nbf is not { } nbf || now >= nbf - skew);
+        }
+    }
+
+    /// <summary>A time claim that is absent (null) or a whole number of seconds; any other form is not cached.</summary>
+    private static bool TryTimeClaim(JsonObject claims, string name, out long? seconds)
+    {
+        seconds = null;
+        if (!claims.TryGetPropertyValue(name, out var node) || node is null)
+        {
+            return true;
+        }
+
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<JsonElement>(out var e) && e.TryGetInt64(out var s))
+        {
+            seconds = s;
+            return true;
+        }
+
+        return false;
     }
 
     private RestJwtResult SafeValidate(string token)
@@ -477,7 +544,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return previous[b.Length];
     }
 
-    private async Task ExecuteAsync(HttpContext http, RestStatement statement, RequestKind kind, string role, JsonObject claims, string target, Preferences prefs, ResponseMedia media, SchemaSnapshot snapshot, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(HttpContext http, RestStatement statement, RequestKind kind, string role, RequestClaims claims, string target, Preferences prefs, ResponseMedia media, SchemaSnapshot snapshot, CancellationToken cancellationToken)
     {
         var singular = media.IsSingular;
         if (media.Plan is { } plan)
@@ -520,13 +587,17 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
 
         var main = new NpgsqlBatchCommand(statement.Sql);
-        main.Parameters.AddRange(statement.Parameters.Items.ToArray());
+        foreach (var parameter in statement.Parameters.Items)
+        {
+            main.Parameters.Add(parameter);
+        }
+
         batch.BatchCommands.Add(main);
 
         long? total = null;
         long pageCount = 0;
         long? planned = null;
-        string? body = null;
+        byte[]? body = null;
         string? headersJson = null;
         string? statusOverride = null;
         try
@@ -549,7 +620,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                     {
                         total = reader.IsDBNull(0) ? null : reader.GetInt64(0);
                         pageCount = reader.GetInt64(1);
-                        body = reader.IsDBNull(2) ? null : reader.GetString(2);
+                        body = reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2); // the UTF-8 text as sent, no string
                         headersJson = reader.IsDBNull(3) ? null : reader.GetString(3);
                         statusOverride = reader.IsDBNull(4) ? null : reader.GetString(4);
                     }
@@ -619,7 +690,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
     /// <c>Accept: application/vnd.pgrst.plan…</c>: the request's statement under EXPLAIN, in the same transaction
     /// setup, answered as the plan's lines (text) or document (json), each followed by a newline.
     /// </summary>
-    private async Task ExplainAsync(HttpContext http, RestStatement statement, PlanRequest plan, ResponseMedia media, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot, CancellationToken cancellationToken)
+    private async Task ExplainAsync(HttpContext http, RestStatement statement, PlanRequest plan, ResponseMedia media, string role, RequestClaims claims, Preferences prefs, SchemaSnapshot snapshot, CancellationToken cancellationToken)
     {
         var anonymous = role == environment.AnonRole;
         await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -694,7 +765,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
     }
 
-    private NpgsqlBatchCommand SetupCommand(HttpContext http, string role, JsonObject claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
+    private NpgsqlBatchCommand SetupCommand(HttpContext http, string role, RequestClaims claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
     {
         var request = http.Request;
         var command = new NpgsqlBatchCommand();
@@ -703,14 +774,14 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var profile = http.Response.Headers["Content-Profile"].ToString();
         p.Add(Text(SearchPath(profile.Length > 0 ? profile : environment.Schemas[0])));
         p.Add(Text(role));
-        p.Add(Text(claims.ToJsonString()));
+        p.Add(Text(claims.Json));
         p.Add(Text(request.Method));
         p.Add(Text("/" + (request.RouteValues["path"] as string ?? "")));
         p.Add(Text(HeadersJson(request)));
         p.Add(Text(CookiesJson(request)));
-        p.Add(Text(ClaimText(claims, "sub")));
+        p.Add(Text(claims.Sub));
         p.Add(Text(role));
-        p.Add(Text(ClaimText(claims, "email")));
+        p.Add(Text(claims.Email));
         var hasSettings = snapshot.RoleSettings.TryGetValue(role, out var settings) && settings.Count > 0;
         if (!hasSettings && prefs.Timezone is null)
         {
@@ -753,20 +824,27 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
     private static string HeadersJson(HttpRequest request)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        // One buffer and writer per thread, reset for each request; only the resulting string is allocated.
+        var buffer = headersBuffer ??= new System.Buffers.ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = headersWriter ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        foreach (var (key, value) in request.Headers)
         {
-            writer.WriteStartObject();
-            foreach (var (key, value) in request.Headers)
-            {
-                writer.WriteString(key.ToLowerInvariant(), value.ToString());
-            }
-
-            writer.WriteEndObject();
+            writer.WriteString(key.ToLowerInvariant(), value.ToString());
         }
 
+        writer.WriteEndObject();
+        writer.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    [ThreadStatic]
+    private static System.Buffers.ArrayBufferWriter<byte>? headersBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? headersWriter;
 
     private static string CookiesJson(HttpRequest request)
     {
@@ -784,7 +862,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return obj.ToJsonString();
     }
 
-    private static async Task WriteResultAsync(HttpContext http, RestStatement statement, RequestKind kind, string target, Preferences prefs, ResponseMedia media, long? total, long pageCount, string? body, string? headersJson, string? statusOverride)
+    private static async Task WriteResultAsync(HttpContext http, RestStatement statement, RequestKind kind, string target, Preferences prefs, ResponseMedia media, long? total, long pageCount, byte[]? body, string? headersJson, string? statusOverride)
     {
         var request = http.Request;
         var response = http.Response;
@@ -881,17 +959,17 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
 
         // PostgREST's order: resolution, missing, return, params, count, tx, handling, timezone, max-affected.
-        var applied = new List<string>(4);
-        AddIf(applied, appliedResolution);
-        AddIf(applied, appliedMissing);
-        AddIf(applied, appliedReturn);
-        AddIf(applied, prefs.SingleObject && kind == RequestKind.Call ? "params=single-object" : null);
-        AddIf(applied, appliedCount);
-        AddIf(applied, prefs.Strict is { } strict ? "handling=" + (strict ? "strict" : "lenient") : null);
-        AddIf(applied, prefs.Timezone is { } tz ? "timezone=" + tz : null);
-        AddIf(applied, prefs.Strict == true && prefs.MaxAffected is { } max && kind != RequestKind.Read ? "max-affected=" + max.ToString(CultureInfo.InvariantCulture) : null);
+        List<string>? applied = null;
+        AddIf(ref applied, appliedResolution);
+        AddIf(ref applied, appliedMissing);
+        AddIf(ref applied, appliedReturn);
+        AddIf(ref applied, prefs.SingleObject && kind == RequestKind.Call ? "params=single-object" : null);
+        AddIf(ref applied, appliedCount);
+        AddIf(ref applied, prefs.Strict is { } strict ? "handling=" + (strict ? "strict" : "lenient") : null);
+        AddIf(ref applied, prefs.Timezone is { } tz ? "timezone=" + tz : null);
+        AddIf(ref applied, prefs.Strict == true && prefs.MaxAffected is { } max && kind != RequestKind.Read ? "max-affected=" + max.ToString(CultureInfo.InvariantCulture) : null);
 
-        if (applied.Count > 0)
+        if (applied is not null)
         {
             response.Headers["Preference-Applied"] = string.Join(", ", applied);
         }
@@ -907,7 +985,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         if (!isHead)
         {
             // A known length: no chunked framing for the (usually small) body.
-            var bytes = Encoding.UTF8.GetBytes(body ?? "null");
+            var bytes = body ?? NullBody;
             response.ContentLength = bytes.Length;
             await response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
         }
@@ -916,11 +994,11 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
     private static RestException MaxAffectedExceeded(long affected) =>
         new(400, "PGRST124", "Query result exceeds max-affected preference constraint", $"The query affects {affected} rows");
 
-    private static void AddIf(List<string> list, string? value)
+    private static void AddIf(ref List<string>? list, string? value)
     {
         if (value is not null)
         {
-            list.Add(value);
+            (list ??= new List<string>(4)).Add(value);
         }
     }
 
@@ -994,6 +1072,12 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
     private static string ContentLocation(HttpRequest request, string target)
     {
         var raw = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
+        if (IsSortedAndClean(raw))
+        {
+            // The common case needs no splitting: the pairs are already in key order, none empty.
+            return raw.Length > 0 ? string.Concat("/", target, "?", raw) : "/" + target;
+        }
+
         var pairs = raw.Split('&', StringSplitOptions.RemoveEmptyEntries)
             .Select(p => (Key: p.Split('=')[0], Pair: p))
             .OrderBy(p => p.Key, StringComparer.Ordinal)
@@ -1002,7 +1086,41 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         return "/" + target + (query.Length > 0 ? "?" + query : "");
     }
 
-    private static string LocationHeader(string target, IReadOnlyList<string> keys, string body, bool singular)
+    /// <summary>Whether the pairs of <paramref name="raw"/> are non-empty and their keys in (ordinal) order.</summary>
+    private static bool IsSortedAndClean(string raw)
+    {
+        if (raw.Length == 0)
+        {
+            return true;
+        }
+
+        if (raw[0] == '&' || raw[^1] == '&' || raw.Contains("&&", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var previous = ReadOnlySpan<char>.Empty;
+        var first = true;
+        foreach (var range in raw.AsSpan().Split('&'))
+        {
+            var pair = raw.AsSpan(range);
+            var eq = pair.IndexOf('=');
+            var key = eq < 0 ? pair : pair[..eq];
+            if (!first && previous.SequenceCompareTo(key) > 0)
+            {
+                return false;
+            }
+
+            previous = key;
+            first = false;
+        }
+
+        return true;
+    }
+
+    private static readonly byte[] NullBody = "null"u8.ToArray();
+
+    private static string LocationHeader(string target, IReadOnlyList<string> keys, byte[] body, bool singular)
     {
         using var doc = JsonDocument.Parse(body);
         var row = singular ? doc.RootElement : doc.RootElement[0];

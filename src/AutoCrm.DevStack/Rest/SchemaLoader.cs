@@ -169,6 +169,7 @@ internal static class SchemaLoader
         var roles = new HashSet<string>(StringComparer.Ordinal);
         var roleSettings = new Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>>(StringComparer.Ordinal);
         var planEnabled = false;
+        var aggregatesEnabled = false;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var role = reader.GetString(0);
@@ -186,6 +187,11 @@ internal static class SchemaLoader
                 if (role == "authenticator" && key == "pgrst.db_plan_enabled")
                 {
                     planEnabled = entry[(eq + 1)..].Trim().ToLowerInvariant() is "true" or "on" or "1" or "yes";
+                }
+
+                if (role == "authenticator" && key == "pgrst.db_aggregates_enabled")
+                {
+                    aggregatesEnabled = entry[(eq + 1)..].Trim().ToLowerInvariant() is "true" or "on" or "1" or "yes";
                 }
 
 
@@ -213,7 +219,8 @@ internal static class SchemaLoader
             roleSettings,
             timeProvider.GetTimestamp(),
             planEnabled,
-            timeZones);
+            timeZones,
+            aggregatesEnabled);
     }
 
     /// <summary>

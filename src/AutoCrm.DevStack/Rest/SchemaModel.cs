@@ -77,7 +77,8 @@ internal sealed class SchemaSnapshot(
     IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, string>>> roleSettings,
     long loadedAtTimestamp,
     bool planEnabled = false,
-    IReadOnlySet<string>? timeZones = null)
+    IReadOnlySet<string>? timeZones = null,
+    bool aggregatesEnabled = false)
 {
     public IReadOnlyDictionary<(string Schema, string Name), DbRelation> Relations { get; } = relations;
 
@@ -94,6 +95,12 @@ internal sealed class SchemaSnapshot(
     /// pgrst.db_plan_enabled = true</c>); off by default, as in the Supabase CLI's local stack.
     /// </summary>
     public bool PlanEnabled { get; } = planEnabled;
+
+    /// <summary>
+    /// PostgREST's <c>db-aggregates-enabled</c> (<c>ALTER ROLE authenticator SET pgrst.db_aggregates_enabled = true</c>);
+    /// off by default, as on Supabase. It gates spreading to-many embeds (<c>...rel(col)</c> → arrays).
+    /// </summary>
+    public bool AggregatesEnabled { get; } = aggregatesEnabled;
 
     /// <summary>The names of <c>pg_timezone_names</c>: the values <c>Prefer: timezone=</c> accepts.</summary>
     public IReadOnlySet<string> TimeZones { get; } = timeZones ?? new HashSet<string>();

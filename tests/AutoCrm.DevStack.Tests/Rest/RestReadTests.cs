@@ -202,6 +202,18 @@ public sealed class RestReadTests(RestFixture fx)
         Assert.Equal("/rt_books?author_id=eq.1&id=eq.1&select=id", response.Content.Headers.GetValues("Content-Location").Single());
     }
 
+    [Theory]
+    [InlineData("rt_books?id=eq.1&select=id", "/rt_books?id=eq.1&select=id")]
+    [InlineData("rt_books?id=gt.0&id=lt.2&select=id", "/rt_books?id=gt.0&id=lt.2&select=id")]
+    [InlineData("rt_books?select=id&id=lt.2&id=gt.0", "/rt_books?id=lt.2&id=gt.0&select=id")]
+    [InlineData("rt_books?&id=eq.1&&select=id&", "/rt_books?id=eq.1&select=id")]
+    [InlineData("rt_books", "/rt_books")]
+    public async Task Content_location_keeps_equal_keys_in_order_and_drops_empty_pairs(string url, string expected)
+    {
+        using var response = await GetAsync(url);
+        Assert.Equal(expected, response.Content.Headers.GetValues("Content-Location").Single());
+    }
+
     [Fact]
     public async Task Singular_accept_returns_one_object()
     {
