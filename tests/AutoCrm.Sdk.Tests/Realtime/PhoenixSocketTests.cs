@@ -273,6 +273,38 @@ public sealed class PhoenixSocketTests
     }
 
     [Fact]
+    public async Task Malformed_postgres_changes_payloads_under_vsn_2_are_ignored_and_later_changes_still_arrive()
+    {
+        // vsn 2.0.0 cuts the payload out of the frame without reading it; the one parse that follows must still
+        // refuse a broken object, trailing elements and a truncated payload, and keep the channel working.
+        await using var h = await SocketHarness.StartAsync(RealtimeProtocolVersion.V2);
+        var events = new ChannelEvents();
+        var inserts = new PostgresChangesBinding("INSERT", "public", "tickets", null);
+        events.Create(h.Socket, Topic, new RealtimeChannelConfig { PostgresChanges = [inserts] }).Subscribe();
+        var (connection, join) = await h.AcceptAndJoinAsync(Topic,
+            """{"postgres_changes":[{"id":111,"event":"INSERT","schema":"public","table":"tickets"}]}""");
+        Assert.Equal("joined", await ChannelEvents.NextAsync(events.Lifecycle));
+        var prefix = $"[\"{join.JoinRef}\",null,\"{Topic}\",\"postgres_changes\",";
+
+        foreach (var broken in new[]
+        {
+            prefix + Change([111], "INSERT", "tickets", 1).Replace("\"record\":{", "\"record\":{{", StringComparison.Ordinal) + "]",
+            prefix + Change([111], "INSERT", "tickets", 2) + ",{\"x\":1}]",
+            prefix + Change([111], "INSERT", "tickets", 3)[..^1] + "]",
+        })
+        {
+            await connection.SendRawAsync(Encoding.UTF8.GetBytes(broken), WebSocketMessageType.Text);
+        }
+
+        await connection.SendRawAsync(Encoding.UTF8.GetBytes(prefix + Change([111], "INSERT", "tickets", 4) + " ] "), WebSocketMessageType.Text);
+
+        var (binding, change) = await ChannelEvents.NextAsync(events.Changes);
+        Assert.Same(inserts, binding);
+        Assert.Equal(4, JsonDocument.Parse(change.Record).RootElement.GetProperty("id").GetInt32());
+        Assert.False(events.Changes.Reader.TryRead(out _));
+    }
+
+    [Fact]
     public async Task A_join_reply_with_other_bindings_is_a_mismatch()
     {
         await using var h = await SocketHarness.StartAsync(RealtimeProtocolVersion.V2);

@@ -56,6 +56,7 @@ internal sealed record RealtimeChannelConfig
 /// </summary>
 internal sealed class RealtimeChannel : IPhoenixChannelHandler
 {
+    private readonly PhoenixSocket _socket;
     private readonly PhoenixChannel _channel;
     private readonly RealtimeChannelConfig _config;
     private readonly Action<PostgresChangesBinding, PostgresChange>? _onChange;
@@ -65,6 +66,7 @@ internal sealed class RealtimeChannel : IPhoenixChannelHandler
 
     public RealtimeChannel(PhoenixSocket socket, string topic, RealtimeChannelConfig config, Action<PostgresChangesBinding, PostgresChange>? onChange = null)
     {
+        _socket = socket;
         _config = config;
         _onChange = onChange;
         _channel = socket.Channel(topic, config.ToJson, this);
@@ -241,8 +243,19 @@ internal sealed class RealtimeChannel : IPhoenixChannelHandler
 
         var ids = _ids ??= new List<long>(4);
         ids.Clear();
-        if (!PostgresChange.TryParse(payload, ids, out var change))
+        PostgresChange change;
+        try
         {
+            if (!PostgresChange.TryParse(payload, ids, out change))
+            {
+                return;
+            }
+        }
+        catch (JsonException ex)
+        {
+            // The vsn 2.0.0 decoder hands the payload over unvalidated (one pass instead of two); a malformed one is
+            // ignored here as the socket ignores any other undecodable frame.
+            RealtimeLog.UndecodableFrame(_socket.Logger, ex);
             return;
         }
 
