@@ -268,24 +268,14 @@ internal sealed class V2PhoenixSerializer : PhoenixSerializer
     /// <summary>The range from <paramref name="start"/> to the frame's closing <c>]</c> (trailing whitespace aside), or null.</summary>
     private static Range? LastElementBody(ReadOnlySpan<byte> frame, int start)
     {
-        var end = frame.Length - 1;
-        while (end > start && frame[end] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-        {
-            end--;
-        }
-
-        if (end <= start || frame[end] != (byte)']')
+        var body = frame[start..].TrimEnd(RowJson.WhiteSpace);
+        if (body.Length < 2 || body[^1] != (byte)']')
         {
             return null;
         }
 
-        end--;
-        while (end > start && frame[end] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-        {
-            end--;
-        }
-
-        return frame[end] == (byte)'}' ? start..(end + 1) : null;
+        body = body[..^1].TrimEnd(RowJson.WhiteSpace);
+        return !body.IsEmpty && body[^1] == (byte)'}' ? start..(start + body.Length) : null;
     }
 
     private static PhoenixMessage DecodeUserBroadcast(ReadOnlySpan<byte> frame)

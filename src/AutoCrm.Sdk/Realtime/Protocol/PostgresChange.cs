@@ -90,26 +90,13 @@ internal readonly struct PostgresChange
         }
 
         // The payload must be exactly one object: the vsn 2.0.0 decoder cuts it from the frame without reading it.
-        if (reader.TokenType != JsonTokenType.EndObject || !IsWhiteSpace(payload.Span[(int)reader.BytesConsumed..]))
+        if (reader.TokenType != JsonTokenType.EndObject || !payload.Span[(int)reader.BytesConsumed..].TrimStart(RowJson.WhiteSpace).IsEmpty)
         {
             change = default;
             return false;
         }
 
         return found;
-    }
-
-    private static bool IsWhiteSpace(ReadOnlySpan<byte> rest)
-    {
-        foreach (var b in rest)
-        {
-            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static PostgresChange ParseData(ref Utf8JsonReader reader, ReadOnlyMemory<byte> payload)

@@ -19,17 +19,14 @@ internal static class RowJson
     /// <summary>Deserializes a row from its UTF-8 JSON slice.</summary>
     public static T? Read<T>(ReadOnlyMemory<byte> row, JsonTypeInfo<T> typeInfo) => JsonSerializer.Deserialize(row.Span, typeInfo);
 
+    /// <summary>The four bytes JSON counts as whitespace between tokens.</summary>
+    public static ReadOnlySpan<byte> WhiteSpace => " \t\r\n"u8;
+
     /// <summary>Whether the slice is a JSON object (not empty, not <c>null</c>).</summary>
     public static bool IsObject(ReadOnlyMemory<byte> row)
     {
-        var span = row.Span;
-        var i = 0;
-        while (i < span.Length && span[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-        {
-            i++;
-        }
-
-        return i < span.Length && span[i] == (byte)'{';
+        var span = row.Span.TrimStart(WhiteSpace);
+        return !span.IsEmpty && span[0] == (byte)'{';
     }
 
     /// <summary>Finds a top-level property of a row object; returns its value's slice (empty when absent).</summary>
