@@ -1,3 +1,4 @@
+using AutoCrm.Benchmarks.Shared;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -34,7 +35,7 @@ internal sealed class LatencyBench : IAsyncDisposable
         Guid.Parse("c0000000-0000-4000-8000-000000000002"), Guid.Parse("c0000000-0000-4000-8000-000000000003"),
     ];
 
-    private readonly List<Subscriber> _subscribers = [];
+    private readonly List<RawRealtimeSubscriber> _subscribers = [];
     private readonly string _connectionString;
     private readonly List<Guid> _tickets = [];
     private readonly Dictionary<Guid, int> _audience = [];
@@ -59,7 +60,7 @@ internal sealed class LatencyBench : IAsyncDisposable
         for (var i = 0; i < sockets; i++)
         {
             var userId = Users[i % Users.Length];
-            var subscriber = await Subscriber.ConnectAsync(stack, userId, i % 2 == 0 ? "1.0.0" : "2.0.0", bench);
+            var subscriber = await RawRealtimeSubscriber.ConnectAsync(stack.Url, stack.AnonKey, Token(Claims(userId)), i % 2 == 0 ? "1.0.0" : "2.0.0", bench.Record);
             bench._subscribers.Add(subscriber);
             foreach (var ticket in await bench.VisibleAsync(userId))
             {
@@ -260,109 +261,4 @@ internal sealed class LatencyBench : IAsyncDisposable
     }
 
     /// <summary>One websocket subscribed to all ticket changes as one user; reads frames on its own task.</summary>
-    private sealed class Subscriber : IAsyncDisposable
-    {
-        private readonly ClientWebSocket _socket = new();
-        private Task _loop = Task.CompletedTask;
-        private Task _heartbeat = Task.CompletedTask;
-
-        public static async Task<Subscriber> ConnectAsync(DevStackServer stack, Guid user, string vsn, LatencyBench bench)
-        {
-            var subscriber = new Subscriber();
-            var uri = new UriBuilder(stack.Url) { Scheme = "ws", Path = "/realtime/v1/websocket", Query = $"apikey={stack.AnonKey}&vsn={vsn}" }.Uri;
-            await subscriber._socket.ConnectAsync(uri, CancellationToken.None);
-            var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            subscriber._loop = Task.Run(() => subscriber.ReadAsync(vsn == "2.0.0", bench, subscribed));
-            var topic = "realtime:bench-" + Guid.NewGuid().ToString("N")[..8];
-            var payload = new JsonObject
-            {
-                ["config"] = new JsonObject
-                {
-                    ["postgres_changes"] = new JsonArray(new JsonObject { ["event"] = "*", ["schema"] = "public", ["table"] = "tickets" }),
-                },
-                ["access_token"] = Token(Claims(user)),
-            };
-            await subscriber.SendAsync(vsn == "2.0.0", "1", "1", topic, "phx_join", payload);
-            await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            subscriber._heartbeat = Task.Run(() => subscriber.HeartbeatAsync(vsn == "2.0.0", bench._stop.Token));
-            return subscriber;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _socket.Abort();
-            await Task.WhenAll(_loop, _heartbeat).ContinueWith(_ => { }, TaskScheduler.Default);
-            _socket.Dispose();
-        }
-
-        private Task SendAsync(bool v2, string? joinRef, string? @ref, string topic, string @event, JsonNode payload)
-        {
-            var text = v2
-                ? new JsonArray(joinRef, @ref, topic, @event, payload).ToJsonString()
-                : new JsonObject { ["topic"] = topic, ["event"] = @event, ["payload"] = payload, ["ref"] = @ref, ["join_ref"] = joinRef }.ToJsonString();
-            return _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
-        }
-
-        private async Task HeartbeatAsync(bool v2, CancellationToken ct)
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(25));
-            try
-            {
-                var n = 0;
-                while (await timer.WaitForNextTickAsync(ct))
-                {
-                    await SendAsync(v2, null, "hb" + n++, "phoenix", "heartbeat", new JsonObject());
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
-            {
-                // stopped
-            }
-        }
-
-        private async Task ReadAsync(bool v2, LatencyBench bench, TaskCompletionSource subscribed)
-        {
-            var buffer = new byte[1 << 16];
-            try
-            {
-                while (true)
-                {
-                    using var message = new MemoryStream();
-                    WebSocketReceiveResult result;
-                    do
-                    {
-                        result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
-                        message.Write(buffer, 0, result.Count);
-                    }
-                    while (!result.EndOfMessage);
-
-                    var receivedAt = DateTimeOffset.UtcNow;
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        return;
-                    }
-
-                    using var document = JsonDocument.Parse(message.GetBuffer().AsMemory(0, (int)message.Length));
-                    var node = document.RootElement;
-                    var (@event, payload) = v2 ? (node[3].GetString(), node[4]) : (node.GetProperty("event").GetString(), node.GetProperty("payload"));
-                    if (@event == "postgres_changes")
-                    {
-                        bench.Record(payload, receivedAt);
-                    }
-                    else if (@event == "system" && payload.GetProperty("message").GetString() == "Subscribed to PostgreSQL")
-                    {
-                        subscribed.TrySetResult();
-                    }
-                    else if (@event == "system")
-                    {
-                        subscribed.TrySetException(new InvalidOperationException(payload.GetProperty("message").GetString()));
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                subscribed.TrySetException(ex);
-            }
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using AutoCrm.Benchmarks.Shared;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -302,10 +303,7 @@ internal sealed class EndToEndBench : IAsyncDisposable
     /// <summary>The baseline: a bare websocket (vsn 2.0.0) joined like the SDK does, timed when a frame is received.</summary>
     private sealed class RawSocket : IAsyncDisposable
     {
-        private readonly ClientWebSocket _socket = new();
-        private readonly CancellationTokenSource _stop = new();
-        private Task _loop = Task.CompletedTask;
-        private Task _heartbeat = Task.CompletedTask;
+        private RawRealtimeSubscriber? _subscriber;
 
         public Recorder Recorder { get; } = new();
 
@@ -316,106 +314,22 @@ internal sealed class EndToEndBench : IAsyncDisposable
         public static async Task<RawSocket> ConnectAsync(DevStackServer stack, string accessToken, EndToEndBench bench)
         {
             var raw = new RawSocket();
-            var uri = new UriBuilder(stack.Url) { Scheme = "ws", Path = "/realtime/v1/websocket", Query = $"apikey={stack.AnonKey}&vsn=2.0.0" }.Uri;
-            await raw._socket.ConnectAsync(uri, CancellationToken.None);
-            var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            raw._loop = Task.Run(() => raw.ReadAsync(bench, subscribed));
-            var topic = "realtime:bench-" + Guid.NewGuid().ToString("N")[..8];
-            var payload = new JsonObject
+            raw._subscriber = await RawRealtimeSubscriber.ConnectAsync(stack.Url, stack.AnonKey, accessToken, "2.0.0", (payload, receivedAt) =>
             {
-                ["config"] = new JsonObject
+                var data = payload.GetProperty("data");
+                if (data.TryGetProperty("record", out var record)
+                    && record.TryGetProperty("metadata", out var metadata)
+                    && metadata.TryGetProperty("bench", out var marker)
+                    && marker.GetString() == bench._run
+                    && metadata.TryGetProperty("seq", out var seq))
                 {
-                    ["postgres_changes"] = new JsonArray(new JsonObject { ["event"] = "*", ["schema"] = "public", ["table"] = "tickets" }),
-                },
-                ["access_token"] = accessToken,
-            };
-            await raw.SendAsync(new JsonArray("1", "1", topic, "phx_join", payload));
-            await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            raw._heartbeat = Task.Run(raw.HeartbeatAsync);
+                    var committed = DateTimeOffset.Parse(data.GetProperty("commit_timestamp").GetString()!, CultureInfo.InvariantCulture);
+                    raw.Recorder.Record(seq.GetInt32(), (receivedAt - committed).TotalMilliseconds);
+                }
+            });
             return raw;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            _socket.Abort();
-            await Task.WhenAll(_loop, _heartbeat).ContinueWith(_ => { }, TaskScheduler.Default);
-            _socket.Dispose();
-            _stop.Dispose();
-        }
-
-        private Task SendAsync(JsonArray frame) =>
-            _socket.SendAsync(Encoding.UTF8.GetBytes(frame.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
-
-        private async Task HeartbeatAsync()
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(25));
-            try
-            {
-                var n = 0;
-                while (await timer.WaitForNextTickAsync(_stop.Token))
-                {
-                    await SendAsync(new JsonArray(null, "hb" + n++, "phoenix", "heartbeat", new JsonObject()));
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
-            {
-                // stopped
-            }
-        }
-
-        private async Task ReadAsync(EndToEndBench bench, TaskCompletionSource subscribed)
-        {
-            var buffer = new byte[1 << 16];
-            try
-            {
-                while (true)
-                {
-                    using var message = new MemoryStream();
-                    WebSocketReceiveResult result;
-                    do
-                    {
-                        result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
-                        message.Write(buffer, 0, result.Count);
-                    }
-                    while (!result.EndOfMessage);
-
-                    var receivedAt = DateTimeOffset.UtcNow;
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        return;
-                    }
-
-                    using var document = JsonDocument.Parse(message.GetBuffer().AsMemory(0, (int)message.Length));
-                    var node = document.RootElement;
-                    var (@event, payload) = (node[3].GetString(), node[4]);
-                    if (@event == "postgres_changes")
-                    {
-                        var data = payload.GetProperty("data");
-                        if (data.TryGetProperty("record", out var record)
-                            && record.TryGetProperty("metadata", out var metadata)
-                            && metadata.TryGetProperty("bench", out var marker)
-                            && marker.GetString() == bench._run
-                            && metadata.TryGetProperty("seq", out var seq))
-                        {
-                            var committed = DateTimeOffset.Parse(data.GetProperty("commit_timestamp").GetString()!, CultureInfo.InvariantCulture);
-                            Recorder.Record(seq.GetInt32(), (receivedAt - committed).TotalMilliseconds);
-                        }
-                    }
-                    else if (@event == "system" && payload.GetProperty("message").GetString() == "Subscribed to PostgreSQL")
-                    {
-                        subscribed.TrySetResult();
-                    }
-                    else if (@event == "system")
-                    {
-                        subscribed.TrySetException(new InvalidOperationException(payload.GetProperty("message").GetString()));
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                subscribed.TrySetException(ex);
-            }
-        }
+        public ValueTask DisposeAsync() => _subscriber?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 }
