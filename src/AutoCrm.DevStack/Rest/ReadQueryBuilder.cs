@@ -175,10 +175,14 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
             }
         }
 
-        var childWhere = child.Where.Length == 0
-            ? " WHERE " + string.Join(" AND ", joinConditions)
+        var childWhere = joinConditions.Count == 0 ? child.Where
+            : child.Where.Length == 0 ? " WHERE " + string.Join(" AND ", joinConditions)
             : child.Where + " AND " + string.Join(" AND ", joinConditions);
-        var childQuery = $"SELECT {child.SelectList} FROM {SqlParameters.Qualified(target.Schema, target.Name)} {childAlias}{junctionJoin}{child.Joins}{childWhere}{child.OrderBy}{child.Paging}";
+        // A computed relationship reads the function's rows for the parent row; a foreign key reads the table.
+        var childSource = relationship.Function is { } function
+            ? $"{SqlParameters.Qualified(function.Schema, function.Name)}({parentAlias}::{SqlParameters.Qualified(parent.Schema, parent.Name)})"
+            : SqlParameters.Qualified(target.Schema, target.Name);
+        var childQuery = $"SELECT {child.SelectList} FROM {childSource} {childAlias}{junctionJoin}{child.Joins}{childWhere}{child.OrderBy}{child.Paging}";
 
         string join;
         if (embed.Spread)
@@ -266,23 +270,38 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
 
     public DbRelationship ResolveRelationship(DbRelation parent, EmbedItem embed)
     {
-        // PostgREST's findRel: by target name, or (foreign keys only) by the embedding side's single FK column.
-        var candidates = parent.Relationships
-            .Where(r => r.Target.Name == embed.Relation
-                || (!r.IsManyToMany && r.SourceOwnsKey && r.SourceColumns.Count == 1 && r.SourceColumns[0] == embed.Relation))
-            .ToList();
-        if (embed.Hint is { } hint)
+        // PostgREST's findRel.
+        var target = embed.Relation;
+        var hint = embed.Hint;
+        var candidates = parent.Relationships.Where(r =>
         {
-            // A hint names a constraint or a single column of a foreign key, or the junction of a many-to-many.
-            candidates = candidates
-                .Where(r => r.IsManyToMany
+            if (r.Function is { } function)
+            {
+                // A computed relationship is named by its function.
+                return function.Name == target;
+            }
+
+            if (r.IsSelf)
+            {
+                // One foreign key, two directions: the table name embeds the children (one-to-many), the key's
+                // column the parent (many-to-one); a hint names the referenced column of the children.
+                return hint is null
+                    ? (r.Target.Name == target && !r.SourceOwnsKey) || (r.SourceOwnsKey && SingleColumn(r.SourceColumns, target))
+                    : r.Target.Name == target && !r.SourceOwnsKey && SingleColumn(r.TargetColumns, hint);
+            }
+
+            if (hint is null)
+            {
+                // By the target's name, or (the target being a table) by the constraint's or the key column's name.
+                return r.Target.Name == target
+                    || (!r.IsManyToMany && r.Target.Kind != 'v' && (r.ConstraintName == target || SingleColumn(r.SourceColumns, target)));
+            }
+
+            return r.Target.Name == target
+                && (r.IsManyToMany
                     ? r.Junction!.Table.Name == hint
-                    : r.ConstraintName == hint
-                        || (r.SourceColumns.Count == 1 && r.SourceColumns[0] == hint)
-                        || (r.TargetColumns.Count == 1 && r.TargetColumns[0] == hint)
-                        || r.Target.Name == hint)
-                .ToList();
-        }
+                    : r.ConstraintName == hint || SingleColumn(r.SourceColumns, hint) || SingleColumn(r.TargetColumns, hint));
+        }).ToList();
 
         if (candidates.Count == 1)
         {
@@ -322,6 +341,8 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
         };
     }
 
+    private static bool SingleColumn(IReadOnlyList<string> columns, string name) => columns.Count == 1 && columns[0] == name;
+
     private static string CastSql(string? cast)
     {
         if (cast is null)
@@ -342,12 +363,23 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
 
     public string FieldSql(DbRelation relation, string alias, FieldRef field)
     {
-        if (relation.Column(field.Name) is null)
+        StringBuilder sb;
+        if (relation.Column(field.Name) is not null)
+        {
+            sb = new StringBuilder(alias).Append('.').Append(SqlParameters.Ident(field.Name));
+        }
+        else if (relation.ComputedFields.TryGetValue(field.Name, out var computed))
+        {
+            // A computed field: the function of the row, called by its qualified name (the row cast to the relation's
+            // type, which a write's returned rows need).
+            sb = new StringBuilder("(").Append(SqlParameters.Qualified(computed.Schema, computed.Name)).Append('(')
+                .Append(alias).Append("::").Append(SqlParameters.Qualified(relation.Schema, relation.Name)).Append("))");
+        }
+        else
         {
             throw RestException.UndefinedColumn(relation.Name, field.Name);
         }
 
-        var sb = new StringBuilder(alias).Append('.').Append(SqlParameters.Ident(field.Name));
         foreach (var step in field.Path)
         {
             sb.Append(step.AsText ? "->>" : "->");
@@ -400,8 +432,11 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
                     _ => "websearch_to_tsquery",
                 };
                 var config = fts.Config is null ? "" : parameters.Text(fts.Config) + "::regconfig, ";
-                var column = relation.Column(filter.Field.Name)!;
-                var target = filter.Field.Path.Count == 0 && column.TypeName == "tsvector" ? lhs : $"to_tsvector({config}{lhs})";
+                var column = relation.Column(filter.Field.Name);
+                var isTsVector = column is null
+                    ? relation.ComputedFields.GetValueOrDefault(filter.Field.Name)?.ReturnType == "tsvector"
+                    : column.TypeName == "tsvector";
+                var target = filter.Field.Path.Count == 0 && isTsVector ? lhs : $"to_tsvector({config}{lhs})";
                 return $"{target} @@ {function}({config}{parameters.Text(fts.Value)})";
             case SimpleOperation simple:
                 var op = Operators[simple.Operator];

@@ -28,14 +28,13 @@ internal sealed class RequestSettings(RestEnvironment environment)
     /// The setup statement of a request; <paramref name="inlineReadOnly"/> makes it also turn the (implicit)
     /// transaction read-only.
     /// </summary>
-    public NpgsqlBatchCommand Command(HttpContext http, string role, RequestClaims claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
+    public NpgsqlBatchCommand Command(HttpContext http, string schema, string role, RequestClaims claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
     {
         var request = http.Request;
         var command = new NpgsqlBatchCommand();
         var p = command.Parameters;
         var prefix = inlineReadOnly ? ReadOnlySetupPrefix : SetupPrefix;
-        var profile = http.Response.Headers["Content-Profile"].ToString();
-        p.Add(Text(SearchPath(profile.Length > 0 ? profile : environment.Schemas[0])));
+        p.Add(Text(SearchPath(schema)));
         p.Add(Text(role));
         p.Add(Text(claims.Json));
         p.Add(Text(request.Method));

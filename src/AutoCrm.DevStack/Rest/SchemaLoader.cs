@@ -42,7 +42,8 @@ internal static class SchemaLoader
                coalesce(p.proargmodes::text[], ARRAY[]::text[]),
                ARRAY(SELECT format_type(x.t, NULL) FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY x(t, i) ORDER BY x.i),
                p.pronargs::int, p.pronargdefaults::int, p.proretset,
-               format_type(p.prorettype, NULL), rt.typtype::text, rt.oid::bigint, p.provolatile::text
+               format_type(p.prorettype, NULL), rt.typtype::text, rt.oid::bigint, p.provolatile::text,
+               CASE WHEN p.pronargs = 1 THEN p.proargtypes[0]::bigint ELSE 0 END, p.prorows::float8
         FROM pg_proc p
         JOIN pg_namespace n ON n.oid = p.pronamespace
         JOIN pg_type rt ON rt.oid = p.prorettype
@@ -50,11 +51,13 @@ internal static class SchemaLoader
         ORDER BY n.nspname, p.proname, p.oid
         """;
 
+    /// <summary>Every role with its settings; a role's settings for this database come after its general ones.</summary>
     private const string RolesSql = """
         SELECT r.rolname, s.setconfig
         FROM pg_roles r
         LEFT JOIN pg_db_role_setting s ON s.setrole = r.oid
              AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+        ORDER BY r.rolname, s.setdatabase
         """;
 
     public static async Task<SchemaSnapshot> LoadAsync(NpgsqlDataSource dataSource, TimeProvider timeProvider, CancellationToken cancellationToken)
@@ -157,6 +160,16 @@ internal static class SchemaLoader
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var fn = ReadFunction(reader, byRowType);
+            if (byRowType.TryGetValue(reader.GetInt64(12), out var rowOf) && rowOf.Kind != 'c')
+            {
+                AddComputed(rowOf, fn, singleRow: !fn.ReturnsSet || reader.GetDouble(13) == 1);
+            }
+
+            if (!fn.Callable)
+            {
+                continue;
+            }
+
             if (!functions.TryGetValue((fn.Schema, fn.Name), out var list))
             {
                 functions[(fn.Schema, fn.Name)] = list = [];
@@ -165,11 +178,15 @@ internal static class SchemaLoader
             list.Add(fn);
         }
 
+        foreach (var overloads in functions.Values)
+        {
+            overloads.Sort(FunctionOverloadOrder.Instance);
+        }
+
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var roles = new HashSet<string>(StringComparer.Ordinal);
         var roleSettings = new Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>>(StringComparer.Ordinal);
-        var planEnabled = false;
-        var aggregatesEnabled = false;
+        var config = new Dictionary<string, string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var role = reader.GetString(0);
@@ -184,16 +201,11 @@ internal static class SchemaLoader
             {
                 var eq = entry.IndexOf('=', StringComparison.Ordinal);
                 var key = eq > 0 ? entry[..eq] : entry;
-                if (role == "authenticator" && key == "pgrst.db_plan_enabled")
+                if (role == "authenticator" && eq > 0 && key.StartsWith("pgrst.", StringComparison.Ordinal))
                 {
-                    planEnabled = entry[(eq + 1)..].Trim().ToLowerInvariant() is "true" or "on" or "1" or "yes";
+                    // The in-database configuration; a setting for this database overrides the role's general one.
+                    config[key["pgrst.".Length..]] = entry[(eq + 1)..];
                 }
-
-                if (role == "authenticator" && key == "pgrst.db_aggregates_enabled")
-                {
-                    aggregatesEnabled = entry[(eq + 1)..].Trim().ToLowerInvariant() is "true" or "on" or "1" or "yes";
-                }
-
 
                 // Only settings a transaction may change; session_preload_libraries and friends are not.
                 if (eq > 0 && key is "statement_timeout" or "lock_timeout" or "idle_in_transaction_session_timeout")
@@ -218,9 +230,24 @@ internal static class SchemaLoader
             roles,
             roleSettings,
             timeProvider.GetTimestamp(),
-            planEnabled,
             timeZones,
-            aggregatesEnabled);
+            InDatabaseConfig.From(config));
+    }
+
+    /// <summary>
+    /// A function of one row of <paramref name="relation"/>: a computed field (selected, filtered and ordered like
+    /// a column), and, when it returns rows of a table or view, a computed relationship embedded by its name.
+    /// </summary>
+    private static void AddComputed(DbRelation relation, DbFunction function, bool singleRow)
+    {
+        relation.ComputedFields.TryAdd(function.Name, function);
+        if (function.ReturnKind == DbReturnKind.Composite && function.ReturnRelation is { Kind: not 'o' and not 'c' } target)
+        {
+            relation.Relationships.Add(new DbRelationship(relation, target, function.Name, [], [], ToOne: singleRow, SourceOwnsKey: false)
+            {
+                Function = function,
+            });
+        }
     }
 
     /// <summary>

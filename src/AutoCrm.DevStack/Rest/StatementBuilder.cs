@@ -222,15 +222,19 @@ internal static class StatementBuilder
 
     // ---------------- RPC ----------------
 
-    public static RestStatement Call(SchemaSnapshot schema, DbFunction function, RestQuery query, string? argumentsJson, IReadOnlyCollection<string> argumentNames, bool readOnly, CountPreference count, long? maxRows, BodyFormat format)
+    public static RestStatement Call(SchemaSnapshot schema, DbFunction function, RestQuery query, CallArguments arguments, IReadOnlyCollection<string> argumentNames, bool readOnly, CountPreference count, long? maxRows, BodyFormat format)
     {
         var parameters = new SqlParameters();
         var qualified = SqlParameters.Qualified(function.Schema, function.Name);
+        var argumentsJson = arguments.Json;
         string call;
         string? argsFrom = null;
-        if (function.IsSingleUnnamedJson && argumentsJson is not null && !function.Parameters.Any(p => argumentNames.Contains(p.Name)))
+        if (function.TakesOnePositional)
         {
-            call = $"{qualified}({parameters.Json(argumentsJson)}::{function.Parameters[0].Type})";
+            // PostgREST's one positional parameter: the whole body (or the query arguments as JSON), cast to its type.
+            var value = arguments.Bytes is { } bytes ? parameters.Bytea(bytes)
+                : parameters.Unknown(arguments.Text ?? argumentsJson ?? "{}") + "::" + function.Parameters[0].Type;
+            call = $"{qualified}({value})";
         }
         else if (argumentNames.Count == 0)
         {
@@ -298,3 +302,6 @@ internal static class StatementBuilder
 
     internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>The arguments of an RPC call: JSON (body or query string), or a raw text/xml or bytea body.</summary>
+internal sealed record CallArguments(string? Json, string? Text = null, byte[]? Bytes = null);
