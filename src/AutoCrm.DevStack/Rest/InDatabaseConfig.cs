@@ -29,6 +29,19 @@ internal sealed record InDatabaseConfig
     /// <summary><c>pgrst.db_tx_end</c>.</summary>
     public TransactionEnd TxEnd { get; init; } = TransactionEnd.Commit;
 
+    /// <summary>
+    /// How a request's transaction ends: rolled back or committed by <see cref="TxEnd"/>, or as <c>Prefer: tx</c>
+    /// asks where an override is allowed (then <paramref name="applied"/> names it for Preference-Applied).
+    /// </summary>
+    public bool EndsInRollback(bool? requestedRollback, out string? applied)
+    {
+        var allowOverride = TxEnd is TransactionEnd.CommitAllowOverride or TransactionEnd.RollbackAllowOverride;
+        applied = allowOverride && requestedRollback is { } r ? (r ? "tx=rollback" : "tx=commit") : null;
+        return allowOverride && requestedRollback is { } requested
+            ? requested
+            : TxEnd is TransactionEnd.Rollback or TransactionEnd.RollbackAllowOverride;
+    }
+
     /// <summary>Reads the <c>pgrst.</c> settings (names without the prefix); unknown values keep PostgREST's defaults.</summary>
     public static InDatabaseConfig From(IReadOnlyDictionary<string, string> settings)
     {

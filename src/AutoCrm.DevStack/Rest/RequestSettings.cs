@@ -75,9 +75,9 @@ internal sealed class RequestSettings(RestEnvironment environment)
 
     private static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
 
-    /// <summary>The schema first, then the extra search path (deduplicated, quoted); cached per schema.</summary>
+    /// <summary>The schema first, then the extra search path (quoted, repeated as PostgREST repeats it); cached per schema.</summary>
     private string SearchPath(string schema) => searchPaths.GetOrAdd(schema, s =>
-        string.Join(", ", new[] { SqlParameters.Ident(s) }.Concat(environment.ExtraSearchPath.Select(SqlParameters.Ident)).Distinct()));
+        string.Join(", ", new[] { SqlParameters.Ident(s) }.Concat(environment.ExtraSearchPath.Select(SqlParameters.Ident))));
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> searchPaths = new(StringComparer.Ordinal);
 

@@ -176,7 +176,7 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         }
 
         var outcome = await executor.ExecuteAsync(http, schemaName, statement, kind, role, claims, prefs, media, snapshot, cancellationToken).ConfigureAwait(false);
-        await ResponseWriter.WriteResultAsync(http, statement, kind, target, prefs, media, outcome).ConfigureAwait(false);
+        await ResponseWriter.WriteResultAsync(http, statement, kind, target, prefs, media, outcome, snapshot.Config).ConfigureAwait(false);
     }
 
     private async Task<(RestStatement, SchemaSnapshot)> BuildCallAsync(HttpContext http, SchemaSnapshot snapshot, string schemaName, string name, Preferences prefs, BodyFormat format, bool isRead, CancellationToken cancellationToken)

@@ -9,8 +9,13 @@ internal static class SchemaLoader
 
     private static readonly string RelationsSql = $"""
         SELECT n.nspname, c.relname, c.relkind::text, c.reltype::bigint,
-               a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid), NOT a.attnotnull,
-               t.typcategory::text, t.typname
+               a.attname, format_type(a.atttypid, a.atttypmod),
+               CASE WHEN t.typbasetype <> 0 AND d.adbin IS NULL THEN pg_get_expr(t.typdefaultbin, 0)
+                    WHEN a.attidentity = 'd' THEN format('nextval(%L)', pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+                    WHEN a.attgenerated = 's' THEN NULL
+                    ELSE pg_get_expr(d.adbin, d.adrelid) END,
+               NOT a.attnotnull,
+               t.typcategory::text, t.typname, c.oid::bigint, a.attnum::int
         FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -34,6 +39,15 @@ internal static class SchemaLoader
         LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
         WHERE con.contype IN ('p', 'u', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
         ORDER BY con.conname
+        """;
+
+    /// <summary>The stored query of every view: its target list says which table column each view column is.</summary>
+    private static readonly string ViewsSql = $"""
+        SELECT c.oid::bigint, r.ev_action::text
+        FROM pg_rewrite r
+        JOIN pg_class c ON c.oid = r.ev_class
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('v', 'm') AND r.rulename = '_RETURN' AND {SystemSchemas}
         """;
 
     private static readonly string FunctionsSql = $"""
@@ -69,6 +83,7 @@ internal static class SchemaLoader
             {
                 new NpgsqlBatchCommand(RelationsSql),
                 new NpgsqlBatchCommand(ConstraintsSql),
+                new NpgsqlBatchCommand(ViewsSql),
                 new NpgsqlBatchCommand(FunctionsSql),
                 new NpgsqlBatchCommand(RolesSql),
                 new NpgsqlBatchCommand("SELECT name FROM pg_catalog.pg_timezone_names"),
@@ -78,9 +93,11 @@ internal static class SchemaLoader
 
         var relations = new Dictionary<(string, string), DbRelation>();
         var byRowType = new Dictionary<long, DbRelation>();
+        var byOid = new Dictionary<long, DbRelation>();
+        var columnNames = new Dictionary<(long, int), string>();
         {
             string? schema = null, name = null, kind = null;
-            long rowType = 0;
+            long rowType = 0, oid = 0;
             var columns = new List<DbColumn>();
             void Flush()
             {
@@ -89,6 +106,7 @@ internal static class SchemaLoader
                     var relation = new DbRelation(schema, name!, kind![0], columns.ToArray());
                     relations[(schema, name!)] = relation;
                     byRowType[rowType] = relation;
+                    byOid[oid] = relation;
                 }
             }
 
@@ -103,8 +121,11 @@ internal static class SchemaLoader
                     name = n;
                     kind = reader.GetString(2);
                     rowType = reader.GetInt64(3);
+                    oid = reader.GetInt64(10);
                     columns = [];
                 }
+
+                columnNames[(oid, reader.GetInt32(11))] = reader.GetString(4);
 
                 columns.Add(new DbColumn(
                     reader.GetString(4),
@@ -154,6 +175,18 @@ internal static class SchemaLoader
         }
 
         AddManyToMany(relations.Values);
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var views = new Dictionary<DbRelation, List<ViewRelationships.ColumnOrigin>>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (byOid.TryGetValue(reader.GetInt64(0), out var view))
+            {
+                views[view] = ViewRelationships.ParseOrigins(reader.GetString(1));
+            }
+        }
+
+        ViewRelationships.Add(views, byOid, columnNames);
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var functions = new Dictionary<(string, string), List<DbFunction>>();

@@ -24,7 +24,9 @@ internal sealed class StatementExecutor(RestEnvironment environment, RequestSett
             throw new RestException(400, "PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict");
         }
 
-        var needsCheck = !statement.ReadOnly && (singular || checkMax);
+        // A write ends in ROLLBACK when db-tx-end (or an allowed Prefer: tx=rollback) says so: sent explicitly.
+        var rollback = !statement.ReadOnly && snapshot.Config.EndsInRollback(prefs.Rollback, out _);
+        var needsCheck = !statement.ReadOnly && (singular || checkMax || rollback);
 
         await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = connection.CreateBatch();
@@ -113,7 +115,7 @@ internal sealed class StatementExecutor(RestEnvironment environment, RequestSett
                     : checkMax && prefs.MaxAffected is { } max && pageCount > max
                         ? MaxAffectedExceeded(pageCount)
                         : null;
-                await using var end = new NpgsqlCommand(fail is null ? "COMMIT" : "ROLLBACK", connection);
+                await using var end = new NpgsqlCommand(fail is null && !rollback ? "COMMIT" : "ROLLBACK", connection);
                 await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 if (fail is not null)
                 {
