@@ -6,7 +6,9 @@
 --
 -- Idempotent: it runs on every DevStack start, before the migrations. It therefore never
 -- grants on existing tables or alters the publication's table list (migrations own those).
--- Runs as the superuser postgres.
+-- Runs as the superuser supabase_admin. Migrations then run as postgres, which is NOT a
+-- superuser, with the attributes, memberships, ownerships and grants Supabase gives it
+-- (docs/deploy.md, "The postgres role").
 
 set client_min_messages = warning;
 
@@ -36,6 +38,20 @@ begin
   if not exists (select 1 from pg_roles where rolname = 'supabase_realtime_admin') then
     create role supabase_realtime_admin nologin noinherit;
   end if;
+  if not exists (select 1 from pg_roles where rolname = 'postgres') then
+    create role postgres login password 'postgres';
+  end if;
+  -- Supabase's postgres: everything a project owner needs short of superuser. Two cases keep their superuser:
+  -- the bootstrap superuser (oid 10: a data directory made by an older DevStack) and the login running this
+  -- script (an attached server reached as postgres); the DevStack warns that migrations are not strict there.
+  if (select oid from pg_roles where rolname = 'postgres') <> 10 and session_user <> 'postgres' then
+    alter role postgres nosuperuser createdb createrole login replication bypassrls;
+  end if;
+  -- Since 2025 postgres no longer acts as the Auth admin (it may not create or drop objects in schema auth).
+  if exists (select 1 from pg_auth_members
+             where roleid = 'supabase_auth_admin'::regrole and member = 'postgres'::regrole) then
+    revoke supabase_auth_admin from postgres;
+  end if;
 end
 $bootstrap$;
 
@@ -44,7 +60,8 @@ alter role service_role bypassrls;
 alter role authenticator login noinherit;
 
 grant anon, authenticated, service_role to authenticator;
-grant anon, authenticated, service_role, supabase_auth_admin to postgres;
+grant anon, authenticated, service_role to postgres;
+grant pg_monitor, pg_read_all_data, pg_signal_backend to postgres;
 
 -- Role settings (applied by PostgREST-like servers from pg_db_role_setting).
 alter role anon set statement_timeout = '3s';
@@ -66,6 +83,14 @@ create schema if not exists supabase_migrations;
 
 alter schema auth owner to supabase_auth_admin;
 
+-- The project database, its public schema (owned by pg_database_owner) and schema extensions belong to postgres.
+do $bootstrap$
+begin
+  execute format('alter database %I owner to postgres', current_database());
+end
+$bootstrap$;
+alter schema extensions owner to postgres;
+
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;
 
@@ -82,6 +107,11 @@ create table if not exists supabase_migrations.seed_files (
   path text not null primary key,
   hash text not null
 );
+
+-- The CLI creates its history as postgres; postgres owns it on Supabase.
+alter schema supabase_migrations owner to postgres;
+alter table supabase_migrations.schema_migrations owner to postgres;
+alter table supabase_migrations.seed_files owner to postgres;
 
 -- ---------------------------------------------------------------------------
 -- Schema auth: tables (key columns of GoTrue's schema)
@@ -285,9 +315,12 @@ grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt() to p
 -- ---------------------------------------------------------------------------
 grant usage on schema public, extensions, auth, graphql_public, realtime to anon, authenticated, service_role;
 grant all on schema auth to supabase_auth_admin;
+-- postgres reads and writes Auth's tables, references them and puts triggers on them, but creates nothing in
+-- schema auth and does not touch Auth's own migration history.
+grant usage on schema auth, realtime, graphql_public to postgres;
 grant all on all tables in schema auth to postgres;
+revoke insert, update, delete, truncate on auth.schema_migrations from postgres;
 grant all on all sequences in schema auth to postgres;
-grant all on schema supabase_migrations to postgres;
 
 alter default privileges for role postgres in schema public
   grant all on tables to postgres, anon, authenticated, service_role;
@@ -314,6 +347,8 @@ begin
   end if;
 end
 $bootstrap$;
+-- postgres owns it, so migrations add their tables with ALTER PUBLICATION as on Supabase.
+alter publication supabase_realtime owner to postgres;
 
 -- ---------------------------------------------------------------------------
 -- Schema cache reload notifications, as the Supabase image's pgrst_ddl_watch does
