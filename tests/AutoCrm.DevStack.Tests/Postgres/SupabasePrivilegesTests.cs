@@ -115,6 +115,9 @@ public sealed class SupabasePrivilegesTests(SharedCluster shared)
             set local role authenticated;
             reset role;
             insert into auth.users (id, email) values ('00000000-0000-4000-8000-000000000001', 'a@example.com');
+            set local session_replication_role = replica;
+            alter role authenticator set pgrst.db_aggregates_enabled to 'true';
+            alter role authenticator reset pgrst.db_aggregates_enabled;
             """));
 
         Assert.Null(error);

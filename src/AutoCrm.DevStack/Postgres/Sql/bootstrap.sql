@@ -63,6 +63,22 @@ grant anon, authenticated, service_role to authenticator;
 grant anon, authenticated, service_role to postgres;
 grant pg_monitor, pg_read_all_data, pg_signal_backend to postgres;
 
+-- Settings Supabase lets postgres change although they need a superuser in plain PostgreSQL (supautils'
+-- privileged_role_allowed_configs; its pgrst.* is spelled out as PostgREST's in-database settings), e.g.
+-- `alter role authenticator set pgrst.db_aggregates_enabled = 'true'` or `set session_replication_role = replica`.
+grant set on parameter
+  auto_explain.log_min_duration, auto_explain.log_nested_statements, log_lock_waits, log_min_messages,
+  pg_net.batch_size, pg_net.ttl, pgaudit.log, pgaudit.log_catalog, pgaudit.log_client, pgaudit.log_level,
+  pgaudit.log_relation, pgaudit.log_rows, pgaudit.log_statement, pgaudit.log_statement_once, pgaudit.role,
+  safeupdate.enabled, session_replication_role, track_io_timing,
+  pgrst.db_aggregates_enabled, pgrst.db_anon_role, pgrst.db_extra_search_path, pgrst.db_hoisted_tx_settings,
+  pgrst.db_max_rows, pgrst.db_plan_enabled, pgrst.db_pre_config, pgrst.db_pre_request, pgrst.db_prepared_statements,
+  pgrst.db_root_spec, pgrst.db_schemas, pgrst.db_tx_end, pgrst.jwt_aud, pgrst.jwt_cache_max_lifetime,
+  pgrst.jwt_role_claim_key, pgrst.jwt_secret, pgrst.jwt_secret_is_base64, pgrst.openapi_mode,
+  pgrst.openapi_security_active, pgrst.openapi_server_proxy_uri, pgrst.server_cors_allowed_origins,
+  pgrst.server_timing_enabled, pgrst.server_trace_header
+  to postgres;
+
 -- Role settings (applied by PostgREST-like servers from pg_db_role_setting).
 alter role anon set statement_timeout = '3s';
 alter role authenticated set statement_timeout = '8s';
