@@ -4,7 +4,7 @@ namespace AutoCrm.DevStack.Postgres;
 
 /// <summary>
 /// Gives a plain PostgreSQL what a Supabase database has before any migration (roles, <c>auth</c>, grants,
-/// publication; PROTOCOLS.md §5) by running the embedded <c>devstack/bootstrap.sql</c>, which is idempotent.
+/// publication; docs/protocols.md#database-bootstrap) by running the embedded <c>devstack/bootstrap.sql</c>, which is idempotent.
 /// </summary>
 internal static class PlatformBootstrap
 {

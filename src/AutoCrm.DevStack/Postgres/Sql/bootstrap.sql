@@ -1,6 +1,6 @@
 -- AutoCrm.DevStack platform bootstrap.
 --
--- What a Supabase Postgres image has before any user migration (PROTOCOLS.md §3.6, §3.7, §5):
+-- What a Supabase Postgres image has before any user migration (docs/protocols.md#auth-tables-and-sql-helpers, docs/protocols.md#database-bootstrap):
 -- API roles, schema auth (tables + helper functions), schema extensions, the CLI's
 -- migration history tables, grants/default privileges and the supabase_realtime publication.
 --
