@@ -97,7 +97,7 @@ public sealed partial class PackageTests(PackageFixture package) : IClassFixture
         Assert.Equal(PackageFixture.Version, version);
         if (shipped == 0)
         {
-            Assert.Contains('-', version, StringComparison.Ordinal);
+            Assert.Contains("-", version, StringComparison.Ordinal);
         }
     }
 
