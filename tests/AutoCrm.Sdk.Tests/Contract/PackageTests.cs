@@ -8,8 +8,8 @@ using System.Xml.Linq;
 namespace AutoCrm.Sdk.Tests.Contract;
 
 /// <summary>
-/// What a consumer downloads: the packed AutoCrm.Sdk nupkg and snupkg (artifacts/packages, packed by scripts/test.sh, or
-/// here with <c>dotnet pack --no-build</c> when missing or older than the build).
+/// What a consumer downloads: AutoCrm.Sdk packed by <c>dotnet pack</c> (an incremental build of both target frameworks
+/// first) into a folder of this run.
 /// </summary>
 public sealed class PackageFixture : IAsyncLifetime
 {
@@ -19,26 +19,22 @@ public sealed class PackageFixture : IAsyncLifetime
     private const string Configuration = "Release";
 #endif
 
+    private readonly string _output = Path.Combine(Path.GetTempPath(), "autocrm-package-" + Guid.NewGuid().ToString("N"));
+
     public static string RepositoryRoot { get; } = FindRoot();
 
     public static string Version { get; } = typeof(CrmClient).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!
         .InformationalVersion.Split('+')[0];
 
-    public string PackagePath => Path.Combine(RepositoryRoot, "artifacts", "packages", $"AutoCrm.Sdk.{Version}.nupkg");
+    public string PackagePath => Path.Combine(_output, $"AutoCrm.Sdk.{Version}.nupkg");
 
     public string SymbolsPath => Path.ChangeExtension(PackagePath, ".snupkg");
 
     public async ValueTask InitializeAsync()
     {
-        var built = Path.Combine(RepositoryRoot, "src", "AutoCrm.Sdk", "bin", Configuration, "net10.0", "AutoCrm.Sdk.dll");
-        if (File.Exists(PackagePath) && File.Exists(SymbolsPath) && File.GetLastWriteTimeUtc(PackagePath) >= File.GetLastWriteTimeUtc(built))
-        {
-            return;
-        }
-
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { "pack", Path.Combine(RepositoryRoot, "src", "AutoCrm.Sdk"), "-c", Configuration, "--no-build", "-nologo", "-o", Path.GetDirectoryName(PackagePath)! },
+            ArgumentList = { "pack", Path.Combine(RepositoryRoot, "src", "AutoCrm.Sdk"), "-c", Configuration, "-nologo", "-clp:ErrorsOnly", "-o", _output },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -55,7 +51,15 @@ public sealed class PackageFixture : IAsyncLifetime
         Assert.True(pack.ExitCode == 0, $"dotnet pack failed:\n{await output}\n{await error}");
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        if (Directory.Exists(_output))
+        {
+            Directory.Delete(_output, recursive: true);
+        }
+
+        return ValueTask.CompletedTask;
+    }
 
     public static XDocument Nuspec(ZipArchive package)
     {

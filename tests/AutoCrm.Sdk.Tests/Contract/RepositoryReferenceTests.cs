@@ -4,7 +4,7 @@ namespace AutoCrm.Sdk.Tests.Contract;
 
 /// <summary>
 /// The repository stands alone: code, comments and docs point only at files inside it, and every
-/// <c>docs/page.md#anchor</c> they cite names a heading that exists.
+/// docs page anchor they cite (<c>docs/protocols.md#framing</c>) names a heading that exists.
 /// </summary>
 public sealed partial class RepositoryReferenceTests
 {
@@ -79,7 +79,7 @@ public sealed partial class RepositoryReferenceTests
         .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.Ordinal))
         .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or "node_modules"));
 
-    /// <summary>A section sign that is not part of an RFC citation (e.g. "§4.6" alone).</summary>
+    /// <summary>A section sign before a number that is not part of an RFC citation.</summary>
     [GeneratedRegex(@"(?<!RFC \d+ )§\s*\d")]
     private static partial Regex BareSection();
 
