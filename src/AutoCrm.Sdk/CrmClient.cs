@@ -28,7 +28,7 @@ public sealed class CrmClient : IDisposable
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
     /// when given); dispose the client when done. In an app with dependency injection use <c>services.AddAutoCrm(...)</c>.</summary>
     /// <param name="options">The settings; copied, so later changes have no effect.</param>
-    /// <exception cref="ArgumentException">The options are invalid (e.g. no URL or key).</exception>
+    /// <exception cref="CrmValidationException">The options are invalid (code <c>invalid_options</c>; <see cref="CrmValidationException.Field"/> names the first bad setting).</exception>
     public CrmClient(CrmClientOptions options)
         : this(options, httpClient: null)
     {
@@ -120,7 +120,7 @@ public sealed class CrmClient : IDisposable
     /// <returns>The user-bound client.</returns>
     public CrmClient ForUser(string accessToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(accessToken);
+        Guard.NotBlank(accessToken, "access_token");
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var auth = new AuthClient(Connection, new InMemorySessionStore(), autoRefresh: false, fixedToken: accessToken);
         return new CrmClient(Connection, auth);
@@ -160,8 +160,9 @@ public sealed class CrmClient : IDisposable
     private static (AuthClient, RestClient, TicketsClient, QueuesClient) Build(CrmConnection connection, AuthClient auth)
     {
         var rest = new RestClient(connection, auth, connection.Schema);
-        var tickets = new TicketsClient(rest, connection.TimeProvider);
-        var queues = new QueuesClient(rest, tickets);
+        var asUser = new RestClient(connection, auth, connection.Schema, requiresUser: true);
+        var tickets = new TicketsClient(asUser, connection.TimeProvider);
+        var queues = new QueuesClient(asUser, tickets);
         return (auth, rest, tickets, queues);
     }
 }

@@ -73,11 +73,13 @@ public sealed class AuthClient : IAccessTokenSource
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The user and, when confirmed, the session.</returns>
     /// <exception cref="CrmConflictException">The account exists (<c>user_already_exists</c>).</exception>
-    /// <exception cref="CrmException">The password is too weak (<c>weak_password</c>) or the input is invalid.</exception>
+    /// <exception cref="CrmValidationException">The password is too weak (<c>weak_password</c>, field <c>password</c>) or the
+    /// e-mail address is invalid (field <c>email</c>).</exception>
     public async Task<AuthResponse> SignUpAsync(string email, string password, JsonObject? data = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        ArgumentNullException.ThrowIfNull(email);
         ArgumentNullException.ThrowIfNull(password);
+        RequireText(email, "email");
         ThrowIfFixed();
         using var activity = CrmTelemetry.StartCall("Auth.SignUp");
         var body = JsonSerializer.SerializeToUtf8Bytes(new SignUpRequest(email, password, data), CrmJsonContext.Default.SignUpRequest);
@@ -103,8 +105,9 @@ public sealed class AuthClient : IAccessTokenSource
     /// <exception cref="CrmAuthException">Wrong e-mail or password (<c>invalid_credentials</c>), or the e-mail is not confirmed.</exception>
     public async Task<Session> SignInWithPasswordAsync(string email, string password, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        ArgumentNullException.ThrowIfNull(email);
         ArgumentNullException.ThrowIfNull(password);
+        RequireText(email, "email");
         ThrowIfFixed();
         using var activity = CrmTelemetry.StartCall("Auth.SignInWithPassword");
         var body = JsonSerializer.SerializeToUtf8Bytes(new PasswordCredentials(email, password), CrmJsonContext.Default.PasswordCredentials);
@@ -427,16 +430,28 @@ public sealed class AuthClient : IAccessTokenSource
         }
     }
 
+    private static void RequireText(string value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw CrmErrors.Invalid(field, $"A value for {field} is required.");
+        }
+    }
+
     private void ThrowIfFixed()
     {
         if (_fixedToken is not null)
         {
-            throw new InvalidOperationException("This client is bound to a fixed access token (CrmClient.ForUser); it cannot sign in or refresh.");
+            throw new CrmException(new CrmErrorInfo
+            {
+                Code = "fixed_token",
+                Message = "This client is bound to a fixed access token (CrmClient.ForUser); it cannot sign in, change or refresh its session.",
+                IsTransient = false,
+            });
         }
     }
 
-    private static CrmAuthException NotSignedIn() =>
-        new(new CrmErrorInfo { Status = 401, Code = "session_missing", Message = "Not signed in: sign in first, or use a client bound to a session.", IsTransient = false });
+    private static CrmAuthException NotSignedIn() => CrmErrors.NotSignedIn();
 
     private void Publish(AuthStateChange change)
     {

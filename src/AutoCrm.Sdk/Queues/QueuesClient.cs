@@ -37,7 +37,7 @@ public sealed class QueuesClient
     /// <exception cref="CrmNotFoundException">No such queue.</exception>
     public async Task<Queue> GetBySlugAsync(string slug, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(slug);
+        Guard.NotBlank(slug, "slug");
         using var activity = CrmTelemetry.StartCall("Queues.GetBySlug");
         return await _rest.From("queues").Eq("slug", slug).SingleAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
     }

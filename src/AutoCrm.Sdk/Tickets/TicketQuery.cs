@@ -59,6 +59,10 @@ public sealed record TicketQuery
     /// <summary>Newest (or most urgent) first. Default <see langword="false"/>.</summary>
     public bool Descending { get; init; }
 
-    /// <summary>How many tickets each request fetches (1 to 1000). Default 100.</summary>
+    /// <summary>The largest <see cref="PageSize"/>.</summary>
+    public const int MaxPageSize = 1000;
+
+    /// <summary>How many tickets each request fetches (1 to <see cref="MaxPageSize"/>). Default 100. Out of range,
+    /// <see cref="TicketsClient.ListAsync"/> throws <see cref="CrmValidationException"/> (field <c>page_size</c>) at once.</summary>
     public int PageSize { get; init; } = 100;
 }

@@ -34,14 +34,14 @@ public sealed class TicketsClient
     public async Task<Ticket> CreateAsync(NewTicket ticket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ticket);
-        ArgumentException.ThrowIfNullOrWhiteSpace(ticket.Subject, nameof(ticket));
         using var activity = CrmTelemetry.StartCall("Tickets.Create");
         try
         {
+            TicketRules.CheckSubject(ticket.Subject);
             var id = ticket.Id ?? Uuid7.NewGuid(_timeProvider);
             if (id == Guid.Empty)
             {
-                throw new ArgumentException("A ticket id cannot be the empty GUID.", nameof(ticket));
+                throw CrmErrors.Invalid("id", "A ticket id cannot be the empty GUID.");
             }
 
             activity?.SetTag("autocrm.ticket.id", id);
@@ -132,8 +132,7 @@ public sealed class TicketsClient
     public CrmPageable<Ticket> ListAsync(TicketQuery? query = null)
     {
         query ??= new TicketQuery();
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, 1000, nameof(query));
+        Guard.InRange(query.PageSize, 1, TicketQuery.MaxPageSize, "page_size");
         return new TicketPageable(_rest, query);
     }
 
@@ -147,13 +146,18 @@ public sealed class TicketsClient
     /// <returns>The changed ticket.</returns>
     /// <exception cref="CrmNotFoundException">No such ticket, or the caller may not see it.</exception>
     /// <exception cref="CrmConflictException">The version did not match.</exception>
-    /// <exception cref="CrmAuthException">The caller may not make this change (e.g. a customer changing the assignee).</exception>
+    /// <exception cref="CrmForbiddenException">The caller may not make this change (e.g. a customer changing the assignee).</exception>
     public async Task<Ticket> UpdateAsync(Guid id, TicketPatch patch, int? expectedVersion = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patch);
         using var activity = CrmTelemetry.StartCall("Tickets.Update");
         try
         {
+            if (patch.Subject is { } subject)
+            {
+                TicketRules.CheckSubject(subject);
+            }
+
             if (patch.IsEmpty)
             {
                 return await GetCoreAsync("id", id, TicketInclude.None, cancellationToken).ConfigureAwait(false);
@@ -169,7 +173,7 @@ public sealed class TicketsClient
             }
 
             var current = await target.Select(TicketColumns).MaybeSingleAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false)
-                ?? throw new CrmNotFoundException(new CrmErrorInfo { Status = 404, Code = "not_found", Message = $"Ticket {id} does not exist or is not visible to the caller." });
+                ?? throw CrmErrors.NotFound($"Ticket {id}");
             if (expectedVersion is { } expected && current.Version != expected)
             {
                 // A retried request whose first attempt committed finds its own change one version later.
@@ -187,7 +191,7 @@ public sealed class TicketsClient
                 });
             }
 
-            throw new CrmAuthException(new CrmErrorInfo { Status = 403, Code = "update_denied", Message = $"The caller may read ticket {id} but not change it." });
+            throw new CrmForbiddenException(new CrmErrorInfo { Status = 403, Code = "update_denied", Message = $"The caller may read ticket {id} but not change it." });
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -270,7 +274,7 @@ public sealed class TicketsClient
             .ToJsonAsync(cancellationToken).ConfigureAwait(false);
         if (rows.ValueKind != JsonValueKind.Array || rows.GetArrayLength() == 0)
         {
-            var error = new CrmNotFoundException(new CrmErrorInfo { Status = 404, Code = "not_found", Message = $"Ticket {id} does not exist or the caller may not delete it." });
+            var error = new CrmNotFoundException(new CrmErrorInfo { Status = 404, Code = "not_found", Message = $"Ticket {id} does not exist or the caller may not delete it.", IsTransient = false });
             CrmTelemetry.RecordFailure(activity, error);
             throw error;
         }
@@ -280,8 +284,17 @@ public sealed class TicketsClient
 
     internal async Task<Ticket> GetCoreAsync(string key, object value, TicketInclude include, CancellationToken cancellationToken)
     {
-        var ticket = await _rest.From("tickets").Select(SelectFor(include)).Eq(key, value)
-            .SingleAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
+        Ticket ticket;
+        try
+        {
+            ticket = await _rest.From("tickets").Select(SelectFor(include)).Eq(key, value)
+                .SingleAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CrmNotFoundException ex)
+        {
+            throw CrmErrors.NotFound(key == "number" ? $"Ticket #{value}" : $"Ticket {value}", ex);
+        }
+
         return Ordered(ticket);
     }
 
@@ -301,7 +314,7 @@ public sealed class TicketsClient
 
     private async Task<TicketMessage> AddMessageAsync(Guid id, Guid ticketId, string body, MessageVisibility visibility, JsonObject? metadata, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(body);
+        TicketRules.CheckBody(body);
         var rows = await _rest.From("ticket_messages")
             .Upsert(new MessageInsertRow(id, ticketId, visibility, body, metadata), CrmJsonContext.Default.MessageInsertRow, ignoreDuplicates: true)
             .AsIdempotent()

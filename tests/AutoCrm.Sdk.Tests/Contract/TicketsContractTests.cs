@@ -67,7 +67,7 @@ public sealed class TicketsContractTests : IDisposable
     [Fact]
     public async Task Create_refuses_the_empty_guid_as_an_id_without_a_request()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => _crm.Tickets.CreateAsync(new NewTicket { Id = Guid.Empty, Subject = "S" }, Ct));
+        Assert.Equal("id", (await Assert.ThrowsAsync<CrmValidationException>(() => _crm.Tickets.CreateAsync(new NewTicket { Id = Guid.Empty, Subject = "S" }, Ct))).Field);
         Assert.Empty(_stub.Requests);
     }
 

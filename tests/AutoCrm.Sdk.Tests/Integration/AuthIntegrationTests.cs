@@ -84,7 +84,7 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
     {
         var customer = await stack.CreateUserAsync(UserRole.Customer);
 
-        await Assert.ThrowsAsync<CrmAuthException>(() => customer.Crm.Auth.Admin.ListUsersAsync(cancellationToken: Ct));
+        await Assert.ThrowsAsync<CrmForbiddenException>(() => customer.Crm.Auth.Admin.ListUsersAsync(cancellationToken: Ct));
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class QueueIntegrationTests(DevStackFixture stack)
         var customer = await stack.CreateUserAsync(UserRole.Customer);
         var ticket = await customer.Crm.Tickets.CreateAsync(new NewTicket { Subject = "Not yours", QueueId = queue.Id }, Ct);
 
-        await Assert.ThrowsAsync<CrmAuthException>(() => outsider.Crm.Queues.ClaimNextAsync(queue.Id, Ct));
+        await Assert.ThrowsAsync<CrmForbiddenException>(() => outsider.Crm.Queues.ClaimNextAsync(queue.Id, Ct));
         Assert.Null(await outsider.Crm.Queues.ClaimNextAsync(cancellationToken: Ct));
         Assert.Null((await stack.Service.Tickets.GetAsync(ticket.Id, cancellationToken: Ct)).AssigneeId);
     }

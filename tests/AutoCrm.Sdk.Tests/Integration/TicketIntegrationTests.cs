@@ -90,7 +90,7 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
         Assert.Equal(agent.Id, ticket.AssigneeId);
 
         var id = Guid.NewGuid();
-        await Assert.ThrowsAsync<CrmAuthException>(() => customer.Crm.Tickets.CreateAsync(new NewTicket { Id = id, Subject = "Self-assigned", Status = TicketStatus.Open }, Ct));
+        await Assert.ThrowsAsync<CrmForbiddenException>(() => customer.Crm.Tickets.CreateAsync(new NewTicket { Id = id, Subject = "Self-assigned", Status = TicketStatus.Open }, Ct));
         await Assert.ThrowsAsync<CrmNotFoundException>(() => stack.Service.Tickets.GetAsync(id, cancellationToken: Ct));
     }
 
@@ -128,7 +128,7 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
         var customer = await stack.CreateUserAsync(UserRole.Customer);
         var ticket = await customer.Crm.Tickets.CreateAsync(new NewTicket { Subject = "Assign me", QueueId = queue.Id }, Ct);
 
-        await Assert.ThrowsAsync<CrmAuthException>(() => customer.Crm.Tickets.UpdateAsync(ticket.Id, new TicketPatch { AssigneeId = agent.Id }, cancellationToken: Ct));
+        await Assert.ThrowsAsync<CrmForbiddenException>(() => customer.Crm.Tickets.UpdateAsync(ticket.Id, new TicketPatch { AssigneeId = agent.Id }, cancellationToken: Ct));
         Assert.Null((await stack.Service.Tickets.GetAsync(ticket.Id, cancellationToken: Ct)).AssigneeId);
     }
 
