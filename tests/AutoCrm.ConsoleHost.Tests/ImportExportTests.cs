@@ -63,7 +63,7 @@ public sealed class ImportExportTests(DevStackFixture stack)
 
         using var service = stack.ServiceClient();
         var found = new List<Ticket>();
-        await foreach (var t in service.Tickets.ListAsync(new TicketQuery { SubjectContains = run }).WithCancellation(TestContext.Current.CancellationToken))
+        await foreach (var t in service.Tickets.ListAsync(new TicketQuery { SubjectContains = run }, TestContext.Current.CancellationToken))
         {
             found.Add(t);
         }
@@ -109,7 +109,7 @@ public sealed class ImportExportTests(DevStackFixture stack)
     {
         var ct = TestContext.Current.CancellationToken;
         using var service = stack.ServiceClient();
-        var carol = (await service.Queues.ListProfilesAsync(cancellationToken: ct)).Single(p => p.Email == "carol@customer.demo");
+        var carol = (await service.Profiles.ListAsync(cancellationToken: ct).ToListAsync(ct)).Single(p => p.Email == "carol@customer.demo");
         var run = Guid.NewGuid().ToString("N");
         var originals = new List<Ticket>();
         for (var i = 0; i < 2; i++)
@@ -148,7 +148,7 @@ public sealed class ImportExportTests(DevStackFixture stack)
             Assert.Equal(original.Metadata.ToJsonString(), restored.Metadata.ToJsonString());
         }
 
-        var conversation = await service.Tickets.GetConversationAsync(originals[0].Id, ct);
+        var conversation = await service.Tickets.ListMessagesAsync(originals[0].Id, ct).ToListAsync(ct);
         Assert.Equal("Any news?", Assert.Single(conversation).Body);
 
         var second = (await cli.RunAsServiceAsync("import", exportFile, "--json")).Succeeded().Json;

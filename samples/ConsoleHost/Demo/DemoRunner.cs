@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using AutoCrm.ConsoleHost.Cli;
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 using Spectre.Console;
@@ -436,7 +437,7 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
             cancellationToken).ConfigureAwait(false);
         if (role != UserRole.Customer)
         {
-            await service.Queues.SetUserRoleAsync(user.Id, role, cancellationToken).ConfigureAwait(false);
+            await service.Profiles.SetRoleAsync(user.Id, role, cancellationToken).ConfigureAwait(false);
         }
 
         return new DemoUser(user.Id, email, name.Split(' ')[0]);

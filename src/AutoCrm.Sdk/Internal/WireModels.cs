@@ -38,6 +38,3 @@ internal sealed record RefreshTokenRequest(string RefreshToken);
 internal sealed record AdminDeleteRequest(bool ShouldSoftDelete);
 
 internal sealed record AdminUsersResponse(IReadOnlyList<User> Users);
-
-/// <summary>A keyset cursor: the sort value and id of the last row of a page.</summary>
-internal sealed record TicketCursor(string? Value, Guid Id);

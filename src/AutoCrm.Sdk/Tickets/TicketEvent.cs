@@ -14,8 +14,8 @@ public sealed record TicketEvent
     /// <summary>Who caused it, if known.</summary>
     public Guid? ActorId { get; init; }
 
-    /// <summary>What happened, e.g. <c>created</c>, <c>updated</c>, <c>status_changed</c>.</summary>
-    public string Kind { get; init; } = "";
+    /// <summary>What happened (<see cref="TicketEventKind.StatusChanged"/>, …; kinds added by later features read too).</summary>
+    public TicketEventKind Kind { get; init; }
 
     /// <summary>The changed fields as <c>{"field": [old, new]}</c>.</summary>
     public JsonObject Changes { get; init; } = [];

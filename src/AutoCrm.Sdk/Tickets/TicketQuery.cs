@@ -59,6 +59,12 @@ public sealed record TicketQuery
     /// <summary>Newest (or most urgent) first. Default <see langword="false"/>.</summary>
     public bool Descending { get; init; }
 
+    /// <summary>Whether (and how) to count the matching tickets, for <see cref="CrmPage{T}.TotalCount"/>: counted once, with
+    /// the first page. Default <see langword="null"/>: not counted, because an exact count reads every matching row
+    /// (slow over a million tickets); <see cref="AutoCrm.Sdk.Rest.RestCount.Estimated"/> is exact for small results and the
+    /// planner's estimate for large ones.</summary>
+    public AutoCrm.Sdk.Rest.RestCount? Count { get; init; }
+
     /// <summary>The largest <see cref="PageSize"/>.</summary>
     public const int MaxPageSize = 1000;
 

@@ -174,16 +174,15 @@ public sealed class AuthContractTests : IDisposable
     {
         _stub.Reply("GET", "/auth/v1/admin/users", 200, "{\"users\":[" + Json.User() + "],\"aud\":\"authenticated\"}",
             ("X-Total-Count", "120"),
-            ("Link", "</admin/users?page=3&per_page=50>; rel=\"next\", </admin/users?page=3&per_page=50>; rel=\"last\""));
+            ("Link", "</admin/users?page=2&per_page=50>; rel=\"next\", </admin/users?page=3&per_page=50>; rel=\"last\""));
 
-        var page = await _crm.Auth.Admin.ListUsersAsync(2, 50, Ct);
+        var page = await _crm.Auth.Admin.ListUsersAsync(50, Ct).AsPages().FirstAsync(Ct);
 
-        Assert.Single(page.Users);
-        Assert.Equal(120, page.Total);
-        Assert.Equal(3, page.NextPage);
-        Assert.Equal(3, page.LastPage);
+        Assert.Single(page.Items);
+        Assert.Equal(120, page.TotalCount);
+        Assert.NotNull(page.ContinuationToken);
         var request = _stub.Single();
-        Assert.Equal("page=2&per_page=50", request.Query);
+        Assert.Equal("page=1&per_page=50", request.Query);
         Assert.Equal("Bearer " + Stub.ApiKey, request.Header("Authorization"));
     }
 

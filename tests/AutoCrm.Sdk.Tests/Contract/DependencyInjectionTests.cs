@@ -27,7 +27,7 @@ public sealed class DependencyInjectionTests
         await using var provider = services.BuildServiceProvider();
 
         var crm = provider.GetRequiredService<CrmClient>();
-        await crm.Queues.ListAsync(Ct);
+        await crm.Queues.ListAsync(Ct).ToListAsync(Ct);
 
         Assert.Same(crm, provider.GetRequiredService<CrmClient>());
         Assert.Equal("configured-key", stub.Single().Header("apikey"));

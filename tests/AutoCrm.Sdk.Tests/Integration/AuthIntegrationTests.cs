@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 
 namespace AutoCrm.Sdk.Tests.Integration;
@@ -26,7 +27,7 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
         var before = (await crm.Auth.GetSessionAsync(Ct))!;
         var refreshed = await crm.Auth.RefreshSessionAsync(Ct);
         Assert.NotEqual(before.RefreshToken, refreshed.RefreshToken);
-        var profile = await crm.Queues.GetProfileAsync(signUp.User.Id, Ct);
+        var profile = await crm.Profiles.GetAsync(signUp.User.Id, Ct);
         Assert.Equal(UserRole.Customer, profile.Role);
 
         await crm.Auth.SignOutAsync(cancellationToken: Ct);
@@ -59,12 +60,12 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
             created.Add(await admin.CreateUserAsync(new AdminUserAttributes { Email = DevStackFixture.UniqueEmail("admin-list"), Password = "pw-123456", EmailConfirm = true }, Ct));
         }
 
-        var page = await admin.ListUsersAsync(1, 2, Ct);
-        Assert.Equal(2, page.Users.Count);
-        Assert.True(page.Total >= 3);
-        Assert.Equal(2, page.NextPage);
+        var page = await admin.ListUsersAsync(2, Ct).AsPages().FirstAsync(Ct);
+        Assert.Equal(2, page.Items.Count);
+        Assert.True(page.TotalCount >= 3);
+        Assert.NotNull(page.ContinuationToken);
         var all = new List<User>();
-        await foreach (var user in admin.ListAllUsersAsync(2, Ct))
+        await foreach (var user in admin.ListUsersAsync(2, Ct))
         {
             all.Add(user);
         }
@@ -84,7 +85,7 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
     {
         var customer = await stack.CreateUserAsync(UserRole.Customer);
 
-        await Assert.ThrowsAsync<CrmForbiddenException>(() => customer.Crm.Auth.Admin.ListUsersAsync(cancellationToken: Ct));
+        await Assert.ThrowsAsync<CrmForbiddenException>(async () => await customer.Crm.Auth.Admin.ListUsersAsync(cancellationToken: Ct).ToListAsync(Ct));
     }
 
     [Fact]

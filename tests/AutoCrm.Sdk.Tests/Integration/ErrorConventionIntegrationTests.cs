@@ -1,3 +1,4 @@
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 
@@ -68,7 +69,7 @@ public sealed class ErrorConventionIntegrationTests(DevStackFixture stack)
     {
         var customer = await stack.CreateUserAsync(UserRole.Customer);
 
-        var error = Assert.Throws<CrmValidationException>(() => customer.Crm.Tickets.ListAsync(new TicketQuery { PageSize = 5000 }));
+        var error = Assert.Throws<CrmValidationException>(() => customer.Crm.Tickets.ListAsync(new TicketQuery { PageSize = 5000 }, Ct));
 
         Assert.Equal("page_size", error.Field);
         await Task.CompletedTask;

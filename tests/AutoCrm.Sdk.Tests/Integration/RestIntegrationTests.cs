@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Internal;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Rest;
 

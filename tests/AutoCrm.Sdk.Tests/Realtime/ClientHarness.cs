@@ -153,7 +153,7 @@ internal sealed class InMemoryTicketEvents(TimeProvider time) : ITicketEventRead
     {
         lock (_gate)
         {
-            var e = new TicketEvent { Id = _nextId++, TicketId = ticketId, ActorId = actor, Kind = kind, Changes = changes, CreatedAt = time.GetUtcNow() };
+            var e = new TicketEvent { Id = _nextId++, TicketId = ticketId, ActorId = actor, Kind = new TicketEventKind(kind), Changes = changes, CreatedAt = time.GetUtcNow() };
             _events.Add(e);
             if (!committed)
             {
@@ -180,7 +180,7 @@ internal sealed class InMemoryTicketEvents(TimeProvider time) : ITicketEventRead
         long latest;
         lock (_gate)
         {
-            latest = _events.Where(e => kinds.Contains(e.Kind) && !_uncommitted.Contains(e.Id)).Select(e => e.Id).DefaultIfEmpty(0).Max();
+            latest = _events.Where(e => kinds.Contains(e.Kind.Value) && !_uncommitted.Contains(e.Id)).Select(e => e.Id).DefaultIfEmpty(0).Max();
         }
 
         LatestRead.TrySetResult(latest);
@@ -192,7 +192,7 @@ internal sealed class InMemoryTicketEvents(TimeProvider time) : ITicketEventRead
         lock (_gate)
         {
             Reads++;
-            return Task.FromResult<IReadOnlyList<TicketEvent>>([.. _events.Where(e => e.Id > afterId && kinds.Contains(e.Kind) && !_uncommitted.Contains(e.Id)).OrderBy(e => e.Id).Take(limit)]);
+            return Task.FromResult<IReadOnlyList<TicketEvent>>([.. _events.Where(e => e.Id > afterId && kinds.Contains(e.Kind.Value) && !_uncommitted.Contains(e.Id)).OrderBy(e => e.Id).Take(limit)]);
         }
     }
 

@@ -12,7 +12,7 @@ internal sealed class QueueMembership(ITicketEventReader reader)
 
     public void Observe(TicketEvent ticketEvent)
     {
-        if (ticketEvent.Kind is "created" or "queue_changed" && TicketEventChanges.TryGet(ticketEvent, "queue_id", out _, out var queue))
+        if (ticketEvent.Kind.Value is "created" or "queue_changed" && TicketEventChanges.TryGet(ticketEvent, "queue_id", out _, out var queue))
         {
             _queues[ticketEvent.TicketId] = TicketEventChanges.AsGuid(queue);
         }
@@ -40,7 +40,7 @@ internal sealed class StatusChangeProjection(Guid? queueId, ITicketEventReader r
     public async ValueTask ProjectAsync(TicketEvent ticketEvent, List<TicketStatusChanged> output, CancellationToken cancellationToken)
     {
         _membership.Observe(ticketEvent);
-        if (ticketEvent.Kind != "status_changed" || !TicketEventChanges.TryGet(ticketEvent, "status", out var from, out var to))
+        if (ticketEvent.Kind != TicketEventKind.StatusChanged || !TicketEventChanges.TryGet(ticketEvent, "status", out var from, out var to))
         {
             return;
         }
@@ -74,7 +74,7 @@ internal sealed class QueueUpdateProjection(Guid queueId, ITicketEventReader rea
 
     public async ValueTask ProjectAsync(TicketEvent ticketEvent, List<QueueUpdate> output, CancellationToken cancellationToken)
     {
-        switch (ticketEvent.Kind)
+        switch (ticketEvent.Kind.Value)
         {
             case "created":
                 _membership.Observe(ticketEvent);

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace AutoCrm.Sdk.Queues;
+namespace AutoCrm.Sdk.Profiles;
 
 /// <summary>A user's application profile (a row of <c>public.profiles</c>; the id is the auth user id).</summary>
 public sealed record Profile
