@@ -241,7 +241,7 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
             RequesterId = requester,
             AssigneeId = r.AssigneeId,
             Tags = r.Tags?.Select(t => t!.GetValue<string>()).ToList(),
-            Metadata = r.Metadata?.DeepClone().AsObject(),
+            Metadata = r.Metadata is null ? null : CrmMetadata.From(r.Metadata),
 
             // Kept only with the service key (the database stamps the time otherwise).
             CreatedAt = asService ? r.CreatedAt : null,

@@ -117,7 +117,7 @@ internal sealed class TicketRendering
             console.Write(new Rule("history").LeftJustified());
             foreach (var e in events)
             {
-                console.MarkupLine($"[grey]{e.CreatedAt:u}[/] {Markup.Escape(e.Kind.Value)} {Markup.Escape(e.Changes.ToJsonString())} [grey]by {Markup.Escape(User(e.ActorId))}[/]");
+                console.MarkupLine($"[grey]{e.CreatedAt:u}[/] {Markup.Escape(e.Kind.Value)} {Markup.Escape(string.Join(", ", e.Changes.Select(c => $"{c.Key}: {c.Value.Old} -> {c.Value.New}")))} [grey]by {Markup.Escape(User(e.ActorId))}[/]");
             }
         }
     }

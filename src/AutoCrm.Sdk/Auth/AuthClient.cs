@@ -1,7 +1,6 @@
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Internal;
 
 namespace AutoCrm.Sdk.Auth;
@@ -81,7 +80,7 @@ public class AuthClient : IAccessTokenSource
     /// <exception cref="CrmConflictException">The account exists (<c>user_already_exists</c>).</exception>
     /// <exception cref="CrmValidationException">The password is too weak (<c>weak_password</c>, field <c>password</c>) or the
     /// e-mail address is invalid (field <c>email</c>).</exception>
-    public virtual async Task<AuthResponse> SignUpAsync(string email, string password, JsonObject? data = null, CancellationToken cancellationToken = default)
+    public virtual async Task<AuthResponse> SignUpAsync(string email, string password, CrmMetadata? data = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(email);
         ArgumentNullException.ThrowIfNull(password);

@@ -19,6 +19,8 @@ namespace AutoCrm.Sdk.Internal;
 [JsonSerializable(typeof(List<TicketMessage>))]
 [JsonSerializable(typeof(TicketEvent))]
 [JsonSerializable(typeof(TicketEventKind))]
+[JsonSerializable(typeof(TicketFieldChange))]
+[JsonSerializable(typeof(CrmMetadata))]
 [JsonSerializable(typeof(List<TicketEvent>))]
 [JsonSerializable(typeof(NewTicket))]
 [JsonSerializable(typeof(TicketPatch))]

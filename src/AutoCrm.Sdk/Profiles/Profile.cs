@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 
 namespace AutoCrm.Sdk.Profiles;
 
@@ -18,7 +17,7 @@ public sealed record Profile
     public UserRole Role { get; init; }
 
     /// <summary>Open-shaped data (JSONB object).</summary>
-    public JsonObject Metadata { get; init; } = [];
+    public CrmMetadata Metadata { get; init; } = CrmMetadata.Empty;
 
     /// <summary>When the profile was created.</summary>
     public DateTimeOffset CreatedAt { get; init; }

@@ -353,9 +353,14 @@ public sealed class RestQuery
             var rows = await ReadRowsAsync(response, rowType, cancellationToken).ConfigureAwait(false);
             return new RestResult<T> { Rows = rows, TotalCount = ReadCount(response), Status = (int)response.StatusCode };
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (JsonException ex)
         {
-            CrmTelemetry.RecordFailure(activity, ex);
+            var error = CrmErrors.InvalidResponse(LogPath, ex);
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
             throw;
         }
     }
@@ -378,9 +383,14 @@ public sealed class RestQuery
             return await JsonSerializer.DeserializeAsync(stream, rowType, cancellationToken).ConfigureAwait(false)
                 ?? throw new CrmNotFoundException(new CrmErrorInfo { Status = 406, Code = "PGRST116", Message = "The result contains 0 rows" });
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (JsonException ex)
         {
-            CrmTelemetry.RecordFailure(activity, ex);
+            var error = CrmErrors.InvalidResponse(LogPath, ex);
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
             throw;
         }
     }
@@ -427,9 +437,14 @@ public sealed class RestQuery
             using var document = JsonDocument.Parse(bytes);
             return document.RootElement.Clone();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (JsonException ex)
         {
-            CrmTelemetry.RecordFailure(activity, ex);
+            var error = CrmErrors.InvalidResponse(LogPath, ex);
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
             throw;
         }
     }
@@ -451,9 +466,14 @@ public sealed class RestQuery
                 Message = "The server did not return a row count (Content-Range).",
             });
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (JsonException ex)
         {
-            CrmTelemetry.RecordFailure(activity, ex);
+            var error = CrmErrors.InvalidResponse(LogPath, ex);
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
             throw;
         }
     }
@@ -469,9 +489,14 @@ public sealed class RestQuery
             using var response = await SendAsync(Mode.Minimal, cancellationToken).ConfigureAwait(false);
             return new RestResult<JsonElement> { Rows = [], TotalCount = ReadCount(response), Status = (int)response.StatusCode };
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (JsonException ex)
         {
-            CrmTelemetry.RecordFailure(activity, ex);
+            var error = CrmErrors.InvalidResponse(LogPath, ex);
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
             throw;
         }
     }

@@ -48,7 +48,7 @@ internal static class TicketFilters
 
         if (query.MetadataContains is { } metadata)
         {
-            q = q.Contains("metadata", (System.Text.Json.Nodes.JsonNode)metadata);
+            q = q.Contains("metadata", System.Text.Json.Nodes.JsonNode.Parse(metadata.Utf8Json.Span)!);
         }
 
         if (query.CreatedFrom is { } createdFrom)

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 
 namespace AutoCrm.Sdk.Tickets;
 
@@ -36,7 +35,7 @@ public sealed record TicketQuery
     public IReadOnlyList<string>? TagsAll { get; init; }
 
     /// <summary>Whose metadata contains this object (JSONB <c>@&gt;</c>).</summary>
-    public JsonObject? MetadataContains { get; init; }
+    public CrmMetadata? MetadataContains { get; init; }
 
     /// <summary>Created at or after this time.</summary>
     public DateTimeOffset? CreatedFrom { get; init; }

@@ -82,7 +82,7 @@ public class TicketsClient
     public virtual Task<Ticket> CreateAsync<TMetadata>(NewTicket ticket, TMetadata metadata, JsonTypeInfo<TMetadata> metadataType, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ticket);
-        return CreateAsync(ticket with { Metadata = TicketMetadata.From(metadata, metadataType) }, cancellationToken);
+        return CreateAsync(ticket with { Metadata = CrmMetadata.From(metadata, metadataType) }, cancellationToken);
     }
 
     /// <summary>Reads a ticket by id.</summary>
@@ -237,7 +237,7 @@ public class TicketsClient
         Guid id, TicketPatch patch, TMetadata metadata, JsonTypeInfo<TMetadata> metadataType, int? expectedVersion = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patch);
-        return UpdateAsync(id, patch with { Metadata = TicketMetadata.From(metadata, metadataType) }, expectedVersion, cancellationToken);
+        return UpdateAsync(id, patch with { Metadata = CrmMetadata.From(metadata, metadataType) }, expectedVersion, cancellationToken);
     }
 
     /// <summary>Adds a public reply, which the customer sees. Retried safely (client-generated id).</summary>
@@ -246,7 +246,7 @@ public class TicketsClient
     /// <param name="metadata">Open-shaped data for the message.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The message as stored.</returns>
-    public virtual async Task<TicketMessage> ReplyAsync(Guid ticketId, string body, JsonObject? metadata = null, CancellationToken cancellationToken = default)
+    public virtual async Task<TicketMessage> ReplyAsync(Guid ticketId, string body, CrmMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Tickets.Reply");
         try
@@ -265,7 +265,7 @@ public class TicketsClient
     /// <param name="metadata">Open-shaped data for the message.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The note as stored.</returns>
-    public virtual async Task<TicketMessage> AddInternalNoteAsync(Guid ticketId, string body, JsonObject? metadata = null, CancellationToken cancellationToken = default)
+    public virtual async Task<TicketMessage> AddInternalNoteAsync(Guid ticketId, string body, CrmMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Tickets.AddInternalNote");
         try
@@ -356,7 +356,7 @@ public class TicketsClient
         return Ordered(ticket);
     }
 
-    private Task<TicketMessage> AddMessageAsync(Guid ticketId, string body, MessageVisibility visibility, JsonObject? metadata, CancellationToken cancellationToken) =>
+    private Task<TicketMessage> AddMessageAsync(Guid ticketId, string body, MessageVisibility visibility, CrmMetadata? metadata, CancellationToken cancellationToken) =>
         AddMessageAsync(Uuid7.NewGuid(_timeProvider), ticketId, body, visibility, metadata, cancellationToken);
 
     /// <summary>The id of a ticket's description message: a name-based UUID (version 8, from SHA-256) of the ticket id.</summary>
@@ -370,7 +370,7 @@ public class TicketsClient
         return new Guid(bytes, bigEndian: true);
     }
 
-    private async Task<TicketMessage> AddMessageAsync(Guid id, Guid ticketId, string body, MessageVisibility visibility, JsonObject? metadata, CancellationToken cancellationToken)
+    private async Task<TicketMessage> AddMessageAsync(Guid id, Guid ticketId, string body, MessageVisibility visibility, CrmMetadata? metadata, CancellationToken cancellationToken)
     {
         TicketRules.CheckBody(body);
         var rows = await _rest.From("ticket_messages")

@@ -34,7 +34,7 @@ public sealed class TicketsContractTests : IDisposable
         _stub.Reply("POST", "/rest/v1/tickets", 201, "[" + Json.Ticket() + "]");
 
         var ticket = await _crm.Tickets.CreateAsync(
-            new NewTicket { Subject = "Printer on fire", Priority = TicketPriority.Urgent, QueueId = Json.QueueId, Tags = ["hardware"], Metadata = new JsonObject { ["plan"] = "pro" } }, Ct);
+            new NewTicket { Subject = "Printer on fire", Priority = TicketPriority.Urgent, QueueId = Json.QueueId, Tags = ["hardware"], Metadata = CrmMetadata.Parse("""{"plan":"pro"}""") }, Ct);
 
         Assert.Equal("Printer on fire", ticket.Subject);
         var request = _stub.Single();
@@ -147,14 +147,14 @@ public sealed class TicketsContractTests : IDisposable
         Assert.Null(ticket.AssigneeId);
         Assert.Equal(Json.QueueId, ticket.QueueId);
         Assert.Equal(["hardware", "fire"], ticket.Tags);
-        Assert.Equal("pro", ticket.Metadata["plan"]!.GetValue<string>());
+        Assert.Equal("pro", ticket.Metadata["plan"]?.GetString());
         Assert.Equal(1, ticket.Version);
         Assert.Equal(new DateTimeOffset(2026, 1, 1, 10, 0, 0, TimeSpan.Zero).AddTicks(1234560), ticket.CreatedAt);
         Assert.Null(ticket.SolvedAt);
         Assert.Equal(["Hello", "second"], ticket.ConversationHistory!.Select(m => m.Body));
         Assert.Equal(MessageVisibility.Internal, ticket.ConversationHistory![1].Visibility);
         Assert.Equal([3L, 9L], ticket.Events!.Select(e => e.Id));
-        Assert.Equal("open", ticket.Events![1].Changes["status"]![1]!.GetValue<string>());
+        Assert.Equal("open", ticket.Events![1].Changes["status"].New.GetString());
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class TicketsContractTests : IDisposable
             RequesterId = Json.UserId,
             TagsAny = ["a", "b"],
             TagsAll = ["c"],
-            MetadataContains = new JsonObject { ["plan"] = "pro" },
+            MetadataContains = CrmMetadata.Parse("""{"plan":"pro"}"""),
             CreatedFrom = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
             UpdatedTo = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero),
             SubjectContains = "print",
@@ -331,7 +331,7 @@ public sealed class TicketsContractTests : IDisposable
         _stub.Reply("POST", "/rest/v1/ticket_messages", 201, "[" + Json.Message() + "]");
 
         await _crm.Tickets.ReplyAsync(Json.TicketId, "Hello", cancellationToken: Ct);
-        await _crm.Tickets.AddInternalNoteAsync(Json.TicketId, "Between us", new JsonObject { ["source"] = "phone" }, Ct);
+        await _crm.Tickets.AddInternalNoteAsync(Json.TicketId, "Between us", CrmMetadata.Parse("""{"source":"phone"}"""), Ct);
 
         var (reply, note) = (JsonNode.Parse(_stub.Requests[0].Body!)!, JsonNode.Parse(_stub.Requests[1].Body!)!);
         Assert.Equal("public", reply["visibility"]!.GetValue<string>());
@@ -372,10 +372,10 @@ public sealed class TicketsContractTests : IDisposable
     [Fact]
     public void Metadata_helpers_round_trip_typed_values()
     {
-        var json = TicketMetadata.From(new OrderInfo("team", 9), TestJsonContext.Default.OrderInfo);
+        var json = CrmMetadata.From(new OrderInfo("team", 9), TestJsonContext.Default.OrderInfo);
 
-        Assert.Equal("""{"plan":"team","seats":9}""", json.ToJsonString());
-        Assert.Equal(new OrderInfo("team", 9), TicketMetadata.Read(json, TestJsonContext.Default.OrderInfo));
-        Assert.Throws<ArgumentException>(() => TicketMetadata.From(3, TestJsonContext.Default.Int32));
+        Assert.Equal("""{"plan":"team","seats":9}""", json.ToString());
+        Assert.Equal(new OrderInfo("team", 9), json.As(TestJsonContext.Default.OrderInfo));
+        Assert.Throws<CrmValidationException>(() => CrmMetadata.From(3, TestJsonContext.Default.Int32));
     }
 }

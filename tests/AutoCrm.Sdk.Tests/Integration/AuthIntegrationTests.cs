@@ -17,12 +17,12 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
         var changes = new List<AuthChangeEvent>();
         using var subscription = crm.Auth.StateChanges.Subscribe(c => changes.Add(c.Event));
 
-        var signUp = await crm.Auth.SignUpAsync(email, "first-password", new JsonObject { ["display_name"] = "Sam" }, Ct);
+        var signUp = await crm.Auth.SignUpAsync(email, "first-password", CrmMetadata.Parse("""{"display_name":"Sam"}"""), Ct);
         Assert.NotNull(signUp.Session);
         Assert.Equal(email, (await crm.Auth.GetUserAsync(Ct)).Email);
 
-        var updated = await crm.Auth.UpdateUserAsync(new UserAttributes { Data = new JsonObject { ["theme"] = "dark" }, Password = "second-password" }, Ct);
-        Assert.Equal("dark", updated.UserMetadata["theme"]!.GetValue<string>());
+        var updated = await crm.Auth.UpdateUserAsync(new UserAttributes { Data = CrmMetadata.Parse("""{"theme":"dark"}"""), Password = "second-password" }, Ct);
+        Assert.Equal("dark", updated.UserMetadata["theme"]?.GetString());
 
         var before = (await crm.Auth.GetSessionAsync(Ct))!;
         var refreshed = await crm.Auth.RefreshSessionAsync(Ct);
@@ -74,8 +74,8 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
         // users that existed before the walk must all be there.
         Assert.Superset(created.Select(u => u.Id).ToHashSet(), all.Select(u => u.Id).ToHashSet());
 
-        var changed = await admin.UpdateUserAsync(created[0].Id, new AdminUserAttributes { UserMetadata = new JsonObject { ["vip"] = true } }, Ct);
-        Assert.True(changed.UserMetadata["vip"]!.GetValue<bool>());
+        var changed = await admin.UpdateUserAsync(created[0].Id, new AdminUserAttributes { UserMetadata = CrmMetadata.Parse("""{"vip":true}""") }, Ct);
+        Assert.True(changed.UserMetadata["vip"]?.GetBoolean());
         await admin.DeleteUserAsync(created[0].Id, cancellationToken: Ct);
         await Assert.ThrowsAsync<CrmNotFoundException>(() => admin.GetUserAsync(created[0].Id, Ct));
     }

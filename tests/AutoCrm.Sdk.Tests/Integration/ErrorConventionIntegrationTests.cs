@@ -109,3 +109,23 @@ public sealed class ErrorConventionIntegrationTests(DevStackFixture stack)
         Assert.False(stack.Service.Connection.IsAnonymousKey);
     }
 }
+
+/// <summary>The exception convention check itself: it sees failures, and it tells the allowed types from the others.</summary>
+public sealed class ExceptionConventionCheckTests(DevStackFixture stack)
+{
+    [Fact]
+    public async Task The_check_sees_exceptions_leaving_public_calls_and_knows_the_allowed_types()
+    {
+        var before = ExceptionConventionAttribute.FailuresSeen;
+        var customer = await stack.CreateUserAsync(UserRole.Customer);
+
+        await Assert.ThrowsAsync<CrmNotFoundException>(() => customer.Crm.Tickets.GetAsync(Guid.NewGuid(), cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.True(ExceptionConventionAttribute.FailuresSeen > before);
+        Assert.True(ExceptionConventionAttribute.IsAllowed(typeof(CrmNotFoundException).FullName!));
+        Assert.True(ExceptionConventionAttribute.IsAllowed(typeof(ArgumentNullException).FullName!));
+        Assert.False(ExceptionConventionAttribute.IsAllowed(typeof(ArgumentException).FullName!));
+        Assert.False(ExceptionConventionAttribute.IsAllowed(typeof(System.Text.Json.JsonException).FullName!));
+        Assert.False(ExceptionConventionAttribute.IsAllowed(typeof(InvalidOperationException).FullName!));
+    }
+}

@@ -29,7 +29,7 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
         Assert.Equal(created.Id, byNumber.Id);
         Assert.Equal("It smokes.", Assert.Single(byNumber.ConversationHistory!).Body);
 
-        var mine = await ToListAsync(customer.Crm.Tickets.ListAsync(new TicketQuery { RequesterId = customer.Id, TagsAll = ["fire"], MetadataContains = new JsonObject { ["plan"] = "pro" } }, Ct));
+        var mine = await ToListAsync(customer.Crm.Tickets.ListAsync(new TicketQuery { RequesterId = customer.Id, TagsAll = ["fire"], MetadataContains = CrmMetadata.Parse("""{"plan":"pro"}""") }, Ct));
         Assert.Equal([created.Id], mine.Select(t => t.Id));
 
         var claimed = await agent.Crm.Queues.ClaimNextAsync(queue.Id, Ct);

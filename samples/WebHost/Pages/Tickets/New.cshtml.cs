@@ -67,7 +67,7 @@ public sealed class NewTicketModel(UserCrm user) : PageModel
                     Description = Description.Trim(),
                     Priority = Priority,
                     QueueId = QueueId,
-                    Metadata = metadata.Count > 0 ? metadata : null,
+                    Metadata = metadata.Count > 0 ? CrmMetadata.From(metadata) : null,
                 },
                 cancellationToken);
             return Redirect($"/tickets/{ticket.Number}");
