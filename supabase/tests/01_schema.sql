@@ -130,8 +130,9 @@ select pg_temp.act_as('postgres');
 select is(auth.uid(), null, 'auth.uid() is null without claims');
 
 -- ============================ tables ============================
-select tables_are('public', array['profiles', 'queues', 'queue_members', 'tickets', 'ticket_messages', 'ticket_events'],
-  'public has exactly the six AutoCRM tables');
+select tables_are('public', array['profiles', 'queues', 'queue_members', 'tickets', 'ticket_messages', 'ticket_events',
+                                  'webhook_event_types', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts'],
+  'public has exactly the AutoCRM tables');
 select enum_has_labels('public', 'ticket_status', array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], 'ticket_status labels');
 select enum_has_labels('public', 'ticket_priority', array['low', 'normal', 'high', 'urgent'], 'ticket_priority labels');
 select enum_has_labels('public', 'app_role', array['customer', 'agent', 'admin'], 'app_role labels');
