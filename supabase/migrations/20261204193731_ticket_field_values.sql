@@ -518,5 +518,6 @@ revoke execute on function public.set_ticket_field(uuid, text, jsonb) from publi
 
 revoke execute on all functions in schema autocrm_private from public;
 -- The BEFORE trigger runs as the caller: it may call its worker, which refuses to run outside a trigger.
+grant usage on schema autocrm_private to service_role;
 grant execute on function autocrm_private.apply_ticket_fields(
-  text, uuid, jsonb, jsonb, public.ticket_status, public.ticket_status, boolean) to anon, authenticated;
+  text, uuid, jsonb, jsonb, public.ticket_status, public.ticket_status, boolean) to anon, authenticated, service_role;
