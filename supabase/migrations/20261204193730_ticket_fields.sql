@@ -108,6 +108,7 @@ begin
     perform autocrm_private.raise_field_error(new.key, 'definition', 'a label of 1 to 100 characters is required');
   end if;
   new.description := coalesce(new.description, '');
+  new.options := coalesce(new.options, '[]'::jsonb);
 
   if new.type in ('dropdown', 'multiselect') then
     if jsonb_typeof(new.options) is distinct from 'array' or jsonb_array_length(new.options) = 0 then
