@@ -174,7 +174,7 @@ begin
     else
       v_meta := v_meta - v_key;
       if v_caller = 'customer' then
-        perform autocrm_private.raise_field_error(v_key, 'not_editable', 'customers cannot set this field', '42501');
+        perform autocrm_private.raise_field_error(v_key, 'not_editable', 'customers cannot change this field', '42501');
       end if;
       if p_op = 'INSERT' then
         if v_exists is null then

@@ -311,7 +311,7 @@ select is(pg_temp.error_of($$select pg_temp.put(5, '{"amount": 1}')$$),
   'a customer cannot change a field that is not customer-editable (42501, HTTP 403)');
 select throws_ok($$update public.tickets set metadata = '{"plan": "pro"}' where id = pg_temp.tid(5)$$, '42501',
   'field "amount": customers cannot change this field', 'nor clear it by replacing the metadata');
-select throws_ok($$select pg_temp.put(5, '{"vip": false}')$$, '42501', 'field "vip": customers cannot set this field',
+select throws_ok($$select pg_temp.put(5, '{"vip": false}')$$, '42501', 'field "vip": customers cannot change this field',
   'a customer cannot set an agent-only field');
 select lives_ok($$select pg_temp.put(5, '{"plan": "enterprise", "browser": "firefox"}')$$,
   'a customer changes an editable field and free-form keys');
