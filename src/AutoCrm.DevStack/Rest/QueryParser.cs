@@ -105,15 +105,22 @@ internal static class QueryParser
         if (c.TryConsume("::"))
         {
             var castStart = c.Position;
-            while (!c.AtEnd && (char.IsAsciiLetterOrDigit(c.Peek) || c.Peek == '_' || c.Peek == ' '))
+            while (!c.AtEnd && CastType.IsCastChar(c.Peek))
             {
                 c.Advance();
             }
 
-            cast = c.Slice(castStart).Trim();
-            if (cast.Length == 0)
+            var text = c.Slice(castStart);
+            if (text.Trim().Length == 0)
             {
                 throw c.Error($"unexpected \"{Describe(c)}\" expecting cast type");
+            }
+
+            cast = CastType.Normalize(text);
+            if (cast is null)
+            {
+                c.Position = castStart;
+                throw c.Error($"invalid cast type \"{text.Trim()}\" expecting a type name");
             }
         }
 

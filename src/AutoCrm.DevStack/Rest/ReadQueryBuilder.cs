@@ -65,7 +65,8 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
 
                     break;
                 case ColumnItem column:
-                    Append(select, $"{FieldSql(relation, alias, column.Field)}{CastSql(column.Cast)} AS {SqlParameters.Ident(column.OutputName)}");
+                    var field = FieldSql(relation, alias, column.Field);
+                    Append(select, $"{(column.Cast is null ? field : CastType.Apply(field, column.Cast))} AS {SqlParameters.Ident(column.OutputName)}");
                     break;
                 case EmbedItem embed:
                     BuildEmbed(relation, alias, embed, path, select, joins, innerJoins, where);
@@ -320,24 +321,6 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
         {
             DetailsNode = details,
         };
-    }
-
-    private static string CastSql(string? cast)
-    {
-        if (cast is null)
-        {
-            return "";
-        }
-
-        foreach (var ch in cast)
-        {
-            if (!char.IsAsciiLetterOrDigit(ch) && ch is not '_' and not ' ')
-            {
-                throw new RestException(400, "PGRST100", $"\"failed to parse select parameter\" invalid cast '{cast}'");
-            }
-        }
-
-        return "::" + cast;
     }
 
     public string FieldSql(DbRelation relation, string alias, FieldRef field)

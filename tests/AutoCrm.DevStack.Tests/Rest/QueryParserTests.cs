@@ -19,6 +19,33 @@ public sealed class QueryParserTests
         Assert.Equal("quoted col", Assert.IsType<ColumnItem>(items[4]).Field.Name);
     }
 
+    [Theory]
+    [InlineData("a::text", "text")]
+    [InlineData("a::TEXT ", "text")]
+    [InlineData("a::double   precision", "double precision")]
+    [InlineData("a::timestamp With Time Zone", "timestamp with time zone")]
+    [InlineData("a::my_type$1", "my_type$1")]
+    public void A_cast_is_one_type_name_in_canonical_spelling(string select, string cast)
+    {
+        Assert.Equal(cast, Assert.IsType<ColumnItem>(QueryParser.ParseSelect(select)[0]).Cast);
+    }
+
+    [Theory]
+    [InlineData("a::text from pg_settings", 3)]
+    [InlineData("a::int limit 1", 3)]
+    [InlineData("a::text;drop table x", -1)]
+    [InlineData("a::9lives", 3)]
+    [InlineData("a::", 3)]
+    public void A_cast_that_is_not_a_type_name_fails_at_the_cast(string select, int column)
+    {
+        var error = Assert.Throws<RestException>(() => QueryParser.ParseSelect(select));
+        Assert.Equal("PGRST100", error.Code);
+        if (column >= 0)
+        {
+            Assert.Contains($"column {column + 1})", error.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Filter_values_parse_operators_negation_and_quantifiers()
     {

@@ -2,13 +2,12 @@ using System.Text.Json.Nodes;
 using AutoCrm.DevStack.Rest;
 using AutoCrm.DevStack.Security;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AutoCrm.DevStack.Tests.Rest;
 
 /// <summary>
-/// The REST handler checks a bearer token's signature once and keeps its claims; exp and nbf are checked again on
+/// The REST authenticator checks a bearer token's signature once and keeps its claims; exp and nbf are checked again on
 /// every use, so an expired token is refused exactly as before.
 /// </summary>
 [Collection("rest")]
@@ -16,7 +15,7 @@ public sealed class RestTokenCacheTests(RestFixture fx)
 {
     private static readonly DateTimeOffset Start = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private (RestHandler Handler, FakeTimeProvider Time, Func<int> Validations) NewHandler()
+    private (RestAuthenticator Authenticator, FakeTimeProvider Time, Func<int> Validations) NewAuthenticator()
     {
         var time = new FakeTimeProvider(Start);
         var jwt = new JwtService(RestFixture.Secret, time);
@@ -32,7 +31,7 @@ public sealed class RestTokenCacheTests(RestFixture fx)
                 return RestEnvironmentFactory.Map(jwt.Validate(token));
             },
         };
-        return (new RestHandler(environment, fx.Cache, NullLogger<RestHandler>.Instance), time, () => Volatile.Read(ref validations));
+        return (new RestAuthenticator(environment), time, () => Volatile.Read(ref validations));
     }
 
     private static HttpRequest Request(string token)
@@ -47,7 +46,7 @@ public sealed class RestTokenCacheTests(RestFixture fx)
     [Fact]
     public void A_token_is_validated_once_and_its_claims_reused()
     {
-        var (handler, _, validations) = NewHandler();
+        var (handler, _, validations) = NewAuthenticator();
         var token = Token(new JsonObject { ["role"] = "authenticated", ["sub"] = "s-1", ["email"] = "a@example.com", ["exp"] = Start.ToUnixTimeSeconds() + 60 });
 
         var (role, claims) = handler.Authenticate(Request(token));
@@ -65,7 +64,7 @@ public sealed class RestTokenCacheTests(RestFixture fx)
     [Fact]
     public void A_cached_token_that_expires_is_refused_with_PGRST303()
     {
-        var (handler, time, validations) = NewHandler();
+        var (handler, time, validations) = NewAuthenticator();
         var token = Token(new JsonObject { ["role"] = "authenticated", ["exp"] = Start.ToUnixTimeSeconds() + 60 });
         handler.Authenticate(Request(token));
 
@@ -85,7 +84,7 @@ public sealed class RestTokenCacheTests(RestFixture fx)
     [Fact]
     public void A_token_not_yet_valid_is_not_cached_and_becomes_valid_on_time()
     {
-        var (handler, time, validations) = NewHandler();
+        var (handler, time, validations) = NewAuthenticator();
         var token = Token(new JsonObject { ["role"] = "authenticated", ["nbf"] = Start.ToUnixTimeSeconds() + 100 });
         Assert.Equal("PGRST303", Assert.Throws<RestException>(() => handler.Authenticate(Request(token))).Code);
 
@@ -97,7 +96,7 @@ public sealed class RestTokenCacheTests(RestFixture fx)
     [Fact]
     public void Tokens_with_fractional_time_claims_or_bad_signatures_are_validated_every_time()
     {
-        var (handler, _, validations) = NewHandler();
+        var (handler, _, validations) = NewAuthenticator();
         var fractional = Token(new JsonObject { ["role"] = "authenticated", ["exp"] = Start.ToUnixTimeSeconds() + 60.5 });
         handler.Authenticate(Request(fractional));
         handler.Authenticate(Request(fractional));

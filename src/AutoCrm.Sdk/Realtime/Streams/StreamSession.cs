@@ -13,11 +13,10 @@ internal interface IStreamSession
 /// One subscription of a typed stream: owns its channel, turns channel lifecycle into Rx terminal events (only terminal
 /// failures reach OnError; drops and rejoins stay inside) and serializes calls to the observer.
 /// </summary>
-internal abstract class StreamSession<T> : IStreamSession, IDisposable
+internal abstract class StreamSession<T> : IStreamSession, ILiveSession
 {
     private readonly IObserver<T> _observer;
-    private readonly object _liveGate = new();
-    private TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly LiveSignal _live = new();
     private ITimer? _confirmTimer;
     private int _joins;
     private int _confirmedJoin;
@@ -40,16 +39,7 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
     /// Completes when the subscription is live: joined, the server confirmed the database subscription and (event streams)
     /// the catch-up ran. Changes committed after that are delivered. Reset by a drop; faulted by a terminal failure.
     /// </summary>
-    public Task WhenLive
-    {
-        get
-        {
-            lock (_liveGate)
-            {
-                return _live.Task;
-            }
-        }
-    }
+    public Task WhenLive => _live.Task;
 
     public void Start()
     {
@@ -101,24 +91,9 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
     protected virtual void OnSubscribed() => MarkLive();
 
     /// <summary>The subscription is live (see <see cref="WhenLive"/>).</summary>
-    protected void MarkLive()
-    {
-        lock (_liveGate)
-        {
-            _live.TrySetResult();
-        }
-    }
+    protected void MarkLive() => _live.MarkLive();
 
-    private void MarkNotLive()
-    {
-        lock (_liveGate)
-        {
-            if (_live.Task.IsCompletedSuccessfully)
-            {
-                _live = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-        }
-    }
+    private void MarkNotLive() => _live.MarkNotLive();
 
     /// <summary>
     /// Supabase Realtime confirms every postgres_changes subscription with a <c>system</c> message; should one never come,
@@ -205,14 +180,7 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
 
             // The observer hears first: SubscribeAsync unsubscribes when the live task faults.
             _observer.OnError(error);
-            lock (_liveGate)
-            {
-                if (!_live.TrySetException(error))
-                {
-                    _live = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _live.SetException(error);
-                }
-            }
+            _live.Fail(error);
         }
     }
 
@@ -222,7 +190,7 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
         {
             Teardown();
             _observer.OnCompleted();
-            EndLive();
+            _live.End();
         }
     }
 
@@ -231,18 +199,7 @@ internal abstract class StreamSession<T> : IStreamSession, IDisposable
         if (Interlocked.Exchange(ref _done, 1) == 0)
         {
             Teardown();
-            EndLive();
-        }
-    }
-
-    private void EndLive()
-    {
-        lock (_liveGate)
-        {
-            if (!_live.Task.IsCompleted)
-            {
-                _live.TrySetCanceled();
-            }
+            _live.End();
         }
     }
 

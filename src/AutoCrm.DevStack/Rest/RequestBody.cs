@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace AutoCrm.DevStack.Rest;
+
+/// <summary>Reads and checks the JSON body of a write or a call.</summary>
+internal static class RequestBody
+{
+    public static async Task<JsonElement> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (buffer.Length == 0)
+        {
+            throw RestException.InvalidBody("Empty or invalid json");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 256 });
+            Validate(document.RootElement);
+            return document.RootElement.Clone();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
+        {
+            throw new RestException(400, "PGRST102", "Empty or invalid json", e.Message);
+        }
+    }
+
+    /// <summary>Decodes every name and string once, so invalid UTF-8 or lone surrogates fail here as a 400.</summary>
+    private static void Validate(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    Validate(property.Value);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    Validate(item);
+                }
+
+                break;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
+        }
+    }
+
+    public static void CheckPut(DbRelation relation, RestQuery query, JsonElement body)
+    {
+        var pk = relation.PrimaryKey;
+        var filters = query.Root.Conditions.OfType<FilterCondition>().ToList();
+        var ok = pk.Count > 0 && body.ValueKind == JsonValueKind.Object && filters.Count == query.Root.Conditions.Count
+            && filters.Count == pk.Count
+            && pk.All(k => filters.Any(f => f.Field.Name == k && f.Field.Path.Count == 0 && !f.Negated
+                && f.Operation is SimpleOperation { Operator: "eq", Quantifier: Quantifier.None } eq
+                && body.TryGetProperty(k, out var v) && JsonText(v) == eq.Value));
+        if (!ok)
+        {
+            throw new RestException(405, "PGRST105", "Filters must include all and only primary key columns with 'eq' operators");
+        }
+    }
+
+    public static string JsonText(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : v.GetRawText();
+}
