@@ -3,11 +3,13 @@
 # agent (role authenticated + JWT claims, as PostgREST runs them), with pgbench against a throwaway PostgreSQL 15
 # cluster holding the AutoCRM migrations and N tickets. Scenarios, measured in the same run, in rounds (interleaved,
 # median reported) so that a busy machine slows them alike:
-#   off      the field triggers disabled: the write path as it was before custom fields (the baseline)
-#   none     custom fields installed, no field defined
-#   defs20   20 fields defined (bench/TicketFields/fields.sql), writes carry free-form metadata only
-#   values5  20 fields defined, each write sets 5 field values (3 customer-visible, 2 agent-only)
-# Ratios are each scenario's throughput / off. The load average is printed beside every figure.
+#   off         the field triggers disabled: the write path as it was before custom fields (the baseline)
+#   none        custom fields installed, no field defined
+#   defs20      20 fields defined (bench/TicketFields/fields.sql), writes carry free-form metadata only
+#   off_values  the field triggers disabled, writes carry the metadata of values5 (its baseline: same row sizes)
+#   values5     20 fields defined, each write sets 5 field values (3 customer-visible, 2 agent-only)
+# Ratios: none and defs20 against off, values5 against off_values. The load average is printed beside every figure.
+# First, the CPU time of each write in the backend (bench/TicketFields/cpu.sql), which load distorts far less.
 #
 #   bash bench/TicketFields/run.sh                                   # small: 100k tickets, 3 rounds of 8 s
 #   bash bench/TicketFields/run.sh --tickets 1000000 --seconds 30 --rounds 5 --clients 2   # the quiet-machine run
@@ -95,7 +97,7 @@ write_script values "$values_meta"
 
 configure() { # scenario
   case "$1" in
-    off) psql_ -c 'delete from public.ticket_fields' \
+    off|off_values) psql_ -c 'delete from public.ticket_fields' \
                -c 'alter table public.tickets disable trigger tickets_fields_before_write, disable trigger tickets_fields_after_insert' ;;
     none) psql_ -c 'delete from public.ticket_fields' \
                 -c 'alter table public.tickets enable trigger tickets_fields_before_write, enable trigger tickets_fields_after_insert' ;;
@@ -108,12 +110,22 @@ measure() { # script -> tps
     | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 
-scenarios=(off none defs20 values5)
+psql_ -f "$repo/bench/TicketFields/fields.sql"
+echo
+echo "CPU time per write in the backend ($rounds rounds of 2000 writes, medians; load average $(cut -d' ' -f1-3 /proc/loadavg) before)"
+echo
+echo "| Scenario | write | CPU µs | over its baseline |"
+echo "|---|---|---:|---:|"
+psql_ -At -c "set bench.rounds = $rounds" -c "set bench.batch = 2000" -f "$repo/bench/TicketFields/cpu.sql" | grep '^|'
+echo "(load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo
+
+scenarios=(off none defs20 off_values values5)
 declare -A create update loads
 for round in $(seq 1 "$rounds"); do
   for s in "${scenarios[@]}"; do
     configure "$s" >/dev/null
-    kind=free; [ "$s" = values5 ] && kind=values
+    kind=free; case "$s" in values5|off_values) kind=values ;; esac
     c=$(measure "$work/create_$kind.sql"); u=$(measure "$work/update_$kind.sql")
     l=$(cut -d' ' -f1 /proc/loadavg)
     create[$s]+="$c "; update[$s]+="$u "; loads[$s]+="$l "
@@ -123,12 +135,13 @@ done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 echo
-echo "$tickets tickets, $clients clients, $rounds rounds of ${seconds}s per figure; medians; ratio = scenario / off (same run)"
+echo "$tickets tickets, $clients clients, $rounds rounds of ${seconds}s per figure; medians; ratio = scenario / its baseline (same run)"
 echo
 echo "| Scenario | create/s | ratio | update/s | ratio | load average (per round) |"
 echo "|---|---:|---:|---:|---:|---|"
-base_c=$(echo "${create[off]}" | median); base_u=$(echo "${update[off]}" | median)
 for s in "${scenarios[@]}"; do
+  base=off; case "$s" in values5|off_values) base=off_values ;; esac
+  base_c=$(echo "${create[$base]}" | median); base_u=$(echo "${update[$base]}" | median)
   c=$(echo "${create[$s]}" | median); u=$(echo "${update[$s]}" | median)
   awk -v s="$s" -v c="$c" -v u="$u" -v bc="$base_c" -v bu="$base_u" -v l="${loads[$s]}" \
     'BEGIN { printf "| %s | %.0f | %.2f | %.0f | %.2f | %s|\n", s, c, c / bc, u, u / bu, l }'

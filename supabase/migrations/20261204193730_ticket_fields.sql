@@ -234,6 +234,16 @@ as $$
    where a.attrelid = 'public.tickets'::regclass and a.attnum > 0 and not a.attisdropped;
 $$;
 
+-- A value as JSON text for an error message, cut at 100 characters.
+create function autocrm_private.shown_value(p_value jsonb)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select case when char_length(p_value::text) > 100 then left(p_value::text, 100) || '…' else p_value::text end;
+$$;
+
 -- ---------------------------------------------------------------------------
 -- Value rules. One function decides whether a value fits a compiled definition (see compile_ticket_fields) and
 -- returns the value in its stored form; the ticket triggers and public.ticket_field_value_problem use it.
@@ -248,7 +258,6 @@ as $$
 declare
   v_type text := p_def ->> 'type';
   v_json text := jsonb_typeof(p_value);
-  v_shown text := case when octet_length(p_value::text) > 100 then left(p_value::text, 100) || '…' else p_value::text end;
   v_text text;
   v_number numeric;
   v_item jsonb;
@@ -260,7 +269,7 @@ begin
   normalized := p_value;
   if v_type in ('text', 'textarea', 'regex') then
     if v_json <> 'string' then
-      rule := 'type'; problem := 'expected text, got ' || v_shown; return;
+      rule := 'type'; problem := 'expected text, got ' || autocrm_private.shown_value(p_value); return;
     end if;
     v_text := p_value #>> '{}';
     if v_type <> 'textarea' and (strpos(v_text, E'\n') > 0 or strpos(v_text, E'\r') > 0) then
@@ -272,63 +281,63 @@ begin
       return;
     end if;
     if v_type = 'regex' and v_text !~ ('^(?:' || (p_def ->> 'pattern') || ')$') then
-      rule := 'pattern'; problem := format('%s does not match the pattern %s', v_shown, p_def ->> 'pattern'); return;
+      rule := 'pattern'; problem := format('%s does not match the pattern %s', autocrm_private.shown_value(p_value), p_def ->> 'pattern'); return;
     end if;
   elsif v_type = 'integer' then
     if v_json <> 'number' then
-      rule := 'type'; problem := 'expected an integer, got ' || v_shown; return;
+      rule := 'type'; problem := 'expected an integer, got ' || autocrm_private.shown_value(p_value); return;
     end if;
     v_number := p_value::numeric;
     if v_number <> trunc(v_number) then
-      rule := 'type'; problem := 'expected an integer, got ' || v_shown; return;
+      rule := 'type'; problem := 'expected an integer, got ' || autocrm_private.shown_value(p_value); return;
     end if;
     if abs(v_number) > 9007199254740991 then
-      rule := 'range'; problem := v_shown || ' is outside -9007199254740991..9007199254740991'; return;
+      rule := 'range'; problem := autocrm_private.shown_value(p_value) || ' is outside -9007199254740991..9007199254740991'; return;
     end if;
     if scale(v_number) > 0 then
       normalized := to_jsonb(trunc(v_number));
     end if;
   elsif v_type = 'decimal' then
     if v_json <> 'number' then
-      rule := 'type'; problem := 'expected a number, got ' || v_shown; return;
+      rule := 'type'; problem := 'expected a number, got ' || autocrm_private.shown_value(p_value); return;
     end if;
     v_number := p_value::numeric;
     if abs(v_number) > 79228162514264337593543950335 then
-      rule := 'range'; problem := v_shown || ' is too large (at most 79228162514264337593543950335)'; return;
+      rule := 'range'; problem := autocrm_private.shown_value(p_value) || ' is too large (at most 79228162514264337593543950335)'; return;
     end if;
     if scale(v_number) > 28 then
-      rule := 'range'; problem := v_shown || ' has more than 28 decimal places'; return;
+      rule := 'range'; problem := autocrm_private.shown_value(p_value) || ' has more than 28 decimal places'; return;
     end if;
   elsif v_type = 'checkbox' then
     if v_json <> 'boolean' then
-      rule := 'type'; problem := 'expected true or false, got ' || v_shown; return;
+      rule := 'type'; problem := 'expected true or false, got ' || autocrm_private.shown_value(p_value); return;
     end if;
   elsif v_type = 'date' then
     v_text := case when v_json = 'string' then p_value #>> '{}' end;
     if v_text is null or v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
-      rule := 'type'; problem := 'expected a date as "YYYY-MM-DD", got ' || v_shown; return;
+      rule := 'type'; problem := 'expected a date as "YYYY-MM-DD", got ' || autocrm_private.shown_value(p_value); return;
     end if;
     v_year := substr(v_text, 1, 4)::int;
     v_month := substr(v_text, 6, 2)::int;
     v_day := substr(v_text, 9, 2)::int;
     if v_year < 1 or v_month not between 1 and 12 or v_day < 1
        or v_day > extract(day from make_date(v_year, v_month, 1) + interval '1 month - 1 day') then
-      rule := 'type'; problem := v_shown || ' is not a calendar date'; return;
+      rule := 'type'; problem := autocrm_private.shown_value(p_value) || ' is not a calendar date'; return;
     end if;
   elsif v_type = 'dropdown' then
     if v_json <> 'string' then
-      rule := 'type'; problem := 'expected one of the options as text, got ' || v_shown; return;
+      rule := 'type'; problem := 'expected one of the options as text, got ' || autocrm_private.shown_value(p_value); return;
     end if;
     if not (p_def -> 'options') ? (p_value #>> '{}') then
-      rule := 'option'; problem := v_shown || ' is not one of ' || autocrm_private.option_list(p_def); return;
+      rule := 'option'; problem := autocrm_private.shown_value(p_value) || ' is not one of ' || autocrm_private.option_list(p_def); return;
     end if;
   elsif v_type = 'multiselect' then
     if v_json <> 'array' then
-      rule := 'type'; problem := 'expected an array of options, got ' || v_shown; return;
+      rule := 'type'; problem := 'expected an array of options, got ' || autocrm_private.shown_value(p_value); return;
     end if;
     for v_item in select e from jsonb_array_elements(p_value) e loop
       if jsonb_typeof(v_item) <> 'string' then
-        rule := 'type'; problem := 'expected an array of options as text, got ' || v_shown; return;
+        rule := 'type'; problem := 'expected an array of options as text, got ' || autocrm_private.shown_value(p_value); return;
       end if;
       if not (p_def -> 'options') ? (v_item #>> '{}') then
         rule := 'option'; problem := v_item::text || ' is not one of ' || autocrm_private.option_list(p_def); return;

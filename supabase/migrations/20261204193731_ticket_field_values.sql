@@ -58,17 +58,15 @@ create policy ticket_events_select on public.ticket_events
   );
 
 -- ---------------------------------------------------------------------------
--- What an INSERT's row trigger leaves for its AFTER trigger: the ticket row does not exist yet when the BEFORE
--- trigger validates it, and an INSERT ... ON CONFLICT may still skip the row, so agent-only values and the
--- creation's field events are kept here, per transaction, and stored only for rows really inserted.
+-- Where an INSERT's row trigger leaves a new ticket's agent-only values for its AFTER trigger: the ticket row does
+-- not exist yet when the BEFORE trigger validates it, and an INSERT ... ON CONFLICT may still skip the row, so they
+-- are kept here, per transaction, and stored only for rows really inserted.
 -- Unlogged: it only ever holds rows of transactions in progress.
 -- ---------------------------------------------------------------------------
 create unlogged table autocrm_private.ticket_field_stash (
   xact xid8 not null,
   ticket_id uuid not null,
   agent_values jsonb not null,
-  public_changes jsonb not null,
-  agent_changes jsonb not null,
   constraint ticket_field_stash_pkey primary key (xact, ticket_id)
 );
 
@@ -103,13 +101,15 @@ as $$
 declare
   v_schema jsonb;
   v_fields jsonb;
-  v_caller text;
+  v_caller text;             -- 'trusted', 'staff' (agent, admin) or 'customer'; looked up when a rule needs it
   v_meta jsonb := p_new_metadata;
   v_key text;
   v_raw jsonb;
   v_value jsonb;
   v_old jsonb;
   v_def jsonb;
+  v_visible boolean;
+  v_check record;
   v_public_changes jsonb := '{}'::jsonb;
   v_agent_changes jsonb := '{}'::jsonb;
   v_agent_stored jsonb;      -- agent-only values stored now (loaded when first needed)
@@ -122,18 +122,14 @@ begin
   end if;
   -- Shared for the transaction; a definition change takes it exclusively (see compile_ticket_fields).
   perform pg_advisory_xact_lock_shared(autocrm_private.ticket_fields_lock_key());
-  select s.definitions into v_schema from autocrm_private.ticket_field_schema s where s.id;
+  -- '{}' || decompresses the stored definitions once, instead of once per -> below.
+  v_schema := '{}'::jsonb || (select s.definitions from autocrm_private.ticket_field_schema s where s.id);
   v_fields := v_schema -> 'fields';
   if v_fields is null or v_fields = '{}'::jsonb then
     return p_new_metadata;
   end if;
-
   if p_trusted then
     v_caller := 'trusted';
-  elsif (select public.current_app_role()) in ('agent', 'admin') then
-    v_caller := 'staff';
-  else
-    v_caller := 'customer';
   end if;
   if p_op = 'INSERT' then
     v_agent_stored := '{}'::jsonb;
@@ -144,8 +140,9 @@ begin
     v_def := v_fields -> v_key;
     continue when v_def is null;
     v_value := case when v_raw in ('null'::jsonb, '""'::jsonb, '[]'::jsonb) then null else v_raw end;
+    v_visible := (v_def ->> 'visible')::boolean;
 
-    if (v_def ->> 'visible')::boolean then
+    if v_visible then
       v_old := p_old_metadata -> v_key;
       if v_value is null then
         v_meta := v_meta - v_key;
@@ -160,26 +157,16 @@ begin
           continue;
         end if;
       end if;
-      if v_caller = 'customer' and not (v_def ->> 'editable')::boolean then
-        perform autocrm_private.raise_field_error(v_key, 'not_editable', 'customers cannot change this field', '42501');
-      end if;
-      if v_value is not null then
-        v_value := autocrm_private.checked_field_value(v_key, v_def, v_value);
-        if v_value is distinct from v_raw then
-          v_meta := jsonb_set(v_meta, array[v_key], v_value);
-        end if;
-        continue when v_value is not distinct from v_old;
-      end if;
-      v_public_changes := v_public_changes || jsonb_build_object(v_key, jsonb_build_array(v_old, v_value));
     else
       v_meta := v_meta - v_key;
+      if v_caller is null then
+        v_caller := case when public.current_app_role() in ('agent', 'admin') then 'staff' else 'customer' end;
+      end if;
       if v_caller = 'customer' then
         perform autocrm_private.raise_field_error(v_key, 'not_editable', 'customers cannot change this field', '42501');
       end if;
       if p_op = 'INSERT' then
-        if v_exists is null then
-          v_exists := autocrm_private.lock_existing_ticket(p_ticket_id);
-        end if;
+        v_exists := coalesce(v_exists, autocrm_private.lock_existing_ticket(p_ticket_id));
         if v_exists then
           -- The INSERT cannot add this row (its id is taken, and the row is locked until we commit): it fails,
           -- or ON CONFLICT skips it or turns it into an UPDATE, whose trigger sees these values again.
@@ -191,13 +178,33 @@ begin
       v_agent := coalesce(v_agent, v_agent_stored);
       v_old := v_agent_stored -> v_key;
       continue when v_value is not distinct from v_old;
-      if v_value is not null then
-        v_value := autocrm_private.checked_field_value(v_key, v_def, v_value);
-        continue when v_value is not distinct from v_old;
-        v_agent := v_agent || jsonb_build_object(v_key, v_value);
-      else
-        v_agent := v_agent - v_key;
+    end if;
+
+    -- The value changes.
+    if v_caller is null then
+      v_caller := case when public.current_app_role() in ('agent', 'admin') then 'staff' else 'customer' end;
+    end if;
+    if v_caller = 'customer' and not (v_def ->> 'editable')::boolean then
+      perform autocrm_private.raise_field_error(v_key, 'not_editable', 'customers cannot change this field', '42501');
+    end if;
+    if v_value is not null then
+      if not (v_def ->> 'active')::boolean then
+        perform autocrm_private.raise_field_error(v_key, 'archived', 'is archived and accepts no new values');
       end if;
+      v_check := autocrm_private.field_value_problem(v_def, v_value);
+      if v_check.rule is not null then
+        perform autocrm_private.raise_field_error(v_key, v_check.rule, v_check.problem);
+      end if;
+      v_value := v_check.normalized;
+      continue when v_value is not distinct from v_old;
+    end if;
+    if v_visible then
+      if v_value is distinct from v_raw and v_value is not null then
+        v_meta := jsonb_set(v_meta, array[v_key], v_value);
+      end if;
+      v_public_changes := v_public_changes || jsonb_build_object(v_key, jsonb_build_array(v_old, v_value));
+    else
+      v_agent := case when v_value is null then v_agent - v_key else v_agent || jsonb_build_object(v_key, v_value) end;
       v_agent_changes := v_agent_changes || jsonb_build_object(v_key, jsonb_build_array(v_old, v_value));
     end if;
   end loop;
@@ -208,6 +215,9 @@ begin
       select e.key, e.value from jsonb_each(p_old_metadata) e
        where not p_new_metadata ? e.key and (v_fields -> e.key ->> 'visible')::boolean
     loop
+      if v_caller is null then
+        v_caller := case when public.current_app_role() in ('agent', 'admin') then 'staff' else 'customer' end;
+      end if;
       if v_caller = 'customer' and not (v_fields -> v_key ->> 'editable')::boolean then
         perform autocrm_private.raise_field_error(v_key, 'not_editable', 'customers cannot change this field', '42501');
       end if;
@@ -216,6 +226,12 @@ begin
   end if;
 
   -- Required fields, for API callers.
+  if v_schema -> 'required_for_customers' <> '[]'::jsonb or v_schema -> 'required_for_agents' <> '[]'::jsonb
+     or (v_schema -> 'required_to_solve' <> '[]'::jsonb and p_new_status in ('solved', 'closed')) then
+    if v_caller is null then
+      v_caller := case when public.current_app_role() in ('agent', 'admin') then 'staff' else 'customer' end;
+    end if;
+  end if;
   if v_caller = 'customer' and v_schema -> 'required_for_customers' <> '[]'::jsonb then
     for v_key in select jsonb_array_elements_text(v_schema -> 'required_for_customers') loop
       if (p_op = 'INSERT' and not v_meta ? v_key) or v_public_changes -> v_key -> 1 = 'null'::jsonb then
@@ -271,39 +287,20 @@ begin
                      (v_agent_changes, 'internal'::public.message_visibility)) c(changes, visibility)
        where c.changes <> '{}'::jsonb;
     end if;
-  elsif v_public_changes <> '{}'::jsonb or coalesce(v_agent, '{}'::jsonb) <> '{}'::jsonb then
-    insert into autocrm_private.ticket_field_stash as s (xact, ticket_id, agent_values, public_changes, agent_changes)
-    values (pg_current_xact_id(), p_ticket_id, coalesce(v_agent, '{}'::jsonb), v_public_changes, v_agent_changes)
-    on conflict (xact, ticket_id) do update
-      set agent_values = excluded.agent_values, public_changes = excluded.public_changes,
-          agent_changes = excluded.agent_changes;
+  elsif coalesce(v_agent, '{}'::jsonb) <> '{}'::jsonb then
+    insert into autocrm_private.ticket_field_stash as s (xact, ticket_id, agent_values)
+    values (pg_current_xact_id(), p_ticket_id, v_agent)
+    on conflict (xact, ticket_id) do update set agent_values = excluded.agent_values;
+    perform set_config('autocrm.ticket_fields_after_insert', 'stash', true);
+  elsif v_public_changes <> '{}'::jsonb
+        and current_setting('autocrm.ticket_fields_after_insert', true) is distinct from 'stash' then
+    perform set_config('autocrm.ticket_fields_after_insert', 'events', true);
   end if;
   return v_meta;
 end;
 $$;
 comment on function autocrm_private.apply_ticket_fields(text, uuid, jsonb, jsonb, public.ticket_status, public.ticket_status, boolean) is
   'The custom field rules for one written ticket row (called by the tickets triggers only).';
-
--- A value the field accepts, in stored form, or the error naming the field and the rule.
-create function autocrm_private.checked_field_value(p_key text, p_def jsonb, p_value jsonb)
-returns jsonb
-language plpgsql
-immutable
-set search_path = ''
-as $$
-declare
-  v_check record;
-begin
-  if not (p_def ->> 'active')::boolean then
-    perform autocrm_private.raise_field_error(p_key, 'archived', 'is archived and accepts no new values');
-  end if;
-  v_check := autocrm_private.field_value_problem(p_def, p_value);
-  if v_check.rule is not null then
-    perform autocrm_private.raise_field_error(p_key, v_check.rule, v_check.problem);
-  end if;
-  return v_check.normalized;
-end;
-$$;
 
 -- INSERT only: whether a ticket with this id exists already; if so it is locked (FOR KEY SHARE) so that it cannot
 -- vanish before the INSERT reaches its unique check.
@@ -345,9 +342,11 @@ begin
 end;
 $$;
 
--- Rows really inserted: store what the BEFORE trigger left (agent-only values) and record the creation's field
--- values. Named so that it runs before AFTER triggers whose names sort later (tickets_record_events runs after
--- it; automation rules reading agent-only values of a new ticket must sort after it too).
+-- Rows really inserted: record the new ticket's field values (customer-visible ones are in the row; agent-only ones
+-- were stashed by the BEFORE trigger) and store its agent-only values. It fires only in transactions where the BEFORE
+-- trigger saw field values on an INSERT (the WHEN hint, a transaction-local setting: a hint only, the stash row is
+-- what counts and both roll back together). Named so that it runs before AFTER triggers whose names sort later
+-- (tickets_record_events; automation rules reading agent-only values of a new ticket must sort after it too).
 create function public.tickets_fields_after_insert()
 returns trigger
 language plpgsql
@@ -355,24 +354,28 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_stash autocrm_private.ticket_field_stash;
-  v_actor uuid;
+  v_visible jsonb := (select s.definitions -> 'visible' from autocrm_private.ticket_field_schema s where s.id);
+  v_public jsonb;
+  v_agent jsonb;
+  v_actor uuid := (select p.id from public.profiles p where p.id = auth.uid());
 begin
-  delete from autocrm_private.ticket_field_stash s
-   where s.xact = pg_current_xact_id() and s.ticket_id = new.id
-  returning s.* into v_stash;
-  if v_stash.ticket_id is null then
-    return null;
+  select jsonb_object_agg(e.key, jsonb_build_array(null, e.value)) into v_public
+    from jsonb_each(new.metadata) e
+   where v_visible ? e.key;
+  if current_setting('autocrm.ticket_fields_after_insert', true) = 'stash' then
+    delete from autocrm_private.ticket_field_stash s
+     where s.xact = pg_current_xact_id() and s.ticket_id = new.id
+    returning s.agent_values into v_agent;
   end if;
-  if v_stash.agent_values <> '{}'::jsonb then
-    insert into public.ticket_agent_fields (ticket_id, metadata) values (new.id, v_stash.agent_values);
+  if v_agent is not null then
+    insert into public.ticket_agent_fields (ticket_id, metadata) values (new.id, v_agent);
   end if;
-  v_actor := (select p.id from public.profiles p where p.id = auth.uid());
   insert into public.ticket_events (ticket_id, actor_id, kind, changes, visibility)
   select new.id, v_actor, 'fields_changed', c.changes, c.visibility
-    from (values (v_stash.public_changes, 'public'::public.message_visibility),
-                 (v_stash.agent_changes, 'internal'::public.message_visibility)) c(changes, visibility)
-   where c.changes <> '{}'::jsonb;
+    from (values (v_public, 'public'::public.message_visibility),
+                 ((select jsonb_object_agg(e.key, jsonb_build_array(null, e.value)) from jsonb_each(v_agent) e),
+                  'internal'::public.message_visibility)) c(changes, visibility)
+   where c.changes is not null;
   return null;
 end;
 $$;
@@ -383,7 +386,9 @@ create trigger tickets_fields_before_write
 
 create trigger tickets_fields_after_insert
   after insert on public.tickets
-  for each row execute function public.tickets_fields_after_insert();
+  for each row
+  when (current_setting('autocrm.ticket_fields_after_insert', true) in ('events', 'stash'))
+  execute function public.tickets_fields_after_insert();
 
 revoke execute on function public.tickets_fields_before_write() from public, anon, authenticated;
 revoke execute on function public.tickets_fields_after_insert() from public, anon, authenticated;
@@ -407,6 +412,8 @@ declare
   v_to_agent text[] := '{}';
   v_to_ticket text[] := '{}';
 begin
+  -- Rows of transactions that are over: left only when an INSERT racing another with the same id was skipped.
+  delete from autocrm_private.ticket_field_stash s where s.xact < pg_snapshot_xmin(pg_current_snapshot());
   if tg_op = 'INSERT' then
     select coalesce(array_agg(n.key), '{}') into v_to_agent from new_fields n where not n.customer_visible;
   elsif tg_op = 'UPDATE' then
