@@ -20,6 +20,8 @@ internal sealed partial class LocalCluster : IAsyncDisposable
     // Unix socket paths are limited to 107 bytes; ".s.PGSQL.65535" is appended to the directory.
     private const int MaxSocketDirectoryLength = 90;
 
+    private const string LogFileName = "postgres.log";
+
     private readonly string? _binDirectory;
     private readonly string? _rootDirectory;
     private readonly bool _throwaway;
@@ -45,6 +47,9 @@ internal sealed partial class LocalCluster : IAsyncDisposable
 
     /// <summary>PGDATA of a local cluster; null when attached to an existing server.</summary>
     public string? DataDirectory => _rootDirectory is null ? null : Path.Combine(_rootDirectory, PgDataName);
+
+    /// <summary>The server log (<c>pg_ctl -l</c>) of a local cluster; null when attached to an existing server.</summary>
+    internal string? LogFile => _rootDirectory is null ? null : Path.Combine(_rootDirectory, LogFileName);
 
     /// <summary>True when this start ran <c>initdb</c> (a new, empty cluster).</summary>
     public bool CreatedNow { get; }
@@ -344,7 +349,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
 
     private static async Task<int> StartServerAsync(string binDirectory, string root, string pgData, int requestedPort, bool durable, ILogger logger, CancellationToken cancellationToken)
     {
-        var logFile = Path.Combine(root, "postgres.log");
+        var logFile = Path.Combine(root, LogFileName);
         for (var attempt = 1; ; attempt++)
         {
             var port = requestedPort != 0 ? requestedPort : FreeTcpPort();
