@@ -10,6 +10,8 @@ const suffix = randomUUID().slice(0, 8);
 const plan = `conf_plan_${suffix}`;
 const secret = `conf_secret_${suffix}`;
 const locked = `conf_locked_${suffix}`;
+// The tickets this file creates, removed at the end so that other files see the seed's tickets only.
+const subject = `Fields ${suffix}`;
 
 const admin = serviceClient();
 for (const field of [
@@ -21,6 +23,7 @@ for (const field of [
   assert.equal(defined.error, null);
 }
 after(async () => {
+  await admin.from('tickets').delete().like('subject', `${subject} %`);
   await admin.from('ticket_fields').delete().in('key', [plan, secret, locked]);
 });
 
@@ -31,7 +34,7 @@ function detailsOf(error) {
 test('a value that is not one of the options: 400, code 23514, a message naming the field, details {field, rule}', async () => {
   const carol = await signedInClient(demo.carol);
   const { data, error, status } = await carol.from('tickets')
-    .insert({ subject: `Fields ${randomUUID()}`, queue_id: generalQueue, metadata: { [plan]: 'platinum' } }).select();
+    .insert({ subject: `${subject} ${randomUUID()}`, queue_id: generalQueue, metadata: { [plan]: 'platinum' } }).select();
   assert.equal(status, 400);
   assert.equal(data, null);
   assert.equal(error.code, '23514');
@@ -43,15 +46,15 @@ test('a value that is not one of the options: 400, code 23514, a message naming 
 test('a value of the wrong type on update: 400 with the type rule, and the ticket is unchanged', async () => {
   const carol = await signedInClient(demo.carol);
   const created = await carol.from('tickets')
-    .insert({ subject: `Fields ${randomUUID()}`, queue_id: generalQueue, metadata: { [plan]: 'pro' } }).select('id, version').single();
+    .insert({ subject: `${subject} ${randomUUID()}`, queue_id: generalQueue, metadata: { [plan]: 'pro' } }).select('id, version').single();
   assert.equal(created.error, null);
   const bad = await carol.from('tickets').update({ subject: 'changed', metadata: { [plan]: 42 } }).eq('id', created.data.id).select();
   assert.equal(bad.status, 400);
   assert.equal(bad.error.code, '23514');
   assert.deepEqual(detailsOf(bad.error), { field: plan, rule: 'type' });
-  const after = await carol.from('tickets').select('subject, version, metadata').eq('id', created.data.id).single();
-  assert.equal(after.data.version, created.data.version);
-  assert.deepEqual(after.data.metadata, { [plan]: 'pro' });
+  const reread = await carol.from('tickets').select('subject, version, metadata').eq('id', created.data.id).single();
+  assert.equal(reread.data.version, created.data.version);
+  assert.deepEqual(reread.data.metadata, { [plan]: 'pro' });
 });
 
 test('a required field left out: 400 with the required rule', async () => {
@@ -59,7 +62,7 @@ test('a required field left out: 400 with the required rule', async () => {
   assert.equal(required.error, null);
   try {
     const carol = await signedInClient(demo.carol);
-    const { error, status } = await carol.from('tickets').insert({ subject: `Fields ${randomUUID()}`, queue_id: generalQueue });
+    const { error, status } = await carol.from('tickets').insert({ subject: `${subject} ${randomUUID()}`, queue_id: generalQueue });
     assert.equal(status, 400);
     assert.equal(error.code, '23514');
     assert.equal(error.message, `field "${plan}": a value is required`);
@@ -72,7 +75,7 @@ test('a required field left out: 400 with the required rule', async () => {
 test('a customer setting a field she may not edit: 403, code 42501', async () => {
   const carol = await signedInClient(demo.carol);
   const { error, status } = await carol.from('tickets')
-    .insert({ subject: `Fields ${randomUUID()}`, queue_id: generalQueue, metadata: { [locked]: 1 } });
+    .insert({ subject: `${subject} ${randomUUID()}`, queue_id: generalQueue, metadata: { [locked]: 1 } });
   assert.equal(status, 403);
   assert.equal(error.code, '42501');
   assert.equal(error.message, `field "${locked}": customers cannot change this field`);
@@ -81,7 +84,7 @@ test('a customer setting a field she may not edit: 403, code 42501', async () =>
 
 test('set_ticket_field through rpc: errors as PostgREST returns them, and agent-only values for staff only', async () => {
   const carol = await signedInClient(demo.carol);
-  const created = await carol.from('tickets').insert({ subject: `Fields ${randomUUID()}`, queue_id: generalQueue }).select('id').single();
+  const created = await carol.from('tickets').insert({ subject: `${subject} ${randomUUID()}`, queue_id: generalQueue }).select('id').single();
   assert.equal(created.error, null);
   const ticketId = created.data.id;
   const staff = await signedInClient(demo.admin);
