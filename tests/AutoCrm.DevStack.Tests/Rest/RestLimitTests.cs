@@ -44,6 +44,49 @@ public sealed class RestLimitTests(RestFixture fx)
         Assert.Equal(before, await fx.ScalarAsync("select count(*) from rt_notes"));
     }
 
+    /// <summary>rt_books(rt_reviews(rt_books(…))) with <paramref name="levels"/> embeds, each one level deeper.</summary>
+    private static string NestedEmbeds(int levels)
+    {
+        var select = "id";
+        for (var i = levels; i > 0; i--)
+        {
+            select = $"id,{(i % 2 == 1 ? "rt_reviews" : "rt_books")}({select})";
+        }
+
+        return "rt_books?select=" + select;
+    }
+
+    [Fact]
+    public async Task Embeds_nest_at_most_eight_levels_deep()
+    {
+        using (var ok = await fx.SendAsync(HttpMethod.Get, NestedEmbeds(8) + "&id=eq.1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        using var refused = await fx.SendAsync(HttpMethod.Get, NestedEmbeds(9) + "&id=eq.1");
+        var body = JsonNode.Parse(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("PGRST100", body["code"]!.GetValue<string>());
+        Assert.Contains("nested deeper than 8 levels", body["details"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_select_holds_at_most_32_embeds()
+    {
+        static string Siblings(int n) => "rt_books?id=eq.1&select=id," + string.Join(",", Enumerable.Range(0, n).Select(i => $"r{i}:rt_reviews(id)"));
+        using (var ok = await fx.SendAsync(HttpMethod.Get, Siblings(32)))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        using var refused = await fx.SendAsync(HttpMethod.Get, Siblings(48));
+        var body = JsonNode.Parse(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("PGRST100", body["code"]!.GetValue<string>());
+        Assert.Contains("more than 32 embedded resources", body["details"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     /// <summary><c>[</c>, spaces, <c>]</c>: valid JSON of any length, generated as it is read.</summary>
     private sealed class PaddedJson(long length) : Stream
     {
