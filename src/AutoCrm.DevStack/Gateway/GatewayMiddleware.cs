@@ -4,8 +4,8 @@ using Microsoft.Extensions.Primitives;
 namespace AutoCrm.DevStack.Gateway;
 
 /// <summary>
-/// What the platform gateway does in front of REST, Auth and Realtime: CORS (PROTOCOLS.md §1.6, including
-/// preflights), the <c>apikey</c> check of the hosted platform (§1.1) and the <c>sb_</c> key mapping (§1.3).
+/// What the platform gateway does in front of REST, Auth and Realtime: CORS (docs/protocols.md#cors, including
+/// preflights), the <c>apikey</c> check of the hosted platform (docs/protocols.md#url-layout) and the <c>sb_</c> key mapping (docs/protocols.md#project-keys).
 /// </summary>
 internal sealed partial class GatewayMiddleware(RequestDelegate next, ProjectKeys keys, ILogger<GatewayMiddleware> logger)
 {

@@ -7,7 +7,7 @@ internal enum CountPreference { None, Exact, Planned, Estimated }
 internal enum ResolutionPreference { None, MergeDuplicates, IgnoreDuplicates }
 
 /// <summary>
-/// The <c>Prefer</c> headers of one request (PROTOCOLS §2.4), read as PostgREST does: comma-separated across any
+/// The <c>Prefer</c> headers of one request (docs/protocols.md#prefer-header), read as PostgREST does: comma-separated across any
 /// number of headers, the first value of each preference wins, and unknown ones are invalid (PGRST122 under
 /// <c>handling=strict</c>, ignored otherwise).
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text;
 namespace AutoCrm.DevStack.Rest;
 
 /// <summary>
-/// Parses PostgREST's query-string grammar (PROTOCOLS §2.3) into the AST. Every failure is a
+/// Parses PostgREST's query-string grammar (docs/protocols.md#query-string-grammar) into the AST. Every failure is a
 /// <see cref="RestException"/> with code PGRST100 and the position of the offending character.
 /// </summary>
 internal static class QueryParser

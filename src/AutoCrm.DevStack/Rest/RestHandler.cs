@@ -8,7 +8,7 @@ using Npgsql;
 
 namespace AutoCrm.DevStack.Rest;
 
-/// <summary>Serves <c>/rest/v1/{path}</c>: one request, one transaction (PROTOCOLS §2.1).</summary>
+/// <summary>Serves <c>/rest/v1/{path}</c>: one request, one transaction (docs/protocols.md#one-request-one-transaction).</summary>
 internal sealed partial class RestHandler(RestEnvironment environment, SchemaCache cache, ILogger<RestHandler> logger)
 {
     private readonly RestAuthenticator authenticator = new(environment);

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace AutoCrm.DevStack.Rest;
 
-/// <summary>Turns a parsed request into the main SQL statement (PROTOCOLS §2.1 step 4).</summary>
+/// <summary>Turns a parsed request into the main SQL statement (docs/protocols.md#one-request-one-transaction, step 3).</summary>
 internal static class StatementBuilder
 {
     private const string Tail = ", nullif(current_setting('response.headers', true), '') AS pgrst_headers, nullif(current_setting('response.status', true), '') AS pgrst_status";
