@@ -25,11 +25,28 @@ create policy ticket_staff_activity_select on public.ticket_staff_activity
 revoke insert, update, delete, truncate on public.ticket_staff_activity from anon, authenticated;
 revoke all on public.ticket_staff_activity from anon;
 
-insert into public.ticket_staff_activity (ticket_id, last_internal_note_at, last_internal_note_by)
-select distinct on (m.ticket_id) m.ticket_id, m.created_at, m.author_id
-  from public.ticket_messages m
- where m.visibility = 'internal'
- order by m.ticket_id, m.created_at desc, m.id desc;
+-- Rebuilds the table from the messages: the backfill below, and bulk loads that ran with triggers off.
+create function public.rebuild_ticket_staff_activity()
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  lock table public.ticket_staff_activity in exclusive mode;
+  delete from public.ticket_staff_activity;
+  insert into public.ticket_staff_activity (ticket_id, last_internal_note_at, last_internal_note_by)
+  select distinct on (m.ticket_id) m.ticket_id, m.created_at, m.author_id
+    from public.ticket_messages m
+   where m.visibility = 'internal'
+   order by m.ticket_id, m.created_at desc, m.id desc;
+end;
+$$;
+revoke execute on function public.rebuild_ticket_staff_activity() from public, anon, authenticated;
+comment on function public.rebuild_ticket_staff_activity() is
+  'Rebuilds ticket_staff_activity from the internal notes (after a bulk load with triggers off). Back-office only.';
+
+select public.rebuild_ticket_staff_activity();
 
 -- From 20261126100100_tickets.sql (unchanged since): the same rules for public messages; an internal note only
 -- moves the staff activity forward.
