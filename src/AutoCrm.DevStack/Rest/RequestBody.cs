@@ -9,14 +9,37 @@ internal static class RequestBody
     /// <summary>The largest body a write or a call may send: Kestrel's default request limit, stated here so both agree.</summary>
     internal const long MaxBytes = 30_000_000;
 
-    public static async Task<JsonElement> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>How an RPC's POST body carries its arguments, by its Content-Type (JSON when absent).</summary>
+    public static CallBody CallBodyOf(string? contentType)
+    {
+        var type = contentType is null ? "" : contentType.Split(';')[0].Trim();
+        return type.ToLowerInvariant() switch
+        {
+            "text/plain" => CallBody.Text,
+            "text/xml" => CallBody.Xml,
+            "application/octet-stream" => CallBody.Binary,
+            _ => CallBody.Json,
+        };
+    }
+
+    /// <summary>The body as sent (a raw text, xml or bytea argument).</summary>
+    public static async Task<byte[]> ReadRawAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = await ReadLimitedAsync(request, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>The whole body, refused with 413 past <see cref="MaxBytes"/> (declared or streamed).</summary>
+    private static async Task<MemoryStream> ReadLimitedAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBytes)
         {
             throw TooLarge();
         }
 
-        using var buffer = new MemoryStream();
+        var buffer = new MemoryStream();
         var chunk = new byte[64 * 1024];
         int read;
         try
@@ -39,6 +62,25 @@ internal static class RequestBody
                 : new RestException(400, "PGRST102", "Could not read the request body", e.Message);
         }
 
+        return buffer;
+    }
+
+    /// <summary>UTF-8 text of a raw body; invalid UTF-8 is a 400, not a replacement character.</summary>
+    public static string Utf8(byte[] raw)
+    {
+        try
+        {
+            return StrictUtf8.GetString(raw);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new RestException(400, "PGRST102", "Invalid body", e.Message);
+        }
+    }
+
+    public static async Task<JsonElement> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = await ReadLimitedAsync(request, cancellationToken).ConfigureAwait(false);
         if (buffer.Length == 0)
         {
             throw RestException.InvalidBody("Empty or invalid json");

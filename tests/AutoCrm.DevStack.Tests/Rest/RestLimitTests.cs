@@ -10,11 +10,11 @@ public sealed class RestLimitTests(RestFixture fx)
     private const long OverLimit = 30_000_001;
 
     /// <summary>A JSON array of spaces, <paramref name="length"/> bytes long, streamed without a known length when asked.</summary>
-    private static HttpContent Body(long length, bool chunked)
+    private static HttpContent Body(long length, bool chunked, string contentType)
     {
         var stream = new PaddedJson(length);
         var content = new StreamContent(stream, 1 << 16);
-        content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         if (!chunked)
         {
             content.Headers.ContentLength = length;
@@ -24,14 +24,16 @@ public sealed class RestLimitTests(RestFixture fx)
     }
 
     [Theory]
-    [InlineData("POST", "rt_notes", false)]
-    [InlineData("POST", "rt_notes", true)]
-    [InlineData("PATCH", "rt_notes?id=eq.1", true)]
-    [InlineData("POST", "rpc/rt_echo", true)]
-    public async Task A_body_over_the_limit_is_413_in_PostgREST_shape(string method, string url, bool chunked)
+    [InlineData("POST", "rt_notes", false, "application/json")]
+    [InlineData("POST", "rt_notes", true, "application/json")]
+    [InlineData("PATCH", "rt_notes?id=eq.1", true, "application/json")]
+    [InlineData("POST", "rpc/rt_echo", true, "application/json")]
+    [InlineData("POST", "rpc/rt_echo", true, "text/plain")]
+    [InlineData("POST", "rpc/rt_echo", false, "application/octet-stream")]
+    public async Task A_body_over_the_limit_is_413_in_PostgREST_shape(string method, string url, bool chunked, string contentType)
     {
         var before = await fx.ScalarAsync("select count(*) from rt_notes");
-        using var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = Body(OverLimit, chunked) };
+        using var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = Body(OverLimit, chunked, contentType) };
 
         // A declared length over the limit is refused before the body is read: a client that waits for
         // "100 Continue" (as curl does for large bodies) reads the answer instead of writing into a closed socket.
