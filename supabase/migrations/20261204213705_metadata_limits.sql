@@ -6,9 +6,9 @@
 --   serialized size  at most 262,144 bytes (256 KiB, as jsonb's text form)
 --   top-level fields at most 512
 --
--- A write over a limit fails with SQLSTATE 23514 (HTTP 400 through PostgREST) and a message naming the column, the
--- size or count and the limit. Only writes of metadata are checked, so a row stored before this migration keeps
--- working until its metadata is written again.
+-- A write over a limit fails with SQLSTATE 23514 (HTTP 400 through PostgREST) and a message that names the field the
+-- SDK's way (`field "metadata": ...`), the size or count and the limit; the table is in the detail. Only writes of
+-- metadata are checked, so a row stored before this migration keeps working until its metadata is written again.
 
 create function public.check_metadata_limits()
 returns trigger
@@ -24,13 +24,13 @@ begin
   end if;
   v_bytes := octet_length(new.metadata::text);
   if v_bytes > 262144 then
-    raise exception '%.metadata is too large: % bytes, at most 262144', tg_table_name, v_bytes
-      using errcode = '23514', hint = 'Keep long text in messages; metadata holds small fields.';
+    raise exception 'field "metadata": metadata is too large: % bytes, at most 262144', v_bytes
+      using errcode = '23514', detail = tg_table_name || '.metadata', hint = 'Keep long text in messages; metadata holds small fields.';
   end if;
   select count(*) into v_fields from jsonb_object_keys(new.metadata);
   if v_fields > 512 then
-    raise exception '%.metadata has too many fields: %, at most 512', tg_table_name, v_fields
-      using errcode = '23514', hint = 'Group related values under one key.';
+    raise exception 'field "metadata": metadata has too many fields: %, at most 512', v_fields
+      using errcode = '23514', detail = tg_table_name || '.metadata', hint = 'Group related values under one key.';
   end if;
   return new;
 end;

@@ -157,9 +157,9 @@ select pg_temp.act_as('cust_a');
 select lives_ok($$update public.tickets set metadata = (select jsonb_object_agg('k' || g, repeat('x', 400)) from generate_series(1, 512) g) where id = pg_temp.tid(1)$$,
   'a customer may store 512 fields of 400 characters (about 210 KB)');
 select throws_ok($$update public.tickets set metadata = jsonb_build_object('blob', repeat('x', 262144)) where id = pg_temp.tid(1)$$,
-  '23514', 'tickets.metadata is too large: 262156 bytes, at most 262144', 'tickets.metadata over 256 KiB is refused with its size');
+  '23514', 'field "metadata": metadata is too large: 262156 bytes, at most 262144', 'tickets.metadata over 256 KiB is refused with its size');
 select throws_ok($$update public.tickets set metadata = (select jsonb_object_agg('k' || g, g) from generate_series(1, 513) g) where id = pg_temp.tid(1)$$,
-  '23514', 'tickets.metadata has too many fields: 513, at most 512', 'tickets.metadata with 513 fields is refused');
+  '23514', 'field "metadata": metadata has too many fields: 513, at most 512', 'tickets.metadata with 513 fields is refused');
 select throws_ok($$insert into public.tickets (subject, metadata) values ('big', jsonb_build_object('blob', repeat('x', 300000)))$$,
   '23514', null, 'a new ticket with oversized metadata is refused');
 select throws_ok($$insert into public.ticket_messages (ticket_id, body, metadata) values (pg_temp.tid(1), 'hi', jsonb_build_object('blob', repeat('x', 300000)))$$,

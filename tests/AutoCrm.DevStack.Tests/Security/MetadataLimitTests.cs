@@ -23,9 +23,9 @@ public sealed class MetadataLimitTests(SeededStackFixture stack)
     }
 
     [Theory]
-    [InlineData("PATCH", "tickets?id=eq." + SeededStackFixture.Ticket, 5_000_000, 0, "tickets.metadata is too large: 5000012 bytes, at most 262144")]
-    [InlineData("POST", "tickets", 0, 600, "tickets.metadata has too many fields: 600, at most 512")]
-    [InlineData("POST", "ticket_messages", 300_000, 0, "ticket_messages.metadata is too large: 300012 bytes, at most 262144")]
+    [InlineData("PATCH", "tickets?id=eq." + SeededStackFixture.Ticket, 5_000_000, 0, "field \"metadata\": metadata is too large: 5000012 bytes, at most 262144")]
+    [InlineData("POST", "tickets", 0, 600, "field \"metadata\": metadata has too many fields: 600, at most 512")]
+    [InlineData("POST", "ticket_messages", 300_000, 0, "field \"metadata\": metadata is too large: 300012 bytes, at most 262144")]
     public async Task Oversized_metadata_is_a_400_with_a_clear_message(string method, string path, int bytes, int fields, string message)
     {
         var carol = await stack.TokenAsync(Carol);
