@@ -1,9 +1,9 @@
 -- AutoCRM custom field definitions: public.ticket_fields (typed fields whose values live in the ticket's metadata),
 -- their row-level security, the checks on a definition, the value rules shared by every writer, and the compiled
--- copy of the definitions that the ticket write path reads. Forward-only (follows 20261126120000).
+-- copy of the definitions that the ticket write path reads. Forward-only (follows 20261204213706).
 --
 -- Values, their storage (agent-only values live in public.ticket_agent_fields) and the ticket triggers that enforce
--- the rules are in the next migration, 20261204193731_ticket_field_values.sql. docs/custom-fields.md describes both.
+-- the rules are in the next migration, 20261204230101_ticket_field_values.sql. docs/custom-fields.md describes both.
 
 -- Internals out of the API's reach: PostgREST exposes only the schemas `public` and `graphql_public`. API roles
 -- get no privilege on any table here, and may execute only what is granted explicitly (the ticket triggers, which

@@ -1,5 +1,5 @@
 -- AutoCRM custom field values: where they are stored, the ticket triggers that validate every write against the
--- definitions (20261204193730_ticket_fields.sql), field changes in ticket_events, and the SQL entry points
+-- definitions (20261204230100_ticket_fields.sql), field changes in ticket_events, and the SQL entry points
 -- set_ticket_field and ticket_field_values. Forward-only.
 --
 -- Storage: a customer-visible field's value lives in tickets.metadata under its key, next to free-form keys. An
