@@ -19,6 +19,21 @@ public sealed partial class SchemaRequirementsTests(DevStackFixture stack)
     }
 
     [Fact]
+    public void Every_listed_function_and_table_is_created_by_the_minimum_migration_or_an_older_one()
+    {
+        // The minimum is the newest migration the SDK depends on: a function or table that only a later migration
+        // creates means the minimum must move forward with it.
+        var upToMinimum = Directory.EnumerateFiles(Path.Combine(RepositoryDirectory(), "supabase", "migrations"), "*.sql")
+            .Where(f => string.CompareOrdinal(Path.GetFileNameWithoutExtension(f), CrmSchema.MinimumMigration) <= 0)
+            .Select(File.ReadAllText)
+            .ToList();
+
+        var created = upToMinimum.SelectMany(s => CreatedObject().Matches(s)).Select(m => m.Groups["name"].Value).ToHashSet();
+
+        Assert.Empty(CrmSchema.Functions.Concat(CrmSchema.Tables).Except(created));
+    }
+
+    [Fact]
     public void Every_function_and_table_the_sdk_code_uses_is_listed()
     {
         var sources = Directory.EnumerateFiles(Path.Combine(RepositoryDirectory(), "src", "AutoCrm.Sdk"), "*.cs", SearchOption.AllDirectories)
@@ -66,6 +81,9 @@ public sealed partial class SchemaRequirementsTests(DevStackFixture stack)
 
     [GeneratedRegex(@"(?:\bRpc|\bRpcGet|CallTicketFunctionAsync)\(\s*""(?<name>[a-z_]+)""")]
     private static partial Regex FunctionCall();
+
+    [GeneratedRegex(@"create\s+(?:or\s+replace\s+)?(?:function|table)\s+public\.(?<name>[a-z_]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex CreatedObject();
 
     [GeneratedRegex(@"\bFrom\(\s*""(?<name>[a-z_]+)""")]
     private static partial Regex TableRead();
