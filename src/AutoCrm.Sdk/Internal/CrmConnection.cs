@@ -37,6 +37,7 @@ internal sealed class CrmConnection
         RefreshAhead = options.RefreshAhead;
         _httpClient = httpClient;
         _pipeline = BuildPipeline(options);
+        SchemaCheck = new SchemaVersionCheck(this);
     }
 
     /// <summary>The project URL, always ending with '/'.</summary>
@@ -62,6 +63,9 @@ internal sealed class CrmConnection
     public bool AutoRefreshToken { get; }
 
     public TimeSpan RefreshAhead { get; }
+
+    /// <summary>Explains a missing function or table as an outdated database, once per connection.</summary>
+    public SchemaVersionCheck SchemaCheck { get; }
 
     /// <summary>Sends the request through the pipeline; returns a successful response with its body buffered,
     /// or throws a <see cref="CrmException"/>. The caller disposes the response.</summary>
@@ -105,6 +109,11 @@ internal sealed class CrmConnection
         {
             var error = await CrmErrors.FromResponseAsync(response, TimeProvider, cancellationToken).ConfigureAwait(false);
             Log.RequestFailed(Logger, request.Method.Method, request.LogPath, status, error.Code);
+            if (SchemaCheck.MayMeanOldSchema(request, error))
+            {
+                throw await SchemaCheck.ExplainAsync(error, cancellationToken).ConfigureAwait(false);
+            }
+
             throw error;
         }
     }
