@@ -10,7 +10,7 @@ namespace AutoCrm.Sdk;
 
 /// <summary>
 /// The AutoCRM client: one per project and process (or one per user session on a server, see
-/// <see cref="WithSession"/> and <see cref="ForUser"/>). Immutable and thread-safe; nothing connects until the first call.
+/// <see cref="WithSession(ISessionStore)"/> and <see cref="ForUser"/>). Immutable and thread-safe; nothing connects until the first call.
 /// </summary>
 /// <example>
 /// <code>
@@ -126,6 +126,26 @@ public class CrmClient : IDisposable
         ArgumentNullException.ThrowIfNull(session);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var auth = new AuthClient(Connection, new InMemorySessionStore(AuthTransport.Normalize(session, Connection.TimeProvider)), autoRefresh: false);
+        return new CrmClient(Connection, auth);
+    }
+
+    /// <summary>
+    /// A lightweight client acting as the user whose session lives in <paramref name="sessionStore"/>, sharing this client's
+    /// HTTP connections, pipeline and settings. For a server acting for many users (one store per user session): the
+    /// session is read from the store on first use, refreshed on demand when a call finds it due, and the rotated tokens
+    /// are saved back to the store. Clients of this root that share a store share one refresh, so concurrent requests of
+    /// one user never spend the same refresh token twice. A refresh the server rejects clears the store
+    /// (<see cref="ISessionStore.ClearAsync"/>): the user must sign in again. Signing in through this client
+    /// (<c>Auth.SignInWithPasswordAsync</c>) saves the new session to the store.
+    /// </summary>
+    /// <param name="sessionStore">Where this user's session lives.</param>
+    /// <returns>The user-bound client. Disposing it does not affect this client or the store.</returns>
+    /// <example><code>var userCrm = crm.WithSession(storeOfThisBrowserSession); var mine = userCrm.Tickets.ListAsync();</code></example>
+    public virtual CrmClient WithSession(ISessionStore sessionStore)
+    {
+        ArgumentNullException.ThrowIfNull(sessionStore);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var auth = new AuthClient(Connection, sessionStore, autoRefresh: false, flight: Connection.FlightFor(sessionStore));
         return new CrmClient(Connection, auth);
     }
 

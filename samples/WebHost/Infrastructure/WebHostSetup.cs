@@ -12,12 +12,35 @@ internal static class WebHostSetup
     public const string StaffPolicy = "Staff";
     public const string AdminPolicy = "Admin";
 
-    public static WebApplicationBuilder AddAutoCrmWeb(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Registers the app. The CRM client comes from <c>AddAutoCrm</c> like in any ASP.NET Core app, bound to the
+    /// <c>AutoCrm</c> section; with no <c>AutoCrm:Url</c> an embedded DevStack is started first (demo mode) and the client
+    /// points at it. The root client never signs in: each browser session gets <c>WithSession(its store)</c>.
+    /// </summary>
+    public static async Task<WebApplicationBuilder> AddAutoCrmWebAsync(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        EmbeddedDevStack? embedded = null;
+        if (builder.Configuration["AutoCrm:Url"] is not { Length: > 0 })
+        {
+            // The host's logging does not exist yet: the DevStack gets its own console logging, with the same settings.
+            var loggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
+            embedded = new EmbeddedDevStack(await DevStack.DevStackServer.StartAsync(new DevStack.DevStackOptions { LoggerFactory = loggers }), loggers);
+            services.AddSingleton(_ => embedded);
+        }
+
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<CrmBackend>();
-        services.AddHostedService(static sp => sp.GetRequiredService<CrmBackend>());
+        services.AddAutoCrm(builder.Configuration.GetSection("AutoCrm"), options =>
+        {
+            // Sessions are refreshed on demand by the per-user clients; the root has no session to keep alive.
+            options.AutoRefreshToken = false;
+            if (embedded is not null)
+            {
+                options.Url = embedded.Server.Url;
+                options.ApiKey = embedded.Server.AnonKey;
+            }
+        });
+        services.AddSingleton(sp => new CrmBackend(sp.GetRequiredService<CrmClient>(), sp.GetService<EmbeddedDevStack>()));
         services.AddSingleton<CrmSessionStore>();
         services.AddHttpContextAccessor();
         services.AddScoped<UserCrm>();

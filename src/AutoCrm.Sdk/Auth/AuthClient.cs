@@ -31,7 +31,7 @@ public class AuthClient : IAccessTokenSource
     private Session? _session;
     private bool _loaded;
     private Task? _loadTask;
-    private TaskCompletionSource<Session>? _refresh;
+    private readonly RefreshFlight _flight = null!;
     private CrmErrorInfo? _failure;
     private CrmException? _failureCause;
     private ITimer? _timer;
@@ -43,8 +43,9 @@ public class AuthClient : IAccessTokenSource
         Admin = null!;
     }
 
-    internal AuthClient(CrmConnection connection, ISessionStore store, bool autoRefresh, string? fixedToken = null)
+    internal AuthClient(CrmConnection connection, ISessionStore store, bool autoRefresh, string? fixedToken = null, RefreshFlight? flight = null)
     {
+        _flight = flight ?? new RefreshFlight();
         _connection = connection;
         _store = store;
         _autoRefresh = autoRefresh;
@@ -595,22 +596,44 @@ public class AuthClient : IAccessTokenSource
                 // Someone refreshed while this caller was on its way.
                 return Task.FromResult(latest);
             }
+        }
 
-            if (_refresh is null)
+        // The flight may be shared with other clients of the same session store (CrmClient.WithSession(ISessionStore)):
+        // with refresh-token rotation, two refreshes of one session would revoke each other.
+        lock (_flight.Gate)
+        {
+            if (_flight.Pending is null)
             {
-                _refresh = new TaskCompletionSource<Session>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _flight.Pending = new TaskCompletionSource<Session>(TaskCreationOptions.RunContinuationsAsynchronously);
                 owner = true;
             }
 
-            refresh = _refresh;
+            refresh = _flight.Pending;
         }
 
         if (owner)
         {
             _ = RunRefreshAsync(current, refresh);
+            return refresh.Task.WaitAsync(cancellationToken);
         }
 
-        return refresh.Task.WaitAsync(cancellationToken);
+        return JoinRefreshAsync(current, refresh.Task, cancellationToken);
+    }
+
+    /// <summary>Waits for a refresh another caller (possibly another client sharing the store) started, and takes its session.</summary>
+    private async Task<Session> JoinRefreshAsync(Session current, Task<Session> refresh, CancellationToken cancellationToken)
+    {
+        var session = await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_session is null || _session.RefreshToken == current.RefreshToken)
+            {
+                _session = session;
+                _loaded = true;
+            }
+        }
+
+        return session;
     }
 
     private async Task RunRefreshAsync(Session current, TaskCompletionSource<Session> refresh)
@@ -660,11 +683,11 @@ public class AuthClient : IAccessTokenSource
             failure = new CrmAuthException(_failure ?? new CrmErrorInfo { Message = rejected.Message, Status = rejected.Status }, rejected);
         }
 
-        lock (_gate)
+        lock (_flight.Gate)
         {
-            if (ReferenceEquals(_refresh, refresh))
+            if (ReferenceEquals(_flight.Pending, refresh))
             {
-                _refresh = null;
+                _flight.Pending = null;
             }
         }
 
@@ -754,4 +777,12 @@ public class AuthClient : IAccessTokenSource
             // Already published on StateChanges (and retried later when transient).
         }
     }
+}
+
+/// <summary>The one token refresh in flight for a session: per client, or shared by the clients of one session store.</summary>
+internal sealed class RefreshFlight
+{
+    public object Gate { get; } = new();
+
+    public TaskCompletionSource<Session>? Pending { get; set; }
 }

@@ -11,7 +11,7 @@ namespace AutoCrm.Sdk.Internal;
 
 /// <summary>
 /// What every client bound to one project shares: the HTTP client, the resilience pipeline, the project URL and key,
-/// time and logging. <see cref="CrmClient.WithSession"/> and <see cref="CrmClient.ForUser"/> reuse it as is.
+/// time and logging. <see cref="CrmClient.WithSession(Auth.ISessionStore)"/> and <see cref="CrmClient.ForUser"/> reuse it as is.
 /// </summary>
 internal sealed class CrmConnection
 {
@@ -62,6 +62,11 @@ internal sealed class CrmConnection
     public bool AutoRefreshToken { get; }
 
     public TimeSpan RefreshAhead { get; }
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Auth.ISessionStore, Auth.RefreshFlight> _flights = new();
+
+    /// <summary>The refresh flight shared by every client of this connection whose session lives in <paramref name="store"/>.</summary>
+    public Auth.RefreshFlight FlightFor(Auth.ISessionStore store) => _flights.GetValue(store, static _ => new Auth.RefreshFlight());
 
     /// <summary>Sends the request through the pipeline; returns a successful response with its body buffered,
     /// or throws a <see cref="CrmException"/>. The caller disposes the response.</summary>
