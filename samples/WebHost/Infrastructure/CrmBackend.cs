@@ -9,7 +9,7 @@ namespace AutoCrm.WebHost.Infrastructure;
 /// <see cref="CrmClient"/> that <c>AddAutoCrm</c> registers, or, when no URL is configured, an embedded DevStack with the
 /// demo data (started before the host, see <see cref="WebHostSetup.AddAutoCrmWebAsync"/>).
 /// </summary>
-public sealed class CrmBackend(CrmClient root, EmbeddedDevStack? embedded = null)
+public sealed class CrmBackend(CrmClient root, TimeSpan refreshAhead, EmbeddedDevStack? embedded = null)
 {
     /// <summary>The seeded demo accounts (password <see cref="DemoPassword"/>), shown on the sign-in page of an embedded backend.</summary>
     public static readonly IReadOnlyList<(string Email, string Role)> DemoAccounts =
@@ -29,6 +29,9 @@ public sealed class CrmBackend(CrmClient root, EmbeddedDevStack? embedded = null
 
     /// <summary>The client every per-user client is derived from (<see cref="CrmClient.WithSession(ISessionStore)"/>). It never signs in itself.</summary>
     public CrmClient Root => root;
+
+    /// <summary>How long before expiry the SDK refreshes a session on use (<c>AutoCrm:RefreshAhead</c>).</summary>
+    public TimeSpan RefreshAhead => refreshAhead;
 
     /// <summary>A short-lived client for signing in or up: its own session store, so the shared root never holds a user.</summary>
     public CrmClient CreateSignInClient() => root.WithSession(new InMemorySessionStore());

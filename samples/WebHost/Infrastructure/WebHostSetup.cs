@@ -3,6 +3,7 @@ using AutoCrm.WebHost.Live;
 using AutoCrm.WebHost.Sessions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
 
 namespace AutoCrm.WebHost.Infrastructure;
 
@@ -40,7 +41,8 @@ internal static class WebHostSetup
                 options.ApiKey = embedded.Server.AnonKey;
             }
         });
-        services.AddSingleton(sp => new CrmBackend(sp.GetRequiredService<CrmClient>(), sp.GetService<EmbeddedDevStack>()));
+        services.AddSingleton(sp => new CrmBackend(
+            sp.GetRequiredService<CrmClient>(), sp.GetRequiredService<IOptions<CrmClientOptions>>().Value.RefreshAhead, sp.GetService<EmbeddedDevStack>()));
         services.AddSingleton<CrmSessionStore>();
         services.AddHttpContextAccessor();
         services.AddScoped<UserCrm>();

@@ -15,9 +15,6 @@ namespace AutoCrm.WebHost.Sessions;
 /// </summary>
 public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
 {
-    /// <summary>Streams end this long before the access token expires (the browser reconnects with a refreshed one).</summary>
-    private static readonly TimeSpan RefreshAhead = TimeSpan.FromMinutes(2);
-
     /// <summary>Sessions unused this long are dropped (their refresh tokens simply expire on the server).</summary>
     private static readonly TimeSpan IdleLimit = TimeSpan.FromHours(12);
 
@@ -70,8 +67,11 @@ public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
         }
     }
 
-    /// <summary>When the current access token stops being usable (for ending long-lived streams in time).</summary>
-    public DateTimeOffset UsableUntil(CrmUserSession entry) => entry.Session.ExpiresAt - RefreshAhead;
+    /// <summary>
+    /// When a long-lived stream on the current access token should end: half the SDK's refresh-ahead time before expiry,
+    /// so the token still works until then, and the browser's reconnect finds the session due and gets a refreshed one.
+    /// </summary>
+    public DateTimeOffset UsableUntil(CrmUserSession entry) => entry.Session.ExpiresAt - backend.RefreshAhead / 2;
 
     private void DropIdle()
     {

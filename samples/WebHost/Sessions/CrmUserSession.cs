@@ -44,7 +44,8 @@ public sealed class CrmUserSession
 
     public Session Session => Volatile.Read(ref _session);
 
-    /// <summary>Saves rotated tokens into the entry; clearing (a rejected refresh, a sign-out) ends the browser session.</summary>
+    /// <summary>Saves rotated tokens into the entry; clearing (a rejected refresh, a sign-out) ends the browser session for
+    /// good: a refresh still in flight when the user signed out cannot bring the tokens back.</summary>
     private sealed class EntryStore(CrmUserSession entry, CrmSessionStore owner) : ISessionStore
     {
         private volatile bool _cleared;
@@ -55,8 +56,11 @@ public sealed class CrmUserSession
         public ValueTask SaveAsync(Session session, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(session);
-            Volatile.Write(ref entry._session, session);
-            _cleared = false;
+            if (!_cleared)
+            {
+                Volatile.Write(ref entry._session, session);
+            }
+
             return default;
         }
 
