@@ -26,7 +26,7 @@ internal static class WebHostSetup
         {
             // The host's logging does not exist yet: the DevStack gets its own console logging, with the same settings.
             var loggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
-            embedded = new EmbeddedDevStack(await DevStack.DevStackServer.StartAsync(new DevStack.DevStackOptions { LoggerFactory = loggers }), loggers);
+            embedded = new EmbeddedDevStack(await StartDetachedAsync(new DevStack.DevStackOptions { LoggerFactory = loggers }), loggers);
             services.AddSingleton(_ => embedded);
         }
 
@@ -68,6 +68,19 @@ internal static class WebHostSetup
         services.AddProblemDetails();
         services.AddHealthChecks();
         return builder;
+    }
+
+    /// <summary>
+    /// Starts the DevStack without this app's execution context. The DevStack builds a host of its own; tools that find an
+    /// app's host by listening for the first host built in the entry point's async flow (WebApplicationFactory, the EF
+    /// Core tools) would otherwise take the DevStack's host for the app's.
+    /// </summary>
+    private static Task<DevStack.DevStackServer> StartDetachedAsync(DevStack.DevStackOptions options)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(() => DevStack.DevStackServer.StartAsync(options));
+        }
     }
 
     public static WebApplication UseAutoCrmWeb(this WebApplication app)

@@ -477,6 +477,9 @@ public class AuthClient : IAccessTokenSource
         Publish(new AuthStateChange { Event = AuthChangeEvent.SignedOut, Error = error });
     }
 
+    /// <summary>The <see cref="CrmException.Code"/> of a refresh that failed because the caller's session store threw.</summary>
+    internal const string SessionStoreFailedCode = "session_store_failed";
+
     private async Task SaveQuietlyAsync(Session session)
     {
         try
@@ -701,11 +704,16 @@ public class AuthClient : IAccessTokenSource
         {
             result = await RefreshOnceAsync(current).ConfigureAwait(false);
         }
+        catch (CrmException ex)
+        {
+            failure = ex;
+        }
         catch (Exception ex)
         {
-            // Whatever failed (the server, or a session store throwing its own exception), every waiter hears it: a flight
-            // left pending would hang each later call of this session.
-            failure = ex;
+            // The caller's session store threw its own exception. Every waiter hears it (a flight left pending would hang
+            // each later call of this session), as a CrmException like every other failure of a public call.
+            failure = new CrmException(
+                new CrmErrorInfo { Message = $"The session store failed: {ex.Message}", Code = SessionStoreFailedCode, IsTransient = false }, ex);
         }
 
         lock (_flight.Gate)

@@ -65,7 +65,7 @@ public sealed class SessionStoreClientTests
         [
             first.Rest.From("tickets").ExecuteAsync(Ct),
             second.Rest.From("tickets").ExecuteAsync(Ct),
-            first.Tickets.ListMessagesAsync(Guid.NewGuid(), Ct).ToListAsync(Ct).AsTask(),
+            first.Tickets.ListMessagesAsync(Guid.NewGuid(), Ct).ToListAsync(Ct),
         ];
         await handler.WaitForRequestAsync(1).WaitAsync(Patience, Ct);
         release.SetResult();
@@ -200,7 +200,9 @@ public sealed class SessionStoreClientTests
         using var root = Root(handler, time);
         using var user = root.WithSession(new UnwritableStore(Stored(time, "jwt-1", "refresh-1", TimeSpan.FromSeconds(30))));
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => user.Rest.From("tickets").ExecuteAsync(Ct).WaitAsync(Patience, Ct));
+        var failure = await Assert.ThrowsAsync<CrmException>(() => user.Rest.From("tickets").ExecuteAsync(Ct).WaitAsync(Patience, Ct));
+        Assert.Equal("session_store_failed", failure.Code);
+        Assert.IsType<InvalidOperationException>(failure.InnerException);
         await user.Rest.From("tickets").ExecuteAsync(Ct).WaitAsync(Patience, Ct);
 
         Assert.Equal("Bearer jwt-2", handler.Requests.Last().Authorization);
