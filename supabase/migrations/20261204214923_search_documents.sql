@@ -177,6 +177,9 @@ begin
         conversation = excluded.conversation,
         conversation_chars = excluded.conversation_chars;
 
+  perform autocrm_private.remember_search_terms(
+    autocrm_private.ticket_search_part(v_ticket.subject, v_ticket.tags, v_ticket.metadata) || v_conversation);
+
   if v_notes_chars > 0 then
     insert into autocrm_private.ticket_staff_search_documents as s (ticket_id, notes, notes_chars)
     values (p_ticket_id, v_notes, v_notes_chars)
@@ -329,9 +332,6 @@ begin
        where not exists (select 1 from autocrm_private.ticket_search_documents d where d.ticket_id = t.id)
     loop
       perform autocrm_private.rebuild_ticket_search(v_ticket_id);
-      perform autocrm_private.remember_search_terms(d.ticket_part || d.conversation)
-         from autocrm_private.ticket_search_documents d
-        where d.ticket_id = v_ticket_id;
     end loop;
     return;
   end if;

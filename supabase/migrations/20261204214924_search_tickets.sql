@@ -40,6 +40,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set client_min_messages = warning  -- text of stop words only is no match, not a notice for the client
 as $$
 declare
   v_query tsquery := websearch_to_tsquery('pg_catalog.english', coalesce(p_text, ''));
