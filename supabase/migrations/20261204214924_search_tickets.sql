@@ -257,6 +257,10 @@ begin
     raise exception 'a search query has at most 1000 characters (this one has %)', char_length(v_text)
       using errcode = '22023';
   end if;
+  -- A GET request's arguments arrive as strings (PostgREST passes query parameters as JSON strings).
+  if jsonb_typeof(v_filters) = 'string' then
+    v_filters := (v_filters #>> '{}')::jsonb;
+  end if;
   if jsonb_typeof(v_filters) <> 'object' then
     raise exception 'search filters must be a JSON object' using errcode = '22023';
   end if;
