@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -51,7 +52,7 @@ public sealed class BrowserFlowTests(WebHostFixture app) : IAsyncLifetime
         using var admin = await app.SdkAsAsync("admin@autocrm.demo", Ct);
         var slug = "e2e-" + Guid.NewGuid().ToString("N")[..8];
         var queue = await admin.Queues.CreateAsync(new NewQueue { Name = "E2E " + slug, Slug = slug }, Ct);
-        var alice = (await admin.Queues.ListProfilesAsync(UserRole.Agent, Ct)).Single(p => p.Email == "agent.alice@autocrm.demo");
+        var alice = (await admin.Profiles.ListAsync(UserRole.Agent, Ct).ToListAsync(Ct)).Single(p => p.Email == "agent.alice@autocrm.demo");
         await admin.Queues.AddMemberAsync(queue.Id, alice.Id, Ct);
 
         var customerEmail = $"{slug}@customer.test";

@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using AutoCrm.ConsoleHost.Cli;
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 using Spectre.Console;
@@ -204,7 +205,7 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
                         QueueId = queues[i % queues.Length].Id,
                         Priority = (i % 5) switch { 0 => TicketPriority.Urgent, 1 or 2 => TicketPriority.High, 3 => TicketPriority.Normal, _ => TicketPriority.Low },
                         Tags = ["demo", i % 2 == 0 ? "web" : "email"],
-                        Metadata = new JsonObject { ["demo_run"] = _run, ["plan"] = i % 3 == 0 ? "pro" : "free" },
+                        Metadata = CrmMetadata.From(new JsonObject { ["demo_run"] = _run, ["plan"] = i % 3 == 0 ? "pro" : "free" }),
                     },
                     cancellationToken).ConfigureAwait(false);
                 _tickets.TryAdd(ticket.Id, ticket.Number);
@@ -287,7 +288,7 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
         await PauseAsync(cancellationToken).ConfigureAwait(false);
         if (ticket.Number % 2 == 0)
         {
-            await agent.Client.Tickets.AddInternalNoteAsync(ticket.Id, "Reproduced; likely the cache. Customer is on the " + (ticket.Metadata["plan"]?.GetValue<string>() ?? "free") + " plan.", cancellationToken: cancellationToken).ConfigureAwait(false);
+            await agent.Client.Tickets.AddInternalNoteAsync(ticket.Id, "Reproduced; likely the cache. Customer is on the " + (ticket.Metadata["plan"]?.GetString() ?? "free") + " plan.", cancellationToken: cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _notes);
         }
 
@@ -448,11 +449,11 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
     private static async Task<DemoUser> CreateUserAsync(CrmClient service, string email, string name, UserRole role, CancellationToken cancellationToken)
     {
         var user = await service.Auth.Admin.CreateUserAsync(
-            new AdminUserAttributes { Email = email, Password = DemoOptions.Password, EmailConfirm = true, UserMetadata = new JsonObject { ["display_name"] = name } },
+            new AdminUserAttributes { Email = email, Password = DemoOptions.Password, EmailConfirm = true, UserMetadata = CrmMetadata.From(new JsonObject { ["display_name"] = name }) },
             cancellationToken).ConfigureAwait(false);
         if (role != UserRole.Customer)
         {
-            await service.Queues.SetUserRoleAsync(user.Id, role, cancellationToken).ConfigureAwait(false);
+            await service.Profiles.SetRoleAsync(user.Id, role, cancellationToken).ConfigureAwait(false);
         }
 
         return new DemoUser(user.Id, email, name.Split(' ')[0]);

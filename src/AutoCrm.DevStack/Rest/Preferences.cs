@@ -34,6 +34,9 @@ internal sealed record Preferences
     /// <summary><c>params=single-object</c> (deprecated in PostgREST, still recognised).</summary>
     public bool SingleObject { get; init; }
 
+    /// <summary><c>tx=rollback</c> (true) or <c>tx=commit</c> (false); null when not asked.</summary>
+    public bool? Rollback { get; init; }
+
     /// <param name="headers">The Prefer header values.</param>
     /// <param name="isTimezone">Whether a name is one of PostgreSQL's time zones (null: accept any).</param>
     public static Preferences Parse(IEnumerable<string?> headers, Func<string, bool>? isTimezone = null)
@@ -112,9 +115,13 @@ internal sealed record Preferences
 
                         continue;
 
-                    // Recognised, but this server does not let a request override the transaction end (PostgREST's
-                    // db-tx-end = commit, the default): never applied.
+                    // Honoured only where db-tx-end allows an override (InDatabaseConfig.EndFor).
                     case "tx=commit" or "tx=rollback":
+                        if (result.Rollback is null)
+                        {
+                            result = result with { Rollback = raw == "tx=rollback" };
+                        }
+
                         continue;
                 }
 
