@@ -212,6 +212,11 @@ rows 100
 as $$
 declare
   c_max_candidates constant integer := 1000;
+  -- From this many matching documents on, the newest visible tickets are walked instead (see below).
+  c_frequent constant integer := 5000;
+  v_frequent boolean := false;
+  v_matches integer;
+  v_walk text;
   c_known_filters constant text[] := array[
     'status', 'not_status', 'priority', 'not_priority', 'tag', 'any_tag', 'not_tag', 'queue', 'not_queue',
     'assignee', 'not_assignee', 'requester', 'not_requester', 'created_from', 'created_before', 'updated_from',
@@ -300,10 +305,36 @@ begin
        limit 50);
   end if;
 
+  -- Two ways to find the newest matching tickets, each bounded whatever the words:
+  --   rare words (fewer than c_frequent matching documents): collect the matches through the GIN indexes, read their
+  --     tickets by key, keep the newest c_max_candidates;
+  --   frequent words: walk the visible tickets newest first (by the index the filters make best) and test each one's
+  --     documents by key, stopping at c_max_candidates; with many matches few tickets are read before the limit.
+  -- A probe that reads at most c_frequent index entries decides. Plan tests (SearchPlanTests) pin both shapes.
   if v_tsquery is not null then
-    v_sources := array_append(v_sources, 'select d.ticket_id from autocrm_private.ticket_search_documents d where (d.ticket_part || d.conversation) @@ $1');
-    if v_staff then
-      v_sources := array_append(v_sources, 'select s.ticket_id from autocrm_private.ticket_staff_search_documents s where (s.notes || s.agent_fields) @@ $1');
+    select count(*)::integer into v_matches
+      from (select 1 from autocrm_private.ticket_search_documents d
+             where (d.ticket_part || d.conversation) @@ v_tsquery limit c_frequent) m;
+    if v_staff and v_matches < c_frequent then
+      select v_matches + count(*)::integer into v_matches
+        from (select 1 from autocrm_private.ticket_staff_search_documents s
+               where (s.notes || s.agent_fields) @@ v_tsquery limit c_frequent - v_matches) m;
+    end if;
+    v_frequent := v_matches >= c_frequent;
+    if v_frequent then
+      -- Scalar subqueries (not EXISTS): PostgreSQL runs them per ticket and cannot turn them into a join that
+      -- collects every match.
+      v_walk := 'coalesce((select (d.ticket_part || d.conversation) @@ $1 from autocrm_private.ticket_search_documents d'
+        || ' where d.ticket_id = c.id), false)'
+        || case when v_staff
+                then ' or coalesce((select (s.notes || s.agent_fields) @@ $1 from autocrm_private.ticket_staff_search_documents s'
+                     || ' where s.ticket_id = c.id), false)'
+                else '' end;
+    else
+      v_sources := array_append(v_sources, 'select d.ticket_id from autocrm_private.ticket_search_documents d where (d.ticket_part || d.conversation) @@ $1');
+      if v_staff then
+        v_sources := array_append(v_sources, 'select s.ticket_id from autocrm_private.ticket_staff_search_documents s where (s.notes || s.agent_fields) @@ $1');
+      end if;
     end if;
   end if;
   if cardinality(v_numbers) > 0 then
@@ -312,7 +343,7 @@ begin
   if cardinality(v_requesters) > 0 then
     v_sources := array_append(v_sources, 'select r.id from public.tickets r where r.requester_id = any ($3)');
   end if;
-  if cardinality(v_sources) = 0 then
+  if cardinality(v_sources) = 0 and v_walk is null then
     return;
   end if;
 
@@ -406,18 +437,29 @@ begin
   end if;
   if f_metadata is not null then v_where := v_where || ' and c.metadata @> $26'; end if;
 
-  v_sql := 'with candidates as materialized ('
-    || 'select c.id, c.number, c.requester_id from public.tickets c'
-    || ' where c.id in (' || array_to_string(v_sources, ' union all ') || ')'
-    || v_where
-    || ' order by c.created_at desc, c.id desc limit ' || c_max_candidates
-    || ') select c.id, (coalesce(pg_catalog.ts_rank(d.ticket_part || d.conversation'
-    || case when v_staff then ' || coalesce(s.notes || s.agent_fields, ''''::tsvector)' else '' end
+  -- Candidates: the newest c_max_candidates of the branches (each already limited), then their rank. The documents
+  -- are read by key for the candidates only (scalar subqueries: never a scan of a documents table).
+  v_sql := 'with candidates as materialized (select b.id, b.number, b.requester_id from ('
+    || case when v_walk is not null
+            then '(select c.id, c.number, c.requester_id, c.created_at from public.tickets c where (' || v_walk || ')'
+                 || v_where || ' order by c.created_at desc, c.id desc limit ' || c_max_candidates || ')'
+            else '' end
+    || case when v_walk is not null and cardinality(v_sources) > 0 then ' union ' else '' end
+    || case when cardinality(v_sources) > 0
+            then '(select c.id, c.number, c.requester_id, c.created_at from public.tickets c'
+                 || ' where c.id in (' || array_to_string(v_sources, ' union all ') || ')'
+                 || v_where || ' order by c.created_at desc, c.id desc limit ' || c_max_candidates || ')'
+            else '' end
+    || ') b order by b.created_at desc, b.id desc limit ' || c_max_candidates
+    || ') select c.id, (coalesce(pg_catalog.ts_rank('
+    || '(select d.ticket_part || d.conversation from autocrm_private.ticket_search_documents d where d.ticket_id = c.id)'
+    || case when v_staff
+            then ' || coalesce((select s.notes || s.agent_fields from autocrm_private.ticket_staff_search_documents s'
+                 || ' where s.ticket_id = c.id), ''''::tsvector)'
+            else '' end
     || ', $1), 0) + case when c.number = any ($2) then 10 else 0 end'
     || ' + case when c.requester_id = any ($3) then 0.1 else 0 end)::real, $1'
-    || ' from candidates c'
-    || ' left join autocrm_private.ticket_search_documents d on d.ticket_id = c.id'
-    || case when v_staff then ' left join autocrm_private.ticket_staff_search_documents s on s.ticket_id = c.id' else '' end;
+    || ' from candidates c';
 
   return query execute v_sql
     using v_tsquery, v_numbers, v_requesters, v_uid, public.current_queue_ids(),
