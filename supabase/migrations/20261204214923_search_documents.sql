@@ -1,5 +1,5 @@
 -- AutoCRM search, part 1: the search documents, kept current in the transaction of every write.
--- Forward-only (follows 20261126120000).
+-- Forward-only (follows 20261204213706).
 --
 -- Two documents per ticket, so that visibility is structural:
 --   autocrm_private.ticket_search_documents        what everyone who may read the ticket may read:
@@ -397,11 +397,12 @@ security definer
 set search_path = ''
 as $$
 begin
+  perform public.rebuild_ticket_staff_activity();
   perform autocrm_private.build_missing_search_documents();
 end;
 $$;
 comment on function public.refresh_generated_data() is
-  'Rebuilds trigger-maintained data (search documents, vocabulary) after a bulk load with triggers off.';
+  'Rebuilds trigger-maintained data (staff activity, search documents, vocabulary) after a bulk load with triggers off.';
 revoke execute on function public.refresh_generated_data() from public, anon, authenticated, service_role;
 
 -- Tickets that exist before this migration (an upgraded database).

@@ -197,7 +197,7 @@ $$;
 -- own, unqueued ones, those assigned to them and those of their queues; admins, the service role and trusted sessions
 -- all. The staff document is read only for staff. The rows come back to public.search_tickets, which runs as the
 -- caller and joins public.tickets under row-level security: the policy still decides every row returned (a ticket
--- this rule admitted and the policy does not is dropped there). pgTAP 13_search_visibility pins the two together.
+-- this rule admitted and the policy does not is dropped there). pgTAP 17_search_visibility pins the two together.
 --
 -- The statement is assembled from fixed fragments (only the criteria that are present, so that each query shape is
 -- planned for itself); every value is a parameter.

@@ -131,7 +131,7 @@ select is(auth.uid(), null, 'auth.uid() is null without claims');
 
 -- ============================ tables ============================
 select tables_are('public', array['profiles', 'queues', 'queue_members', 'tickets', 'ticket_messages', 'ticket_events',
-  'ticket_views'], 'public has exactly the AutoCRM tables');
+  'ticket_staff_activity', 'ticket_views'], 'public has exactly the AutoCRM tables');
 select enum_has_labels('public', 'ticket_status', array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], 'ticket_status labels');
 select enum_has_labels('public', 'ticket_priority', array['low', 'normal', 'high', 'urgent'], 'ticket_priority labels');
 select enum_has_labels('public', 'app_role', array['customer', 'agent', 'admin'], 'app_role labels');

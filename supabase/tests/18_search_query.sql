@@ -1,5 +1,5 @@
 -- pgTAP: search_tickets' query syntax, ranking, typo tolerance, #numbers, requester names, filters, bad input and the
--- candidate cap. Everything as admin unless said otherwise (visibility is 13_search_visibility).
+-- candidate cap. Everything as admin unless said otherwise (visibility is 17_search_visibility).
 BEGIN;
 -- Fixture (as postgres, rolled back at the end; created in 2031, after any other data, as candidates are the newest):
 -- customers Quentin Marlowe (A) and B, agent_in (Q1), admin;
