@@ -343,6 +343,10 @@ begin
   if cardinality(v_requesters) > 0 then
     v_sources := array_append(v_sources, 'select r.id from public.tickets r where r.requester_id = any ($3)');
   end if;
+  -- No text at all: the filters alone decide (a saved view such as "status:open assignee:me"), newest first.
+  if btrim(coalesce(p_query, '')) = '' then
+    v_walk := 'true';
+  end if;
   if cardinality(v_sources) = 0 and v_walk is null then
     return;
   end if;

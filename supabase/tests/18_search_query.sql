@@ -70,7 +70,7 @@ insert into public.ticket_messages (ticket_id, author_id, body) values
    || 'PS: the printer in our office works fine now.');
 update public.tickets set status = 'pending' where id = pg_temp.tid(2); -- (the requester's reply reopened it)
 
-SELECT plan(53);
+SELECT plan(56);
 select pg_temp.act_as('admin');
 
 -- ================ words, phrases, exclusion, or ================
@@ -135,6 +135,13 @@ select is(pg_temp.found('printer or password or dashboard', '{"not_fields": {"pl
 select is(pg_temp.found('printer or password or dashboard', '{"subject": "MAIL never"}'), '{T3}', 'subject contains (case-insensitive)');
 select is(pg_temp.found('printer or password or dashboard', '{"subject": "%"}'), '{}', 'subject: % is a character, not a wildcard');
 select is(pg_temp.found('printer or password or dashboard', '{"metadata": {"plan": "enterprise"}}'), '{T4}', 'metadata contains');
+
+-- ================ no text: the filters alone ================
+select is(pg_temp.found('', '{"status": ["open"]}'), '{T3}', 'an empty query with filters finds what the filters match');
+select is(pg_temp.found('  '), '{T1,T2,T3,T4}', 'an empty query without filters finds every visible ticket');
+select pg_temp.act_as('cust_a');
+select is(pg_temp.found(''), '{T1,T3}', 'for a customer, her own tickets');
+select pg_temp.act_as('admin');
 
 -- ================ bad input ================
 select throws_ok($$select * from public.search_tickets('printer', '{"colour": ["red"]}')$$, '22023',
