@@ -74,7 +74,7 @@ insert into public.ticket_messages (ticket_id, author_id, visibility, body) valu
   (pg_temp.tid(1), '10000000-0000-4000-8000-00000000000a', 'public', 'The export stops halfway. Is there an escalation path?'),
   (pg_temp.tid(1), '10000000-0000-4000-8000-000000000001', 'internal', 'Escalation: the zeppelin cluster drops long exports.');
 
-SELECT plan(27);
+SELECT plan(31);
 
 -- ================ a word that is only in an internal note ================
 select pg_temp.act_as('cust_a');
@@ -96,6 +96,21 @@ select pg_temp.act_as('admin');
 select is(pg_temp.found('zeppelin'), '{T1}', 'an admin finds it');
 select pg_temp.act_as('service_role');
 select is(pg_temp.found('zeppelin'), '{T1}', 'the service role finds it');
+
+-- ================ custom field values: agent-only ones are staff-only text ================
+select pg_temp.act_as('postgres');
+insert into public.ticket_fields (key, label, type, customer_visible) values
+  ('search_tier', 'Tier', 'text', false),
+  ('search_plan', 'Plan', 'text', true);
+update public.tickets set metadata = metadata || '{"search_tier": "quasargold", "search_plan": "nebulapro"}'
+ where id = pg_temp.tid(1);
+select pg_temp.act_as('cust_a');
+select is(pg_temp.found('quasargold'), '{}', 'the requester does not find her ticket by an agent-only field value');
+select is(pg_temp.found('nebulapro'), '{T1}', 'she finds it by a customer-visible field value');
+select pg_temp.act_as('agent_in');
+select is(pg_temp.found('quasargold'), '{T1}', 'an agent of the queue finds it by the agent-only value');
+select pg_temp.act_as('agent_out');
+select is(pg_temp.found('quasargold'), '{}', 'an agent outside the queue does not');
 
 -- ================ snippets and ranks come from what the caller may read ================
 select pg_temp.act_as('cust_a');

@@ -1,4 +1,4 @@
--- AutoCRM search, part 2: public.search_tickets(query, filters). Forward-only (follows 20261204214923).
+-- AutoCRM search, part 2: public.search_tickets(query, filters). Forward-only (follows 20261204232400).
 --
 -- How a search runs (docs/search.md has the user's view):
 --   1. autocrm_private.search_tsquery parses the words with websearch_to_tsquery ("exact phrase", -exclude, or) and

@@ -1,5 +1,5 @@
 -- AutoCRM saved views: a named search (query-language text, docs/search.md) with a sort and a position.
--- Forward-only (follows 20261204214924).
+-- Forward-only (follows 20261204232401).
 --
 -- Everyone signed in keeps their own views. Admins also make shared (team) views, which every agent and admin sees;
 -- customers never see shared views (they name queues, tags and agents). Only admins create, change or delete shared

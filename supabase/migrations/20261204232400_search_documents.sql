@@ -1,11 +1,12 @@
 -- AutoCRM search, part 1: the search documents, kept current in the transaction of every write.
--- Forward-only (follows 20261204213706).
+-- Forward-only (follows 20261204230101).
 --
 -- Two documents per ticket, so that visibility is structural:
 --   autocrm_private.ticket_search_documents        what everyone who may read the ticket may read:
---       subject (weight A), public messages (B), tags and metadata values (C);
---   autocrm_private.ticket_staff_search_documents  what only staff may read: internal notes (B) and, once custom
---       fields keep agent-only values apart, those values (C). A row exists only for tickets that have such text.
+--       subject (weight A), public messages (B), tags and metadata values (C) — tickets.metadata holds free-form keys
+--       and customer-visible custom field values only;
+--   autocrm_private.ticket_staff_search_documents  what only staff may read: internal notes (B) and agent-only custom
+--       field values (C, from public.ticket_agent_fields). A row exists only for tickets that have such text.
 -- API roles cannot read either table (row-level security on, no policy, no grant). public.search_tickets (next
 -- migration) reads them through one security definer step that uses the staff document only for staff and keeps only
 -- tickets the caller may read, and then returns ticket rows under the caller's row-level security; so a customer's
@@ -103,6 +104,17 @@ return setweight(to_tsvector('pg_catalog.english', coalesce(p_subject, '')), 'A'
                       else ''::tsvector
                  end, 'C');
 
+-- Agent-only custom field values (public.ticket_agent_fields.metadata) as staff-only document text of weight C.
+create function autocrm_private.agent_fields_search_part(p_metadata jsonb)
+returns tsvector
+language sql
+immutable
+parallel safe
+return setweight(case when p_metadata is not null and octet_length(p_metadata::text) <= 50000
+                      then jsonb_to_tsvector('pg_catalog.english', p_metadata, '["string", "numeric"]')
+                      else ''::tsvector
+                 end, 'C');
+
 -- The words of a message body as document text of weight B.
 create function autocrm_private.message_search_part(p_body text)
 returns tsvector
@@ -144,6 +156,7 @@ declare
   v_conversation_chars integer := 0;
   v_notes tsvector := ''::tsvector;
   v_notes_chars integer := 0;
+  v_agent_fields tsvector;
   v_chars integer;
 begin
   select * into v_ticket from public.tickets t where t.id = p_ticket_id;
@@ -180,14 +193,17 @@ begin
   perform autocrm_private.remember_search_terms(
     autocrm_private.ticket_search_part(v_ticket.subject, v_ticket.tags, v_ticket.metadata) || v_conversation);
 
-  if v_notes_chars > 0 then
-    insert into autocrm_private.ticket_staff_search_documents as s (ticket_id, notes, notes_chars)
-    values (p_ticket_id, v_notes, v_notes_chars)
-    on conflict (ticket_id) do update set notes = excluded.notes, notes_chars = excluded.notes_chars;
+  v_agent_fields := autocrm_private.agent_fields_search_part(
+    (select a.metadata from public.ticket_agent_fields a where a.ticket_id = p_ticket_id));
+  if v_notes_chars > 0 or v_agent_fields <> ''::tsvector then
+    insert into autocrm_private.ticket_staff_search_documents as s (ticket_id, notes, notes_chars, agent_fields)
+    values (p_ticket_id, v_notes, v_notes_chars, v_agent_fields)
+    on conflict (ticket_id) do update
+      set notes = excluded.notes, notes_chars = excluded.notes_chars, agent_fields = excluded.agent_fields;
   else
     update autocrm_private.ticket_staff_search_documents s
-       set notes = ''::tsvector, notes_chars = 0
-     where s.ticket_id = p_ticket_id and s.notes_chars > 0;
+       set notes = ''::tsvector, notes_chars = 0, agent_fields = ''::tsvector
+     where s.ticket_id = p_ticket_id;
   end if;
 end;
 $$;
@@ -290,10 +306,43 @@ create trigger ticket_messages_search_document_change
   after update of body, visibility, ticket_id or delete on public.ticket_messages
   for each row execute function public.ticket_messages_search_document();
 
-revoke execute on function public.tickets_search_document(), public.ticket_messages_search_document()
+-- Agent-only field values: the custom-field triggers write public.ticket_agent_fields (on a new ticket in its
+-- AFTER INSERT trigger, on updates before the AFTER triggers run, and when a definition change moves values); the
+-- staff document follows every change of that row.
+create function public.ticket_agent_fields_search_document()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_part tsvector := case when tg_op = 'DELETE' then ''::tsvector
+                          else autocrm_private.agent_fields_search_part(new.metadata) end;
+begin
+  if tg_op = 'DELETE' or v_part = ''::tsvector then
+    update autocrm_private.ticket_staff_search_documents s
+       set agent_fields = ''::tsvector
+     where s.ticket_id = coalesce(new.ticket_id, old.ticket_id) and s.agent_fields <> ''::tsvector;
+  else
+    insert into autocrm_private.ticket_staff_search_documents as s (ticket_id, agent_fields)
+    values (new.ticket_id, v_part)
+    on conflict (ticket_id) do update set agent_fields = excluded.agent_fields;
+  end if;
+  return null;
+end;
+$$;
+comment on function public.ticket_agent_fields_search_document() is
+  'Keeps the agent-only field values in the staff-only search document current.';
+
+create trigger ticket_agent_fields_search_document
+  after insert or update of metadata or delete on public.ticket_agent_fields
+  for each row execute function public.ticket_agent_fields_search_document();
+
+revoke execute on function public.tickets_search_document(), public.ticket_messages_search_document(),
+  public.ticket_agent_fields_search_document()
   from public, anon, authenticated;
 revoke execute on function autocrm_private.ticket_search_part(text, text[], jsonb),
-  autocrm_private.message_search_part(text), autocrm_private.remember_search_terms(tsvector),
+  autocrm_private.agent_fields_search_part(jsonb), autocrm_private.message_search_part(text), autocrm_private.remember_search_terms(tsvector),
   autocrm_private.rebuild_ticket_search(uuid)
   from public, anon, authenticated, service_role;
 
@@ -344,9 +393,11 @@ begin
          autocrm_private.ticket_search_part(t.subject, t.tags, t.metadata) as ticket_part,
          coalesce(autocrm_private.message_search_part(p.body), ''::tsvector) as conversation,
          coalesce(char_length(p.body), 0) as conversation_chars,
-         autocrm_private.message_search_part(n.body) as notes,
-         char_length(n.body) as notes_chars
+         coalesce(autocrm_private.message_search_part(n.body), ''::tsvector) as notes,
+         coalesce(char_length(n.body), 0) as notes_chars,
+         autocrm_private.agent_fields_search_part(a.metadata) as agent_fields
     from public.tickets t
+    left join public.ticket_agent_fields a on a.ticket_id = t.id
     left join (
       select x.ticket_id, left(string_agg(x.body, E'\n' order by x.created_at, x.id), 150000) as body
         from public.ticket_messages x
@@ -365,9 +416,12 @@ begin
   drop index autocrm_private.ticket_staff_search_documents_document_idx;
   insert into autocrm_private.ticket_search_documents (ticket_id, ticket_part, conversation, conversation_chars)
   select l.ticket_id, l.ticket_part, l.conversation, l.conversation_chars from autocrm_private.search_documents_load l;
-  insert into autocrm_private.ticket_staff_search_documents as s (ticket_id, notes, notes_chars)
-  select l.ticket_id, l.notes, l.notes_chars from autocrm_private.search_documents_load l where l.notes_chars is not null
-  on conflict (ticket_id) do update set notes = excluded.notes, notes_chars = excluded.notes_chars;
+  insert into autocrm_private.ticket_staff_search_documents as s (ticket_id, notes, notes_chars, agent_fields)
+  select l.ticket_id, l.notes, l.notes_chars, l.agent_fields
+    from autocrm_private.search_documents_load l
+   where l.notes_chars > 0 or l.agent_fields <> ''::tsvector
+  on conflict (ticket_id) do update
+    set notes = excluded.notes, notes_chars = excluded.notes_chars, agent_fields = excluded.agent_fields;
   drop table autocrm_private.search_documents_load;
 
   create index ticket_search_documents_document_idx
