@@ -22,7 +22,7 @@ public sealed partial class WebHostFixture : IAsyncLifetime
     public const string DemoPassword = "autocrm-demo";
 
     private readonly WebApplicationFactory<CrmBackend> _factory = new WebApplicationFactory<CrmBackend>()
-        .WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("AutoCrm:Url", ""));
+        .WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("AutoCrm:Url", "").UseSetting("AutoCrm:DevStack:AuthRateLimits", "false"));
 
     public Uri BaseAddress { get; private set; } = null!;
 

@@ -47,7 +47,16 @@ public sealed class CrmBackend(IConfiguration configuration, ILoggerFactory logg
         }
         else
         {
-            _devStack = await DevStackServer.StartAsync(new DevStackOptions { LoggerFactory = loggerFactory }, cancellationToken);
+            // Every browser signs in through this host, so the DevStack sees one client address: its sign-in rate limit
+            // is then a limit for the whole demo. On by default; AutoCrm:DevStack:AuthRateLimits=false turns it off
+            // (the browser tests, which sign in far more often than people do).
+            _devStack = await DevStackServer.StartAsync(
+                new DevStackOptions
+                {
+                    LoggerFactory = loggerFactory,
+                    EnforceAuthRateLimits = section.GetValue("DevStack:AuthRateLimits", defaultValue: true),
+                },
+                cancellationToken);
             url = _devStack.Url;
             apiKey = _devStack.AnonKey;
         }
