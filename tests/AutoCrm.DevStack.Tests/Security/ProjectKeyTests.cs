@@ -45,7 +45,9 @@ public sealed class ProjectKeyTests(SharedCluster shared)
 
             using (var response = await GetAsync(http, "/auth/v1/admin/users", anonKey, bearer: forged))
             {
-                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+                // GoTrue's answer to a token it cannot verify: 403 bad_jwt.
+                Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+                Assert.Contains("bad_jwt", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
             }
 
             // The printed service_role key works.
