@@ -25,6 +25,8 @@ namespace AutoCrm.Sdk.Internal;
 [JsonSerializable(typeof(NewTicket))]
 [JsonSerializable(typeof(TicketPatch))]
 [JsonSerializable(typeof(TicketQuery))]
+[JsonSerializable(typeof(AutoCrm.Sdk.Search.TicketSearchHit))]
+[JsonSerializable(typeof(List<AutoCrm.Sdk.Search.TicketSearchHit>))]
 [JsonSerializable(typeof(TicketStatus))]
 [JsonSerializable(typeof(TicketPriority))]
 [JsonSerializable(typeof(MessageVisibility))]
