@@ -23,7 +23,8 @@ public static class CrmSchema
     /// <summary>The database functions (RPCs) the SDK calls.</summary>
     public static IReadOnlyList<string> Functions { get; } =
     [
-        "assign_ticket", "claim_next_ticket", "deployment_status", "queue_stats", "release_ticket", "set_user_role", "transfer_ticket",
+        "assign_ticket", "claim_next_ticket", "deployment_status", "queue_stats", "release_ticket", "search_tickets", "set_user_role",
+        "transfer_ticket",
     ];
 
     /// <summary>The tables the SDK reads and writes.</summary>
