@@ -64,7 +64,7 @@ internal static class RealtimeEndpoints
     private static async Task<IResult> AcceptAsync(HttpContext context, RealtimeService service)
     {
         var request = context.Request;
-        string? apiKey = request.Query["apikey"];
+        var apiKey = LastValue(request.Query["apikey"]);
         if (string.IsNullOrEmpty(apiKey))
         {
             apiKey = request.Headers["x-api-key"];
@@ -76,7 +76,7 @@ internal static class RealtimeEndpoints
             return Error(StatusCodes.Status401Unauthorized, check.Message);
         }
 
-        var serializer = PhoenixSerializer.ForVersion(request.Query["vsn"]);
+        var serializer = PhoenixSerializer.ForVersion(LastValue(request.Query["vsn"]));
         if (serializer is null)
         {
             return Error(StatusCodes.Status400BadRequest, "Unsupported vsn; use 1.0.0 or 2.0.0");
@@ -190,6 +190,12 @@ internal static class RealtimeEndpoints
 
         return TypedResults.Accepted((string?)null);
     }
+
+    /// <summary>
+    /// A repeated query key counts with its last value, as Plug decodes the query string for Realtime (realtime-js sends
+    /// <c>vsn</c> twice when the app also puts one in <c>params</c>).
+    /// </summary>
+    internal static string? LastValue(Microsoft.Extensions.Primitives.StringValues values) => values.Count == 0 ? null : values[values.Count - 1];
 
     private static string? MapOpaqueKey(RealtimeService service, string? key) =>
         key is not null && service.Options.OpaqueKeys.TryGetValue(key, out var jwt) ? jwt : key;

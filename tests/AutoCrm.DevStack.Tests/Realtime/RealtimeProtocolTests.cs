@@ -138,6 +138,22 @@ public sealed class RealtimeProtocolTests(RealtimeEnvironment env)
     [Theory]
     [InlineData("1.0.0")]
     [InlineData("2.0.0")]
+    public async Task A_repeated_query_key_counts_with_its_last_value_as_on_Realtime(string vsn)
+    {
+        // realtime-js appends its own vsn after the app's params (which may carry another vsn, or an apikey).
+        var other = vsn == "1.0.0" ? "2.0.0" : "1.0.0";
+        await using var client = await RealtimeTestClient.ConnectAsync(env.Url, TestTokens.Anon(), vsn, queryPrefix: $"vsn={other}&apikey=garbage&");
+        await client.SendAsync(null, "hb-1", "phoenix", "heartbeat", new JsonObject());
+
+        var reply = await client.NextAsync(f => f.Event == "phx_reply");
+
+        Assert.Equal("hb-1", reply.Ref);
+        Assert.Equal("ok", (string?)reply.Payload!["status"]);
+    }
+
+    [Theory]
+    [InlineData("1.0.0")]
+    [InlineData("2.0.0")]
     public async Task Leave_replies_ok_then_closes_with_the_join_ref(string vsn)
     {
         await using var client = await env.ConnectAsync(vsn);
