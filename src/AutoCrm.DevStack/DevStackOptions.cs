@@ -39,6 +39,9 @@ public sealed record DevStackOptions
     /// </summary>
     public bool EnforceAuthRateLimits { get; init; }
 
+    /// <summary>What one Realtime client (websocket) may use: channels, joins per second, bindings per channel, filter work.</summary>
+    public Realtime.RealtimeLimits RealtimeLimits { get; init; } = new();
+
     /// <summary>The clock for token expiry, timestamps and the Auth rate limits.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

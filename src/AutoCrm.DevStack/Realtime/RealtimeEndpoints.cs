@@ -32,6 +32,7 @@ internal static class RealtimeEndpoints
                 AdminConnectionString = connections.AdminConnectionString,
                 DataSource = connections.Admin,
                 OpaqueKeys = opaque,
+                Limits = sp.GetService<RealtimeLimits>() ?? new RealtimeLimits(),
             };
         });
         services.TryAddSingleton<IRealtimeTokenVerifier>(sp =>
@@ -133,7 +134,7 @@ internal static class RealtimeEndpoints
             return Error(StatusCodes.Status400BadRequest, "Body must be {\"messages\":[{\"topic\",\"event\",\"payload\"}]}");
         }
 
-        var valid = new List<(string Topic, JsonObject Payload)>();
+        var valid = new List<(string Topic, bool Private, JsonObject Payload)>();
         foreach (var item in messages)
         {
             var topic = RealtimeJson.ReadString(item?["topic"]);
@@ -143,12 +144,7 @@ internal static class RealtimeEndpoints
                 return Error(StatusCodes.Status400BadRequest, "Every message needs a string `topic` and `event`");
             }
 
-            if (RealtimeJson.ReadFlag(item?["private"]))
-            {
-                return Error(StatusCodes.Status401Unauthorized, "Private channels are not supported by the AutoCRM DevStack");
-            }
-
-            valid.Add((topic.StartsWith("realtime:", StringComparison.Ordinal) ? topic : "realtime:" + topic, new JsonObject
+            valid.Add((topic.StartsWith("realtime:", StringComparison.Ordinal) ? topic : "realtime:" + topic, RealtimeJson.ReadFlag(item?["private"]), new JsonObject
             {
                 ["type"] = "broadcast",
                 ["event"] = @event,
@@ -183,9 +179,31 @@ internal static class RealtimeEndpoints
                 statusCode: StatusCodes.Status422UnprocessableEntity);
         }
 
-        foreach (var (topic, payload) in valid)
+        // A private topic's messages go out only when the caller's token may write broadcasts to it (the broadcast write
+        // policy of realtime.messages; service_role bypasses row-level security); otherwise they are dropped, as on Realtime.
+        var allowed = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var (topic, isPrivate, payload) in valid)
         {
-            service.Hub.Broadcast(topic, payload, null, null);
+            if (isPrivate)
+            {
+                if (!allowed.TryGetValue(topic, out var may))
+                {
+                    var sub = topic["realtime:".Length..];
+                    var policies = await service.Authorization.AuthorizeWriteAsync(new ChannelPolicies(), check.Token!, sub, context.RequestAborted);
+                    allowed[topic] = may = policies.BroadcastWrite == true;
+                    if (!may)
+                    {
+                        RealtimeLog.PolicyRefused(service.Logger, sub, "http broadcast");
+                    }
+                }
+
+                if (!may)
+                {
+                    continue;
+                }
+            }
+
+            service.Hub.Broadcast(isPrivate ? RealtimeChannel.PrivatePrefix + topic : topic, topic, payload, null, null);
         }
 
         return TypedResults.Accepted((string?)null);

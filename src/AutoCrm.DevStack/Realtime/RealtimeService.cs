@@ -22,6 +22,7 @@ internal sealed class RealtimeService : IAsyncDisposable
             ApplicationName = "autocrm-realtime",
         }.ConnectionString);
         Catalog = new RealtimeCatalog(DataSource, options.PublicationName);
+        Authorization = new ChannelAuthorization(this);
 
         // The dispatcher's own connection: its RLS statements repeat with the same text, so prepare them.
         DispatchDataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(options.AdminConnectionString)
@@ -46,6 +47,9 @@ internal sealed class RealtimeService : IAsyncDisposable
     public NpgsqlDataSource DataSource { get; }
 
     public RealtimeCatalog Catalog { get; }
+
+    /// <summary>Private channels' policy checks (<c>realtime.messages</c>).</summary>
+    public ChannelAuthorization Authorization { get; }
 
     /// <summary>Superuser pool (auto-prepared statements) for the change dispatcher's row-level-security checks.</summary>
     public NpgsqlDataSource DispatchDataSource { get; }
