@@ -46,12 +46,18 @@ internal sealed class ChannelAuthorization(RealtimeService service)
             var visible = new HashSet<Guid>();
             await using (var reader = await batch.ExecuteReaderAsync(ct))
             {
-                await reader.NextResultAsync(ct); // set_config
-                await reader.NextResultAsync(ct); // select
-                while (await reader.ReadAsync(ct))
+                // The probes the member may see: the result of the last statement (the one with the uuid column).
+                do
                 {
-                    visible.Add(reader.GetGuid(0));
+                    if (reader.FieldCount == 1 && reader.GetDataTypeName(0) == "uuid")
+                    {
+                        while (await reader.ReadAsync(ct))
+                        {
+                            visible.Add(reader.GetGuid(0));
+                        }
+                    }
                 }
+                while (await reader.NextResultAsync(ct));
             }
 
             await transaction.RollbackAsync(ct);

@@ -550,6 +550,7 @@ internal sealed class RealtimeConnection : IAsyncDisposable
             return null;
         }
 
+        _service.FilterWorkHook?.Invoke(channel);
         if (pending.Sequence != _budgetSequence)
         {
             _budgetSequence = pending.Sequence;

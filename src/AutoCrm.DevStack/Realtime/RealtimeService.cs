@@ -60,6 +60,12 @@ internal sealed class RealtimeService : IAsyncDisposable
     /// </summary>
     internal Action<IReadOnlyList<RowChange>, int>? DispatchFault { get; set; }
 
+    /// <summary>
+    /// Test hook: called on a subscriber's socket (its send loop) just before the remaining conditions of a change are
+    /// evaluated for one of its channels; blocking in it holds up only that socket.
+    /// </summary>
+    internal Action<RealtimeChannel>? FilterWorkHook { get; set; }
+
     public void ReplicationStarted() => _replicationReady.TrySetResult();
 
     public void ReplicationFailed(string message) => _replicationError = message;

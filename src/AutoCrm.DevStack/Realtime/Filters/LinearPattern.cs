@@ -51,7 +51,7 @@ internal sealed class LinearPattern
         var pool = ArrayPool<int>.Shared;
         var current = new StateSet(pool.Rent(size), pool.Rent(size));
         var next = new StateSet(pool.Rent(size), pool.Rent(size));
-        var stack = pool.Rent(size + 1);
+        var stack = pool.Rent((2 * size) + 1); // every state is visited once and pushes at most two
         try
         {
             for (var i = 0; i <= text.Length; i++)
@@ -259,6 +259,20 @@ internal sealed class LinearPattern
 
         private void EmitRepeat(RepeatNode r)
         {
+            if (r.Max is null && r.Min > 0)
+            {
+                // x{m,}: m - 1 copies, then body; split(body, out) - the last copy loops instead of a star after it.
+                for (var i = 0; i < r.Min - 1; i++)
+                {
+                    Emit(r.Node);
+                }
+
+                var body = _program.Count;
+                Emit(r.Node);
+                Add(new Instruction(Op.Split, X: body, Y: _program.Count + 1));
+                return;
+            }
+
             for (var i = 0; i < r.Min; i++)
             {
                 Emit(r.Node);
