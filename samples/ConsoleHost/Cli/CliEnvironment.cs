@@ -20,7 +20,7 @@ internal sealed record CliEnvironment
     /// <summary>~/.autocrm, or AUTOCRM_HOME.</summary>
     public required string ConfigDirectory { get; init; }
 
-    /// <summary>Environment variables (AUTOCRM_URL, AUTOCRM_ANON_KEY).</summary>
+    /// <summary>Environment variables (AUTOCRM_URL, AUTOCRM_ANON_KEY, AUTOCRM_DB_URL).</summary>
     public required IReadOnlyDictionary<string, string?> Variables { get; init; }
 
     /// <summary>Whether a person is watching a terminal (tables, colours, live displays) rather than a pipe.</summary>
@@ -34,7 +34,7 @@ internal sealed record CliEnvironment
     public static CliEnvironment FromProcess(ILoggerFactory loggerFactory)
     {
         var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var name in new[] { "AUTOCRM_URL", "AUTOCRM_ANON_KEY", "AUTOCRM_HOME", "NO_COLOR" })
+        foreach (var name in new[] { "AUTOCRM_URL", "AUTOCRM_ANON_KEY", "AUTOCRM_DB_URL", "AUTOCRM_HOME", "NO_COLOR" })
         {
             variables[name] = Environment.GetEnvironmentVariable(name);
         }
