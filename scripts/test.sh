@@ -20,6 +20,8 @@ need_package postgresql-15
 need_package postgresql-contrib
 need_package postgresql-15-pgtap
 need_package libtap-parser-sourcehandler-pgtap-perl
+# pg_cron, which Supabase ships: the DevStack preloads it when installed and schedules jobs with it.
+need_package postgresql-15-cron
 if [ -d samples/WebHost ] || [ -d tests/AutoCrm.WebHost.Tests ]; then need_package chromium; fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
