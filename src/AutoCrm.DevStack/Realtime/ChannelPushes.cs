@@ -10,6 +10,8 @@ namespace AutoCrm.DevStack.Realtime;
 /// </summary>
 internal sealed class ChannelPushes(RealtimeConnection connection, RealtimeService service)
 {
+    private static readonly TimeSpan ConfirmTokenInterval = TimeSpan.FromMinutes(5);
+
     private RealtimeOptions Options => service.Options;
 
     public async Task BroadcastAsync(RealtimeChannel channel, PhoenixMessage message, CancellationToken ct)
@@ -178,6 +180,36 @@ internal sealed class ChannelPushes(RealtimeConnection connection, RealtimeServi
         }
 
         channel.Token = check.Token!;
-        connection.ScheduleExpiry(channel);
+        ScheduleExpiry(channel);
+    }
+
+    /// <summary>Re-checks the channel's token every min(5 min, time to exp), as Realtime's confirm_token does.</summary>
+    public void ScheduleExpiry(RealtimeChannel channel)
+    {
+        var token = channel.Token;
+        var due = DateTimeOffset.FromUnixTimeSeconds(token.Exp) - service.TimeProvider.GetUtcNow();
+        due = due < TimeSpan.Zero ? TimeSpan.Zero : due > ConfirmTokenInterval ? ConfirmTokenInterval : due;
+        channel.ExpiryTimer?.Dispose();
+        channel.ExpiryTimer = service.TimeProvider.CreateTimer(
+            _ =>
+            {
+                if (channel.Token != token || channel.IsClosed)
+                {
+                    return;
+                }
+
+                var check = HmacRealtimeTokenVerifier.CheckClaims(token.Raw, token.Claims, service.TimeProvider);
+                if (check.IsValid)
+                {
+                    ScheduleExpiry(channel);
+                }
+                else
+                {
+                    connection.CloseWithError(channel, check.Message);
+                }
+            },
+            null,
+            due,
+            Timeout.InfiniteTimeSpan);
     }
 }

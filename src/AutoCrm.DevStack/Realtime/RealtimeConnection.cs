@@ -16,8 +16,6 @@ namespace AutoCrm.DevStack.Realtime;
 /// </summary>
 internal sealed class RealtimeConnection : IAsyncDisposable
 {
-    private static readonly TimeSpan ConfirmTokenInterval = TimeSpan.FromMinutes(5);
-
     private readonly WebSocket _socket;
     private readonly RealtimeHub _hub;
     private readonly RealtimeService _service;
@@ -26,7 +24,7 @@ internal sealed class RealtimeConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<Outbound> _outbox;
     private readonly CancellationTokenSource _lifetime;
-    private readonly Dictionary<string, RealtimeChannel> _channels = new(StringComparer.Ordinal);
+    private readonly ChannelRegistry _channels = new();
     private readonly Lock _gate = new();
     private readonly ITimer _idleTimer;
     private readonly ChannelJoiner _joiner;
@@ -34,8 +32,7 @@ internal sealed class RealtimeConnection : IAsyncDisposable
     private ITimer? _closeTimer;
     private bool _closing;
     private bool _overflowed;
-    private long _budgetSequence = -1;
-    private long _budgetLeft;
+    private readonly SocketFilterBudget _budget;
 
     public RealtimeConnection(
         WebSocket socket,
@@ -59,6 +56,7 @@ internal sealed class RealtimeConnection : IAsyncDisposable
         });
         _lifetime = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
         _idleTimer = _time.CreateTimer(_ => RequestClose(WebSocketCloseStatus.NormalClosure, "heartbeat timeout"), null, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        _budget = new SocketFilterBudget(_options.Limits.MaxFilterWorkPerChange);
         _joiner = new ChannelJoiner(this, service);
         _pushes = new ChannelPushes(this, service);
     }
@@ -154,11 +152,9 @@ internal sealed class RealtimeConnection : IAsyncDisposable
         finally
         {
             _hub.RemoveConnection(this);
-            RealtimeChannel[] channels;
+            var channels = _channels.RemoveAll();
             lock (_gate)
             {
-                channels = [.. _channels.Values];
-                _channels.Clear();
                 _closing = true;
             }
 
@@ -232,11 +228,7 @@ internal sealed class RealtimeConnection : IAsyncDisposable
 
             if (overflowed)
             {
-                RealtimeChannel[] channels;
-                lock (_gate)
-                {
-                    channels = [.. _channels.Values];
-                }
+                var channels = _channels.Snapshot();
 
                 var message = $"Too many messages buffered for this client (send buffer of {_options.SendBufferFrames} frames is full); disconnecting";
                 foreach (var channel in channels)
@@ -367,12 +359,7 @@ internal sealed class RealtimeConnection : IAsyncDisposable
             return;
         }
 
-        RealtimeChannel? channel;
-        lock (_gate)
-        {
-            _channels.TryGetValue(message.Topic, out channel);
-        }
-
+        var channel = _channels.Find(message.Topic);
         if (channel is null)
         {
             Reply(message, "error", new JsonObject { ["reason"] = "unmatched topic" });
@@ -402,17 +389,10 @@ internal sealed class RealtimeConnection : IAsyncDisposable
 
     private void FailChannel(PhoenixMessage message)
     {
-        RealtimeChannel? channel;
-        lock (_gate)
-        {
-            if (_channels.Remove(message.Topic, out channel))
-            {
-                _hub.RemoveChannel(channel);
-            }
-        }
-
+        var channel = _channels.Remove(message.Topic);
         if (channel is not null)
         {
+            _hub.RemoveChannel(channel);
             channel.Send("phx_error", new JsonObject(), channel.JoinRef);
         }
         else
@@ -423,58 +403,29 @@ internal sealed class RealtimeConnection : IAsyncDisposable
 
     private void Leave(RealtimeChannel channel, PhoenixMessage message)
     {
-        lock (_gate)
-        {
-            if (_channels.TryGetValue(channel.Topic, out var current) && current == channel)
-            {
-                _channels.Remove(channel.Topic);
-            }
-        }
-
+        _channels.Remove(channel);
         _hub.RemoveChannel(channel);
         Reply(message, "ok", new JsonObject());
         channel.SendClose();
     }
 
     /// <summary>The channels joined on this socket.</summary>
-    public int ChannelCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _channels.Count;
-            }
-        }
-    }
+    public int ChannelCount => _channels.Count;
 
     /// <summary>Whether <paramref name="topic"/> is joined on this socket (a join of it replaces that channel).</summary>
-    public bool HasChannel(string topic)
-    {
-        lock (_gate)
-        {
-            return _channels.ContainsKey(topic);
-        }
-    }
+    public bool HasChannel(string topic) => _channels.Contains(topic);
 
     /// <summary>Makes <paramref name="channel"/> the socket's channel of its topic; a channel it replaces is closed (a rejoin).</summary>
     public void Register(RealtimeChannel channel)
     {
-        RealtimeChannel? previous;
-        lock (_gate)
-        {
-            _channels.Remove(channel.Topic, out previous);
-            _channels[channel.Topic] = channel;
-        }
-
-        if (previous is not null)
+        if (_channels.Replace(channel) is { } previous)
         {
             _hub.RemoveChannel(previous);
             previous.SendClose();
         }
 
         _hub.AddChannel(channel);
-        ScheduleExpiry(channel);
+        _pushes.ScheduleExpiry(channel);
     }
 
     /// <summary>Closes a channel from the server side (or the change dispatcher): system error first, then phx_close.</summary>
@@ -482,49 +433,14 @@ internal sealed class RealtimeConnection : IAsyncDisposable
 
     private void Shutdown(RealtimeChannel channel, string reason)
     {
-        lock (_gate)
+        if (!_channels.Remove(channel))
         {
-            if (!_channels.TryGetValue(channel.Topic, out var current) || current != channel)
-            {
-                return;
-            }
-
-            _channels.Remove(channel.Topic);
+            return;
         }
 
         _hub.RemoveChannel(channel);
         channel.SendSystem("system", "error", reason);
         channel.SendClose();
-    }
-
-    /// <summary>Re-checks the channel's token every min(5 min, time to exp), as Realtime's confirm_token does.</summary>
-    public void ScheduleExpiry(RealtimeChannel channel)
-    {
-        var token = channel.Token;
-        var due = DateTimeOffset.FromUnixTimeSeconds(token.Exp) - _time.GetUtcNow();
-        due = due < TimeSpan.Zero ? TimeSpan.Zero : due > ConfirmTokenInterval ? ConfirmTokenInterval : due;
-        channel.ExpiryTimer?.Dispose();
-        channel.ExpiryTimer = _time.CreateTimer(
-            _ =>
-            {
-                if (channel.Token != token || channel.IsClosed)
-                {
-                    return;
-                }
-
-                var check = HmacRealtimeTokenVerifier.CheckClaims(token.Raw, token.Claims, _time);
-                if (check.IsValid)
-                {
-                    ScheduleExpiry(channel);
-                }
-                else
-                {
-                    Shutdown(channel, check.Message);
-                }
-            },
-            null,
-            due,
-            Timeout.InfiniteTimeSpan);
     }
 
     public void Reply(PhoenixMessage message, string status, JsonNode response) =>
@@ -551,16 +467,10 @@ internal sealed class RealtimeConnection : IAsyncDisposable
         }
 
         _service.FilterWorkHook?.Invoke(channel);
-        if (pending.Sequence != _budgetSequence)
-        {
-            _budgetSequence = pending.Sequence;
-            _budgetLeft = _options.Limits.MaxFilterWorkPerChange;
-        }
-
-        var ids = pending.Evaluate(ref _budgetLeft);
+        var ids = _budget.Evaluate(pending);
         if (ids is null)
         {
-            var limit = _options.Limits.MaxFilterWorkPerChange;
+            var limit = _budget.PerChange;
             RealtimeLog.LimitReached(_logger, $"filter work per change ({limit} steps) on {channel.Topic}");
             Shutdown(channel, FilterWorkExceeded(limit));
             return null;

@@ -112,8 +112,9 @@ public sealed class RealtimeDocsTests(DevStackFixture stack)
         await console.WaitForAsync("0 viewer(s), 0 other(s)");
 
         #region broadcast
-        await using var room = crm.Realtime.Broadcast("agents", receiveOwn: true);
-        using var chatter = room.Messages.Subscribe(m => console.WriteLine($"{m.Event}: {m.Payload}"));
+        await using var room = crm.Realtime.Broadcast("agents", new BroadcastOptions { ReceiveOwn = true });   // staff only
+        using var chatter = await room.Messages.SubscribeAsync(Observer.Create<BroadcastMessage>(m =>
+            console.WriteLine($"{m.Event}: {m.Payload}")));
         await room.SendAsync("hello", JsonDocument.Parse("""{"from":"alice"}""").RootElement);   // waits for the server's ack
         #endregion
         await console.WaitForAsync("""hello: {"from":"alice"}""");

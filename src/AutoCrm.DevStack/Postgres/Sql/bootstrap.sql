@@ -389,8 +389,6 @@ grant usage, create on schema realtime to supabase_realtime_admin;
 alter table realtime.messages enable row level security;
 alter table realtime.messages owner to supabase_realtime_admin;
 grant insert, select, update on table realtime.messages to postgres, anon, authenticated, service_role;
--- The project's own role writes the policies of realtime.messages (Supabase: GRANT supabase_realtime_admin TO postgres).
-grant supabase_realtime_admin to postgres;
 
 create or replace function realtime.topic() returns text
 language sql stable
