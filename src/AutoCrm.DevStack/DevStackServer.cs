@@ -243,7 +243,12 @@ public sealed partial class DevStackServer : IAsyncDisposable
             var settings = DevStackSettings.FromConfigToml(project.ConfigToml, options.JwtSecret, apiUrl) with
             {
                 EnforceAuthRateLimits = options.EnforceAuthRateLimits,
+                RequireApiKey = options.RequireApiKey,
             };
+            if (options.Schemas is { Count: > 0 } schemas)
+            {
+                settings = settings with { Schemas = schemas };
+            }
             var app = Build(options, settings, connections, jwt, keys, loggerFactory, port);
             try
             {

@@ -413,7 +413,9 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             .AppendLine("max_replication_slots = 20")
             .AppendLine("max_wal_senders = 20")
             .AppendLine("max_connections = 200")
-            .AppendLine("timezone = 'UTC'");
+            .AppendLine("timezone = 'UTC'")
+            // As on Supabase, whose pg_stat_statements turns it on: EXPLAIN VERBOSE shows the query identifier.
+            .AppendLine("compute_query_id = on");
         if (HasPgCron(binDirectory))
         {
             // Supabase ships pg_cron preloaded, its jobs kept in the project database (postgres). Background workers

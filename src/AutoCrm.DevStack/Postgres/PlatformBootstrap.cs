@@ -4,8 +4,8 @@ namespace AutoCrm.DevStack.Postgres;
 
 /// <summary>
 /// Gives a plain PostgreSQL what a Supabase database has before any migration (roles, <c>auth</c>, grants,
-/// publication, the non-superuser <c>postgres</c> role) by running the embedded <c>devstack/bootstrap.sql</c> as the
-/// superuser, then enables pg_cron where the server preloads it; all of it idempotent.
+/// publication, the non-superuser <c>postgres</c> role; docs/protocols.md#database-bootstrap) by running the embedded
+/// <c>devstack/bootstrap.sql</c> as the superuser, then enables pg_cron where the server preloads it; all of it idempotent.
 /// </summary>
 internal static class PlatformBootstrap
 {

@@ -18,6 +18,8 @@ internal sealed class SqlParameters
 
     public string BigInt(long value) => Add(new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlDbType.Bigint });
 
+    public string Bytea(byte[] value) => Add(new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlDbType.Bytea });
+
     public string Json(string value) => Add(new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlDbType.Json });
 
     private string Add(NpgsqlParameter parameter)

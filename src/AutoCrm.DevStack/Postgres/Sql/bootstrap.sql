@@ -1,6 +1,6 @@
 -- AutoCrm.DevStack platform bootstrap.
 --
--- What a Supabase Postgres image has before any user migration (PROTOCOLS.md §3.6, §3.7, §5):
+-- What a Supabase Postgres image has before any user migration (docs/protocols.md#auth-tables-and-sql-helpers, docs/protocols.md#database-bootstrap):
 -- API roles, schema auth (tables + helper functions), schema extensions, the CLI's
 -- migration history tables, grants/default privileges, the supabase_realtime publication,
 -- and Realtime's authorization objects (realtime.messages, realtime.topic()).
@@ -283,7 +283,7 @@ alter table auth.schema_migrations owner to supabase_auth_admin;
 alter type auth.aal_level owner to supabase_auth_admin;
 
 -- ---------------------------------------------------------------------------
--- Schema auth: helper functions (§3.7)
+-- Schema auth: helper functions (docs/protocols.md#auth-tables-and-sql-helpers)
 -- ---------------------------------------------------------------------------
 create or replace function auth.uid() returns uuid
 language sql stable
@@ -328,7 +328,7 @@ alter function auth.jwt() owner to supabase_auth_admin;
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt() to public;
 
 -- ---------------------------------------------------------------------------
--- Grants and default privileges (§5)
+-- Grants and default privileges (docs/protocols.md#database-bootstrap)
 -- ---------------------------------------------------------------------------
 grant usage on schema public, extensions, auth, graphql_public, realtime to anon, authenticated, service_role;
 grant all on schema auth to supabase_auth_admin;
