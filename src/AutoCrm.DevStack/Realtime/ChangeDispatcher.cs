@@ -106,7 +106,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
     internal async Task DispatchAsync(List<RowChange> changes, NpgsqlConnection connection, CancellationToken ct)
     {
         var bindings = service.Hub.Bindings;
-        if (bindings.Length == 0)
+        if (bindings.Count == 0)
         {
             return;
         }

@@ -1,5 +1,3 @@
-using AutoCrm.DevStack.Realtime.Filters;
-
 namespace AutoCrm.DevStack.Realtime;
 
 /// <summary>One committed change and the channels it may reach.</summary>
@@ -38,17 +36,25 @@ internal sealed class ChannelMatch(RealtimeChannel channel, RealtimeToken token)
 /// <summary>
 /// Which bindings a change may concern, decided with constant work per binding so that no subscriber's filters can delay the
 /// others: the event, schema and table, and at most one selective condition (<c>eq</c> or <c>in</c>, values parsed when the
-/// binding was made). Every other condition, and all conditions of a DELETE, are evaluated only after row-level security,
+/// binding was made; bindings are looked up by it in the <see cref="BindingIndex"/>, not scanned). Every other condition,
+/// and all conditions of a DELETE, are evaluated only after row-level security,
 /// on the subscriber's own socket (<see cref="PendingChange"/>), where their work counts against that socket's budget.
 /// </summary>
 internal static class ChangeMatcher
 {
-    public static List<ChannelMatch> FindMatches(RowChange change, PostgresBinding[] bindings)
+    public static List<ChannelMatch> FindMatches(RowChange change, BindingIndex index)
     {
         var matches = new List<ChannelMatch>();
+        if (index.Count == 0)
+        {
+            return matches;
+        }
+
+        var byChannel = new Dictionary<RealtimeChannel, ChannelMatch>();
         var relation = change.Relation;
         var isDelete = change.Type == "DELETE";
-        foreach (var binding in bindings)
+        var row = new ParsedRow(change);
+        foreach (var binding in index.Candidates(change, row))
         {
             if (binding.Channel.IsClosed
                 || !binding.MatchesEvent(change.Type)
@@ -58,20 +64,14 @@ internal static class ChangeMatcher
                 continue;
             }
 
-            if (!isDelete && binding.Selective is { } selective && !Passes(selective, change, relation))
+            if (!isDelete && binding.Selective is { } selective && !row.Passes(selective))
             {
                 continue;
             }
 
-            // Bindings of one channel are contiguous in the snapshot.
-            ChannelMatch match;
-            if (matches.Count > 0 && matches[^1].Channel == binding.Channel)
+            if (!byChannel.TryGetValue(binding.Channel, out var match))
             {
-                match = matches[^1];
-            }
-            else
-            {
-                match = new ChannelMatch(binding.Channel, binding.Channel.Token);
+                byChannel[binding.Channel] = match = new ChannelMatch(binding.Channel, binding.Channel.Token);
                 matches.Add(match);
             }
 
@@ -86,17 +86,5 @@ internal static class ChangeMatcher
         }
 
         return matches;
-    }
-
-    private static bool Passes(FilterCondition condition, RowChange change, RelationInfo relation)
-    {
-        var index = relation.IndexOf(condition.Column);
-        if (index < 0 || change.New is null || index >= change.New.Length)
-        {
-            return false;
-        }
-
-        var value = change.NewValue(index);
-        return value.Present && condition.Matches(value.Text, relation.Columns[index].Type.Name);
     }
 }

@@ -15,12 +15,12 @@ internal sealed class RealtimeHub
     private readonly Dictionary<string, List<RealtimeChannel>> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<RealtimeChannel, JsonObject>> _presence = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RealtimeConnection, byte> _connections = new();
-    private PostgresBinding[] _bindings = [];
+    private BindingIndex _bindings = BindingIndex.Empty;
     private long _presenceRef;
     private bool _stopping;
 
-    /// <summary>Snapshot of every active binding, read by the change dispatcher.</summary>
-    public PostgresBinding[] Bindings => Volatile.Read(ref _bindings);
+    /// <summary>Snapshot of every active binding, indexed, read by the change dispatcher.</summary>
+    public BindingIndex Bindings => Volatile.Read(ref _bindings);
 
     public int ConnectionCount => _connections.Count;
 
@@ -263,5 +263,5 @@ internal sealed class RealtimeHub
         "F" + Interlocked.Increment(ref _presenceRef).ToString("x8", CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..8];
 
     private void RebuildBindings() =>
-        Volatile.Write(ref _bindings, [.. _topics.Values.SelectMany(l => l).SelectMany(c => c.Bindings)]);
+        Volatile.Write(ref _bindings, new BindingIndex([.. _topics.Values.SelectMany(l => l).SelectMany(c => c.Bindings)]));
 }

@@ -39,7 +39,7 @@ public sealed record RealtimeLimits
     /// This work runs on the subscriber's own socket after row-level security, never in the shared dispatcher; a change that
     /// would need more closes the channels it could not finish with a <c>system</c> error.
     /// </summary>
-    public long MaxFilterWorkPerChange { get; init; } = 500_000;
+    public long MaxFilterWorkPerChange { get; init; } = 200_000;
 
     /// <summary>The largest like/ilike/match/imatch pattern, in automaton states; larger ones are refused when the channel joins.</summary>
     public int MaxPatternStates { get; init; } = 1_000;

@@ -205,6 +205,51 @@ internal sealed class FilterCondition
     }
 
     /// <summary>
+    /// The values a selective condition (<see cref="IsSelective"/>) accepts, parsed for the column type it was validated for:
+    /// the keys under which the dispatcher's index files its binding. False when the condition was not validated.
+    /// </summary>
+    public bool TryGetKeys(out string typeName, out TypedValue[] keys)
+    {
+        var prepared = Volatile.Read(ref _prepared);
+        if (!IsSelective || prepared is null)
+        {
+            (typeName, keys) = ("", []);
+            return false;
+        }
+
+        typeName = prepared.TypeName;
+        keys = Operator == FilterOperator.Eq ? [prepared.Value] : prepared.Values;
+        return true;
+    }
+
+    /// <summary>
+    /// The dispatcher's selective check (<see cref="IsSelective"/>: a positive eq or in) on a column value already parsed
+    /// for <paramref name="typeName"/>: no parsing, no allocation.
+    /// </summary>
+    public bool MatchesParsed(in TypedValue column, string typeName)
+    {
+        if (PreparedFor(typeName) is not { } prepared)
+        {
+            return false;
+        }
+
+        if (Operator == FilterOperator.Eq)
+        {
+            return column.CompareTo(prepared.Value) == 0;
+        }
+
+        foreach (var value in prepared.Values)
+        {
+            if (column.CompareTo(value) == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Evaluates the condition, taking its work from <paramref name="budget"/>: one unit for a comparison (plus one per 64
     /// characters of text compared), one per automaton step for a pattern.
     /// </summary>

@@ -58,7 +58,7 @@ internal readonly record struct TypedValue(int Kind, decimal Number, double Real
         NumberKind or BoolKind => Number.CompareTo(other.Number),
         RealKind => Real.CompareTo(other.Real),
         TimeKind => Time.CompareTo(other.Time),
-        UuidKind => string.CompareOrdinal(Uuid.ToString(), other.Uuid.ToString()),
+        UuidKind => Uuid.CompareTo(other.Uuid), // unsigned field by field: the order of the canonical text, as PostgreSQL's
         _ => string.CompareOrdinal(Text, other.Text),
     };
 }
