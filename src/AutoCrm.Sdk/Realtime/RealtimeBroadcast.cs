@@ -1,6 +1,7 @@
 using System.Reactive.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Realtime.Streams;
 
 namespace AutoCrm.Sdk.Realtime;
@@ -81,7 +82,12 @@ public class RealtimeBroadcast : IAsyncDisposable
     /// the user may not write to gets no acknowledgement), or refused the channel.</exception>
     public virtual Task SendAsync(string @event, JsonElement payload, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(@event);
+        Guard.NotBlank(@event, "event");
+        if (System.Text.Encoding.UTF8.GetByteCount(@event) > 255)
+        {
+            throw CrmErrors.Invalid("event", "A broadcast event name must fit in 255 bytes (it travels in binary frames).");
+        }
+
         return Sender().SendAsync(@event, payload, cancellationToken);
     }
 

@@ -212,9 +212,17 @@ public class RealtimeClient
     /// </example>
     public virtual RealtimeBroadcast Broadcast(string name, BroadcastOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Guard.NotBlank(name, "name");
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxBroadcastNameBytes)
+        {
+            throw CrmErrors.Invalid("name", $"A broadcast channel name must fit in {MaxBroadcastNameBytes} bytes (its topic travels in binary frames).");
+        }
+
         return new RealtimeBroadcast(this, name, options ?? new BroadcastOptions());
     }
+
+    /// <summary>The longest broadcast channel name: "realtime:" and the name must fit in a binary frame's 255-byte topic.</summary>
+    internal const int MaxBroadcastNameBytes = 255 - 9;
 
     internal string NextTopic() => string.Create(CultureInfo.InvariantCulture, $"realtime:autocrm-{Interlocked.Increment(ref _topics)}");
 

@@ -126,7 +126,7 @@ public sealed class RealtimeClientTests
         var error = await Assert.ThrowsAsync<CrmRealtimeException>(() => subscribing.Within());
         Assert.Contains("Unauthorized", error.Message, StringComparison.Ordinal);
         Assert.Same(error, await recorder.Error.Task.Within());
-        Assert.Throws<InvalidOperationException>(() => { _ = stream.WhenLiveAsync(TestContext.Current.CancellationToken); });
+        Assert.Equal("not_subscribed", Assert.Throws<CrmException>(() => { _ = stream.WhenLiveAsync(TestContext.Current.CancellationToken); }).Code);
     }
 
     [Fact]
