@@ -131,4 +131,17 @@ public sealed class BroadcastAndOptionsTests
         }));
         Assert.Contains("Realtime", invalid.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Broadcast_names_and_event_names_the_server_cannot_carry_are_refused_as_validation_errors()
+    {
+        using var crm = new CrmClient(new CrmClientOptions { Url = new Uri("http://127.0.0.1:54321"), ApiKey = "anon-key" });
+
+        Assert.Equal("name", Assert.Throws<CrmValidationException>(() => crm.Realtime.Broadcast(" ")).Field);
+        Assert.Equal("name", Assert.Throws<CrmValidationException>(() => crm.Realtime.Broadcast(new string('n', 247))).Field);
+        await using var room = crm.Realtime.Broadcast(new string('n', 246));
+        var empty = JsonDocument.Parse("{}").RootElement;
+        Assert.Equal("event", (await Assert.ThrowsAsync<CrmValidationException>(() => room.SendAsync("", empty, TestContext.Current.CancellationToken))).Field);
+        Assert.Equal("event", (await Assert.ThrowsAsync<CrmValidationException>(() => room.SendAsync(new string('e', 256), empty, TestContext.Current.CancellationToken))).Field);
+    }
 }
