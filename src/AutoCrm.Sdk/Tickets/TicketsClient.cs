@@ -10,7 +10,7 @@ namespace AutoCrm.Sdk.Tickets;
 /// Tickets, their conversation and their history, as the caller is allowed to see them (row-level security decides).
 /// Get it from <see cref="CrmClient.Tickets"/>.
 /// </summary>
-public class TicketsClient
+public partial class TicketsClient
 {
     private const string TicketColumns = "*";
     private readonly RestClient _rest = null!;
@@ -147,7 +147,7 @@ public class TicketsClient
             _ => throw CrmErrors.Invalid("sort", $"{sort} is not a ticket sort."),
         };
         return new RestListing<Ticket>(
-            TicketFilters.Apply(_rest.From("tickets").Select(TicketColumns), query),
+            TicketFilters.Apply(_rest.From("tickets").Select(TicketFilters.Columns(query)), query),
             new KeysetOrder(column, "id", query.Descending),
             query.PageSize,
             CrmJsonContext.Default.Ticket,
