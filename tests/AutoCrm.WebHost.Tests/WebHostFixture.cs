@@ -28,7 +28,7 @@ public sealed partial class WebHostFixture : IAsyncLifetime
     private readonly WebApplicationFactory<CrmBackend> _factory;
 
     public WebHostFixture() => _factory = new WebApplicationFactory<CrmBackend>()
-        .WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("AutoCrm:Url", "").ConfigureServices(services => services
+        .WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("AutoCrm:Url", "").UseSetting("AutoCrm:DevStack:AuthRateLimits", "false").ConfigureServices(services => services
             .AddHttpClient(AutoCrmServiceCollectionExtensions.HttpClientName)
             .AddHttpMessageHandler(() => new RefreshRecorder(_refreshTokensPresented))));
 

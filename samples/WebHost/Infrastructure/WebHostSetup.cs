@@ -26,7 +26,13 @@ internal static class WebHostSetup
         {
             // The host's logging does not exist yet: the DevStack gets its own console logging, with the same settings.
             var loggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
-            embedded = new EmbeddedDevStack(await StartDetachedAsync(new DevStack.DevStackOptions { LoggerFactory = loggers }), loggers);
+            // Every browser signs in through this host, so the DevStack sees one client address: its sign-in rate limit
+            // is a limit for the whole demo. On by default; AutoCrm:DevStack:AuthRateLimits=false turns it off (the
+            // browser tests, which sign in far more often than people do).
+            var rateLimits = builder.Configuration.GetValue("AutoCrm:DevStack:AuthRateLimits", defaultValue: true);
+            embedded = new EmbeddedDevStack(
+                await StartDetachedAsync(new DevStack.DevStackOptions { LoggerFactory = loggers, EnforceAuthRateLimits = rateLimits }),
+                loggers);
             services.AddSingleton(_ => embedded);
         }
 
