@@ -13,14 +13,17 @@ internal sealed class TicketPageable(RestClient rest, TicketQuery query) : CrmPa
 
     private async IAsyncEnumerable<CrmPage<Ticket>> PagesAsync(TicketCursor? cursor, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var baseQuery = Filtered(rest.From("tickets"), query);
+        var filtered = Filtered(rest.From("tickets"), query);
         var column = SortColumn(query.Sort);
-        baseQuery = baseQuery.Order(column, query.Descending).Order("id", query.Descending).Limit(query.PageSize);
+        var baseQuery = filtered.Order(column, query.Descending).Order("id", query.Descending).Limit(query.PageSize);
         while (true)
         {
-            var page = cursor is null ? baseQuery : After(baseQuery, column, query.Descending, cursor);
             using var activity = CrmTelemetry.StartCall("Tickets.ListPage");
-            var rows = await page.ToListAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
+            var rows = cursor is null
+                ? await baseQuery.ToListAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false)
+                : query.Sort == TicketSort.Priority
+                    ? await PriorityPageAfterAsync(filtered, cursor, cancellationToken).ConfigureAwait(false)
+                    : await After(baseQuery, column, query.Descending, cursor).ToListAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
             cursor = rows.Count < query.PageSize ? null : CursorOf(rows[^1], query.Sort);
             yield return new CrmPage<Ticket> { Items = rows, ContinuationToken = cursor is null ? null : EncodeToken(cursor) };
             if (cursor is null)
@@ -104,12 +107,34 @@ internal sealed class TicketPageable(RestClient rest, TicketQuery query) : CrmPa
         return q;
     }
 
+    // The bound on the sort key alone (<= or >=) is what lets PostgreSQL start an index scan at the cursor, so a deep page
+    // costs what the first one does; the or() then drops the ties already read. Timestamps have few ties.
     private static RestQuery After(RestQuery q, string column, bool descending, TicketCursor cursor)
     {
         var op = descending ? "lt" : "gt";
-        return q.Or(
+        return q.Where(RestFilter.Where(column, descending ? "lte" : "gte", cursor.Value)).Or(
             RestFilter.Where(column, op, cursor.Value),
             RestFilter.And(RestFilter.Eq(column, cursor.Value), RestFilter.Where("id", op, cursor.Id)));
+    }
+
+    // A priority has a quarter of a million ties at scale, so a bound on priority alone would still skip every row read
+    // before. The page is read as the rest of the cursor's priority (priority = p, id beyond the cursor: one index range)
+    // and, when that runs out, the next priorities: two bounded requests at most.
+    private async Task<IReadOnlyList<Ticket>> PriorityPageAfterAsync(RestQuery filtered, TicketCursor cursor, CancellationToken cancellationToken)
+    {
+        var op = query.Descending ? "lt" : "gt";
+        var rows = await filtered.Where(RestFilter.Eq("priority", cursor.Value)).Where(RestFilter.Where("id", op, cursor.Id))
+            .Order("id", query.Descending).Limit(query.PageSize)
+            .ToListAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
+        if (rows.Count == query.PageSize)
+        {
+            return rows;
+        }
+
+        var following = await filtered.Where(RestFilter.Where("priority", op, cursor.Value))
+            .Order("priority", query.Descending).Order("id", query.Descending).Limit(query.PageSize - rows.Count)
+            .ToListAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? following : [.. rows, .. following];
     }
 
     private static string SortColumn(TicketSort sort) => sort switch
