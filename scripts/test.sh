@@ -20,6 +20,11 @@ need_package postgresql-15
 need_package postgresql-contrib
 need_package postgresql-15-pgtap
 need_package libtap-parser-sourcehandler-pgtap-perl
+# Native AOT (the documentation app) links with the platform toolchain.
+need_package gcc
+need_package zlib1g-dev
+# pg_cron, which Supabase ships: the DevStack preloads it when installed and schedules jobs with it.
+need_package postgresql-15-cron
 if [ -d samples/WebHost ] || [ -d tests/AutoCrm.WebHost.Tests ]; then need_package chromium; fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -38,6 +43,37 @@ log "Building (Release)"
 dotnet build AutoCrm.Sdk.sln -c Release -nologo -clp:ErrorsOnly || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0; failed=0; skipped=0; status=0
+
+# The documentation app (tests/AutoCrm.Sdk.PackageConsumer) consumes the packed package, as a reader's app would; the
+# package tests read the same nupkg.
+log "Packing AutoCrm.Sdk into artifacts/packages"
+step_start=$SECONDS
+rm -rf artifacts/packages && mkdir -p artifacts/packages
+sdk_version=""
+if dotnet pack src/AutoCrm.Sdk -c Release --no-build -nologo -o artifacts/packages >"$results/pack.log" 2>&1; then
+  sdk_version="$(ls artifacts/packages/AutoCrm.Sdk.*.nupkg | sed -n 's|.*/AutoCrm\.Sdk\.\(.*\)\.nupkg$|\1|p' | head -1)"
+fi
+echo "packed AutoCrm.Sdk ${sdk_version:-(failed, see $results/pack.log)} in $((SECONDS - step_start)) s"
+
+log "Publishing the documentation app with Native AOT (the C# of docs/*.md on the packed package)"
+step_start=$SECONDS
+docs_app=""
+if [ -n "$sdk_version" ]; then
+  # Its own packages folder: a re-packed AutoCrm.Sdk of the same version must not come from a stale cache.
+  rm -rf artifacts/consumer-packages/autocrm.sdk artifacts/consumer
+  dotnet publish tests/AutoCrm.Sdk.PackageConsumer -c Release -nologo -clp:NoSummary -p:AutoCrmSdkVersion="$sdk_version" \
+    -o artifacts/consumer >"$results/docs-publish.log" 2>&1
+  publish_exit=$?
+  publish_warnings=$(grep -c -E ': warning [A-Z]+[0-9]+' "$results/docs-publish.log")
+  if [ "$publish_exit" -eq 0 ] && [ "$publish_warnings" -eq 0 ] && [ -x artifacts/consumer/AutoCrm.Sdk.PackageConsumer ]; then
+    docs_app=artifacts/consumer/AutoCrm.Sdk.PackageConsumer
+  else
+    grep -E ': (warning|error) ' "$results/docs-publish.log" | sort -u >&2
+    echo "The documentation app did not publish cleanly (exit $publish_exit, $publish_warnings warning(s)); see $results/docs-publish.log" >&2
+  fi
+fi
+echo "documentation app published in $((SECONDS - step_start)) s"
+if [ -z "$docs_app" ]; then status=1; failed=$((failed + 1)); fi
 
 log ".NET tests"
 dotnet test --solution AutoCrm.Sdk.sln -c Release --no-build --no-ansi --max-parallel-test-modules 1 \
@@ -79,6 +115,18 @@ if grep -q '^service_role key: ' "$devstack_out"; then
   n_skipped=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$results/conformance.tap" | tail -1)
   passed=$((passed + ${n_passed:-0})); failed=$((failed + ${n_failed:-0})); skipped=$((skipped + ${n_skipped:-0}))
   if [ "$node_exit" -ne 0 ]; then status=1; [ "${n_failed:-0}" -eq 0 ] && failed=$((failed + 1)); fi
+
+  if [ -n "$docs_app" ]; then
+    log "Documentation programs (docs/*.md, Native AOT) against the DevStack"
+    step_start=$SECONDS
+    AUTOCRM_URL="$SUPABASE_URL" AUTOCRM_ANON_KEY="$SUPABASE_ANON_KEY" timeout 900 "$docs_app" 2>&1 | tee "$results/docs-programs.log"
+    docs_exit=${PIPESTATUS[0]}
+    docs_summary="$(sed -n 's/^documentation programs: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$results/docs-programs.log" | tail -1)"
+    docs_passed=${docs_summary% *}; docs_failed=${docs_summary#* }
+    passed=$((passed + ${docs_passed:-0})); failed=$((failed + ${docs_failed:-0}))
+    if [ "$docs_exit" -ne 0 ]; then status=1; [ "${docs_failed:-0}" -eq 0 ] && failed=$((failed + 1)); fi
+    echo "documentation programs ran in $((SECONDS - step_start)) s"
+  fi
 else
   echo "The DevStack did not start; its output:" >&2
   cat "$devstack_out" >&2

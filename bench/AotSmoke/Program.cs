@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Rest;
 using AutoCrm.Sdk.Tickets;
@@ -11,7 +10,7 @@ var query = crm.Rest.From("tickets").Select("*,conversation_history:ticket_messa
     .Or(RestFilter.Eq("priority", TicketPriority.Urgent), RestFilter.Contains("tags", ["a,b"]))
     .Order("created_at", descending: true).Range(0, 9);
 Console.WriteLine(query);
-var patch = new TicketPatch { Status = TicketStatus.Pending, AssigneeId = null, Metadata = new JsonObject { ["plan"] = "pro" } };
+var patch = new TicketPatch { Status = TicketStatus.Pending, AssigneeId = null, Metadata = CrmMetadata.Parse("""{"plan":"pro"}""") };
 Console.WriteLine(patch.IsEmpty ? "empty" : "patch ok");
 var services = new ServiceCollection().AddAutoCrm(o => { o.Url = new Uri("http://127.0.0.1:54321"); o.ApiKey = "anon"; });
 using var provider = services.BuildServiceProvider();

@@ -1,11 +1,21 @@
 // DevStack REST vs direct Npgsql: the same queries, the same concurrency, one run.
 // Usage: dotnet run -c Release --project bench/AutoCrm.DevStack.Bench [-- --seconds 5]
+// Two builds in one run (bench/rest-compare.sh):
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using AutoCrm.DevStack;
 using AutoCrm.DevStack.Bench;
 using Npgsql;
+
+// Usage: ... -- --compare <base AutoCrm.DevStack.dll> <candidate AutoCrm.DevStack.dll> [--seconds 3] [--rounds 3]
+if (args is ["--compare", var baseDll, var candidateDll, .. var options])
+{
+    string? Option(string name) => options.SkipWhile(o => o != name).Skip(1).FirstOrDefault();
+    await Compare.RunAsync(baseDll, candidateDll,
+        int.Parse(Option("--seconds") ?? "3", CultureInfo.InvariantCulture), int.Parse(Option("--rounds") ?? "3", CultureInfo.InvariantCulture));
+    return;
+}
 
 var seconds = args.Length >= 2 && args[0] == "--seconds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 int[] concurrency = [1, 8, 32];

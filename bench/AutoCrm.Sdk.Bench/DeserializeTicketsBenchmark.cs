@@ -22,7 +22,7 @@ public class DeserializeTicketsBenchmark
     [Benchmark(Baseline = true, Description = "Newtonsoft.Json (string → POCO + JObject)")]
     public int Newtonsoft() => JsonConvert.DeserializeObject<List<NsTicket>>(_text)!.Count;
 
-    [Benchmark(Description = "AutoCrm.Sdk source-generated STJ (UTF-8 → records + JsonObject)")]
+    [Benchmark(Description = "AutoCrm.Sdk source-generated STJ (UTF-8 → records + CrmMetadata)")]
     public int Sdk() => JsonSerializer.Deserialize(_utf8, CrmJsonContext.Default.ListTicket)!.Count;
 
     /// <summary>What the SDK does with a response body: stream in, no string copy.</summary>

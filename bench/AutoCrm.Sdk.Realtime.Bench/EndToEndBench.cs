@@ -286,10 +286,10 @@ internal sealed class EndToEndBench : IAsyncDisposable
         {
             var now = DateTimeOffset.UtcNow;
             if (value.New?.Metadata is { } metadata
-                && metadata["bench"]?.GetValue<string>() == bench._run
+                && metadata["bench"]?.GetString() == bench._run
                 && metadata["seq"] is { } seq)
             {
-                Recorder.Record(seq.GetValue<int>(), (now - value.CommitTimestamp).TotalMilliseconds);
+                Recorder.Record(seq.GetInt32(), (now - value.CommitTimestamp).TotalMilliseconds);
             }
         }
 

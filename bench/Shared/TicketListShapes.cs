@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using AutoCrm.Sdk;
 using AutoCrm.Sdk.Tickets;
 
 namespace AutoCrm.Scale;
@@ -50,7 +50,7 @@ internal static class TicketListShapes
         new("customer: my tickets, newest first", ShapeRole.HeavyCustomer, "issue",
             f => new TicketQuery { RequesterId = f.HeavyCustomerId, Descending = true, PageSize = 50 }),
         new("admin: metadata contains {channel: email, plan: pro}", ShapeRole.Admin, "issue",
-            _ => new TicketQuery { MetadataContains = new JsonObject { ["channel"] = "email", ["plan"] = "pro" }, Descending = true, PageSize = 50 }),
+            _ => new TicketQuery { MetadataContains = CrmMetadata.Parse("""{"channel":"email","plan":"pro"}"""), Descending = true, PageSize = 50 }),
         new("agent: tags overlap {refund} + open", ShapeRole.Agent, "issue",
             _ => new TicketQuery { TagsAny = ["refund"], Statuses = [TicketStatus.Open], Descending = true, PageSize = 50 }),
         new("admin: subject contains \"printer\"", ShapeRole.Admin, "issue",

@@ -27,6 +27,13 @@ public sealed record DevStackOptions
     /// <summary>A directory laid out like the Supabase CLI's <c>supabase/</c> (migrations, seed.sql, config.toml); null = the copy embedded in this assembly.</summary>
     public string? SupabaseDirectory { get; init; }
 
+    /// <summary>
+    /// The schemas the REST API exposes, the first being the default (PostgREST's <c>db-schemas</c>); null = the
+    /// <c>[api] schemas</c> of config.toml. A <c>pgrst.db_schemas</c> setting of the <c>authenticator</c> role in the
+    /// database takes precedence, as in PostgREST.
+    /// </summary>
+    public IReadOnlyList<string>? Schemas { get; init; }
+
     /// <summary>The HS256 JWT secret; the default is the Supabase CLI's, so the well-known demo keys work.</summary>
     public string JwtSecret { get; init; } = DevStackDefaults.JwtSecret;
 
@@ -38,6 +45,12 @@ public sealed record DevStackOptions
     /// platform does. Off by default, like <c>supabase start</c>, whose Auth server limits nothing.
     /// </summary>
     public bool EnforceAuthRateLimits { get; init; }
+
+    /// <summary>
+    /// Refuse requests that carry no <c>apikey</c> (401 "No API key found in request"), as the hosted platform does.
+    /// On by default; off, such a request runs as anon, as through the Supabase CLI's local gateway.
+    /// </summary>
+    public bool RequireApiKey { get; init; } = true;
 
     /// <summary>The clock for token expiry, timestamps and the Auth rate limits.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

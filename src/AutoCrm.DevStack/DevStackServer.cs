@@ -40,7 +40,8 @@ public sealed partial class DevStackServer : IAsyncDisposable
         Url = url;
         AnonKey = keys.AnonKey;
         ServiceRoleKey = keys.ServiceRoleKey;
-        DatabaseUrl = ConnectionStrings.ToUrl(cluster.ConnectionString);
+        AdminDatabaseUrl = ConnectionStrings.ToUrl(cluster.ConnectionString);
+        DatabaseUrl = ConnectionStrings.ToUrl(ConnectionStrings.WithLogin(cluster.ConnectionString, ConnectionStrings.MigrationRoleName, ConnectionStrings.LocalPassword));
         _logger = logger;
     }
 
@@ -53,8 +54,17 @@ public sealed partial class DevStackServer : IAsyncDisposable
     /// <summary>The service_role API key (a JWT signed with the configured secret; bypasses row-level security).</summary>
     public string ServiceRoleKey { get; }
 
-    /// <summary>The superuser database URL, e.g. <c>postgresql://postgres:postgres@127.0.0.1:54322/postgres</c>.</summary>
+    /// <summary>
+    /// The database URL of the project owner role, e.g. <c>postgresql://postgres:postgres@127.0.0.1:54322/postgres</c>
+    /// (what <c>supabase status</c> prints): <c>postgres</c> is not a superuser, as on Supabase.
+    /// </summary>
     public string DatabaseUrl { get; }
+
+    /// <summary>
+    /// The platform superuser's database URL (<c>supabase_admin</c> for a local cluster): for tools that stand in for
+    /// Supabase's own services, such as a second DevStack attached to this database. Migrations never use it.
+    /// </summary>
+    public string AdminDatabaseUrl { get; }
 
     /// <summary>The web application's service container.</summary>
     public IServiceProvider Services => _app.Services;
@@ -83,7 +93,7 @@ public sealed partial class DevStackServer : IAsyncDisposable
         LocalCluster cluster;
         if (options.DatabaseUrl is not null)
         {
-            cluster = LocalCluster.Attach(options.DatabaseUrl);
+            cluster = LocalCluster.Attach(await SuperuserLoginAsync(options.DatabaseUrl, cancellationToken));
         }
         else
         {
@@ -97,7 +107,11 @@ public sealed partial class DevStackServer : IAsyncDisposable
         try
         {
             var hadHistory = (await MigrationRunner.AppliedVersionsAsync(cluster.ConnectionString, cancellationToken)).Count > 0;
-            await PlatformBootstrap.ApplyAsync(cluster.ConnectionString, cancellationToken);
+            if (!await PlatformBootstrap.ApplyAsync(cluster.ConnectionString, cancellationToken))
+            {
+                Log.NotStrict(logger);
+            }
+
             var applied = await MigrationRunner.ApplyAsync(cluster.ConnectionString, project, loggerFactory.CreateLogger(typeof(MigrationRunner)), cancellationToken);
             Log.MigrationsApplied(logger, applied.Count, project.Source);
 
@@ -155,6 +169,46 @@ public sealed partial class DevStackServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The login the DevStack attaches with must be a superuser (it creates platform roles and a replication slot).
+    /// Given the <c>postgres</c> URL another DevStack printed, it logs in as that server's <c>supabase_admin</c> with
+    /// the same password instead, as Supabase's own services do.
+    /// </summary>
+    private static async Task<string> SuperuserLoginAsync(string databaseUrl, CancellationToken cancellationToken)
+    {
+        var given = ConnectionStrings.Normalize(databaseUrl);
+        if (await IsSuperuserAsync(given, cancellationToken))
+        {
+            return given;
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(given);
+        var admin = ConnectionStrings.WithLogin(given, ConnectionStrings.SuperuserName, builder.Password ?? ConnectionStrings.LocalPassword);
+        try
+        {
+            if (await IsSuperuserAsync(admin, cancellationToken))
+            {
+                return admin;
+            }
+        }
+        catch (PostgresException)
+        {
+            // Reported below with the login that was given.
+        }
+
+        throw new InvalidOperationException(
+            $"The database login '{builder.Username}' is not a superuser, and '{ConnectionStrings.SuperuserName}' could not log in with the same password. "
+            + "Attaching a DevStack needs a superuser login: it creates the platform roles and a replication slot (migrations still run as the non-superuser postgres).");
+    }
+
+    private static async Task<bool> IsSuperuserAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", connection);
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
     private static ProjectKeys CreateKeys(string secret, JwtService jwt)
     {
         if (secret == DevStackDefaults.JwtSecret)
@@ -189,7 +243,12 @@ public sealed partial class DevStackServer : IAsyncDisposable
             var settings = DevStackSettings.FromConfigToml(project.ConfigToml, options.JwtSecret, apiUrl) with
             {
                 EnforceAuthRateLimits = options.EnforceAuthRateLimits,
+                RequireApiKey = options.RequireApiKey,
             };
+            if (options.Schemas is { Count: > 0 } schemas)
+            {
+                settings = settings with { Schemas = schemas };
+            }
             var app = Build(options, settings, connections, jwt, keys, loggerFactory, port);
             try
             {
@@ -265,6 +324,9 @@ public sealed partial class DevStackServer : IAsyncDisposable
 
         [LoggerMessage(1303, LogLevel.Information, "DevStack on {Url} stopped")]
         public static partial void Stopped(ILogger logger, Uri url);
+
+        [LoggerMessage(1304, LogLevel.Warning, "The role postgres is a superuser on this server (a data directory made by an older DevStack, or a server attached as postgres): migrations are not checked against Supabase's privileges. Recreate the data directory with --reset, or attach with another superuser login.")]
+        public static partial void NotStrict(ILogger logger);
     }
 
     /// <summary>Test hook: closes every Realtime websocket abruptly (no close frame), as a dropped network would.</summary>

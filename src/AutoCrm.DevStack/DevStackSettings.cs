@@ -42,6 +42,12 @@ internal sealed record DevStackSettings
     /// </summary>
     public bool EnforceAuthRateLimits { get; init; }
 
+    /// <summary>
+    /// Refuse a request without an <c>apikey</c> (401), as the hosted platform does. On by default; off, such a
+    /// request runs as anon, as through <c>supabase start</c>'s gateway.
+    /// </summary>
+    public bool RequireApiKey { get; init; } = true;
+
     public string SiteUrl { get; init; } = "http://127.0.0.1:3000";
 
     /// <summary>The base URL clients use (known once Kestrel is bound); the JWT issuer is <see cref="JwtIssuer"/>.</summary>

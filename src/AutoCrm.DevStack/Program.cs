@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using AutoCrm.DevStack;
 
-// dotnet run --project src/AutoCrm.DevStack [-- --port N --data-dir D --db-url U --no-seed --reset]
+// dotnet run --project src/AutoCrm.DevStack [-- --port N --data-dir D --db-url U --supabase-dir S --schemas a,b --no-seed --reset]
 if (!CommandLine.TryParse(args, out var command, out var error))
 {
     if (error is not null)
@@ -45,6 +45,9 @@ try
             Seed = command.Seed,
             Reset = command.Reset,
             EnforceAuthRateLimits = command.AuthRateLimits,
+            SupabaseDirectory = command.SupabaseDirectory,
+            RequireApiKey = !command.NoApiKeyCheck,
+            Schemas = command.Schemas,
             LoggerFactory = loggerFactory,
         },
         startCancellation.Token);
@@ -82,8 +85,16 @@ internal sealed record CommandLine
           --port N         HTTP port on 127.0.0.1 (default 54321; 0 = any free port)
           --data-dir D     PostgreSQL cluster directory (default ./.autocrm/devstack)
           --db-url U       use an existing PostgreSQL (postgresql://user:pass@host:port/db) instead of a local cluster
+          --supabase-dir S a Supabase CLI project folder (migrations/, seed.sql, config.toml) to serve
+                           instead of the AutoCRM one built into the DevStack
+          --schemas a,b    the schemas the REST API exposes, first = default (PostgREST's db-schemas;
+                           default: config.toml's [api] schemas). The database's own setting
+                           (ALTER ROLE authenticator SET pgrst.db_schemas = '…') takes precedence
           --no-seed        do not run supabase/seed.sql on a new database
           --reset          delete and recreate the local cluster
+          --no-apikey-check
+                           let requests without an apikey through as anon, as the Supabase CLI's
+                           gateway does (the hosted platform, and the DevStack by default, answer 401)
           --auth-rate-limits
                            apply config.toml's [auth.rate_limit] per client address, as the hosted
                            platform does (off by default, like `supabase start`)
@@ -96,11 +107,17 @@ internal sealed record CommandLine
 
     public string? DatabaseUrl { get; init; }
 
+    public string? SupabaseDirectory { get; init; }
+
+    public IReadOnlyList<string>? Schemas { get; init; }
+
     public bool Seed { get; init; } = true;
 
     public bool Reset { get; init; }
 
     public bool AuthRateLimits { get; init; }
+
+    public bool NoApiKeyCheck { get; init; }
 
     /// <summary>Parses <paramref name="args"/>; false with a null error for --help, false with an error for bad input.</summary>
     internal static bool TryParse(IReadOnlyList<string> args, out CommandLine command, out string? error)
@@ -162,11 +179,35 @@ internal sealed record CommandLine
 
                     command = command with { DatabaseUrl = url };
                     break;
+                case "--supabase-dir":
+                    var supabaseDir = Value();
+                    if (string.IsNullOrWhiteSpace(supabaseDir) || !Directory.Exists(supabaseDir))
+                    {
+                        error = $"--supabase-dir needs an existing directory, got '{supabaseDir}'.";
+                        return false;
+                    }
+
+                    command = command with { SupabaseDirectory = Path.GetFullPath(supabaseDir) };
+                    break;
+                case "--schemas":
+                    var schemasText = Value();
+                    var schemas = AutoCrm.DevStack.Rest.ExposedSchemas.TryParse(schemasText);
+                    if (schemas is null)
+                    {
+                        error = $"--schemas needs a comma-separated list of schema names, got '{schemasText}'.";
+                        return false;
+                    }
+
+                    command = command with { Schemas = schemas };
+                    break;
                 case "--no-seed" when inlineValue is null:
                     command = command with { Seed = false };
                     break;
                 case "--reset" when inlineValue is null:
                     command = command with { Reset = true };
+                    break;
+                case "--no-apikey-check" when inlineValue is null:
+                    command = command with { NoApiKeyCheck = true };
                     break;
                 case "--auth-rate-limits" when inlineValue is null:
                     command = command with { AuthRateLimits = true };

@@ -84,7 +84,9 @@ public static class AutoCrmServiceCollectionExtensions
     {
         if (section["Url"] is { Length: > 0 } url)
         {
-            options.Url = new Uri(url, UriKind.Absolute);
+            options.Url = Uri.TryCreate(url, UriKind.Absolute, out var parsed)
+                ? parsed
+                : throw Invalid(section, "Url", url, "an absolute http or https URL such as http://127.0.0.1:54321");
         }
 
         if (section["ApiKey"] is { Length: > 0 } key)
@@ -104,13 +106,12 @@ public static class AutoCrmServiceCollectionExtensions
         options.RefreshAhead = Duration(section, "RefreshAhead") ?? options.RefreshAhead;
         if (section["MaxRetries"] is { Length: > 0 } retries)
         {
-            options.MaxRetries = int.Parse(retries, NumberStyles.Integer, CultureInfo.InvariantCulture);
+            options.MaxRetries = int.TryParse(retries, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count)
+                ? count
+                : throw Invalid(section, "MaxRetries", retries, "a whole number");
         }
 
-        if (section["AutoRefreshToken"] is { Length: > 0 } autoRefresh)
-        {
-            options.AutoRefreshToken = bool.Parse(autoRefresh);
-        }
+        options.AutoRefreshToken = Flag(section, "AutoRefreshToken") ?? options.AutoRefreshToken;
 
         BindRealtime(section.GetSection("Realtime"), options);
     }
@@ -126,7 +127,7 @@ public static class AutoCrmServiceCollectionExtensions
                 {
                     "1.0.0" or "V1" => AutoCrm.Sdk.Realtime.RealtimeProtocolVersion.V1,
                     "2.0.0" or "V2" => AutoCrm.Sdk.Realtime.RealtimeProtocolVersion.V2,
-                    _ => throw new FormatException($"AutoCrm:Realtime:ProtocolVersion must be 1.0.0 or 2.0.0, not '{version}'."),
+                    _ => throw Invalid(section, "ProtocolVersion", version, "1.0.0 or 2.0.0"),
                 },
             };
         }
@@ -136,23 +137,43 @@ public static class AutoCrmServiceCollectionExtensions
             HeartbeatInterval = Duration(section, "HeartbeatInterval") ?? realtime.HeartbeatInterval,
             PushTimeout = Duration(section, "PushTimeout") ?? realtime.PushTimeout,
         };
-        if (section["CatchUpAfterReconnect"] is { Length: > 0 } catchUp)
+        if (Flag(section, "CatchUpAfterReconnect") is { } catchUp)
         {
-            realtime = realtime with { CatchUpAfterReconnect = bool.Parse(catchUp) };
+            realtime = realtime with { CatchUpAfterReconnect = catchUp };
         }
 
         options.Realtime = realtime;
     }
 
     private static TimeSpan? Duration(IConfiguration section, string key) =>
-        section[key] is { Length: > 0 } text ? TimeSpan.Parse(text, CultureInfo.InvariantCulture) : null;
+        section[key] is not { Length: > 0 } text ? null
+        : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value
+        : throw Invalid(section, key, text, "a duration such as 00:00:30");
+
+    private static bool? Flag(IConfiguration section, string key) =>
+        section[key] is not { Length: > 0 } text ? null
+        : bool.TryParse(text, out var value) ? value
+        : throw Invalid(section, key, text, "true or false");
+
+    /// <summary>A setting that cannot be read, named by its full configuration path (e.g. <c>AutoCrm:Timeout</c>).</summary>
+    private static CrmValidationException Invalid(IConfiguration section, string key, string value, string expected)
+    {
+        var path = section is IConfigurationSection { Path.Length: > 0 } s ? s.Path + ":" + key : key;
+        return new CrmValidationException(new CrmErrorInfo
+        {
+            Code = "invalid_configuration",
+            Field = path,
+            Message = $"The setting {path} must be {expected}, not '{value}'.",
+            IsTransient = false,
+        });
+    }
 
     private sealed class CrmClientOptionsValidation : IValidateOptions<CrmClientOptions>
     {
         public ValidateOptionsResult Validate(string? name, CrmClientOptions options)
         {
             var errors = CrmOptionsValidator.Validate(options);
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors.Select(e => e.Message));
         }
     }
 }

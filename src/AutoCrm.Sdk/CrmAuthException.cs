@@ -1,6 +1,8 @@
 namespace AutoCrm.Sdk;
 
-/// <summary>The caller is not authenticated or not allowed (HTTP 401/403, invalid credentials, an expired or revoked session, or a failed token refresh). Sign in again or use another key.</summary>
+/// <summary>The caller is not (or no longer) signed in: HTTP 401, wrong credentials, an expired or revoked session, a failed
+/// token refresh, or a call that needs a user made without one (code <c>session_missing</c>). Sign in again. A signed-in
+/// caller who may not do something gets <see cref="CrmForbiddenException"/> instead.</summary>
 public sealed class CrmAuthException : CrmException
 {
     /// <summary>Creates the exception with a message.</summary>

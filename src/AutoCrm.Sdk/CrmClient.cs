@@ -1,5 +1,6 @@
 using AutoCrm.Sdk.Auth;
 using AutoCrm.Sdk.Internal;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Realtime;
 using AutoCrm.Sdk.Rest;
@@ -18,17 +19,29 @@ namespace AutoCrm.Sdk;
 /// var ticket = await crm.Tickets.CreateAsync(new NewTicket { Subject = "Cannot log in" });
 /// </code>
 /// </example>
-public sealed class CrmClient : IDisposable
+public class CrmClient : IDisposable
 {
     private readonly HttpClient? _ownedHttpClient;
     private readonly bool _ownsAuth;
-    private readonly Lazy<RealtimeClient> _realtime;
+    private readonly Lazy<RealtimeClient> _realtime = null!;
     private int _disposed;
+
+    /// <summary>For fakes in tests: a subclass overrides the properties it needs, e.g. <see cref="Tickets"/> returning a fake
+    /// <see cref="TicketsClient"/> (see docs/testing.md). Such a client sends nothing.</summary>
+    protected CrmClient()
+    {
+        Connection = null!;
+        Auth = null!;
+        Rest = null!;
+        Tickets = null!;
+        Queues = null!;
+        Profiles = null!;
+    }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
     /// when given); dispose the client when done. In an app with dependency injection use <c>services.AddAutoCrm(...)</c>.</summary>
     /// <param name="options">The settings; copied, so later changes have no effect.</param>
-    /// <exception cref="ArgumentException">The options are invalid (e.g. no URL or key).</exception>
+    /// <exception cref="CrmValidationException">The options are invalid (code <c>invalid_options</c>; <see cref="CrmValidationException.Field"/> names the first bad setting).</exception>
     public CrmClient(CrmClientOptions options)
         : this(options, httpClient: null)
     {
@@ -53,7 +66,7 @@ public sealed class CrmClient : IDisposable
         Connection = new CrmConnection(options, httpClient);
         _ownsAuth = true;
         var auth = new AuthClient(Connection, options.SessionStore ?? new InMemorySessionStore(), Connection.AutoRefreshToken);
-        (Auth, Rest, Tickets, Queues) = Build(Connection, auth);
+        (Auth, Rest, Tickets, Queues, Profiles) = Build(Connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
     }
 
@@ -61,25 +74,29 @@ public sealed class CrmClient : IDisposable
     {
         Connection = connection;
         _ownsAuth = true;
-        (Auth, Rest, Tickets, Queues) = Build(connection, auth);
+        (Auth, Rest, Tickets, Queues, Profiles) = Build(connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
     }
 
     /// <summary>Sign-in, session and user management.</summary>
-    public AuthClient Auth { get; }
+    public virtual AuthClient Auth { get; }
 
     /// <summary>Tickets, conversations and history.</summary>
-    public TicketsClient Tickets { get; }
+    public virtual TicketsClient Tickets { get; }
 
-    /// <summary>Queues, claiming, assignment, membership and roles.</summary>
-    public QueuesClient Queues { get; }
+    /// <summary>Queues, claiming, assignment and membership.</summary>
+    public virtual QueuesClient Queues { get; }
 
-    /// <summary>The general PostgREST builder for any table, view or function.</summary>
-    public RestClient Rest { get; }
+    /// <summary>User profiles and roles.</summary>
+    public virtual ProfilesClient Profiles { get; }
+
+    /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
+    /// requests as the anon key alone, for data a project exposes publicly.</summary>
+    public virtual RestClient Rest { get; }
 
     /// <summary>Live tickets, status changes, queue updates, messages and viewers as <see cref="IObservable{T}"/> streams over
     /// Supabase Realtime, acting as this client's user. The socket opens with the first subscription.</summary>
-    public RealtimeClient Realtime => _realtime.Value;
+    public virtual RealtimeClient Realtime => _realtime.Value;
 
     /// <summary>The project URL (ends with '/'); the realtime socket URL is derived from it.</summary>
     internal Uri ProjectUrl => Connection.ProjectUrl;
@@ -104,7 +121,7 @@ public sealed class CrmClient : IDisposable
     /// <param name="session">The user's session.</param>
     /// <returns>The user-bound client. Disposing it does not affect this client.</returns>
     /// <example><code>var userCrm = crm.WithSession(sessionFromCookie); var mine = userCrm.Tickets.ListAsync();</code></example>
-    public CrmClient WithSession(Session session)
+    public virtual CrmClient WithSession(Session session)
     {
         ArgumentNullException.ThrowIfNull(session);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -118,9 +135,9 @@ public sealed class CrmClient : IDisposable
     /// </summary>
     /// <param name="accessToken">The user's access token (JWT).</param>
     /// <returns>The user-bound client.</returns>
-    public CrmClient ForUser(string accessToken)
+    public virtual CrmClient ForUser(string accessToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(accessToken);
+        Guard.NotBlank(accessToken, "access_token");
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var auth = new AuthClient(Connection, new InMemorySessionStore(), autoRefresh: false, fixedToken: accessToken);
         return new CrmClient(Connection, auth);
@@ -139,7 +156,7 @@ public sealed class CrmClient : IDisposable
             Auth.Dispose();
         }
 
-        if (_realtime.IsValueCreated)
+        if (_realtime is { IsValueCreated: true })
         {
             _realtime.Value.Dispose();
         }
@@ -157,11 +174,12 @@ public sealed class CrmClient : IDisposable
         Connection.LoggerFactory,
         Connection.Realtime);
 
-    private static (AuthClient, RestClient, TicketsClient, QueuesClient) Build(CrmConnection connection, AuthClient auth)
+    private static (AuthClient, RestClient, TicketsClient, QueuesClient, ProfilesClient) Build(CrmConnection connection, AuthClient auth)
     {
         var rest = new RestClient(connection, auth, connection.Schema);
-        var tickets = new TicketsClient(rest, connection.TimeProvider);
-        var queues = new QueuesClient(rest, tickets);
-        return (auth, rest, tickets, queues);
+        var asUser = new RestClient(connection, auth, connection.Schema, requiresUser: true);
+        var tickets = new TicketsClient(asUser, connection.TimeProvider);
+        var queues = new QueuesClient(asUser, tickets);
+        return (auth, rest, tickets, queues, new ProfilesClient(asUser));
     }
 }

@@ -15,6 +15,9 @@ public sealed record CrmErrorInfo
     /// <summary>Extra detail, if any.</summary>
     public string? Details { get; init; }
 
+    /// <summary>The field a refused value belongs to, if known (see <see cref="CrmValidationException.Field"/>).</summary>
+    public string? Field { get; init; }
+
     /// <summary>A hint, if any.</summary>
     public string? Hint { get; init; }
 

@@ -1,6 +1,9 @@
 namespace AutoCrm.Sdk;
 
-/// <summary>The requested row or user does not exist, or row-level security hides it from the caller (HTTP 404, or 406 `PGRST116` for a single-row read that matched no row).</summary>
+/// <summary>The requested row or user does not exist, or row-level security hides it from the caller. <see cref="CrmException.Status"/>
+/// is always 404 and <see cref="CrmException.Code"/> <c>not_found</c> (or the code of the function that said so), whatever
+/// PostgREST answered: its 406 <c>PGRST116</c> for a single-row read that matched no row is reported here, with the
+/// original answer in <see cref="CrmException.Details"/>.</summary>
 public sealed class CrmNotFoundException : CrmException
 {
     /// <summary>Creates the exception with a message.</summary>

@@ -5,8 +5,9 @@ using Spectre.Console;
 namespace AutoCrm.ConsoleHost.Tests;
 
 /// <summary>Runs <c>autocrm</c> in-process (the same entry the executable uses, minus the host) with captured output and a
-/// private config directory. Runs from one instance share the directory (and so the saved session).</summary>
-internal sealed class Cli(DevStackFixture? stack)
+/// private config directory. Runs from one instance share the directory (and so the saved session). With
+/// <paramref name="terminal"/> the commands behave as in a terminal (live displays), rendered without colours.</summary>
+internal sealed class Cli(DevStackFixture? stack, bool terminal = false)
 {
     public string Home { get; } = TestPaths.NewDirectory("home-");
 
@@ -41,7 +42,7 @@ internal sealed class Cli(DevStackFixture? stack)
             Error = error,
             ConfigDirectory = Home,
             Variables = variables,
-            IsTerminal = false,
+            IsTerminal = terminal,
         };
         var code = await CliApp.RunAsync(args, environment, cancellationToken);
         return new CliResult(code, output.ToString(), text.ToString(), error.ToString());

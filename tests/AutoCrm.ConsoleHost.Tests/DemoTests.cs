@@ -1,8 +1,9 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace AutoCrm.ConsoleHost.Tests;
 
-public sealed class DemoTests(DevStackFixture stack)
+public sealed partial class DemoTests(DevStackFixture stack)
 {
     private static void AssertConsistent(JsonElement summary, int tickets)
     {
@@ -44,10 +45,35 @@ public sealed class DemoTests(DevStackFixture stack)
     }
 
     [Fact]
+    public async Task Demo_in_a_terminal_at_a_pace_names_tickets_by_number_in_the_live_events()
+    {
+        var result = await new Cli(stack, terminal: true).RunAsServiceAsync("demo", "--tickets", "3", "--agents", "1", "--customers", "1", "--pace", "0.01");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var rows = EventRow().Matches(result.Text).Select(m => m.Groups["ticket"].Value.Trim()).ToList();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, ticket => Assert.Matches(@"^(#\d+|\(other\))$", ticket));
+        Assert.Contains(rows, ticket => ticket.StartsWith('#'));
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("11")]
+    public async Task Demo_refuses_a_pace_outside_0_to_10_seconds(string pace)
+    {
+        var result = await stack.Cli().RunAsServiceAsync("demo", "--pace", pace);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--pace", result.Error + result.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Demo_against_a_project_needs_the_service_key()
     {
         var result = await stack.Cli().RunAsync("demo");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("service_role", result.Error, StringComparison.Ordinal);
     }
+
+    /// <summary>A row of the live events table: stream, ticket, change.</summary>
+    [GeneratedRegex(@"(tickets:status_change|queue:updates)\s*[│|](?<ticket>[^│|]*)[│|]")]
+    private static partial Regex EventRow();
 }

@@ -63,7 +63,7 @@ public sealed class ImportExportTests(DevStackFixture stack)
 
         using var service = stack.ServiceClient();
         var found = new List<Ticket>();
-        await foreach (var t in service.Tickets.ListAsync(new TicketQuery { SubjectContains = run }).WithCancellation(TestContext.Current.CancellationToken))
+        await foreach (var t in service.Tickets.ListAsync(new TicketQuery { SubjectContains = run }, TestContext.Current.CancellationToken))
         {
             found.Add(t);
         }
@@ -72,7 +72,7 @@ public sealed class ImportExportTests(DevStackFixture stack)
         var printer = Assert.Single(found, t => t.Subject.StartsWith("Cannot print", StringComparison.Ordinal));
         Assert.Equal(TicketPriority.High, printer.Priority);
         Assert.Equal(["printer", "office"], printer.Tags);
-        Assert.Equal("pro", printer.Metadata["plan"]?.GetValue<string>());
+        Assert.Equal("pro", printer.Metadata["plan"]?.GetString());
         Assert.Contains(found, t => t.Subject == $"Multi\nline {run}");
         Assert.Equal(TicketStatus.Open, Assert.Single(found, t => t.Subject.StartsWith("Quoted", StringComparison.Ordinal)).Status);
         Assert.Equal(TicketStatus.New, printer.Status);
@@ -109,12 +109,12 @@ public sealed class ImportExportTests(DevStackFixture stack)
     {
         var ct = TestContext.Current.CancellationToken;
         using var service = stack.ServiceClient();
-        var carol = (await service.Queues.ListProfilesAsync(cancellationToken: ct)).Single(p => p.Email == "carol@customer.demo");
+        var carol = (await service.Profiles.ListAsync(cancellationToken: ct).ToListAsync(ct)).Single(p => p.Email == "carol@customer.demo");
         var run = Guid.NewGuid().ToString("N");
         var originals = new List<Ticket>();
         for (var i = 0; i < 2; i++)
         {
-            var t = await service.Tickets.CreateAsync(new NewTicket { Subject = $"Round trip {i} {run}", RequesterId = carol.Id, Tags = ["rt"], Priority = TicketPriority.High, Metadata = new JsonObject { ["i"] = i } }, ct);
+            var t = await service.Tickets.CreateAsync(new NewTicket { Subject = $"Round trip {i} {run}", RequesterId = carol.Id, Tags = ["rt"], Priority = TicketPriority.High, Metadata = AutoCrm.Sdk.CrmMetadata.From(new JsonObject { ["i"] = i }) }, ct);
             originals.Add(await service.Tickets.GetAsync(t.Id, TicketInclude.None, ct));
         }
 
@@ -145,10 +145,10 @@ public sealed class ImportExportTests(DevStackFixture stack)
             Assert.Equal(original.Tags, restored.Tags);
             Assert.Equal(original.RequesterId, restored.RequesterId);
             Assert.Equal(original.CreatedAt, restored.CreatedAt);
-            Assert.Equal(original.Metadata.ToJsonString(), restored.Metadata.ToJsonString());
+            Assert.Equal(original.Metadata, restored.Metadata);
         }
 
-        var conversation = await service.Tickets.GetConversationAsync(originals[0].Id, ct);
+        var conversation = await service.Tickets.ListMessagesAsync(originals[0].Id, ct).ToListAsync(ct);
         Assert.Equal("Any news?", Assert.Single(conversation).Body);
 
         var second = (await cli.RunAsServiceAsync("import", exportFile, "--json")).Succeeded().Json;

@@ -1,3 +1,4 @@
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 
@@ -30,7 +31,7 @@ public sealed class QueueCommandTests(DevStackFixture stack)
         var ct = TestContext.Current.CancellationToken;
         var queue = await service.Queues.CreateAsync(new NewQueue { Slug = "q-" + Guid.NewGuid().ToString("N")[..10], Name = "Routing test" }, ct);
         var billing = await service.Queues.GetBySlugAsync("billing", ct);
-        var profiles = await service.Queues.ListProfilesAsync(cancellationToken: ct);
+        var profiles = await service.Profiles.ListAsync(cancellationToken: ct).ToListAsync(ct);
         var bob = profiles.Single(p => p.Email == "agent.bob@autocrm.demo");
         var alice = profiles.Single(p => p.Email == "agent.alice@autocrm.demo");
         var carol = profiles.Single(p => p.Email == "carol@customer.demo");
@@ -57,8 +58,8 @@ public sealed class QueueCommandTests(DevStackFixture stack)
         Assert.Equal(billing.Id.ToString(), moved.GetProperty("queue_id").GetString());
         Assert.Contains("Transferred ticket", (await admin.RunAsync("queue", "transfer", ticket.Id.ToString(), queue.Slug)).Succeeded().Text, StringComparison.Ordinal);
 
-        var history = await service.Tickets.GetHistoryAsync(ticket.Id, ct);
-        Assert.Contains(history, e => e.Kind == "queue_changed");
+        var history = await service.Tickets.ListEventsAsync(ticket.Id, ct).ToListAsync(ct);
+        Assert.Contains(history, e => e.Kind == TicketEventKind.QueueChanged);
     }
 
     [Fact]

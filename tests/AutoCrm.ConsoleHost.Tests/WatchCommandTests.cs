@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 
@@ -12,7 +13,7 @@ public sealed class WatchCommandTests(DevStackFixture stack)
         var ct = TestContext.Current.CancellationToken;
         using var service = stack.ServiceClient();
         var queue = await service.Queues.CreateAsync(new NewQueue { Slug = "w-" + Guid.NewGuid().ToString("N")[..10], Name = "Watch test" }, ct);
-        var carol = (await service.Queues.ListProfilesAsync(cancellationToken: ct)).Single(p => p.Email == "carol@customer.demo");
+        var carol = (await service.Profiles.ListAsync(cancellationToken: ct).ToListAsync(ct)).Single(p => p.Email == "carol@customer.demo");
 
         var cli = stack.Cli();
         await cli.LoginAsync("admin@autocrm.demo");

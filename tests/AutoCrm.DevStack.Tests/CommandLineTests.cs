@@ -29,7 +29,29 @@ public sealed class CommandLineTests
         Assert.True(command.AuthRateLimits);
     }
 
+    [Fact]
+    public void Exposed_schemas_and_another_project_folder_are_options()
+    {
+        var dir = Directory.CreateTempSubdirectory("autocrm-cli-");
+        try
+        {
+            Assert.True(CommandLine.TryParse(["--schemas", " public, personal ,public", "--supabase-dir=" + dir.FullName, "--no-apikey-check"], out var command, out _));
+            Assert.Equal(["public", "personal"], command.Schemas);
+            Assert.Equal(dir.FullName, command.SupabaseDirectory);
+            Assert.True(command.NoApiKeyCheck);
+        }
+        finally
+        {
+            dir.Delete();
+        }
+    }
+
     [Theory]
+    [InlineData("--schemas", "")]
+    [InlineData("--schemas", "public,,personal")]
+    [InlineData("--schemas", "public,pg_catalog")]
+    [InlineData("--supabase-dir", "/no/such/directory")]
+    [InlineData("--no-apikey-check=yes")]
     [InlineData("--port")]
     [InlineData("--port", "abc")]
     [InlineData("--port", "70000")]

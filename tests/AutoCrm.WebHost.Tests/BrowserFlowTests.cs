@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -49,7 +52,7 @@ public sealed class BrowserFlowTests(WebHostFixture app) : IAsyncLifetime
         using var admin = await app.SdkAsAsync("admin@autocrm.demo", Ct);
         var slug = "e2e-" + Guid.NewGuid().ToString("N")[..8];
         var queue = await admin.Queues.CreateAsync(new NewQueue { Name = "E2E " + slug, Slug = slug }, Ct);
-        var alice = (await admin.Queues.ListProfilesAsync(UserRole.Agent, Ct)).Single(p => p.Email == "agent.alice@autocrm.demo");
+        var alice = (await admin.Profiles.ListAsync(UserRole.Agent, Ct).ToListAsync(Ct)).Single(p => p.Email == "agent.alice@autocrm.demo");
         await admin.Queues.AddMemberAsync(queue.Id, alice.Id, Ct);
 
         var customerEmail = $"{slug}@customer.test";
@@ -59,7 +62,13 @@ public sealed class BrowserFlowTests(WebHostFixture app) : IAsyncLifetime
 
         try
         {
-            await using var customerContext = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseAddress.ToString() });
+            // The customer's browser is in Tokyo (UTC+9 all year), with British formats: the page shows times in that zone.
+            await using var customerContext = await _browser!.NewContextAsync(new BrowserNewContextOptions
+            {
+                BaseURL = app.BaseAddress.ToString(),
+                TimezoneId = "Asia/Tokyo",
+                Locale = "en-GB",
+            });
             await using var agentContext = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseAddress.ToString() });
             var customer = await OpenAsync(customerContext);
             var board = await OpenAsync(agentContext);
@@ -93,6 +102,12 @@ public sealed class BrowserFlowTests(WebHostFixture app) : IAsyncLifetime
             await customer.GetByRole(AriaRole.Button, new() { Name = "File ticket" }).ClickAsync();
             await Expect(customer.GetByTestId("ticket-subject")).ToHaveTextAsync(subject, Text);
             await Expect(customer.GetByTestId("ticket-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
+
+            // The description's time reads in the viewer's local time (the server sent UTC) with its age.
+            var posted = customer.GetByTestId("message").First.Locator("time");
+            var utc = DateTimeOffset.Parse((await posted.GetAttributeAsync("datetime"))!, CultureInfo.InvariantCulture);
+            var inTokyo = utc.ToOffset(TimeSpan.FromHours(9)).ToString("HH:mm", CultureInfo.InvariantCulture);
+            await Expect(posted).ToHaveTextAsync(new Regex($@"{inTokyo} · (just now|\d+ min ago)$"), Text);
 
             // It appears on Alice's board without a reload.
             var row = board.GetByTestId("board-ticket").Filter(new() { HasText = subject });

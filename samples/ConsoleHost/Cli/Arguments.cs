@@ -1,5 +1,6 @@
 using System.Globalization;
 using AutoCrm.Sdk;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 
@@ -77,7 +78,7 @@ internal static class Arguments
     /// <summary>A queue by slug or id.</summary>
     internal static async Task<Queue> QueueAsync(CrmClient crm, string reference, CancellationToken cancellationToken)
     {
-        var queues = await crm.Queues.ListAsync(cancellationToken).ConfigureAwait(false);
+        var queues = await crm.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
         return queues.FirstOrDefault(q => string.Equals(q.Slug, reference, StringComparison.OrdinalIgnoreCase) || q.Id.ToString() == reference.ToLowerInvariant())
             ?? throw new NotFoundException($"queue '{reference}' not found (known: {string.Join(", ", queues.Select(q => q.Slug))})");
     }
@@ -95,7 +96,7 @@ internal static class Arguments
             return (await crm.Auth.GetUserAsync(cancellationToken).ConfigureAwait(false)).Id;
         }
 
-        var profiles = await crm.Queues.ListProfilesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var profiles = await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
         return profiles.FirstOrDefault(p => string.Equals(p.Email, reference, StringComparison.OrdinalIgnoreCase))?.Id
             ?? throw new NotFoundException($"user '{reference}' not found (or not visible to you)");
     }

@@ -14,7 +14,7 @@ internal static class ErrorReporter
         OperationCanceledException => ExitCodes.Cancelled,
         UsageException or CommandParseException or CommandRuntimeException => ExitCodes.Usage,
         NotFoundException or CrmNotFoundException => ExitCodes.NotFound,
-        CrmAuthException => ExitCodes.NotAuthorised,
+        CrmAuthException or CrmForbiddenException => ExitCodes.NotAuthorised,
         CrmConflictException => ExitCodes.Conflict,
         CrmException { Status: 401 or 403 } => ExitCodes.NotAuthorised,
         CrmException { Status: 404 } => ExitCodes.NotFound,

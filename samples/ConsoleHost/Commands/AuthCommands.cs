@@ -94,7 +94,7 @@ internal sealed class WhoAmICommand(CliEnvironment environment) : CrmCommand<Rea
         }
 
         var user = await target.Client.Auth.GetUserAsync(cancellationToken).ConfigureAwait(false);
-        var profile = await target.Client.Queues.GetProfileAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        var profile = await target.Client.Profiles.GetAsync(user.Id, cancellationToken).ConfigureAwait(false);
         Write(settings, new WhoAmI
         {
             UserId = user.Id,

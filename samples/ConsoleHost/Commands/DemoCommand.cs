@@ -39,11 +39,17 @@ internal sealed class DemoSettings : ConnectionSettings
     [DefaultValue(30)]
     public int Timeout { get; init; } = 30;
 
+    [CommandOption("--pace <SECONDS>")]
+    [Description("Seconds each simulated person waits before each action, to follow the run live (default 0: full speed; try 0.5).")]
+    [DefaultValue(0.0)]
+    public double Pace { get; init; }
+
     public override ValidationResult Validate() =>
         Tickets is < 1 or > 1000 ? ValidationResult.Error("--tickets must be between 1 and 1000")
         : Agents is < 1 or > 8 ? ValidationResult.Error("--agents must be between 1 and 8")
         : Customers is < 1 or > 8 ? ValidationResult.Error("--customers must be between 1 and 8")
         : Timeout < 1 ? ValidationResult.Error("--timeout must be positive")
+        : Pace is < 0 or > 10 or double.NaN ? ValidationResult.Error("--pace must be between 0 and 10 seconds")
         : ValidationResult.Success();
 }
 
@@ -82,7 +88,7 @@ internal sealed class DemoCommand(CliEnvironment environment) : AsyncCommand<Dem
         {
             var runner = new DemoRunner(
                 environment,
-                new DemoOptions { Tickets = settings.Tickets, Agents = settings.Agents, Customers = settings.Customers, Json = settings.Json, EventTimeout = TimeSpan.FromSeconds(settings.Timeout) },
+                new DemoOptions { Tickets = settings.Tickets, Agents = settings.Agents, Customers = settings.Customers, Json = settings.Json, EventTimeout = TimeSpan.FromSeconds(settings.Timeout), Pace = TimeSpan.FromSeconds(settings.Pace) },
                 url,
                 serviceKey,
                 anonKey);

@@ -50,7 +50,7 @@ internal sealed class ExportCommand(CliEnvironment environment) : CrmCommand<Exp
                     continue;
                 }
 
-                var conversation = await crm.Tickets.GetConversationAsync(ticket.Id, cancellationToken).ConfigureAwait(false);
+                var conversation = await crm.Tickets.ListMessagesAsync(ticket.Id, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
                 JsonOutput.WriteLine(writer, ticket with { ConversationHistory = conversation });
                 count++;
             }

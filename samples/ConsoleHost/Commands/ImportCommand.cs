@@ -56,13 +56,13 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
         var records = await ReadAsync(s, bad, cancellationToken).ConfigureAwait(false);
         var unreadable = bad.Count;
 
-        var queues = (await crm.Queues.ListAsync(cancellationToken).ConfigureAwait(false))
+        var queues = (await crm.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false))
             .SelectMany(q => new[] { (Key: q.Slug, q.Id), (Key: q.Id.ToString(), q.Id) })
             .ToDictionary(x => x.Key, x => x.Id, StringComparer.OrdinalIgnoreCase);
         var users = new Dictionary<string, Guid>(StringComparer.OrdinalIgnoreCase);
         if (records.Any(r => r.Requester is { } req && !Guid.TryParse(req, out _)))
         {
-            foreach (var p in await crm.Queues.ListProfilesAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            foreach (var p in await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (p.Email is not null)
                 {
@@ -241,7 +241,7 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
             RequesterId = requester,
             AssigneeId = r.AssigneeId,
             Tags = r.Tags?.Select(t => t!.GetValue<string>()).ToList(),
-            Metadata = r.Metadata?.DeepClone().AsObject(),
+            Metadata = r.Metadata is null ? null : CrmMetadata.From(r.Metadata),
 
             // Kept only with the service key (the database stamps the time otherwise).
             CreatedAt = asService ? r.CreatedAt : null,

@@ -12,7 +12,7 @@ internal sealed class QueueListCommand(CliEnvironment environment) : CrmCommand<
 {
     protected override async Task<int> RunAsync(CrmTarget target, ReadSettings s, CancellationToken cancellationToken)
     {
-        var queues = await target.Client.Queues.ListAsync(cancellationToken).ConfigureAwait(false);
+        var queues = await target.Client.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
         if (s.Json)
         {
             JsonOutput.WriteDocument(Environment.Out, queues);

@@ -109,7 +109,7 @@ internal sealed class TicketsListCommand(CliEnvironment environment) : CrmComman
             TagsAny = s.AllTags ? null : s.Tags,
             TagsAll = s.AllTags ? s.Tags : null,
             SubjectContains = s.Subject,
-            MetadataContains = metadata,
+            MetadataContains = metadata is null ? null : AutoCrm.Sdk.CrmMetadata.From(metadata),
             CreatedFrom = Arguments.ParseTime(s.CreatedFrom, "--created-from"),
             CreatedTo = Arguments.ParseTime(s.CreatedTo, "--created-to"),
             UpdatedFrom = Arguments.ParseTime(s.UpdatedFrom, "--updated-from"),

@@ -1,5 +1,6 @@
 using AutoCrm.ConsoleHost.Cli;
 using AutoCrm.Sdk;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 using Spectre.Console;
@@ -24,12 +25,12 @@ internal sealed class TicketRendering
         var users = new Dictionary<Guid, string>();
         try
         {
-            foreach (var q in await crm.Queues.ListAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var q in await crm.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false))
             {
                 queues[q.Id] = q.Slug;
             }
 
-            foreach (var p in await crm.Queues.ListProfilesAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            foreach (var p in await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false))
             {
                 users[p.Id] = p.Email ?? p.DisplayName;
             }
@@ -116,7 +117,7 @@ internal sealed class TicketRendering
             console.Write(new Rule("history").LeftJustified());
             foreach (var e in events)
             {
-                console.MarkupLine($"[grey]{e.CreatedAt:u}[/] {Markup.Escape(e.Kind)} {Markup.Escape(e.Changes.ToJsonString())} [grey]by {Markup.Escape(User(e.ActorId))}[/]");
+                console.MarkupLine($"[grey]{e.CreatedAt:u}[/] {Markup.Escape(e.Kind.Value)} {Markup.Escape(string.Join(", ", e.Changes.Select(c => $"{c.Key}: {c.Value.Old} -> {c.Value.New}")))} [grey]by {Markup.Escape(User(e.ActorId))}[/]");
             }
         }
     }

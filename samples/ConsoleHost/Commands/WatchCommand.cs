@@ -23,7 +23,7 @@ internal sealed class WatchCommand(CliEnvironment environment) : CrmCommand<Watc
     {
         var crm = target.Client;
         Guid? only = s.Queue is null ? null : (await Arguments.QueueAsync(crm, s.Queue, cancellationToken).ConfigureAwait(false)).Id;
-        var queues = (await crm.Queues.ListAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(q => q.Id, q => q.Slug);
+        var queues = (await crm.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(q => q.Id, q => q.Slug);
         var queueIds = only is { } q ? [q] : queues.Keys.ToList();
         var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var gate = new object();

@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using AutoCrm.ConsoleHost.Cli;
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 using Spectre.Console;
@@ -31,7 +32,9 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
     private readonly ConcurrentDictionary<string, DemoEvent> _received = new();
     private readonly ConcurrentQueue<DemoEvent> _recent = new();
     private readonly ConcurrentDictionary<string, int> _claims = new();
-    private readonly ConcurrentDictionary<Guid, byte> _tickets = new();
+    /// <summary>The tickets this run filed, with their numbers (what people call a ticket; the UUIDv7 ids of tickets
+    /// created within a minute or so share their first hex digits).</summary>
+    private readonly ConcurrentDictionary<Guid, long> _tickets = new();
     private readonly object _waitLock = new();
     private HashSet<string>? _expected;
     private TaskCompletionSource? _allReceived;
@@ -193,6 +196,7 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
         {
             for (var i = ci; i < options.Tickets; i += customers.Length)
             {
+                await PauseAsync(cancellationToken).ConfigureAwait(false);
                 var ticket = await customer.Client.Tickets.CreateAsync(
                     new NewTicket
                     {
@@ -201,10 +205,10 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
                         QueueId = queues[i % queues.Length].Id,
                         Priority = (i % 5) switch { 0 => TicketPriority.Urgent, 1 or 2 => TicketPriority.High, 3 => TicketPriority.Normal, _ => TicketPriority.Low },
                         Tags = ["demo", i % 2 == 0 ? "web" : "email"],
-                        Metadata = new JsonObject { ["demo_run"] = _run, ["plan"] = i % 3 == 0 ? "pro" : "free" },
+                        Metadata = CrmMetadata.From(new JsonObject { ["demo_run"] = _run, ["plan"] = i % 3 == 0 ? "pro" : "free" }),
                     },
                     cancellationToken).ConfigureAwait(false);
-                _tickets.TryAdd(ticket.Id, 0);
+                _tickets.TryAdd(ticket.Id, ticket.Number);
                 Interlocked.Increment(ref _filed);
                 await filed.Writer.WriteAsync(ticket.Id, cancellationToken).ConfigureAwait(false);
             }
@@ -230,6 +234,7 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
             {
                 await foreach (var ticket in solved.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    await PauseAsync(cancellationToken).ConfigureAwait(false);
                     var customer = byId[ticket.RequesterId];
                     switch (ticket.Number % 3)
                     {
@@ -256,6 +261,7 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
                 await foreach (var ticket in reopened.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
                     var agent = ticket.AssigneeId is { } a && agentById.TryGetValue(a, out var assigned) ? assigned : agents[0];
+                    await PauseAsync(cancellationToken).ConfigureAwait(false);
                     await agent.Client.Tickets.ReplyAsync(ticket.Id, "Found the real cause this time; fixed.", cancellationToken: cancellationToken).ConfigureAwait(false);
                     Interlocked.Increment(ref _replies);
                     await agent.Client.Tickets.UpdateAsync(ticket.Id, new TicketPatch { Status = TicketStatus.Solved }, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -269,6 +275,7 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
 
     private async Task<bool> ClaimAndWorkAsync(SignedIn agent, Channel<Ticket> solved, CancellationToken cancellationToken)
     {
+        await PauseAsync(cancellationToken).ConfigureAwait(false);
         var ticket = await agent.Client.Queues.ClaimNextAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         if (ticket is null)
         {
@@ -278,9 +285,10 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
         _claims.AddOrUpdate(agent.Name, 1, (_, n) => n + 1);
         await agent.Client.Tickets.ReplyAsync(ticket.Id, $"Hi, {agent.Name} here — looking into it now.", cancellationToken: cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _replies);
+        await PauseAsync(cancellationToken).ConfigureAwait(false);
         if (ticket.Number % 2 == 0)
         {
-            await agent.Client.Tickets.AddInternalNoteAsync(ticket.Id, "Reproduced; likely the cache. Customer is on the " + (ticket.Metadata["plan"]?.GetValue<string>() ?? "free") + " plan.", cancellationToken: cancellationToken).ConfigureAwait(false);
+            await agent.Client.Tickets.AddInternalNoteAsync(ticket.Id, "Reproduced; likely the cache. Customer is on the " + (ticket.Metadata["plan"]?.GetString() ?? "free") + " plan.", cancellationToken: cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _notes);
         }
 
@@ -290,6 +298,7 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
             Interlocked.Increment(ref _priorityChanges);
         }
 
+        await PauseAsync(cancellationToken).ConfigureAwait(false);
         var done = await agent.Client.Tickets.UpdateAsync(ticket.Id, new TicketPatch { Status = TicketStatus.Solved }, cancellationToken: cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _solved);
         await solved.Writer.WriteAsync(done, cancellationToken).ConfigureAwait(false);
@@ -401,7 +410,7 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
         {
             events.AddRow(
                 e.Stream == DemoEvent.StatusStream ? "[blue]tickets:status_change[/]" : "[green]queue:updates[/]",
-                Markup.Escape(e.TicketId.ToString()[..8]),
+                Markup.Escape(TicketLabel(_tickets, e.TicketId)),
                 Markup.Escape(e.Text));
         }
 
@@ -416,6 +425,14 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
         var right = new Rows(new Panel(counters).Header($"demo run {_run}"), Commands.QueueStatsTable.Build(_stats));
         return new Columns(events, right);
     }
+
+    /// <summary>How the live display names a ticket: its number, or a note for a ticket this run did not file.</summary>
+    internal static string TicketLabel(IReadOnlyDictionary<Guid, long> numbers, Guid ticketId) =>
+        numbers.TryGetValue(ticketId, out var number) ? $"#{number}" : "(other)";
+
+    /// <summary>Lets a person follow the run: each simulated person waits this long before each action.</summary>
+    private Task PauseAsync(CancellationToken cancellationToken) =>
+        options.Pace > TimeSpan.Zero ? Task.Delay(options.Pace, cancellationToken) : Task.CompletedTask;
 
     private void Phase(string phase)
     {
@@ -432,11 +449,11 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
     private static async Task<DemoUser> CreateUserAsync(CrmClient service, string email, string name, UserRole role, CancellationToken cancellationToken)
     {
         var user = await service.Auth.Admin.CreateUserAsync(
-            new AdminUserAttributes { Email = email, Password = DemoOptions.Password, EmailConfirm = true, UserMetadata = new JsonObject { ["display_name"] = name } },
+            new AdminUserAttributes { Email = email, Password = DemoOptions.Password, EmailConfirm = true, UserMetadata = CrmMetadata.From(new JsonObject { ["display_name"] = name }) },
             cancellationToken).ConfigureAwait(false);
         if (role != UserRole.Customer)
         {
-            await service.Queues.SetUserRoleAsync(user.Id, role, cancellationToken).ConfigureAwait(false);
+            await service.Profiles.SetRoleAsync(user.Id, role, cancellationToken).ConfigureAwait(false);
         }
 
         return new DemoUser(user.Id, email, name.Split(' ')[0]);
@@ -471,4 +488,7 @@ internal sealed record DemoOptions
     public bool Json { get; init; }
 
     public TimeSpan EventTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long each simulated person waits before each action (zero: as fast as the stack allows).</summary>
+    public TimeSpan Pace { get; init; }
 }

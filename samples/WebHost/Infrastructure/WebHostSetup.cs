@@ -68,8 +68,9 @@ internal static class WebHostSetup
     public static int ErrorStatus(Exception exception) => exception switch
     {
         CrmNotFoundException => StatusCodes.Status404NotFound,
-        CrmAuthException { Status: 401 } => StatusCodes.Status401Unauthorized,
-        CrmAuthException => StatusCodes.Status403Forbidden,
+        CrmAuthException => StatusCodes.Status401Unauthorized,
+        CrmForbiddenException => StatusCodes.Status403Forbidden,
+        CrmValidationException => StatusCodes.Status400BadRequest,
         CrmConflictException => StatusCodes.Status409Conflict,
         CrmRateLimitedException => StatusCodes.Status429TooManyRequests,
         CrmException { Status: >= 400 and < 500 } crm => crm.Status,

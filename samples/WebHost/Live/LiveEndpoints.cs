@@ -53,7 +53,7 @@ internal static class LiveEndpoints
         if (staff)
         {
             // "Also viewing": announce this agent on the ticket's presence channel and pass on who else is there.
-            var names = (await crm.Queues.ListProfilesAsync(cancellationToken: context.RequestAborted))
+            var names = (await crm.Profiles.ListAsync(cancellationToken: context.RequestAborted).ToListAsync(context.RequestAborted))
                 .ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
             var viewers = crm.Realtime.Viewers(ticketId).Select(list => Viewers(list, user.UserId, names));
             events = events.Merge(viewers);

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;

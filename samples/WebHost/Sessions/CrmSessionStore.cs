@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.WebHost.Infrastructure;
 
@@ -26,7 +27,7 @@ public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
     {
         var user = session.User ?? throw new CrmAuthException("The sign-in returned no user.");
         using var crm = backend.Root.ForUser(session.AccessToken);
-        var profile = await crm.Queues.GetProfileAsync(user.Id, cancellationToken);
+        var profile = await crm.Profiles.GetAsync(user.Id, cancellationToken);
         var id = Base64UrlId();
         var entry = new CrmUserSession(
             id, user.Id, profile.Email ?? user.Email ?? "", profile.DisplayName is { Length: > 0 } name ? name : user.Email ?? "", profile.Role, session);

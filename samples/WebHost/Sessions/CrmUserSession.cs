@@ -1,4 +1,5 @@
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 
 namespace AutoCrm.WebHost.Sessions;

@@ -1,7 +1,7 @@
 namespace AutoCrm.DevStack.Auth;
 
 /// <summary>
-/// A GoTrue error: HTTP status, machine-readable <c>error_code</c> and message (PROTOCOLS §3.1, §3.4).
+/// A GoTrue error: HTTP status, machine-readable <c>error_code</c> and message (docs/protocols.md#auth-conventions, docs/protocols.md#auth-errors).
 /// Thrown by the Auth handlers and turned into either error format by <see cref="AuthResponses"/>.
 /// </summary>
 internal sealed class AuthApiException : Exception

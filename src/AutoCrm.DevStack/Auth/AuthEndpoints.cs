@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace AutoCrm.DevStack.Auth;
 
-/// <summary>Registers and maps the DevStack's Auth service: a GoTrue subset under <c>/auth/v1</c> (PROTOCOLS §3).</summary>
+/// <summary>Registers and maps the DevStack's Auth service: a GoTrue subset under <c>/auth/v1</c> (docs/protocols.md#auth).</summary>
 internal static class AuthEndpoints
 {
     internal static IServiceCollection AddDevStackAuth(this IServiceCollection services)

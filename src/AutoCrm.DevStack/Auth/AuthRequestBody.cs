@@ -10,7 +10,7 @@ namespace AutoCrm.DevStack.Auth;
 /// </summary>
 internal sealed class AuthRequestBody
 {
-    /// <summary>GoTrue's body limit (PROTOCOLS §3.1).</summary>
+    /// <summary>GoTrue's body limit (docs/protocols.md#auth-conventions).</summary>
     internal const int MaxBodyBytes = 1024 * 1024;
 
     private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = 64 };

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace AutoCrm.DevStack.Auth;
 
-/// <summary>Writes GoTrue-shaped JSON bodies and errors (PROTOCOLS §3.1).</summary>
+/// <summary>Writes GoTrue-shaped JSON bodies and errors (docs/protocols.md#auth-conventions).</summary>
 internal static class AuthResponses
 {
     internal const string ApiVersionHeader = "X-Supabase-Api-Version";

@@ -7,7 +7,7 @@ namespace AutoCrm.DevStack.Auth;
 
 /// <summary>
 /// The email/password subset of Supabase Auth (GoTrue) over the <c>auth</c> schema: signup, password and
-/// refresh-token grants, the user endpoints, logout, settings and the admin user API (PROTOCOLS §3).
+/// refresh-token grants, the user endpoints, logout, settings and the admin user API (docs/protocols.md#auth).
 /// </summary>
 internal sealed partial class AuthService(
     AuthStore store,
@@ -309,7 +309,7 @@ internal sealed partial class AuthService(
     }
 
     /// <summary>
-    /// Refresh-token rotation with the reuse interval (PROTOCOLS §3.5), in one transaction that locks the
+    /// Refresh-token rotation with the reuse interval (docs/protocols.md#refresh-tokens), in one transaction that locks the
     /// presented token's row, so concurrent refreshes of the same token serialise instead of racing.
     /// </summary>
     private async Task RefreshTokenGrantAsync(HttpContext context)

@@ -28,7 +28,7 @@ internal sealed class AuthStore(DatabaseConnections connections)
     internal ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
         connections.Admin.OpenConnectionAsync(cancellationToken);
 
-    /// <summary>A legacy (version 0) refresh token: 12 random characters of <c>[a-z0-9]</c> (PROTOCOLS §3.5).</summary>
+    /// <summary>A legacy (version 0) refresh token: 12 random characters of <c>[a-z0-9]</c> (docs/protocols.md#refresh-tokens).</summary>
     internal static string NewRefreshToken() => RandomNumberGenerator.GetString(RefreshTokenAlphabet, 12);
 
     // ---------------------------------------------------------------- users

@@ -3,7 +3,7 @@ using AutoCrm.DevStack.Security;
 
 namespace AutoCrm.DevStack.Auth;
 
-/// <summary>Issues user access tokens with exactly the claims of PROTOCOLS §1.4 and builds session responses (§3.2).</summary>
+/// <summary>Issues user access tokens with exactly the claims of docs/protocols.md#access-token-claims and builds session responses (docs/protocols.md#sessions-and-users).</summary>
 internal sealed class AuthTokenIssuer(JwtService jwt, DevStackSettings settings, TimeProvider timeProvider)
 {
     internal const string DefaultAudience = "authenticated";

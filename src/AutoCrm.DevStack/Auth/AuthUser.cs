@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace AutoCrm.DevStack.Auth;
 
-/// <summary>A row of <c>auth.users</c> with its identities (PROTOCOLS §3.6).</summary>
+/// <summary>A row of <c>auth.users</c> with its identities (docs/protocols.md#auth-tables-and-sql-helpers).</summary>
 internal sealed class AuthUser
 {
     public required Guid Id { get; init; }

@@ -4,11 +4,15 @@ using Microsoft.Extensions.Primitives;
 namespace AutoCrm.DevStack.Gateway;
 
 /// <summary>
-/// What the platform gateway does in front of REST, Auth and Realtime: CORS (PROTOCOLS.md §1.6, including
-/// preflights), the <c>apikey</c> check of the hosted platform (§1.1) and the <c>sb_</c> key mapping (§1.3).
+/// What the platform gateway does in front of REST, Auth and Realtime: CORS (docs/protocols.md#cors, including
+/// preflights), the <c>apikey</c> check of the hosted platform (docs/protocols.md#url-layout) and the <c>sb_</c> key mapping (docs/protocols.md#project-keys).
+/// With <see cref="DevStackSettings.RequireApiKey"/> off, a request without an apikey goes on as anon, as through the
+/// Supabase CLI's local gateway, which checks no key.
 /// </summary>
-internal sealed partial class GatewayMiddleware(RequestDelegate next, ProjectKeys keys, ILogger<GatewayMiddleware> logger)
+internal sealed partial class GatewayMiddleware(RequestDelegate next, ProjectKeys keys, ILogger<GatewayMiddleware> logger, DevStackSettings? settings = null)
 {
+    private readonly bool requireApiKey = settings?.RequireApiKey ?? true;
+
     internal const string ExposedHeaders =
         "Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit, X-Total-Count, Link, X-Supabase-Api-Version, x-sb-error-code";
 
@@ -57,6 +61,12 @@ internal sealed partial class GatewayMiddleware(RequestDelegate next, ProjectKey
         {
             apiKey = queryKey.FirstOrDefault();
             fromQuery = true;
+        }
+
+        if (string.IsNullOrEmpty(apiKey) && !requireApiKey)
+        {
+            await next(context);
+            return;
         }
 
         if (string.IsNullOrEmpty(apiKey))

@@ -6,13 +6,22 @@ namespace AutoCrm.DevStack.Postgres;
 /// <summary>Conversions between PostgreSQL URLs (<c>postgresql://user:pass@host:port/db</c>) and Npgsql connection strings.</summary>
 internal static class ConnectionStrings
 {
+    /// <summary>The platform's superuser, as on Supabase (the bootstrap superuser of a local cluster).</summary>
+    internal const string SuperuserName = "supabase_admin";
+
+    /// <summary>The project owner role migrations run as: not a superuser, as on Supabase.</summary>
+    internal const string MigrationRoleName = "postgres";
+
+    /// <summary>The password of the DevStack's login roles, as with <c>supabase start</c>.</summary>
+    internal const string LocalPassword = "postgres";
+
     /// <summary>The superuser connection string of a local cluster.</summary>
     internal static string Local(int port) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = port,
-        Username = "postgres",
-        Password = "postgres",
+        Username = SuperuserName,
+        Password = LocalPassword,
         Database = "postgres",
     }.ConnectionString;
 

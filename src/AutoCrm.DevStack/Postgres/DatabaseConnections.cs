@@ -28,7 +28,7 @@ internal sealed class DatabaseConnections : IAsyncDisposable
     /// </summary>
     public NpgsqlDataSource Authenticator { get; }
 
-    /// <summary>The superuser <c>postgres</c>; Auth and Realtime internals.</summary>
+    /// <summary>The platform superuser (<c>supabase_admin</c>); Auth and Realtime internals, as Supabase's own services.</summary>
     public NpgsqlDataSource Admin { get; }
 
     /// <summary>The superuser connection string (e.g. for replication connections).</summary>

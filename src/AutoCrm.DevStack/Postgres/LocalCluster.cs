@@ -20,6 +20,8 @@ internal sealed partial class LocalCluster : IAsyncDisposable
     // Unix socket paths are limited to 107 bytes; ".s.PGSQL.65535" is appended to the directory.
     private const int MaxSocketDirectoryLength = 90;
 
+    private const string LogFileName = "postgres.log";
+
     private readonly string? _binDirectory;
     private readonly string? _rootDirectory;
     private readonly bool _throwaway;
@@ -37,7 +39,10 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         _logger = logger;
     }
 
-    /// <summary>Superuser (<c>postgres</c>) connection string.</summary>
+    /// <summary>
+    /// Superuser connection string: <c>supabase_admin</c> for a local cluster (its bootstrap superuser, as in a Supabase
+    /// image), the given login when attached.
+    /// </summary>
     public string ConnectionString { get; }
 
     /// <summary>The server's TCP port.</summary>
@@ -45,6 +50,9 @@ internal sealed partial class LocalCluster : IAsyncDisposable
 
     /// <summary>PGDATA of a local cluster; null when attached to an existing server.</summary>
     public string? DataDirectory => _rootDirectory is null ? null : Path.Combine(_rootDirectory, PgDataName);
+
+    /// <summary>The server log (<c>pg_ctl -l</c>) of a local cluster; null when attached to an existing server.</summary>
+    internal string? LogFile => _rootDirectory is null ? null : Path.Combine(_rootDirectory, LogFileName);
 
     /// <summary>True when this start ran <c>initdb</c> (a new, empty cluster).</summary>
     public bool CreatedNow { get; }
@@ -127,7 +135,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             }
 
             var port = await StartServerAsync(binDirectory, root, pgData, options.Port, durable, logger, cancellationToken);
-            var connectionString = ConnectionStrings.Local(port);
+            var connectionString = await SuperuserConnectionStringAsync(port, pgData, logger, cancellationToken);
             Log.ClusterStarted(logger, pgData, port, createdNow);
             return new LocalCluster(connectionString, port, root, binDirectory, throwaway, createdNow, logger);
         }
@@ -140,6 +148,27 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// <c>supabase_admin</c>, the bootstrap superuser of clusters this version creates. A data directory made by an
+    /// older DevStack had <c>postgres</c> as its bootstrap superuser and may not have <c>supabase_admin</c> yet; its
+    /// <c>postgres</c> then stays the superuser (the platform bootstrap warns that migrations are not Supabase-strict there).
+    /// </summary>
+    private static async Task<string> SuperuserConnectionStringAsync(int port, string pgData, ILogger logger, CancellationToken cancellationToken)
+    {
+        var connectionString = ConnectionStrings.Local(port);
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(cancellationToken);
+            return connectionString;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            Log.LegacySuperuser(logger, pgData);
+            return ConnectionStrings.WithLogin(connectionString, ConnectionStrings.MigrationRoleName, ConnectionStrings.LocalPassword);
         }
     }
 
@@ -267,7 +296,8 @@ internal sealed partial class LocalCluster : IAsyncDisposable
     /// </summary>
     private static async Task CopyTemplateAsync(string binDirectory, string pgData, ILogger logger, CancellationToken cancellationToken)
     {
-        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(binDirectory)))[..12];
+        // The bootstrap superuser is part of the key: templates made when it was postgres must not be reused.
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(binDirectory + "\n" + ConnectionStrings.SuperuserName)))[..12];
         var templateRoot = Path.Combine(Path.GetTempPath(), $"autocrm-pg-template-{Environment.UserName}-{key}");
         var template = Path.Combine(templateRoot, PgDataName);
         var marker = Path.Combine(templateRoot, "complete");
@@ -327,7 +357,9 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             Directory.Delete(pgData, recursive: true);
         }
 
-        List<string> args = ["-D", pgData, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"];
+        // The bootstrap superuser is supabase_admin, as in Supabase's image: the platform bootstrap then creates
+        // postgres as the non-superuser role that migrations run as.
+        List<string> args = ["-D", pgData, "-U", ConnectionStrings.SuperuserName, "--auth=trust", "--encoding=UTF8", "--locale=C"];
         if (!durable)
         {
             args.Add("--no-sync");
@@ -344,11 +376,11 @@ internal sealed partial class LocalCluster : IAsyncDisposable
 
     private static async Task<int> StartServerAsync(string binDirectory, string root, string pgData, int requestedPort, bool durable, ILogger logger, CancellationToken cancellationToken)
     {
-        var logFile = Path.Combine(root, "postgres.log");
+        var logFile = Path.Combine(root, LogFileName);
         for (var attempt = 1; ; attempt++)
         {
             var port = requestedPort != 0 ? requestedPort : FreeTcpPort();
-            await WriteSettingsAsync(root, pgData, port, durable, cancellationToken);
+            await WriteSettingsAsync(binDirectory, root, pgData, port, durable, cancellationToken);
             var result = await ProcessRunner.RunAsync(
                 Path.Combine(binDirectory, "pg_ctl"),
                 ["start", "-D", pgData, "-l", logFile, "-w", "-t", "120", "-s"],
@@ -370,7 +402,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         }
     }
 
-    private static async Task WriteSettingsAsync(string root, string pgData, int port, bool durable, CancellationToken cancellationToken)
+    private static async Task WriteSettingsAsync(string binDirectory, string root, string pgData, int port, bool durable, CancellationToken cancellationToken)
     {
         var socketDirectory = root.Length <= MaxSocketDirectoryLength && !root.Contains('\'', StringComparison.Ordinal) ? root : string.Empty;
         var conf = new StringBuilder()
@@ -381,7 +413,19 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             .AppendLine("max_replication_slots = 20")
             .AppendLine("max_wal_senders = 20")
             .AppendLine("max_connections = 200")
-            .AppendLine("timezone = 'UTC'");
+            .AppendLine("timezone = 'UTC'")
+            // As on Supabase, whose pg_stat_statements turns it on: EXPLAIN VERBOSE shows the query identifier.
+            .AppendLine("compute_query_id = on");
+        if (HasPgCron(binDirectory))
+        {
+            // Supabase ships pg_cron preloaded, its jobs kept in the project database (postgres). Background workers
+            // run the jobs, so they need no password or host to connect back with.
+            conf.AppendLine("shared_preload_libraries = 'pg_cron'")
+                .AppendLine(CultureInfo.InvariantCulture, $"cron.database_name = '{CronDatabase}'")
+                .AppendLine("cron.use_background_workers = on")
+                .AppendLine("max_worker_processes = 16");
+        }
+
         if (!durable)
         {
             // Test data: durability buys nothing, speed does. synchronous_commit stays on: with fsync off it costs
@@ -398,6 +442,14 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             await ChownAsync(path, cancellationToken);
         }
     }
+
+    /// <summary>The database pg_cron keeps its jobs in (Supabase's project database).</summary>
+    internal const string CronDatabase = "postgres";
+
+    /// <summary>Whether the pg_cron library is installed for these server binaries (Debian: postgresql-15-cron).</summary>
+    internal static bool HasPgCron(string binDirectory) =>
+        File.Exists(Path.Combine(binDirectory, "..", "lib", "pg_cron.so"))
+        || File.Exists(Path.Combine(binDirectory, "..", "lib", "postgresql", "pg_cron.so"));
 
     private static async Task StopServerAsync(string binDirectory, string pgData, CancellationToken cancellationToken)
     {
@@ -521,6 +573,9 @@ internal sealed partial class LocalCluster : IAsyncDisposable
 
         [LoggerMessage(1006, LogLevel.Warning, "Removed a stale lock file in {PgData} (PID {Pid} is not a running postgres)")]
         public static partial void StaleLockFileRemoved(ILogger logger, string pgData, int pid);
+
+        [LoggerMessage(1007, LogLevel.Warning, "The cluster in {PgData} was created by an older DevStack (postgres is its bootstrap superuser); recreate it with --reset to apply migrations as Supabase's non-superuser postgres role")]
+        public static partial void LegacySuperuser(ILogger logger, string pgData);
 
         [LoggerMessage(1005, LogLevel.Warning, "Resetting the cluster in {PgData}")]
         public static partial void ResettingCluster(ILogger logger, string pgData);

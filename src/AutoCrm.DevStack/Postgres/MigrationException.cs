@@ -3,8 +3,8 @@ namespace AutoCrm.DevStack.Postgres;
 /// <summary>A migration or seed file failed; its transaction was rolled back.</summary>
 internal sealed class MigrationException : Exception
 {
-    public MigrationException(string fileName, int? line, string? sqlState, string postgresMessage, Exception? innerException)
-        : base(Format(fileName, line, sqlState, postgresMessage), innerException)
+    public MigrationException(string fileName, int? line, string? sqlState, string postgresMessage, Exception? innerException, string? advice = null)
+        : base(Format(fileName, line, sqlState, postgresMessage) + (advice is null ? string.Empty : " " + advice), innerException)
     {
         FileName = fileName;
         Line = line;

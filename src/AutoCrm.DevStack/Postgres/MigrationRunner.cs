@@ -8,7 +8,9 @@ namespace AutoCrm.DevStack.Postgres;
 /// <summary>
 /// Applies <c>supabase/migrations</c> like the Supabase CLI: in version order, each file in its own transaction,
 /// recorded in <c>supabase_migrations.schema_migrations(version, name, statements)</c>; seed files are recorded in
-/// <c>supabase_migrations.seed_files(path, hash)</c>.
+/// <c>supabase_migrations.seed_files(path, hash)</c>. Files run as Supabase's non-superuser <c>postgres</c> role (the
+/// platform bootstrap creates it), so a statement Supabase would refuse fails here too; the few statements Supabase
+/// runs as the superuser on postgres's behalf are routed by <see cref="PrivilegedStatements"/>.
 /// </summary>
 internal static partial class MigrationRunner
 {
@@ -46,7 +48,7 @@ internal static partial class MigrationRunner
                 }
 
                 var statements = SqlStatementSplitter.Split(migration.Sql);
-                await RunFileAsync(connection, migration.FileName, migration.Sql, statements, async (tx, ct) =>
+                await RunFileAsync(connection, migration.FileName, migration.Sql, statements, logger, async (tx, ct) =>
                 {
                     await using var record = new NpgsqlCommand(
                         "INSERT INTO supabase_migrations.schema_migrations (version, name, statements) VALUES ($1, $2, $3)", connection, tx);
@@ -83,7 +85,7 @@ internal static partial class MigrationRunner
         try
         {
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(seed)));
-            await RunFileAsync(connection, "seed.sql", seed, SqlStatementSplitter.Split(seed), async (tx, ct) =>
+            await RunFileAsync(connection, "seed.sql", seed, SqlStatementSplitter.Split(seed), logger, async (tx, ct) =>
             {
                 await using var record = new NpgsqlCommand(
                     "INSERT INTO supabase_migrations.seed_files (path, hash) VALUES ($1, $2) ON CONFLICT (path) DO UPDATE SET hash = excluded.hash", connection, tx);
@@ -149,6 +151,7 @@ internal static partial class MigrationRunner
         string fileName,
         string script,
         IReadOnlyList<SqlStatement> statements,
+        ILogger logger,
         Func<NpgsqlTransaction, CancellationToken, Task> record,
         CancellationToken cancellationToken)
     {
@@ -156,14 +159,49 @@ internal static partial class MigrationRunner
         var current = -1;
         try
         {
-            await ExecuteStatementsAsync(connection, tx, statements, i => current = i, cancellationToken);
+            await BecomeMigrationRoleAsync(connection, tx, resetSearchPath: true, cancellationToken);
+            for (var i = 0; i < statements.Count; i++)
+            {
+                current = i;
+                var plan = PrivilegedStatements.Plan(statements[i].Text);
+                switch (plan.Route)
+                {
+                    case StatementRoute.Refused:
+                        throw new MigrationException(fileName, LineOf(null, i, statements, script), PostgresErrorCodes.InsufficientPrivilege, plan.Reason!, null);
+                    case StatementRoute.Superuser:
+                        // supautils' way: the superuser runs it for postgres within the same transaction, then hands back.
+                        await ExecuteAsync(connection, tx, "SET LOCAL SESSION AUTHORIZATION DEFAULT", cancellationToken);
+                        await ExecuteAsync(connection, tx, plan.Text, cancellationToken);
+                        foreach (var after in plan.AfterStatements ?? [])
+                        {
+                            await ExecuteAsync(connection, tx, after, cancellationToken);
+                        }
+
+                        await BecomeMigrationRoleAsync(connection, tx, resetSearchPath: false, cancellationToken);
+                        Log.RanAsSuperuser(logger, fileName, SqlStatementSplitter.LineOf(script, statements[i].Offset));
+                        break;
+                    default:
+                        await ExecuteAsync(connection, tx, plan.Text, cancellationToken);
+                        break;
+                }
+            }
+
+            current = -1;
             await record(tx, cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
         catch (PostgresException ex)
         {
             await SafeRollbackAsync(tx);
-            throw new MigrationException(fileName, LineOf(ex, current, statements, script), ex.SqlState, ex.MessageText, ex);
+            var advice = ex.SqlState == PostgresErrorCodes.InsufficientPrivilege
+                ? $"{(ex.Hint is { Length: > 0 } hint ? hint + " " : string.Empty)}Migrations run as Supabase's postgres role, which is not a superuser: what fails here fails on `supabase db push` too (docs/deploy.md, \"The postgres role\")."
+                : null;
+            throw new MigrationException(fileName, LineOf(ex, current, statements, script), ex.SqlState, ex.MessageText, ex, advice);
+        }
+        catch (MigrationException)
+        {
+            await SafeRollbackAsync(tx);
+            throw;
         }
         catch
         {
@@ -181,6 +219,28 @@ internal static partial class MigrationRunner
         }
     }
 
+    /// <summary>
+    /// Makes the rest of the transaction run as the migration role: a session authorization, not a role, so that
+    /// <c>SET ROLE</c> inside a migration is checked against postgres's memberships as on Supabase.
+    /// </summary>
+    private static async Task BecomeMigrationRoleAsync(NpgsqlConnection connection, NpgsqlTransaction tx, bool resetSearchPath, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, tx, $"SET LOCAL SESSION AUTHORIZATION {ConnectionStrings.MigrationRoleName}", cancellationToken);
+        if (resetSearchPath)
+        {
+            // A login as postgres would get its role setting; a session authorization does not, so set the same path.
+            await ExecuteAsync(connection, tx, "SET LOCAL search_path = \"$user\", public, extensions", cancellationToken);
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken cancellationToken)
+    {
+        // A batch command is sent as is: no parameter rewriting, so "$1" inside bodies stays untouched.
+        await using var batch = new NpgsqlBatch(connection, tx);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Runs each statement on its own (so a failure maps to its statement), reporting the current index.</summary>
     internal static async Task ExecuteStatementsAsync(
         NpgsqlConnection connection,
@@ -192,17 +252,13 @@ internal static partial class MigrationRunner
         for (var i = 0; i < statements.Count; i++)
         {
             onStatement(i);
-
-            // A batch command is sent as is: no parameter rewriting, so "$1" inside bodies stays untouched.
-            await using var batch = new NpgsqlBatch(connection, tx);
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(statements[i].Text));
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await ExecuteAsync(connection, tx, statements[i].Text, cancellationToken);
         }
 
         onStatement(-1);
     }
 
-    internal static int? LineOf(PostgresException ex, int index, IReadOnlyList<SqlStatement> statements, string script)
+    internal static int? LineOf(PostgresException? ex, int index, IReadOnlyList<SqlStatement> statements, string script)
     {
         if (index < 0 || index >= statements.Count)
         {
@@ -210,7 +266,7 @@ internal static partial class MigrationRunner
         }
 
         var statement = statements[index];
-        var position = ex.Position > 0 ? ex.Position - 1 : 0;
+        var position = ex?.Position > 0 ? ex.Position - 1 : 0;
         return SqlStatementSplitter.LineOf(script, statement.Offset + Math.Min(position, statement.Text.Length));
     }
 
@@ -237,5 +293,8 @@ internal static partial class MigrationRunner
 
         [LoggerMessage(1102, LogLevel.Information, "Seeded the database from {Source}")]
         public static partial void Seeded(ILogger logger, string source);
+
+        [LoggerMessage(1103, LogLevel.Debug, "{FileName}:{Line} ran as the superuser on postgres's behalf, as Supabase does for it")]
+        public static partial void RanAsSuperuser(ILogger logger, string fileName, int line);
     }
 }

@@ -4,7 +4,8 @@ namespace AutoCrm.DevStack.Postgres;
 
 /// <summary>
 /// Gives a plain PostgreSQL what a Supabase database has before any migration (roles, <c>auth</c>, grants,
-/// publication; PROTOCOLS.md §5) by running the embedded <c>devstack/bootstrap.sql</c>, which is idempotent.
+/// publication, the non-superuser <c>postgres</c> role; docs/protocols.md#database-bootstrap) by running the embedded
+/// <c>devstack/bootstrap.sql</c> as the superuser, then enables pg_cron where the server preloads it; all of it idempotent.
 /// </summary>
 internal static class PlatformBootstrap
 {
@@ -17,14 +18,14 @@ internal static class PlatformBootstrap
     internal static string? Script => SupabaseProject.ReadResource(typeof(PlatformBootstrap).Assembly, ResourceName);
 
     /// <summary>Runs the bootstrap script in one transaction; running it again changes nothing.</summary>
-    public static async Task ApplyAsync(string adminConnectionString, CancellationToken cancellationToken)
+    /// <returns>Whether migrations run Supabase-strict here: false when <c>postgres</c> had to stay a superuser.</returns>
+    public static async Task<bool> ApplyAsync(string adminConnectionString, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await ApplyOnceAsync(adminConnectionString, cancellationToken);
-                return;
+                return await ApplyOnceAsync(adminConnectionString, cancellationToken);
             }
             catch (MigrationException ex) when (attempt < 10 && ex.InnerException is PostgresException pg && IsClusterWideRace(pg))
             {
@@ -41,7 +42,7 @@ internal static class PlatformBootstrap
         _ => false,
     };
 
-    private static async Task ApplyOnceAsync(string adminConnectionString, CancellationToken cancellationToken)
+    private static async Task<bool> ApplyOnceAsync(string adminConnectionString, CancellationToken cancellationToken)
     {
         var script = Script ?? throw new InvalidOperationException($"The embedded resource '{ResourceName}' is missing from {typeof(PlatformBootstrap).Assembly.GetName().Name}.");
         await using var connection = new NpgsqlConnection(adminConnectionString);
@@ -63,6 +64,36 @@ internal static class PlatformBootstrap
             throw new MigrationException("bootstrap.sql", MigrationRunner.LineOf(ex, current, statements, script), ex.SqlState, ex.MessageText, ex);
         }
 
+        await EnablePgCronAsync(connection, tx, cancellationToken);
+        await using var strict = new NpgsqlCommand("SELECT NOT rolsuper FROM pg_roles WHERE rolname = 'postgres'", connection, tx);
+        var isStrict = (bool)(await strict.ExecuteScalarAsync(cancellationToken))!;
         await tx.CommitAsync(cancellationToken);
+        return isStrict;
+    }
+
+    /// <summary>
+    /// Creates pg_cron, as enabling it in a Supabase project's dashboard does, when this server preloads it and this is
+    /// its job database (<c>cron.database_name</c>); other databases of the server cannot hold it.
+    /// </summary>
+    private static async Task EnablePgCronAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
+    {
+        await using var check = new NpgsqlCommand("""
+            SELECT current_setting('cron.database_name', true) = current_database()
+               AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_cron')
+               AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron')
+            """, connection, tx);
+        if (await check.ExecuteScalarAsync(cancellationToken) is not true)
+        {
+            return;
+        }
+
+        await using var create = new NpgsqlBatch(connection, tx);
+        create.BatchCommands.Add(new NpgsqlBatchCommand($"CREATE EXTENSION pg_cron WITH SCHEMA {PrivilegedStatements.PgCronSchema}"));
+        foreach (var statement in PrivilegedStatements.PgCronAfterCreate)
+        {
+            create.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+        }
+
+        await create.ExecuteNonQueryAsync(cancellationToken);
     }
 }

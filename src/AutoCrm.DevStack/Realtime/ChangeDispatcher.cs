@@ -8,7 +8,7 @@ namespace AutoCrm.DevStack.Realtime;
 
 /// <summary>
 /// Turns committed changes into postgres_changes messages: matches bindings and filters, applies the role's column
-/// privileges and row-level security the way Realtime's apply_rls does (PROTOCOLS §4.6 steps 1–4), and enqueues one
+/// privileges and row-level security the way Realtime's apply_rls does (docs/protocols.md#postgres-changes, steps 1–4), and enqueues one
 /// message per matching channel, in commit order. Everything queued at once is checked in one database round trip
 /// (one statement pair per distinct (role, claims) per change, sent as a single NpgsqlBatch).
 /// </summary>
@@ -588,7 +588,7 @@ internal sealed class ChangeDispatcher(RealtimeService service)
         return bytes;
     }
 
-    /// <summary>The <c>data</c> object of PROTOCOLS §4.6 for one role.</summary>
+    /// <summary>The <c>data</c> object of a postgres_changes message (docs/protocols.md#postgres-changes) for one role.</summary>
     internal static byte[] BuildData(RowChange change, TableAccess access, int maxRecordBytes = int.MaxValue)
     {
         var relation = change.Relation;

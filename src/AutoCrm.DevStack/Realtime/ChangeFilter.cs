@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace AutoCrm.DevStack.Realtime;
 
-/// <summary>A filter operator of the postgres_changes <c>filter</c> string (PROTOCOLS §4.6).</summary>
+/// <summary>A filter operator of the postgres_changes <c>filter</c> string (docs/protocols.md#postgres-changes).</summary>
 internal enum FilterOperator
 {
     Eq,

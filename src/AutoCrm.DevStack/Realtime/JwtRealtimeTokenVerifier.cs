@@ -5,7 +5,7 @@ namespace AutoCrm.DevStack.Realtime;
 
 /// <summary>
 /// Realtime's token rules on top of the DevStack's <see cref="JwtService"/>: the signature check is shared, but
-/// Realtime requires <c>role</c> and <c>exp</c>, allows no clock skew, and has its own error texts (PROTOCOLS §4.1).
+/// Realtime requires <c>role</c> and <c>exp</c>, allows no clock skew, and has its own error texts (docs/protocols.md#connecting).
 /// </summary>
 internal sealed class JwtRealtimeTokenVerifier(JwtService jwt, TimeProvider timeProvider) : IRealtimeTokenVerifier
 {

@@ -11,7 +11,7 @@ internal readonly record struct OutboundFrame(byte[] Data, WebSocketMessageType 
 
 /// <summary>
 /// The Phoenix serializers realtime-js speaks: vsn 1.0.0 (JSON objects) and vsn 2.0.0 (JSON arrays plus the
-/// binary user-broadcast frames, kind 3 in and kind 4 out). PROTOCOLS §4.2.
+/// binary user-broadcast frames, kind 3 in and kind 4 out). docs/protocols.md#framing.
 /// </summary>
 internal abstract class PhoenixSerializer
 {
@@ -155,7 +155,7 @@ internal abstract class PhoenixSerializer
                 writer.WriteEndObject();
             }
 
-            // V1 server frames never carry join_ref (PROTOCOLS §4.2).
+            // V1 server frames never carry join_ref (docs/protocols.md#framing).
             _ = joinRef;
             return new OutboundFrame(buffer.WrittenSpan.ToArray(), WebSocketMessageType.Text);
         }

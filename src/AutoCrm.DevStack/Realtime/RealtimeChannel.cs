@@ -121,6 +121,6 @@ internal sealed class RealtimeChannel
             ["channel"] = SubTopic,
         });
 
-    /// <summary>Server-side stop: Phoenix's phx_close carries the join ref as ref (PROTOCOLS §4.2).</summary>
+    /// <summary>Server-side stop: Phoenix's phx_close carries the join ref as ref (docs/protocols.md#framing).</summary>
     public void SendClose() => Send("phx_close", new JsonObject(), JoinRef);
 }

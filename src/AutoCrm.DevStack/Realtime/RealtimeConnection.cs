@@ -10,7 +10,7 @@ namespace AutoCrm.DevStack.Realtime;
 /// <summary>
 /// One client websocket: a receive loop that runs the channel protocol, and a send loop draining a bounded
 /// buffer. A full buffer never drops a frame silently: the client gets the frames queued so far, then a system
-/// error on each channel, then the socket closes (PROTOCOLS §4, issue 4 "slow consumer").
+/// error on each channel, then the socket closes (docs/protocols.md#realtime; a slow consumer is cut off rather than buffered without bound).
 /// </summary>
 internal sealed class RealtimeConnection : IAsyncDisposable
 {
@@ -432,7 +432,7 @@ internal sealed class RealtimeConnection : IAsyncDisposable
 
         if (previous is not null)
         {
-            // Rejoining replaces the old channel (PROTOCOLS §4.4).
+            // Rejoining replaces the old channel (docs/protocols.md#joining-a-channel).
             _hub.RemoveChannel(previous);
             previous.SendClose();
         }
@@ -572,7 +572,7 @@ internal sealed class RealtimeConnection : IAsyncDisposable
         channel.SendClose();
     }
 
-    /// <summary>Stops a channel from the server side: system error first, then phx_close (PROTOCOLS §4.5, §4.9).</summary>
+    /// <summary>Stops a channel from the server side: system error first, then phx_close (docs/protocols.md#system-messages, docs/protocols.md#token-refresh-on-a-socket).</summary>
     /// <summary>Closes a channel from outside (the change dispatcher): system error, then phx_close.</summary>
     public void CloseWithError(RealtimeChannel channel, string reason) => Shutdown(channel, reason);
 

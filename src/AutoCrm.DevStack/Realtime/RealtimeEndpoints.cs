@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoCrm.DevStack.Realtime;
 
-/// <summary>Registers and maps the DevStack's Realtime service (PROTOCOLS §4).</summary>
+/// <summary>Registers and maps the DevStack's Realtime service (docs/protocols.md#realtime).</summary>
 internal static class RealtimeEndpoints
 {
     internal static IServiceCollection AddDevStackRealtime(this IServiceCollection services)

@@ -46,6 +46,6 @@ internal sealed record RealtimeOptions
     /// <summary>A superuser pool to share (the DevStack's admin pool); null = the service opens its own.</summary>
     public Npgsql.NpgsqlDataSource? DataSource { get; init; }
 
-    /// <summary>Opaque project keys (PROTOCOLS §1.3) and the JWTs they stand for.</summary>
+    /// <summary>Opaque project keys (docs/protocols.md#project-keys) and the JWTs they stand for.</summary>
     public IReadOnlyDictionary<string, string> OpaqueKeys { get; init; } = new Dictionary<string, string>();
 }

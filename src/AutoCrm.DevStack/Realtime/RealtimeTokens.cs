@@ -24,7 +24,7 @@ internal sealed record RealtimeToken(string Raw, JsonObject Claims, string Role,
     public string ClaimsJson { get; } = Claims.ToJsonString();
 }
 
-/// <summary>The outcome of verifying a token the way Realtime does (PROTOCOLS §4.1, §1.5).</summary>
+/// <summary>The outcome of verifying a token the way Realtime does (docs/protocols.md#connecting, docs/protocols.md#credentials-per-service).</summary>
 internal readonly record struct RealtimeTokenCheck(RealtimeToken? Token, RealtimeTokenError Error, string Message)
 {
     public bool IsValid => Token is not null;

@@ -20,7 +20,7 @@ internal enum BodyKind
     GeoJson,
 }
 
-/// <summary>The body format of a response: the aggregate and whether nulls are stripped (PROTOCOLS §2.8).</summary>
+/// <summary>The body format of a response: the aggregate and whether nulls are stripped (docs/protocols.md#media-types).</summary>
 internal sealed record BodyFormat(BodyKind Kind, bool StripNulls)
 {
     public static readonly BodyFormat Json = new(BodyKind.Json, false);

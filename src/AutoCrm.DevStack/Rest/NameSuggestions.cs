@@ -3,10 +3,17 @@ namespace AutoCrm.DevStack.Rest;
 /// <summary>The "Perhaps you meant" of PostgREST's not-found errors: the closest name by edit distance.</summary>
 internal static class NameSuggestions
 {
-    /// <summary>The first of <paramref name="names"/> nearest to <paramref name="name"/>, if near enough to suggest.</summary>
-    public static string? Closest(IEnumerable<string> names, string name) =>
+    /// <summary>
+    /// The first of <paramref name="names"/> nearest to <paramref name="name"/>, if near enough to suggest: within a
+    /// third of its length for names, or (<paramref name="loose"/>, as PostgREST is for parameter lists) sharing at
+    /// least a third of the longer text.
+    /// </summary>
+    public static string? Closest(IEnumerable<string> names, string name, bool loose = false) =>
         names.Select(n => (Name: n, Distance: Levenshtein(n, name)))
-            .Where(x => x.Distance <= Math.Max(2, name.Length / 3)).OrderBy(x => x.Distance).FirstOrDefault().Name;
+            .Where(x => loose
+                ? x.Distance != int.MaxValue && x.Distance <= 2 * Math.Max(x.Name.Length, name.Length) / 3
+                : x.Distance <= Math.Max(2, name.Length / 3))
+            .OrderBy(x => x.Distance).FirstOrDefault().Name;
 
     private static int Levenshtein(string a, string b)
     {

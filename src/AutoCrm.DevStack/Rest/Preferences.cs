@@ -7,7 +7,7 @@ internal enum CountPreference { None, Exact, Planned, Estimated }
 internal enum ResolutionPreference { None, MergeDuplicates, IgnoreDuplicates }
 
 /// <summary>
-/// The <c>Prefer</c> headers of one request (PROTOCOLS §2.4), read as PostgREST does: comma-separated across any
+/// The <c>Prefer</c> headers of one request (docs/protocols.md#prefer-header), read as PostgREST does: comma-separated across any
 /// number of headers, the first value of each preference wins, and unknown ones are invalid (PGRST122 under
 /// <c>handling=strict</c>, ignored otherwise).
 /// </summary>
@@ -33,6 +33,9 @@ internal sealed record Preferences
 
     /// <summary><c>params=single-object</c> (deprecated in PostgREST, still recognised).</summary>
     public bool SingleObject { get; init; }
+
+    /// <summary><c>tx=rollback</c> (true) or <c>tx=commit</c> (false); null when not asked.</summary>
+    public bool? Rollback { get; init; }
 
     /// <param name="headers">The Prefer header values.</param>
     /// <param name="isTimezone">Whether a name is one of PostgreSQL's time zones (null: accept any).</param>
@@ -112,9 +115,13 @@ internal sealed record Preferences
 
                         continue;
 
-                    // Recognised, but this server does not let a request override the transaction end (PostgREST's
-                    // db-tx-end = commit, the default): never applied.
+                    // Honoured only where db-tx-end allows an override (InDatabaseConfig.EndFor).
                     case "tx=commit" or "tx=rollback":
+                        if (result.Rollback is null)
+                        {
+                            result = result with { Rollback = raw == "tx=rollback" };
+                        }
+
                         continue;
                 }
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace AutoCrm.DevStack.Rest;
 
 /// <summary>
-/// Parses PostgREST's query-string grammar (PROTOCOLS §2.3) into the AST. Every failure is a
+/// Parses PostgREST's query-string grammar (docs/protocols.md#query-string-grammar) into the AST. Every failure is a
 /// <see cref="RestException"/> with code PGRST100 and the position of the offending character.
 /// </summary>
 internal static class QueryParser
@@ -79,13 +79,16 @@ internal static class QueryParser
             first = ReadName(ref c, "field name (* or [a..z0..9_$])");
         }
 
+        if (!spread && first == "count" && c.Peek == '(' && c.PeekAt(1) == ')')
+        {
+            // count() counts the rows (PostgREST never reads "count" as an embed); whether aggregates are allowed
+            // is the schema's setting, checked when the statement is built.
+            c.Advance(2);
+            return new ColumnItem(FieldRef.Column("*"), alias, null) { Aggregate = "count", AggregateCast = ParseCast(ref c) };
+        }
+
         if (c.Peek == '(' || c.Peek == '!')
         {
-            if (Aggregates.Contains(first) && c.Peek == '(' && c.PeekAt(1) == ')')
-            {
-                throw AggregatesDisabled();
-            }
-
             return ParseEmbed(ref c, first, alias, spread);
         }
 
@@ -94,60 +97,62 @@ internal static class QueryParser
             throw c.Error($"unexpected \"{Describe(c)}\" expecting \"(\"");
         }
 
-        if (c.Peek == '.' && TryAggregateSuffix(c))
-        {
-            throw AggregatesDisabled();
-        }
-
         _ = start;
         var path = ParseJsonPath(ref c, stopAtDot: false);
-        string? cast = null;
-        if (c.TryConsume("::"))
+        var cast = ParseCast(ref c);
+        if (c.Peek == '.' && TryAggregateSuffix(c) is { } aggregate)
         {
-            var castStart = c.Position;
-            while (!c.AtEnd && CastType.IsCastChar(c.Peek))
-            {
-                c.Advance();
-            }
-
-            var text = c.Slice(castStart);
-            if (text.Trim().Length == 0)
-            {
-                throw c.Error($"unexpected \"{Describe(c)}\" expecting cast type");
-            }
-
-            cast = CastType.Normalize(text);
-            if (cast is null)
-            {
-                c.Position = castStart;
-                throw c.Error($"invalid cast type \"{text.Trim()}\" expecting a type name");
-            }
-        }
-
-        if (c.Peek == '.' && TryAggregateSuffix(c))
-        {
-            throw AggregatesDisabled();
+            c.Advance(aggregate.Length + 3);
+            return new ColumnItem(new FieldRef(first, path), alias, cast) { Aggregate = aggregate, AggregateCast = ParseCast(ref c) };
         }
 
         return new ColumnItem(new FieldRef(first, path), alias, cast);
     }
 
-    private static bool TryAggregateSuffix(Cursor c)
+    /// <summary>An optional <c>::type</c>, as its canonical name (see <see cref="CastType"/>).</summary>
+    private static string? ParseCast(ref Cursor c)
+    {
+        if (!c.TryConsume("::"))
+        {
+            return null;
+        }
+
+        var castStart = c.Position;
+        while (!c.AtEnd && CastType.IsCastChar(c.Peek))
+        {
+            c.Advance();
+        }
+
+        var text = c.Slice(castStart);
+        if (text.Trim().Length == 0)
+        {
+            throw c.Error($"unexpected \"{Describe(c)}\" expecting cast type");
+        }
+
+        var cast = CastType.Normalize(text);
+        if (cast is null)
+        {
+            c.Position = castStart;
+            throw c.Error($"invalid cast type \"{text.Trim()}\" expecting a type name");
+        }
+
+        return cast;
+    }
+
+    /// <summary>The aggregate named by <c>.name()</c> at the cursor, or null.</summary>
+    private static string? TryAggregateSuffix(Cursor c)
     {
         var rest = c.Rest;
         foreach (var agg in Aggregates)
         {
-            if (rest.StartsWith("." + agg + "(", StringComparison.Ordinal))
+            if (rest.StartsWith("." + agg + "()", StringComparison.Ordinal))
             {
-                return true;
+                return agg;
             }
         }
 
-        return false;
+        return null;
     }
-
-    private static RestException AggregatesDisabled() =>
-        new(400, "PGRST123", "Use of aggregate functions is not allowed");
 
     private static EmbedItem ParseEmbed(ref Cursor c, string relation, string? alias, bool spread)
     {

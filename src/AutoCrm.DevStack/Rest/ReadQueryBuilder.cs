@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace AutoCrm.DevStack.Rest;
 
 /// <summary>The pieces of one SELECT over a relation, with embedded resources as LATERAL joins.</summary>
-internal sealed record ReadParts(string SelectList, string Joins, string InnerJoins, string Where, string OrderBy, string Paging);
+internal sealed record ReadParts(string SelectList, string Joins, string InnerJoins, string Where, string GroupBy, string OrderBy, string Paging);
 
 /// <summary>
 /// Builds SQL for reads (and for the representation of writes) from the AST. Identifiers come only
@@ -22,6 +22,9 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
     };
 
     private readonly HashSet<string> usedPaths = [""];
+
+    /// <summary>The name each table alias has in error messages (the relation's, name_depth when embedded).</summary>
+    private readonly Dictionary<string, string> labels = new(StringComparer.Ordinal);
     private int aliasCounter;
     private bool insideToManySpread;
 
@@ -52,7 +55,16 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
         var joins = new StringBuilder();
         var innerJoins = new StringBuilder();
         var where = new List<string>();
+        labels.TryAdd(alias, relation.Name);
 
+        // With an aggregate in the list, every other selected value groups the rows (PostgREST's GROUP BY).
+        var aggregated = items.Any(i => i is ColumnItem { Aggregate: not null });
+        if (aggregated && !schema.AggregatesEnabled)
+        {
+            throw new RestException(400, "PGRST123", "Use of aggregate functions is not allowed");
+        }
+
+        var groupBy = aggregated ? new List<string>() : null;
         foreach (var item in items)
         {
             switch (item)
@@ -60,25 +72,36 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
                 case StarItem:
                     foreach (var column in relation.Columns)
                     {
-                        Append(select, $"{alias}.{SqlParameters.Ident(column.Name)}");
+                        var columnSql = $"{alias}.{SqlParameters.Ident(column.Name)}";
+                        Append(select, columnSql);
+                        groupBy?.Add(columnSql);
                     }
 
                     break;
+                case ColumnItem { Aggregate: { } aggregate } column:
+                    var argument = column.Field is { Name: "*", Path.Count: 0 } ? "*" : FieldSql(relation, alias, column.Field);
+                    if (column.Cast is not null && argument != "*")
+                    {
+                        argument = CastType.Apply(argument, column.Cast);
+                    }
+
+                    var aggregateSql = $"{aggregate.ToUpperInvariant()}({argument})";
+                    Append(select, $"{(column.AggregateCast is null ? aggregateSql : CastType.Apply(aggregateSql, column.AggregateCast))} AS {SqlParameters.Ident(column.OutputName)}");
+                    break;
                 case ColumnItem column:
                     var field = FieldSql(relation, alias, column.Field);
-                    Append(select, $"{(column.Cast is null ? field : CastType.Apply(field, column.Cast))} AS {SqlParameters.Ident(column.OutputName)}");
+                    var value = column.Cast is null ? field : CastType.Apply(field, column.Cast);
+                    Append(select, $"{value} AS {SqlParameters.Ident(column.OutputName)}");
+                    groupBy?.Add(value);
                     break;
                 case EmbedItem embed:
-                    BuildEmbed(relation, alias, embed, path, select, joins, innerJoins, where);
+                    CheckDuplicateEmbed(relation, items, embed);
+                    BuildEmbed(relation, alias, embed, path, select, joins, innerJoins, where, groupBy);
                     break;
             }
         }
 
-        if (select.Length == 0)
-        {
-            // select= with only empty embeds still yields one (empty) object per row.
-            select.Append("NULL::int AS \"pgrst_empty\"");
-        }
+        // select= with only empty embeds leaves the list empty: SELECT FROM t gives one empty object per row.
 
         var mods = applyModifiers ? modifiers.GetValueOrDefault(path) : null;
         if (mods is not null)
@@ -108,7 +131,8 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
         }
 
         return new ReadParts(select.ToString(), joins.ToString(), innerJoins.ToString(),
-            where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where), order, paging.ToString());
+            where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where),
+            groupBy is { Count: > 0 } ? " GROUP BY " + string.Join(", ", groupBy) : "", order, paging.ToString());
     }
 
     private static void Append(StringBuilder sb, string part)
@@ -121,7 +145,7 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
         sb.Append(part);
     }
 
-    private void BuildEmbed(DbRelation parent, string parentAlias, EmbedItem embed, string path, StringBuilder select, StringBuilder joins, StringBuilder innerJoins, List<string> where)
+    private void BuildEmbed(DbRelation parent, string parentAlias, EmbedItem embed, string path, StringBuilder select, StringBuilder joins, StringBuilder innerJoins, List<string> where, List<string>? groupBy)
     {
         var relationship = ResolveRelationship(parent, embed);
         var spreadToMany = embed.Spread && !relationship.ToOne;
@@ -142,6 +166,8 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
         // aggregates one flat array per column; a non-spread embed starts its own aggregation.
         var outerUnnest = insideToManySpread;
         insideToManySpread = embed.Spread && (outerUnnest || spreadToMany);
+        // Errors name an embedded table as PostgREST aliases it: name_depth.
+        labels[childAlias] = $"{target.Name}_{childPath.Count(ch => ch == '.') + 1}";
         ReadParts child;
         try
         {
@@ -176,10 +202,14 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
             }
         }
 
-        var childWhere = child.Where.Length == 0
-            ? " WHERE " + string.Join(" AND ", joinConditions)
+        var childWhere = joinConditions.Count == 0 ? child.Where
+            : child.Where.Length == 0 ? " WHERE " + string.Join(" AND ", joinConditions)
             : child.Where + " AND " + string.Join(" AND ", joinConditions);
-        var childQuery = $"SELECT {child.SelectList} FROM {SqlParameters.Qualified(target.Schema, target.Name)} {childAlias}{junctionJoin}{child.Joins}{childWhere}{child.OrderBy}{child.Paging}";
+        // A computed relationship reads the function's rows for the parent row; a foreign key reads the table.
+        var childSource = relationship.Function is { } function
+            ? $"{SqlParameters.Qualified(function.Schema, function.Name)}({parentAlias}::{SqlParameters.Qualified(parent.Schema, parent.Name)})"
+            : SqlParameters.Qualified(target.Schema, target.Name);
+        var childQuery = $"SELECT {child.SelectList} FROM {childSource} {childAlias}{junctionJoin}{child.Joins}{childWhere}{child.GroupBy}{child.OrderBy}{child.Paging}";
 
         string join;
         if (embed.Spread)
@@ -193,6 +223,13 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
             {
                 join = $" LEFT JOIN LATERAL ({childQuery}) {lateral} ON TRUE";
                 Append(select, $"{lateral}.*");
+                if (groupBy is not null)
+                {
+                    var spreadNames = new List<string>();
+                    OutputNames(target, embed.Items, spreadNames);
+                    groupBy.AddRange(spreadNames.Select(name => $"{lateral}.{SqlParameters.Ident(name)}"));
+                }
+
                 joins.Append(join);
                 return;
             }
@@ -218,16 +255,29 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
             return;
         }
 
+        // An empty embed (rel()) only joins, typically to filter with !inner: it adds no key to the row.
+        var shown = embed.Items.Count > 0;
         if (relationship.ToOne || outerUnnest)
         {
             // Inside a to-many spread even a to-many embed is one object per row: the spread aggregates them.
             join = $" LEFT JOIN LATERAL (SELECT row_to_json({lateral}_r) AS body FROM ({childQuery}) {lateral}_r) {lateral} ON TRUE";
-            Append(select, $"{lateral}.body AS {SqlParameters.Ident(embed.Name)}");
+            if (shown)
+            {
+                // Grouped rows group by the embedded object too, which needs jsonb (json has no equality).
+                var body = groupBy is null ? $"{lateral}.body" : $"{lateral}.body::jsonb";
+                Append(select, $"{body} AS {SqlParameters.Ident(embed.Name)}");
+                groupBy?.Add(body);
+            }
         }
         else
         {
             join = $" LEFT JOIN LATERAL (SELECT json_agg({lateral}_r) AS body FROM ({childQuery}) {lateral}_r) {lateral} ON TRUE";
-            Append(select, $"coalesce({lateral}.body, '[]') AS {SqlParameters.Ident(embed.Name)}");
+            if (shown)
+            {
+                var body = groupBy is null ? $"coalesce({lateral}.body, '[]')" : $"coalesce({lateral}.body::jsonb, '[]'::jsonb)";
+                Append(select, $"{body} AS {SqlParameters.Ident(embed.Name)}");
+                groupBy?.Add(body);
+            }
         }
 
         joins.Append(join);
@@ -258,7 +308,7 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
                 case EmbedItem { Spread: true } spread:
                     OutputNames(ResolveRelationship(relation, spread).Target, spread.Items, names);
                     break;
-                case EmbedItem embed:
+                case EmbedItem { Items.Count: > 0 } embed:
                     names.Add(embed.Name);
                     break;
             }
@@ -267,23 +317,38 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
 
     public DbRelationship ResolveRelationship(DbRelation parent, EmbedItem embed)
     {
-        // PostgREST's findRel: by target name, or (foreign keys only) by the embedding side's single FK column.
-        var candidates = parent.Relationships
-            .Where(r => r.Target.Name == embed.Relation
-                || (!r.IsManyToMany && r.SourceOwnsKey && r.SourceColumns.Count == 1 && r.SourceColumns[0] == embed.Relation))
-            .ToList();
-        if (embed.Hint is { } hint)
+        // PostgREST's findRel.
+        var target = embed.Relation;
+        var hint = embed.Hint;
+        var candidates = parent.Relationships.Where(r =>
         {
-            // A hint names a constraint or a single column of a foreign key, or the junction of a many-to-many.
-            candidates = candidates
-                .Where(r => r.IsManyToMany
+            if (r.Function is { } function)
+            {
+                // A computed relationship is named by its function.
+                return function.Name == target;
+            }
+
+            if (r.IsSelf)
+            {
+                // One foreign key, two directions: the table name embeds the children (one-to-many), the key's
+                // column the parent (many-to-one); a hint names the referenced column of the children.
+                return hint is null
+                    ? (r.Target.Name == target && !r.SourceOwnsKey) || (r.SourceOwnsKey && SingleColumn(r.SourceColumns, target))
+                    : r.Target.Name == target && !r.SourceOwnsKey && SingleColumn(r.TargetColumns, hint);
+            }
+
+            if (hint is null)
+            {
+                // By the target's name, or (the target being a table) by the constraint's or the key column's name.
+                return r.Target.Name == target
+                    || (!r.IsManyToMany && r.Target.Kind != 'v' && (r.ConstraintName == target || SingleColumn(r.SourceColumns, target)));
+            }
+
+            return r.Target.Name == target
+                && (r.IsManyToMany
                     ? r.Junction!.Table.Name == hint
-                    : r.ConstraintName == hint
-                        || (r.SourceColumns.Count == 1 && r.SourceColumns[0] == hint)
-                        || (r.TargetColumns.Count == 1 && r.TargetColumns[0] == hint)
-                        || r.Target.Name == hint)
-                .ToList();
-        }
+                    : r.ConstraintName == hint || SingleColumn(r.SourceColumns, hint) || SingleColumn(r.TargetColumns, hint));
+        }).ToList();
 
         if (candidates.Count == 1)
         {
@@ -323,14 +388,46 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
         };
     }
 
+    /// <summary>
+    /// Two embeds of one name at one level (no alias to tell them apart) would give one key twice; PostgREST fails
+    /// in PostgreSQL on the duplicate join alias, with this error.
+    /// </summary>
+    private static void CheckDuplicateEmbed(DbRelation relation, IReadOnlyList<SelectItem> items, EmbedItem embed)
+    {
+        if (embed.Alias is null && !embed.Spread
+            && items.OfType<EmbedItem>().Count(e => e.Alias is null && !e.Spread && e.Relation == embed.Relation) > 1)
+        {
+            throw new RestException(400, "42712", $"table name \"{relation.Name}_{embed.Relation}_1\" specified more than once");
+        }
+    }
+
+    private static bool SingleColumn(IReadOnlyList<string> columns, string name) => columns.Count == 1 && columns[0] == name;
+
     public string FieldSql(DbRelation relation, string alias, FieldRef field)
     {
-        if (relation.Column(field.Name) is null)
+        StringBuilder sb;
+        if (relation.Column(field.Name) is not null)
         {
-            throw RestException.UndefinedColumn(relation.Name, field.Name);
+            sb = new StringBuilder(alias).Append('.').Append(SqlParameters.Ident(field.Name));
+        }
+        else if (relation.ComputedFields.TryGetValue(field.Name, out var computed))
+        {
+            // A computed field: the function of the row, called by its qualified name (the row cast to the relation's
+            // type, which a write's returned rows need).
+            sb = new StringBuilder("(").Append(SqlParameters.Qualified(computed.Schema, computed.Name)).Append('(')
+                .Append(alias).Append("::").Append(SqlParameters.Qualified(relation.Schema, relation.Name)).Append("))");
+        }
+        else if (field is { Name: "count", Path.Count: 0 })
+        {
+            // PostgREST writes t.count, which PostgreSQL reads as count(t): the legacy count of the rows, allowed
+            // whether or not aggregates are enabled.
+            return "pg_catalog.count(*)";
+        }
+        else
+        {
+            throw RestException.UndefinedColumn(labels.GetValueOrDefault(alias, relation.Name), field.Name);
         }
 
-        var sb = new StringBuilder(alias).Append('.').Append(SqlParameters.Ident(field.Name));
         foreach (var step in field.Path)
         {
             sb.Append(step.AsText ? "->>" : "->");
@@ -383,8 +480,11 @@ internal sealed class ReadQueryBuilder(SchemaSnapshot schema, IReadOnlyDictionar
                     _ => "websearch_to_tsquery",
                 };
                 var config = fts.Config is null ? "" : parameters.Text(fts.Config) + "::regconfig, ";
-                var column = relation.Column(filter.Field.Name)!;
-                var target = filter.Field.Path.Count == 0 && column.TypeName == "tsvector" ? lhs : $"to_tsvector({config}{lhs})";
+                var column = relation.Column(filter.Field.Name);
+                var isTsVector = column is null
+                    ? relation.ComputedFields.GetValueOrDefault(filter.Field.Name)?.ReturnType == "tsvector"
+                    : column.TypeName == "tsvector";
+                var target = filter.Field.Path.Count == 0 && isTsVector ? lhs : $"to_tsvector({config}{lhs})";
                 return $"{target} @@ {function}({config}{parameters.Text(fts.Value)})";
             case SimpleOperation simple:
                 var op = Operators[simple.Operator];

@@ -6,6 +6,42 @@ namespace AutoCrm.DevStack.Rest;
 /// <summary>Reads and checks the JSON body of a write or a call.</summary>
 internal static class RequestBody
 {
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>How an RPC's POST body carries its arguments, by its Content-Type (JSON when absent).</summary>
+    public static CallBody CallBodyOf(string? contentType)
+    {
+        var type = contentType is null ? "" : contentType.Split(';')[0].Trim();
+        return type.ToLowerInvariant() switch
+        {
+            "text/plain" => CallBody.Text,
+            "text/xml" => CallBody.Xml,
+            "application/octet-stream" => CallBody.Binary,
+            _ => CallBody.Json,
+        };
+    }
+
+    /// <summary>The body as sent (a raw text, xml or bytea argument).</summary>
+    public static async Task<byte[]> ReadRawAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>UTF-8 text of a raw body; invalid UTF-8 is a 400, not a replacement character.</summary>
+    public static string Utf8(byte[] raw)
+    {
+        try
+        {
+            return StrictUtf8.GetString(raw);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new RestException(400, "PGRST102", "Invalid body", e.Message);
+        }
+    }
+
     public static async Task<JsonElement> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();

@@ -28,14 +28,13 @@ internal sealed class RequestSettings(RestEnvironment environment)
     /// The setup statement of a request; <paramref name="inlineReadOnly"/> makes it also turn the (implicit)
     /// transaction read-only.
     /// </summary>
-    public NpgsqlBatchCommand Command(HttpContext http, string role, RequestClaims claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
+    public NpgsqlBatchCommand Command(HttpContext http, string schema, string role, RequestClaims claims, Preferences prefs, SchemaSnapshot snapshot, bool inlineReadOnly)
     {
         var request = http.Request;
         var command = new NpgsqlBatchCommand();
         var p = command.Parameters;
         var prefix = inlineReadOnly ? ReadOnlySetupPrefix : SetupPrefix;
-        var profile = http.Response.Headers["Content-Profile"].ToString();
-        p.Add(Text(SearchPath(profile.Length > 0 ? profile : environment.Schemas[0])));
+        p.Add(Text(SearchPath(schema)));
         p.Add(Text(role));
         p.Add(Text(claims.Json));
         p.Add(Text(request.Method));
@@ -76,9 +75,9 @@ internal sealed class RequestSettings(RestEnvironment environment)
 
     private static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
 
-    /// <summary>The schema first, then the extra search path (deduplicated, quoted); cached per schema.</summary>
+    /// <summary>The schema first, then the extra search path (quoted, repeated as PostgREST repeats it); cached per schema.</summary>
     private string SearchPath(string schema) => searchPaths.GetOrAdd(schema, s =>
-        string.Join(", ", new[] { SqlParameters.Ident(s) }.Concat(environment.ExtraSearchPath.Select(SqlParameters.Ident)).Distinct()));
+        string.Join(", ", new[] { SqlParameters.Ident(s) }.Concat(environment.ExtraSearchPath.Select(SqlParameters.Ident))));
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> searchPaths = new(StringComparer.Ordinal);
 

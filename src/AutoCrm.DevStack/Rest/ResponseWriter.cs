@@ -11,7 +11,7 @@ internal static class ResponseWriter
     private const string JsonType = "application/json; charset=utf-8";
 
     /// <summary>The response to a request whose statement ran: status and headers by its kind, then its body.</summary>
-    public static async Task WriteResultAsync(HttpContext http, RestStatement statement, RequestKind kind, string target, Preferences prefs, ResponseMedia media, StatementOutcome outcome)
+    public static async Task WriteResultAsync(HttpContext http, RestStatement statement, RequestKind kind, string target, Preferences prefs, ResponseMedia media, StatementOutcome outcome, InDatabaseConfig config)
     {
         var (total, pageCount, body, headersJson, statusOverride) = outcome;
         var request = http.Request;
@@ -57,6 +57,17 @@ internal static class ResponseWriter
             case RequestKind.Call:
                 status = statement.Shape == ResultShape.None ? 204 : 200;
                 writeBody = statement.Shape != ResultShape.None;
+                if (statement.Shape == ResultShape.Value)
+                {
+                    // One value is one row: a count asked for is 1, as PostgREST counts a scalar or single-row call.
+                    if (prefs.Count != CountPreference.None)
+                    {
+                        appliedCount = "count=" + CountName(prefs.Count);
+                    }
+
+                    response.Headers["Content-Range"] = prefs.Count != CountPreference.None ? "0-0/1" : "0-0/*";
+                }
+
                 break;
             default:
             {
@@ -115,6 +126,13 @@ internal static class ResponseWriter
         AddIf(ref applied, appliedReturn);
         AddIf(ref applied, prefs.SingleObject && kind == RequestKind.Call ? "params=single-object" : null);
         AddIf(ref applied, appliedCount);
+        string? appliedTx = null;
+        if (prefs.Rollback is not null)
+        {
+            _ = config.EndsInRollback(prefs.Rollback, out appliedTx);
+        }
+
+        AddIf(ref applied, appliedTx);
         AddIf(ref applied, prefs.Strict is { } strict ? "handling=" + (strict ? "strict" : "lenient") : null);
         AddIf(ref applied, prefs.Timezone is { } tz ? "timezone=" + tz : null);
         AddIf(ref applied, prefs.Strict == true && prefs.MaxAffected is { } max && kind != RequestKind.Read ? "max-affected=" + max.ToString(CultureInfo.InvariantCulture) : null);

@@ -18,7 +18,14 @@ internal sealed record StarItem : SelectItem;
 
 internal sealed record ColumnItem(FieldRef Field, string? Alias, string? Cast) : SelectItem
 {
-    public string OutputName => Alias ?? Field.OutputName;
+    /// <summary>An aggregate applied to the field (<c>count</c>, <c>sum</c>, <c>avg</c>, <c>max</c>, <c>min</c>); <c>count()</c> has the field <c>*</c>.</summary>
+    public string? Aggregate { get; init; }
+
+    /// <summary>The cast applied to the aggregate's result (<c>id.sum()::text</c>).</summary>
+    public string? AggregateCast { get; init; }
+
+    /// <summary>The key in the response: the alias, else the aggregate's name, else the field's.</summary>
+    public string OutputName => Alias ?? Aggregate ?? Field.OutputName;
 }
 
 internal enum EmbedJoin { Default, Left, Inner }

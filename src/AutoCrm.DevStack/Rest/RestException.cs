@@ -56,7 +56,7 @@ internal sealed class RestException : Exception
 
     public static RestException InvalidBody(string message) => new(400, "PGRST102", message);
 
-    /// <summary>Maps a PostgreSQL error to PostgREST's status and body (PROTOCOLS §2.9).</summary>
+    /// <summary>Maps a PostgreSQL error to PostgREST's status and body (docs/protocols.md#postgrest-errors).</summary>
     public static RestException FromPostgres(PostgresException e, bool anonymous)
     {
         var state = e.SqlState;

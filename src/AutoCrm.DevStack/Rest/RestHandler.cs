@@ -8,7 +8,7 @@ using Npgsql;
 
 namespace AutoCrm.DevStack.Rest;
 
-/// <summary>Serves <c>/rest/v1/{path}</c>: one request, one transaction (PROTOCOLS §2.1).</summary>
+/// <summary>Serves <c>/rest/v1/{path}</c>: one request, one transaction (docs/protocols.md#one-request-one-transaction).</summary>
 internal sealed partial class RestHandler(RestEnvironment environment, SchemaCache cache, ILogger<RestHandler> logger)
 {
     private readonly RestAuthenticator authenticator = new(environment);
@@ -55,23 +55,28 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
         var path = (http.Request.RouteValues["path"] as string ?? "").Trim('/');
         var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
 
-        // Schema from the profile headers.
+        // Schema from the profile headers, among the exposed ones (the database's pgrst.db_schemas, else the configured).
+        var snapshot = await cache.GetAsync(cancellationToken).ConfigureAwait(false);
+        var schemas = snapshot.Config.Schemas ?? environment.Schemas;
         var profileHeader = isRead ? request.Headers["Accept-Profile"] : request.Headers["Content-Profile"];
-        var schemaName = environment.Schemas[0];
+        var schemaName = schemas[0];
         if (!StringValues.IsNullOrEmpty(profileHeader))
         {
             schemaName = profileHeader.ToString();
-            if (!environment.Schemas.Contains(schemaName))
+            if (!schemas.Contains(schemaName))
             {
                 throw new RestException(406, "PGRST106", $"Invalid schema: {schemaName}", null,
-                    $"Only the following schemas are exposed: {string.Join(", ", environment.Schemas)}");
+                    $"Only the following schemas are exposed: {string.Join(", ", schemas)}");
             }
+        }
 
+        if (schemas.Count > 1 || !StringValues.IsNullOrEmpty(profileHeader))
+        {
+            // With several schemas PostgREST names the one it chose, asked for or not.
             http.Response.Headers["Content-Profile"] = schemaName;
         }
 
         var (role, claims) = authenticator.Authenticate(request);
-        var snapshot = await cache.GetAsync(cancellationToken).ConfigureAwait(false);
         var prefs = Preferences.Parse(request.Headers["Prefer"], snapshot.TimeZones.Count == 0 ? null : snapshot.TimeZones.Contains);
         if (!snapshot.Roles.Contains(role))
         {
@@ -165,13 +170,13 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
         if (media.Plan is { } plan)
         {
-            var planText = await executor.ExplainAsync(http, statement, plan, role, claims, prefs, snapshot, cancellationToken).ConfigureAwait(false);
+            var planText = await executor.ExplainAsync(http, schemaName, statement, plan, role, claims, prefs, snapshot, cancellationToken).ConfigureAwait(false);
             await ResponseWriter.WritePlanAsync(http, media, planText).ConfigureAwait(false);
             return;
         }
 
-        var outcome = await executor.ExecuteAsync(http, statement, kind, role, claims, prefs, media, snapshot, cancellationToken).ConfigureAwait(false);
-        await ResponseWriter.WriteResultAsync(http, statement, kind, target, prefs, media, outcome).ConfigureAwait(false);
+        var outcome = await executor.ExecuteAsync(http, schemaName, statement, kind, role, claims, prefs, media, snapshot, cancellationToken).ConfigureAwait(false);
+        await ResponseWriter.WriteResultAsync(http, statement, kind, target, prefs, media, outcome, snapshot.Config).ConfigureAwait(false);
     }
 
     private async Task<(RestStatement, SchemaSnapshot)> BuildCallAsync(HttpContext http, SchemaSnapshot snapshot, string schemaName, string name, Preferences prefs, BodyFormat format, bool isRead, CancellationToken cancellationToken)
@@ -184,8 +189,9 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
 
         var paramNames = candidates.SelectMany(f => f.Parameters).Select(p => p.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
         var query = RestQuery.Parse(http.Request.Query, isRead ? paramNames.Contains : null);
-        string? argumentsJson;
+        CallArguments arguments;
         HashSet<string> keys;
+        CallBody bodyKind;
         if (isRead)
         {
             var obj = new JsonObject();
@@ -195,34 +201,40 @@ internal sealed partial class RestHandler(RestEnvironment environment, SchemaCac
                 obj[group.Key] = values.Count == 1 ? JsonValue.Create(values[0]) : new JsonArray([.. values.Select(v => (JsonNode?)JsonValue.Create(v))]);
             }
 
-            argumentsJson = obj.ToJsonString();
+            arguments = new CallArguments(obj.ToJsonString());
             keys = [.. query.Arguments.Select(a => a.Key)];
+            bodyKind = CallBody.Query;
             RangeHeader.Apply(http.Request, query);
         }
         else
         {
-            var contentLength = http.Request.ContentLength;
-            JsonElement body;
-            if (contentLength == 0)
+            bodyKind = RequestBody.CallBodyOf(http.Request.ContentType);
+            keys = [];
+            if (bodyKind == CallBody.Json)
             {
-                body = JsonDocument.Parse("{}").RootElement.Clone();
+                var body = http.Request.ContentLength == 0
+                    ? JsonDocument.Parse("{}").RootElement.Clone()
+                    : await RequestBody.ReadJsonAsync(http.Request, cancellationToken).ConfigureAwait(false);
+                arguments = new CallArguments(body.GetRawText());
+                if (body.ValueKind == JsonValueKind.Object)
+                {
+                    keys = [.. body.EnumerateObject().Select(p => p.Name)];
+                }
+                else if (!candidates.Any(f => f.TakesOnePositional && f.Parameters[0].Type is "json" or "jsonb"))
+                {
+                    throw RestException.InvalidBody("Empty or invalid json");
+                }
             }
             else
             {
-                body = await RequestBody.ReadJsonAsync(http.Request, cancellationToken).ConfigureAwait(false);
-            }
-
-            argumentsJson = body.GetRawText();
-            keys = body.ValueKind == JsonValueKind.Object ? [.. body.EnumerateObject().Select(p => p.Name)] : [];
-            if (body.ValueKind != JsonValueKind.Object && !candidates.Any(f => f.IsSingleUnnamedJson))
-            {
-                throw RestException.InvalidBody("Empty or invalid json");
+                var raw = await RequestBody.ReadRawAsync(http.Request, cancellationToken).ConfigureAwait(false);
+                arguments = bodyKind == CallBody.Binary ? new CallArguments(null, Bytes: raw) : new CallArguments(null, Text: RequestBody.Utf8(raw));
             }
         }
 
-        var function = FunctionResolver.Choose(snapshot, schemaName, name, candidates, keys, isRead);
+        var function = FunctionResolver.Choose(snapshot, schemaName, name, candidates, keys, bodyKind);
         var readOnly = isRead || function.Volatility != 'v';
-        var statement = StatementBuilder.Call(snapshot, function, query, argumentsJson, keys, readOnly, prefs.Count, environment.MaxRows(), format);
+        var statement = StatementBuilder.Call(snapshot, function, query, arguments, keys, readOnly, prefs.Count, environment.MaxRows(), format);
         return (statement, snapshot);
     }
 

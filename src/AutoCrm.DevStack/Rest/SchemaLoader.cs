@@ -9,8 +9,13 @@ internal static class SchemaLoader
 
     private static readonly string RelationsSql = $"""
         SELECT n.nspname, c.relname, c.relkind::text, c.reltype::bigint,
-               a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid), NOT a.attnotnull,
-               t.typcategory::text, t.typname
+               a.attname, format_type(a.atttypid, a.atttypmod),
+               CASE WHEN t.typbasetype <> 0 AND d.adbin IS NULL THEN pg_get_expr(t.typdefaultbin, 0)
+                    WHEN a.attidentity = 'd' THEN format('nextval(%L)', pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+                    WHEN a.attgenerated = 's' THEN NULL
+                    ELSE pg_get_expr(d.adbin, d.adrelid) END,
+               NOT a.attnotnull,
+               t.typcategory::text, t.typname, c.oid::bigint, a.attnum::int
         FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -36,13 +41,23 @@ internal static class SchemaLoader
         ORDER BY con.conname
         """;
 
+    /// <summary>The stored query of every view: its target list says which table column each view column is.</summary>
+    private static readonly string ViewsSql = $"""
+        SELECT c.oid::bigint, r.ev_action::text
+        FROM pg_rewrite r
+        JOIN pg_class c ON c.oid = r.ev_class
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('v', 'm') AND r.rulename = '_RETURN' AND {SystemSchemas}
+        """;
+
     private static readonly string FunctionsSql = $"""
         SELECT n.nspname, p.proname,
                coalesce(p.proargnames, ARRAY[]::text[]),
                coalesce(p.proargmodes::text[], ARRAY[]::text[]),
                ARRAY(SELECT format_type(x.t, NULL) FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY x(t, i) ORDER BY x.i),
                p.pronargs::int, p.pronargdefaults::int, p.proretset,
-               format_type(p.prorettype, NULL), rt.typtype::text, rt.oid::bigint, p.provolatile::text
+               format_type(p.prorettype, NULL), rt.typtype::text, rt.oid::bigint, p.provolatile::text,
+               CASE WHEN p.pronargs = 1 THEN p.proargtypes[0]::bigint ELSE 0 END, p.prorows::float8
         FROM pg_proc p
         JOIN pg_namespace n ON n.oid = p.pronamespace
         JOIN pg_type rt ON rt.oid = p.prorettype
@@ -50,11 +65,13 @@ internal static class SchemaLoader
         ORDER BY n.nspname, p.proname, p.oid
         """;
 
+    /// <summary>Every role with its settings; a role's settings for this database come after its general ones.</summary>
     private const string RolesSql = """
         SELECT r.rolname, s.setconfig
         FROM pg_roles r
         LEFT JOIN pg_db_role_setting s ON s.setrole = r.oid
              AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+        ORDER BY r.rolname, s.setdatabase
         """;
 
     public static async Task<SchemaSnapshot> LoadAsync(NpgsqlDataSource dataSource, TimeProvider timeProvider, CancellationToken cancellationToken)
@@ -66,6 +83,7 @@ internal static class SchemaLoader
             {
                 new NpgsqlBatchCommand(RelationsSql),
                 new NpgsqlBatchCommand(ConstraintsSql),
+                new NpgsqlBatchCommand(ViewsSql),
                 new NpgsqlBatchCommand(FunctionsSql),
                 new NpgsqlBatchCommand(RolesSql),
                 new NpgsqlBatchCommand("SELECT name FROM pg_catalog.pg_timezone_names"),
@@ -75,9 +93,11 @@ internal static class SchemaLoader
 
         var relations = new Dictionary<(string, string), DbRelation>();
         var byRowType = new Dictionary<long, DbRelation>();
+        var byOid = new Dictionary<long, DbRelation>();
+        var columnNames = new Dictionary<(long, int), string>();
         {
             string? schema = null, name = null, kind = null;
-            long rowType = 0;
+            long rowType = 0, oid = 0;
             var columns = new List<DbColumn>();
             void Flush()
             {
@@ -86,6 +106,7 @@ internal static class SchemaLoader
                     var relation = new DbRelation(schema, name!, kind![0], columns.ToArray());
                     relations[(schema, name!)] = relation;
                     byRowType[rowType] = relation;
+                    byOid[oid] = relation;
                 }
             }
 
@@ -100,8 +121,11 @@ internal static class SchemaLoader
                     name = n;
                     kind = reader.GetString(2);
                     rowType = reader.GetInt64(3);
+                    oid = reader.GetInt64(10);
                     columns = [];
                 }
+
+                columnNames[(oid, reader.GetInt32(11))] = reader.GetString(4);
 
                 columns.Add(new DbColumn(
                     reader.GetString(4),
@@ -153,10 +177,32 @@ internal static class SchemaLoader
         AddManyToMany(relations.Values);
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var views = new Dictionary<DbRelation, List<ViewRelationships.ColumnOrigin>>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (byOid.TryGetValue(reader.GetInt64(0), out var view))
+            {
+                views[view] = ViewRelationships.ParseOrigins(reader.GetString(1));
+            }
+        }
+
+        ViewRelationships.Add(views, byOid, columnNames);
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var functions = new Dictionary<(string, string), List<DbFunction>>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var fn = ReadFunction(reader, byRowType);
+            if (byRowType.TryGetValue(reader.GetInt64(12), out var rowOf) && rowOf.Kind != 'c')
+            {
+                AddComputed(rowOf, fn, singleRow: !fn.ReturnsSet || reader.GetDouble(13) == 1);
+            }
+
+            if (!fn.Callable)
+            {
+                continue;
+            }
+
             if (!functions.TryGetValue((fn.Schema, fn.Name), out var list))
             {
                 functions[(fn.Schema, fn.Name)] = list = [];
@@ -165,11 +211,15 @@ internal static class SchemaLoader
             list.Add(fn);
         }
 
+        foreach (var overloads in functions.Values)
+        {
+            overloads.Sort(FunctionOverloadOrder.Instance);
+        }
+
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var roles = new HashSet<string>(StringComparer.Ordinal);
         var roleSettings = new Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>>(StringComparer.Ordinal);
-        var planEnabled = false;
-        var aggregatesEnabled = false;
+        var config = new Dictionary<string, string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var role = reader.GetString(0);
@@ -184,16 +234,11 @@ internal static class SchemaLoader
             {
                 var eq = entry.IndexOf('=', StringComparison.Ordinal);
                 var key = eq > 0 ? entry[..eq] : entry;
-                if (role == "authenticator" && key == "pgrst.db_plan_enabled")
+                if (role == "authenticator" && eq > 0 && key.StartsWith("pgrst.", StringComparison.Ordinal))
                 {
-                    planEnabled = entry[(eq + 1)..].Trim().ToLowerInvariant() is "true" or "on" or "1" or "yes";
+                    // The in-database configuration; a setting for this database overrides the role's general one.
+                    config[key["pgrst.".Length..]] = entry[(eq + 1)..];
                 }
-
-                if (role == "authenticator" && key == "pgrst.db_aggregates_enabled")
-                {
-                    aggregatesEnabled = entry[(eq + 1)..].Trim().ToLowerInvariant() is "true" or "on" or "1" or "yes";
-                }
-
 
                 // Only settings a transaction may change; session_preload_libraries and friends are not.
                 if (eq > 0 && key is "statement_timeout" or "lock_timeout" or "idle_in_transaction_session_timeout")
@@ -218,9 +263,24 @@ internal static class SchemaLoader
             roles,
             roleSettings,
             timeProvider.GetTimestamp(),
-            planEnabled,
             timeZones,
-            aggregatesEnabled);
+            InDatabaseConfig.From(config));
+    }
+
+    /// <summary>
+    /// A function of one row of <paramref name="relation"/>: a computed field (selected, filtered and ordered like
+    /// a column), and, when it returns rows of a table or view, a computed relationship embedded by its name.
+    /// </summary>
+    private static void AddComputed(DbRelation relation, DbFunction function, bool singleRow)
+    {
+        relation.ComputedFields.TryAdd(function.Name, function);
+        if (function.ReturnKind == DbReturnKind.Composite && function.ReturnRelation is { Kind: not 'o' and not 'c' } target)
+        {
+            relation.Relationships.Add(new DbRelationship(relation, target, function.Name, [], [], ToOne: singleRow, SourceOwnsKey: false)
+            {
+                Function = function,
+            });
+        }
     }
 
     /// <summary>

@@ -22,6 +22,9 @@ internal sealed class DbRelation(string schema, string name, char kind, IReadOnl
     /// <summary>Relationships usable for embedding, from this relation's point of view.</summary>
     public List<DbRelationship> Relationships { get; } = [];
 
+    /// <summary>Functions of one row of this relation, by name: computed fields (<c>select=f</c> calls <c>f(row)</c>).</summary>
+    public Dictionary<string, DbFunction> ComputedFields { get; } = new(StringComparer.Ordinal);
+
     public string QualifiedName => $"{Schema}.{Name}";
 
     public DbColumn? Column(string columnName) => byName.GetValueOrDefault(columnName);
@@ -41,6 +44,14 @@ internal sealed record DbRelationship(
     public DbJunction? Junction { get; init; }
 
     public bool IsManyToMany => Junction is not null;
+
+    /// <summary>For a computed relationship: the function of a Source row that returns the Target rows; else null.</summary>
+    public DbFunction? Function { get; init; }
+
+    public bool IsComputed => Function is not null;
+
+    /// <summary>A foreign key from a relation to itself (parent/children).</summary>
+    public bool IsSelf => Function is null && Junction is null && ReferenceEquals(Source, Target);
 }
 
 /// <summary>
@@ -49,7 +60,10 @@ internal sealed record DbRelationship(
 /// </summary>
 internal sealed record DbJunction(DbRelation Table, DbRelationship SourceKey, DbRelationship TargetKey);
 
-internal sealed record DbParameter(string Name, string Type, bool HasDefault, bool Variadic);
+internal sealed record DbParameter(string Name, string Type, bool HasDefault, bool Variadic)
+{
+    public bool Required => !HasDefault;
+}
 
 internal enum DbReturnKind { Scalar, Composite, Void }
 
@@ -66,6 +80,21 @@ internal sealed record DbFunction(
     public bool IsSingleUnnamedJson =>
         Parameters.Count == 1 && Parameters[0].Name.Length == 0 && Parameters[0].Type is "json" or "jsonb";
 
+    /// <summary>The function takes its one parameter by position (it has no name): <c>f($body::type)</c>.</summary>
+    public bool TakesOnePositional => Parameters.Count == 1 && Parameters[0].Name.Length == 0;
+
+    /// <summary>
+    /// Whether PostgREST serves it as RPC: every input parameter named, or exactly one unnamed one of type bytea,
+    /// json, jsonb, text or xml (the raw body). Others, such as a function of a table's row type, are only
+    /// computed fields or computed relationships.
+    /// </summary>
+    public bool Callable => Parameters.Count(p => p.Name.Length == 0) switch
+    {
+        0 => true,
+        1 => Parameters.First(p => p.Name.Length == 0).Type is "bytea" or "json" or "jsonb" or "text" or "xml",
+        _ => false,
+    };
+
     public string QualifiedName => $"{Schema}.{Name}";
 }
 
@@ -76,9 +105,8 @@ internal sealed class SchemaSnapshot(
     IReadOnlySet<string> roles,
     IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, string>>> roleSettings,
     long loadedAtTimestamp,
-    bool planEnabled = false,
     IReadOnlySet<string>? timeZones = null,
-    bool aggregatesEnabled = false)
+    InDatabaseConfig? config = null)
 {
     public IReadOnlyDictionary<(string Schema, string Name), DbRelation> Relations { get; } = relations;
 
@@ -90,20 +118,61 @@ internal sealed class SchemaSnapshot(
 
     public long LoadedAtTimestamp { get; } = loadedAtTimestamp;
 
+    /// <summary>The <c>pgrst.*</c> settings of the <c>authenticator</c> role (PostgREST's in-database configuration).</summary>
+    public InDatabaseConfig Config { get; } = config ?? InDatabaseConfig.Default;
+
     /// <summary>
     /// PostgREST's <c>db-plan-enabled</c> from the in-database configuration (<c>ALTER ROLE authenticator SET
     /// pgrst.db_plan_enabled = true</c>); off by default, as in the Supabase CLI's local stack.
     /// </summary>
-    public bool PlanEnabled { get; } = planEnabled;
+    public bool PlanEnabled => Config.PlanEnabled;
 
     /// <summary>
     /// PostgREST's <c>db-aggregates-enabled</c> (<c>ALTER ROLE authenticator SET pgrst.db_aggregates_enabled = true</c>);
-    /// off by default, as on Supabase. It gates spreading to-many embeds (<c>...rel(col)</c> → arrays).
+    /// off by default, as on Supabase. It gates aggregate functions and spreading to-many embeds.
     /// </summary>
-    public bool AggregatesEnabled { get; } = aggregatesEnabled;
+    public bool AggregatesEnabled => Config.AggregatesEnabled;
 
     /// <summary>The names of <c>pg_timezone_names</c>: the values <c>Prefer: timezone=</c> accepts.</summary>
     public IReadOnlySet<string> TimeZones { get; } = timeZones ?? new HashSet<string>();
 
     public DbRelation? Relation(string schema, string name) => Relations.GetValueOrDefault((schema, name));
+}
+
+/// <summary>
+/// PostgREST's order of overloads: fewer parameters first, then by the parameters (name, type, required, variadic),
+/// which decides the order candidates are listed in a PGRST203 message.
+/// </summary>
+internal sealed class FunctionOverloadOrder : IComparer<DbFunction>
+{
+    public static FunctionOverloadOrder Instance { get; } = new();
+
+    public int Compare(DbFunction? x, DbFunction? y)
+    {
+        if (x is null || y is null)
+        {
+            return x is null ? (y is null ? 0 : -1) : 1;
+        }
+
+        var byCount = x.Parameters.Count.CompareTo(y.Parameters.Count);
+        if (byCount != 0)
+        {
+            return byCount;
+        }
+
+        for (var i = 0; i < x.Parameters.Count; i++)
+        {
+            var (a, b) = (x.Parameters[i], y.Parameters[i]);
+            var c = string.CompareOrdinal(a.Name, b.Name);
+            c = c != 0 ? c : string.CompareOrdinal(a.Type, b.Type);
+            c = c != 0 ? c : a.Required.CompareTo(b.Required);
+            c = c != 0 ? c : a.Variadic.CompareTo(b.Variadic);
+            if (c != 0)
+            {
+                return c;
+            }
+        }
+
+        return 0;
+    }
 }

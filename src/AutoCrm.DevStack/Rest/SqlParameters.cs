@@ -18,6 +18,8 @@ internal sealed class SqlParameters
 
     public string BigInt(long value) => Add(new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlDbType.Bigint });
 
+    public string Bytea(byte[] value) => Add(new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlDbType.Bytea });
+
     public string Json(string value) => Add(new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlDbType.Json });
 
     private string Add(NpgsqlParameter parameter)
@@ -26,7 +28,16 @@ internal sealed class SqlParameters
         return "$" + Items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public static string Ident(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    /// <summary>
+    /// A quoted identifier. PostgreSQL's protocol ends the statement text at a NUL, so (as PostgREST does) the name
+    /// ends at its first NUL: a NUL in an alias can neither cut the statement short nor break the message.
+    /// </summary>
+    public static string Ident(string name)
+    {
+        var nul = name.IndexOf('\0', StringComparison.Ordinal);
+        var kept = nul < 0 ? name : name[..nul];
+        return "\"" + kept.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
 
     public static string Qualified(string schema, string name) => Ident(schema) + "." + Ident(name);
 

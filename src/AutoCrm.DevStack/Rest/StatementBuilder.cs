@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace AutoCrm.DevStack.Rest;
 
-/// <summary>Turns a parsed request into the main SQL statement (PROTOCOLS §2.1 step 4).</summary>
+/// <summary>Turns a parsed request into the main SQL statement (docs/protocols.md#one-request-one-transaction, step 3).</summary>
 internal static class StatementBuilder
 {
     private const string Tail = ", nullif(current_setting('response.headers', true), '') AS pgrst_headers, nullif(current_setting('response.status', true), '') AS pgrst_status";
@@ -21,7 +21,7 @@ internal static class StatementBuilder
     {
         var parts = builder.Build(relation, "t0", query.Select, "", applyModifiers: true, maxRows);
         builder.CheckModifierPaths();
-        var inner = $"SELECT {parts.SelectList} FROM {from}{parts.Joins}{parts.Where}{parts.OrderBy}{parts.Paging}";
+        var inner = $"SELECT {parts.SelectList} FROM {from}{parts.Joins}{parts.Where}{parts.GroupBy}{parts.OrderBy}{parts.Paging}";
         var countFrom = $"{from}{parts.InnerJoins}{parts.Where}";
         var total = count switch
         {
@@ -51,14 +51,17 @@ internal static class StatementBuilder
         string fromClause;
         if (prefs.Missing == true)
         {
-            // A key absent from an object takes the column default; an explicit null stays null.
-            selectList = string.Join(", ", columns.Select(c =>
+            // A key absent from an object takes the column default; an explicit null stays null. As in PostgREST,
+            // every row evaluates every default (a sequence advances even for a row that gives its own id).
+            var defaults = columns.Select((c, i) => (Name: c, Default: relation.Column(c)!.Default, Index: i)).Where(d => d.Default is not null).ToList();
+            selectList = string.Join(", ", columns.Select((c, i) =>
             {
-                var column = relation.Column(c)!;
                 var value = $"pgrst_rec.{SqlParameters.Ident(c)}";
-                return column.Default is null ? value : $"CASE WHEN pgrst_row.j -> {parameters.Text(c)} IS NULL THEN {column.Default} ELSE {value} END";
+                return relation.Column(c)!.Default is null ? value : $"CASE WHEN pgrst_row.j -> {parameters.Text(c)} IS NULL THEN pgrst_defs.d{i} ELSE {value} END";
             }));
-            fromClause = $"json_array_elements({bodyParam}) pgrst_row(j), LATERAL json_populate_record(NULL::{target}, pgrst_row.j) pgrst_rec";
+            // The row referenced inside keeps the subquery correlated, so it runs (and advances sequences) per row.
+            var defaultsList = string.Join(", ", defaults.Select(d => $"{d.Default} AS d{d.Index}").Append("pgrst_row.j AS pgrst_ref"));
+            fromClause = $"json_array_elements({bodyParam}) pgrst_row(j), LATERAL json_populate_record(NULL::{target}, pgrst_row.j) pgrst_rec, LATERAL (SELECT {defaultsList}) pgrst_defs";
         }
         else
         {
@@ -222,15 +225,19 @@ internal static class StatementBuilder
 
     // ---------------- RPC ----------------
 
-    public static RestStatement Call(SchemaSnapshot schema, DbFunction function, RestQuery query, string? argumentsJson, IReadOnlyCollection<string> argumentNames, bool readOnly, CountPreference count, long? maxRows, BodyFormat format)
+    public static RestStatement Call(SchemaSnapshot schema, DbFunction function, RestQuery query, CallArguments arguments, IReadOnlyCollection<string> argumentNames, bool readOnly, CountPreference count, long? maxRows, BodyFormat format)
     {
         var parameters = new SqlParameters();
         var qualified = SqlParameters.Qualified(function.Schema, function.Name);
+        var argumentsJson = arguments.Json;
         string call;
         string? argsFrom = null;
-        if (function.IsSingleUnnamedJson && argumentsJson is not null && !function.Parameters.Any(p => argumentNames.Contains(p.Name)))
+        if (function.TakesOnePositional)
         {
-            call = $"{qualified}({parameters.Json(argumentsJson)}::{function.Parameters[0].Type})";
+            // PostgREST's one positional parameter: the whole body (or the query arguments as JSON), cast to its type.
+            var value = arguments.Bytes is { } bytes ? parameters.Bytea(bytes)
+                : parameters.Unknown(arguments.Text ?? argumentsJson ?? "{}") + "::" + function.Parameters[0].Type;
+            call = $"{qualified}({value})";
         }
         else if (argumentNames.Count == 0)
         {
@@ -298,3 +305,6 @@ internal static class StatementBuilder
 
     internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>The arguments of an RPC call: JSON (body or query string), or a raw text/xml or bytea body.</summary>
+internal sealed record CallArguments(string? Json, string? Text = null, byte[]? Bytes = null);

@@ -13,7 +13,7 @@ internal sealed class StatementExecutor(RestEnvironment environment, RequestSett
     /// Runs <paramref name="statement"/> as <paramref name="role"/>; a singular or max-affected write is checked
     /// before its commit and rolled back when the check fails.
     /// </summary>
-    public async Task<StatementOutcome> ExecuteAsync(HttpContext http, RestStatement statement, RequestKind kind, string role, RequestClaims claims, Preferences prefs, ResponseMedia media, SchemaSnapshot snapshot, CancellationToken cancellationToken)
+    public async Task<StatementOutcome> ExecuteAsync(HttpContext http, string schema, RestStatement statement, RequestKind kind, string role, RequestClaims claims, Preferences prefs, ResponseMedia media, SchemaSnapshot snapshot, CancellationToken cancellationToken)
     {
         var singular = media.IsSingular;
         var anonymous = role == environment.AnonRole;
@@ -24,7 +24,9 @@ internal sealed class StatementExecutor(RestEnvironment environment, RequestSett
             throw new RestException(400, "PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict");
         }
 
-        var needsCheck = !statement.ReadOnly && (singular || checkMax);
+        // A write ends in ROLLBACK when db-tx-end (or an allowed Prefer: tx=rollback) says so: sent explicitly.
+        var rollback = !statement.ReadOnly && snapshot.Config.EndsInRollback(prefs.Rollback, out _);
+        var needsCheck = !statement.ReadOnly && (singular || checkMax || rollback);
 
         await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = connection.CreateBatch();
@@ -37,7 +39,7 @@ internal sealed class StatementExecutor(RestEnvironment environment, RequestSett
             batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.ReadOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"));
         }
 
-        batch.BatchCommands.Add(settings.Command(http, role, claims, prefs, snapshot, inlineReadOnly: !needsCheck && statement.ReadOnly));
+        batch.BatchCommands.Add(settings.Command(http, schema, role, claims, prefs, snapshot, inlineReadOnly: !needsCheck && statement.ReadOnly));
         if (statement.ExplainSql is { } explain)
         {
             var explainCommand = new NpgsqlBatchCommand(explain);
@@ -113,7 +115,7 @@ internal sealed class StatementExecutor(RestEnvironment environment, RequestSett
                     : checkMax && prefs.MaxAffected is { } max && pageCount > max
                         ? MaxAffectedExceeded(pageCount)
                         : null;
-                await using var end = new NpgsqlCommand(fail is null ? "COMMIT" : "ROLLBACK", connection);
+                await using var end = new NpgsqlCommand(fail is null && !rollback ? "COMMIT" : "ROLLBACK", connection);
                 await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 if (fail is not null)
                 {
@@ -153,13 +155,13 @@ internal sealed class StatementExecutor(RestEnvironment environment, RequestSett
     /// <c>Accept: application/vnd.pgrst.plan…</c>: the request's statement under EXPLAIN, in the same transaction
     /// setup: the plan's lines (text) or document (json), each followed by a newline.
     /// </summary>
-    public async Task<string> ExplainAsync(HttpContext http, RestStatement statement, PlanRequest plan, string role, RequestClaims claims, Preferences prefs, SchemaSnapshot snapshot, CancellationToken cancellationToken)
+    public async Task<string> ExplainAsync(HttpContext http, string schema, RestStatement statement, PlanRequest plan, string role, RequestClaims claims, Preferences prefs, SchemaSnapshot snapshot, CancellationToken cancellationToken)
     {
         var anonymous = role == environment.AnonRole;
         await using var connection = await environment.Authenticator.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = connection.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(statement.ReadOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"));
-        batch.BatchCommands.Add(settings.Command(http, role, claims, prefs, snapshot, inlineReadOnly: false));
+        batch.BatchCommands.Add(settings.Command(http, schema, role, claims, prefs, snapshot, inlineReadOnly: false));
         var main = new NpgsqlBatchCommand($"EXPLAIN ({plan.ExplainOptions}) {statement.Sql}");
         main.Parameters.AddRange(statement.Parameters.Items.ToArray());
         batch.BatchCommands.Add(main);

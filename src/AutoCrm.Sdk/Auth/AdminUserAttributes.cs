@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 
 namespace AutoCrm.Sdk.Auth;
 
@@ -18,10 +17,10 @@ public sealed record AdminUserAttributes
     public bool? EmailConfirm { get; init; }
 
     /// <summary>User-controlled metadata.</summary>
-    public JsonObject? UserMetadata { get; init; }
+    public CrmMetadata? UserMetadata { get; init; }
 
     /// <summary>Server-controlled metadata.</summary>
-    public JsonObject? AppMetadata { get; init; }
+    public CrmMetadata? AppMetadata { get; init; }
 
     /// <summary>Ban for this long (Go duration such as <c>24h</c>), or <c>none</c> to lift a ban.</summary>
     public string? BanDuration { get; init; }

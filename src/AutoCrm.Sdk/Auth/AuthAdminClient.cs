@@ -9,64 +9,70 @@ namespace AutoCrm.Sdk.Auth;
 /// User management for back-office code (<c>/auth/v1/admin</c>). The client must be built with the service_role (or
 /// <c>sb_secret_…</c>) key; these calls always authenticate with that key, never with a signed-in user's token.
 /// </summary>
-public sealed class AuthAdminClient
+public class AuthAdminClient
 {
-    private readonly CrmConnection _connection;
+    private readonly CrmConnection _connection = null!;
+
+    /// <summary>For fakes in tests: a subclass overrides the members it needs (see docs/testing.md).</summary>
+    protected AuthAdminClient()
+    {
+    }
 
     internal AuthAdminClient(CrmConnection connection) => _connection = connection;
 
-    /// <summary>Lists one page of users.</summary>
-    /// <param name="page">The page number, from 1.</param>
-    /// <param name="perPage">Users per page (default 50).</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The page, with the total and the next page number from <c>X-Total-Count</c> and <c>Link</c>.</returns>
-    public async Task<UserList> ListUsersAsync(int page = 1, int perPage = 50, CancellationToken cancellationToken = default)
+    /// <summary>Lists the users, page after page (GoTrue numbers its pages; the continuation token carries the next one),
+    /// with <see cref="CrmPage{T}.TotalCount"/> from the server's <c>X-Total-Count</c>.</summary>
+    /// <param name="pageSize">Users per request (1 to 1000; default 50).</param>
+    /// <param name="cancellationToken">Cancels every page request.</param>
+    /// <returns>The listing.</returns>
+    /// <exception cref="CrmValidationException"><paramref name="pageSize"/> is out of range (field <c>page_size</c>).</exception>
+    /// <exception cref="CrmForbiddenException">The client's key is not a service key (<c>not_admin</c>); thrown when enumeration starts.</exception>
+    public virtual CrmPageable<User> ListUsersAsync(int pageSize = 50, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(perPage, 1);
-        using var activity = CrmTelemetry.StartCall("Auth.Admin.ListUsers");
-        var query = string.Create(CultureInfo.InvariantCulture, $"admin/users?page={page}&per_page={perPage}");
-        using var response = await AuthTransport.SendAsync(_connection, HttpMethod.Get, query, null, null, true, cancellationToken).ConfigureAwait(false);
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var body = await JsonSerializer.DeserializeAsync(stream, CrmJsonContext.Default.AdminUsersResponse, cancellationToken).ConfigureAwait(false);
-        long? total = response.Headers.TryGetValues("X-Total-Count", out var totals)
-            && long.TryParse(totals.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : null;
-        int? next = null, last = null;
-        if (response.Headers.TryGetValues("Link", out var links))
-        {
-            foreach (var link in string.Join(',', links).Split(','))
-            {
-                var pageNumber = LinkPage(link);
-                if (link.Contains("rel=\"next\"", StringComparison.Ordinal))
-                {
-                    next = pageNumber;
-                }
-                else if (link.Contains("rel=\"last\"", StringComparison.Ordinal))
-                {
-                    last = pageNumber;
-                }
-            }
-        }
-
-        return new UserList { Users = body?.Users ?? [], Total = total, NextPage = next, LastPage = last };
+        Guard.InRange(pageSize, 1, 1000, "page_size");
+        return new UserListing(this, pageSize, cancellationToken);
     }
 
-    /// <summary>Lists every user, fetching page after page lazily.</summary>
-    /// <param name="perPage">Users per request.</param>
-    /// <param name="cancellationToken">Cancels the enumeration.</param>
-    /// <returns>The users.</returns>
-    public async IAsyncEnumerable<User> ListAllUsersAsync(int perPage = 50, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>One page of users, and the next page number from <c>Link</c> (<see langword="null"/> on the last page).</summary>
+    private async Task<(IReadOnlyList<User> Users, long? Total, int? Next)> ListPageAsync(int page, int perPage, CancellationToken cancellationToken)
     {
-        int? page = 1;
-        while (page is { } current)
+        using var activity = CrmTelemetry.StartCall("Auth.Admin.ListUsers");
+        try
         {
-            var list = await ListUsersAsync(current, perPage, cancellationToken).ConfigureAwait(false);
-            foreach (var user in list.Users)
+            var query = string.Create(CultureInfo.InvariantCulture, $"admin/users?page={page}&per_page={perPage}");
+            using var response = await AuthTransport.SendAsync(_connection, HttpMethod.Get, query, null, null, true, cancellationToken).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var body = await JsonSerializer.DeserializeAsync(stream, CrmJsonContext.Default.AdminUsersResponse, cancellationToken).ConfigureAwait(false);
+            long? total = response.Headers.TryGetValues("X-Total-Count", out var totals)
+                && long.TryParse(totals.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : null;
+            int? next = null;
+            if (response.Headers.TryGetValues("Link", out var links))
             {
-                yield return user;
+                foreach (var link in string.Join(',', links).Split(','))
+                {
+                    if (link.Contains("rel=\"next\"", StringComparison.Ordinal))
+                    {
+                        next = LinkPage(link);
+                    }
+                }
             }
 
-            page = list.Users.Count == 0 ? null : list.NextPage;
+            var users = body?.Users ?? [];
+            if (users.Count == 0 || (total is { } all && (long)page * perPage >= all))
+            {
+                // Nothing follows: no token, so "load more" never loads an empty page.
+                next = null;
+            }
+
+            return (users, total, next);
+        }
+        catch (JsonException ex)
+        {
+            throw CrmErrors.InvalidResponse("the user listing", ex);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
         }
     }
 
@@ -75,10 +81,17 @@ public sealed class AuthAdminClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The user.</returns>
     /// <exception cref="CrmNotFoundException">There is no such user.</exception>
-    public async Task<User> GetUserAsync(Guid userId, CancellationToken cancellationToken = default)
+    public virtual async Task<User> GetUserAsync(Guid userId, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Auth.Admin.GetUser");
-        return await AuthTransport.SendAsync(_connection, HttpMethod.Get, $"admin/users/{userId:D}", null, null, true, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await AuthTransport.SendAsync(_connection, HttpMethod.Get, $"admin/users/{userId:D}", null, null, true, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Creates a user (confirmed at once when <see cref="AdminUserAttributes.EmailConfirm"/> is set).</summary>
@@ -86,12 +99,19 @@ public sealed class AuthAdminClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The new user.</returns>
     /// <exception cref="CrmConflictException">The e-mail address is taken (<c>email_exists</c>).</exception>
-    public async Task<User> CreateUserAsync(AdminUserAttributes attributes, CancellationToken cancellationToken = default)
+    public virtual async Task<User> CreateUserAsync(AdminUserAttributes attributes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         using var activity = CrmTelemetry.StartCall("Auth.Admin.CreateUser");
-        var body = JsonSerializer.SerializeToUtf8Bytes(attributes, CrmJsonContext.Default.AdminUserAttributes);
-        return await AuthTransport.SendAsync(_connection, HttpMethod.Post, "admin/users", body, null, false, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(attributes, CrmJsonContext.Default.AdminUserAttributes);
+            return await AuthTransport.SendAsync(_connection, HttpMethod.Post, "admin/users", body, null, false, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Changes a user.</summary>
@@ -99,12 +119,19 @@ public sealed class AuthAdminClient
     /// <param name="attributes">The fields to change.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The changed user.</returns>
-    public async Task<User> UpdateUserAsync(Guid userId, AdminUserAttributes attributes, CancellationToken cancellationToken = default)
+    public virtual async Task<User> UpdateUserAsync(Guid userId, AdminUserAttributes attributes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         using var activity = CrmTelemetry.StartCall("Auth.Admin.UpdateUser");
-        var body = JsonSerializer.SerializeToUtf8Bytes(attributes, CrmJsonContext.Default.AdminUserAttributes);
-        return await AuthTransport.SendAsync(_connection, HttpMethod.Put, $"admin/users/{userId:D}", body, null, true, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(attributes, CrmJsonContext.Default.AdminUserAttributes);
+            return await AuthTransport.SendAsync(_connection, HttpMethod.Put, $"admin/users/{userId:D}", body, null, true, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Deletes a user (and, through the database, their profile and tickets).</summary>
@@ -112,11 +139,18 @@ public sealed class AuthAdminClient
     /// <param name="softDelete">Keep the row, marked deleted, instead of removing it.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the user is gone.</returns>
-    public async Task DeleteUserAsync(Guid userId, bool softDelete = false, CancellationToken cancellationToken = default)
+    public virtual async Task DeleteUserAsync(Guid userId, bool softDelete = false, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Auth.Admin.DeleteUser");
-        var body = JsonSerializer.SerializeToUtf8Bytes(new AdminDeleteRequest(softDelete), CrmJsonContext.Default.AdminDeleteRequest);
-        using var response = await AuthTransport.SendAsync(_connection, HttpMethod.Delete, $"admin/users/{userId:D}", body, null, false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(new AdminDeleteRequest(softDelete), CrmJsonContext.Default.AdminDeleteRequest);
+            using var response = await AuthTransport.SendAsync(_connection, HttpMethod.Delete, $"admin/users/{userId:D}", body, null, false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     private static int? LinkPage(string link)
@@ -136,5 +170,34 @@ public sealed class AuthAdminClient
         }
 
         return int.TryParse(link.AsSpan(start, end - start), NumberStyles.None, CultureInfo.InvariantCulture, out var page) ? page : null;
+    }
+
+    /// <summary>Page-numbered listing: the token holds the next page number, bound to this listing like a keyset token.</summary>
+    private sealed class UserListing(AuthAdminClient client, int pageSize, CancellationToken callToken) : CrmPageable<User>
+    {
+        private static readonly string Fingerprint = ContinuationTokens.Fingerprint("auth/v1/admin/users");
+
+        public override IAsyncEnumerable<CrmPage<User>> AsPages(string? continuationToken = null) =>
+            PagesAsync(continuationToken is null ? null : ContinuationTokens.Decode(continuationToken, Fingerprint));
+
+        private async IAsyncEnumerable<CrmPage<User>> PagesAsync(PageCursor? cursor, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(callToken, cancellationToken);
+            var page = cursor is null ? 1 : int.TryParse(cursor.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0 ? p : throw ContinuationTokens.Foreign();
+            var total = cursor?.Total;
+            while (true)
+            {
+                var (users, count, next) = await client.ListPageAsync(page, pageSize, linked.Token).ConfigureAwait(false);
+                total ??= count;
+                string? token = next is { } n ? ContinuationTokens.Encode(new PageCursor(Fingerprint, null, CrmErrors.Invariant(n), total)) : null;
+                yield return new CrmPage<User> { Items = users, ContinuationToken = token, TotalCount = total };
+                if (next is not { } following)
+                {
+                    yield break;
+                }
+
+                page = following;
+            }
+        }
     }
 }

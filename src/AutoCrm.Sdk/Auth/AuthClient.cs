@@ -1,7 +1,6 @@
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Internal;
 
 namespace AutoCrm.Sdk.Auth;
@@ -13,17 +12,17 @@ namespace AutoCrm.Sdk.Auth;
 /// ends the session: <see cref="StateChanges"/> reports <see cref="AuthChangeEvent.SignedOut"/> with the error, and
 /// the next call that needs the session throws <see cref="CrmAuthException"/> until you sign in again.
 /// </summary>
-public sealed class AuthClient : IAccessTokenSource
+public class AuthClient : IAccessTokenSource
 {
     private static readonly TimeSpan TransientRetryDelay = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(20);
 
-    private readonly CrmConnection _connection;
-    private readonly ISessionStore _store;
+    private readonly CrmConnection _connection = null!;
+    private readonly ISessionStore _store = null!;
     private readonly bool _autoRefresh;
     private readonly string? _fixedToken;
     private readonly Subject<AuthStateChange> _subject = new();
-    private readonly IObservable<AuthStateChange> _changes;
+    private readonly IObservable<AuthStateChange> _changes = null!;
     private readonly object _gate = new();
 
     /// <summary>Orders publishing against subscribing, so a subscriber's replayed state and its first change never cross.</summary>
@@ -38,6 +37,12 @@ public sealed class AuthClient : IAccessTokenSource
     private ITimer? _timer;
     private bool _disposed;
 
+    /// <summary>For fakes in tests: a subclass overrides the members it needs (see docs/testing.md).</summary>
+    protected AuthClient()
+    {
+        Admin = null!;
+    }
+
     internal AuthClient(CrmConnection connection, ISessionStore store, bool autoRefresh, string? fixedToken = null)
     {
         _connection = connection;
@@ -49,7 +54,7 @@ public sealed class AuthClient : IAccessTokenSource
     }
 
     /// <summary>User management with the service key.</summary>
-    public AuthAdminClient Admin { get; }
+    public virtual AuthAdminClient Admin { get; }
 
     /// <summary>
     /// This client's authentication state and every change of it (signed in, token refreshed, user updated, signed out,
@@ -58,7 +63,7 @@ public sealed class AuthClient : IAccessTokenSource
     /// store first if needed), then the changes after it, none missed and none repeated. Changes are published on the
     /// thread that caused them; the SDK does not marshal to a context.
     /// </summary>
-    public IObservable<AuthStateChange> StateChanges => _changes;
+    public virtual IObservable<AuthStateChange> StateChanges => _changes;
 
     /// <summary>The session as it changes (null when signed out); for the realtime client, which re-authenticates its socket.</summary>
     internal IObservable<Session?> SessionChanges => _changes.Select(static c => c.Session);
@@ -73,26 +78,35 @@ public sealed class AuthClient : IAccessTokenSource
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The user and, when confirmed, the session.</returns>
     /// <exception cref="CrmConflictException">The account exists (<c>user_already_exists</c>).</exception>
-    /// <exception cref="CrmException">The password is too weak (<c>weak_password</c>) or the input is invalid.</exception>
-    public async Task<AuthResponse> SignUpAsync(string email, string password, JsonObject? data = null, CancellationToken cancellationToken = default)
+    /// <exception cref="CrmValidationException">The password is too weak (<c>weak_password</c>, field <c>password</c>) or the
+    /// e-mail address is invalid (field <c>email</c>).</exception>
+    public virtual async Task<AuthResponse> SignUpAsync(string email, string password, CrmMetadata? data = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        ArgumentNullException.ThrowIfNull(email);
         ArgumentNullException.ThrowIfNull(password);
+        RequireText(email, "email");
         ThrowIfFixed();
         using var activity = CrmTelemetry.StartCall("Auth.SignUp");
-        var body = JsonSerializer.SerializeToUtf8Bytes(new SignUpRequest(email, password, data), CrmJsonContext.Default.SignUpRequest);
-        using var response = await AuthTransport.SendAsync(_connection, HttpMethod.Post, "signup", body, null, false, cancellationToken).ConfigureAwait(false);
-        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        using var document = JsonDocument.Parse(bytes);
-        if (document.RootElement.TryGetProperty("access_token", out _))
+        try
         {
-            var session = AuthTransport.Normalize(document.RootElement.Deserialize(CrmJsonContext.Default.Session)!, _connection.TimeProvider);
-            await AdoptAsync(session, AuthChangeEvent.SignedIn, cancellationToken).ConfigureAwait(false);
-            return new AuthResponse { User = session.User!, Session = session };
-        }
+            var body = JsonSerializer.SerializeToUtf8Bytes(new SignUpRequest(email, password, data), CrmJsonContext.Default.SignUpRequest);
+            using var response = await AuthTransport.SendAsync(_connection, HttpMethod.Post, "signup", body, null, false, cancellationToken).ConfigureAwait(false);
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            using var document = JsonDocument.Parse(bytes);
+            if (document.RootElement.TryGetProperty("access_token", out _))
+            {
+                var session = AuthTransport.Normalize(document.RootElement.Deserialize(CrmJsonContext.Default.Session)!, _connection.TimeProvider);
+                await AdoptAsync(session, AuthChangeEvent.SignedIn, cancellationToken).ConfigureAwait(false);
+                return new AuthResponse { User = session.User!, Session = session };
+            }
 
-        var user = document.RootElement.Deserialize(CrmJsonContext.Default.User)!;
-        return new AuthResponse { User = user };
+            var user = document.RootElement.Deserialize(CrmJsonContext.Default.User)!;
+            return new AuthResponse { User = user };
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Signs in with e-mail and password and keeps the session.</summary>
@@ -101,30 +115,38 @@ public sealed class AuthClient : IAccessTokenSource
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The session.</returns>
     /// <exception cref="CrmAuthException">Wrong e-mail or password (<c>invalid_credentials</c>), or the e-mail is not confirmed.</exception>
-    public async Task<Session> SignInWithPasswordAsync(string email, string password, CancellationToken cancellationToken = default)
+    public virtual async Task<Session> SignInWithPasswordAsync(string email, string password, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        ArgumentNullException.ThrowIfNull(email);
         ArgumentNullException.ThrowIfNull(password);
+        RequireText(email, "email");
         ThrowIfFixed();
         using var activity = CrmTelemetry.StartCall("Auth.SignInWithPassword");
-        var body = JsonSerializer.SerializeToUtf8Bytes(new PasswordCredentials(email, password), CrmJsonContext.Default.PasswordCredentials);
-        var session = await AuthTransport.SendAsync(
-            _connection, HttpMethod.Post, "token?grant_type=password", body, null, false, CrmJsonContext.Default.Session, cancellationToken).ConfigureAwait(false);
-        session = AuthTransport.Normalize(session, _connection.TimeProvider);
-        await AdoptAsync(session, AuthChangeEvent.SignedIn, cancellationToken).ConfigureAwait(false);
-        if (session.User is { } user)
+        try
         {
-            Log.SignedIn(_connection.Logger, user.Id);
-        }
+            var body = JsonSerializer.SerializeToUtf8Bytes(new PasswordCredentials(email, password), CrmJsonContext.Default.PasswordCredentials);
+            var session = await AuthTransport.SendAsync(
+                _connection, HttpMethod.Post, "token?grant_type=password", body, null, false, CrmJsonContext.Default.Session, cancellationToken).ConfigureAwait(false);
+            session = AuthTransport.Normalize(session, _connection.TimeProvider);
+            await AdoptAsync(session, AuthChangeEvent.SignedIn, cancellationToken).ConfigureAwait(false);
+            if (session.User is { } user)
+            {
+                Log.SignedIn(_connection.Logger, user.Id);
+            }
 
-        return session;
+            return session;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Uses a session obtained elsewhere (e.g. from a web app's cookie), as if this client had signed in.</summary>
     /// <param name="session">The session.</param>
     /// <param name="cancellationToken">Cancels the store write.</param>
     /// <returns>A task that completes when the session is stored.</returns>
-    public async Task SetSessionAsync(Session session, CancellationToken cancellationToken = default)
+    public virtual async Task SetSessionAsync(Session session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
         ThrowIfFixed();
@@ -136,28 +158,35 @@ public sealed class AuthClient : IAccessTokenSource
     /// <param name="scope">Which sessions to end.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when signed out.</returns>
-    public async Task SignOutAsync(SignOutScope scope = SignOutScope.Global, CancellationToken cancellationToken = default)
+    public virtual async Task SignOutAsync(SignOutScope scope = SignOutScope.Global, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Auth.SignOut");
-        var token = _fixedToken ?? (await LoadAsync(cancellationToken).ConfigureAwait(false))?.AccessToken;
-        var scopeText = scope switch { SignOutScope.Global => "global", SignOutScope.Local => "local", _ => "others" };
-        if (token is not null)
+        try
         {
-            try
+            var token = _fixedToken ?? (await LoadAsync(cancellationToken).ConfigureAwait(false))?.AccessToken;
+            var scopeText = scope switch { SignOutScope.Global => "global", SignOutScope.Local => "local", _ => "others" };
+            if (token is not null)
             {
-                using var response = await AuthTransport.SendAsync(
-                    _connection, HttpMethod.Post, "logout?scope=" + scopeText, null, token, false, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    using var response = await AuthTransport.SendAsync(
+                        _connection, HttpMethod.Post, "logout?scope=" + scopeText, null, token, false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CrmException ex) when (ex.Status is 401 or 403 or 404)
+                {
+                    // Already gone on the server: that is what signing out wants.
+                }
             }
-            catch (CrmException ex) when (ex.Status is 401 or 403 or 404)
+
+            Log.SignedOut(_connection.Logger, scopeText);
+            if (scope != SignOutScope.Others && _fixedToken is null)
             {
-                // Already gone on the server: that is what signing out wants.
+                await ForgetAsync(null, cancellationToken).ConfigureAwait(false);
             }
         }
-
-        Log.SignedOut(_connection.Logger, scopeText);
-        if (scope != SignOutScope.Others && _fixedToken is null)
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
         {
-            await ForgetAsync(null, cancellationToken).ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -165,7 +194,7 @@ public sealed class AuthClient : IAccessTokenSource
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The session.</returns>
     /// <exception cref="CrmAuthException">The last refresh was rejected; sign in again.</exception>
-    public async Task<Session?> GetSessionAsync(CancellationToken cancellationToken = default)
+    public virtual async Task<Session?> GetSessionAsync(CancellationToken cancellationToken = default)
     {
         if (_fixedToken is not null)
         {
@@ -179,11 +208,18 @@ public sealed class AuthClient : IAccessTokenSource
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The user.</returns>
     /// <exception cref="CrmAuthException">Not signed in, or the session is no longer valid.</exception>
-    public async Task<User> GetUserAsync(CancellationToken cancellationToken = default)
+    public virtual async Task<User> GetUserAsync(CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Auth.GetUser");
-        var token = await RequireTokenAsync(cancellationToken).ConfigureAwait(false);
-        return await AuthTransport.SendAsync(_connection, HttpMethod.Get, "user", null, token, true, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var token = await RequireTokenAsync(cancellationToken).ConfigureAwait(false);
+            return await AuthTransport.SendAsync(_connection, HttpMethod.Get, "user", null, token, true, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Changes the signed-in user's e-mail, password, phone or metadata (<c>PUT /user</c>).</summary>
@@ -191,47 +227,61 @@ public sealed class AuthClient : IAccessTokenSource
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The changed user.</returns>
     /// <exception cref="CrmAuthException">Not signed in.</exception>
-    public async Task<User> UpdateUserAsync(UserAttributes attributes, CancellationToken cancellationToken = default)
+    public virtual async Task<User> UpdateUserAsync(UserAttributes attributes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         using var activity = CrmTelemetry.StartCall("Auth.UpdateUser");
-        var token = await RequireTokenAsync(cancellationToken).ConfigureAwait(false);
-        var body = JsonSerializer.SerializeToUtf8Bytes(attributes, CrmJsonContext.Default.UserAttributes);
-        var user = await AuthTransport.SendAsync(_connection, HttpMethod.Put, "user", body, token, false, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
-        Session? updated = null;
-        lock (_gate)
+        try
         {
-            if (_session is { } current)
+            var token = await RequireTokenAsync(cancellationToken).ConfigureAwait(false);
+            var body = JsonSerializer.SerializeToUtf8Bytes(attributes, CrmJsonContext.Default.UserAttributes);
+            var user = await AuthTransport.SendAsync(_connection, HttpMethod.Put, "user", body, token, false, CrmJsonContext.Default.User, cancellationToken).ConfigureAwait(false);
+            Session? updated = null;
+            lock (_gate)
             {
-                updated = _session = current with { User = user };
+                if (_session is { } current)
+                {
+                    updated = _session = current with { User = user };
+                }
             }
-        }
 
-        if (updated is not null)
+            if (updated is not null)
+            {
+                await SaveQuietlyAsync(updated).ConfigureAwait(false);
+            }
+
+            Publish(new AuthStateChange { Event = AuthChangeEvent.UserUpdated, Session = updated });
+            return user;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
         {
-            await SaveQuietlyAsync(updated).ConfigureAwait(false);
+            throw;
         }
-
-        Publish(new AuthStateChange { Event = AuthChangeEvent.UserUpdated, Session = updated });
-        return user;
     }
 
     /// <summary>Renews the access token now (normally the client does this by itself ahead of expiry).</summary>
     /// <param name="cancellationToken">Cancels the wait (the refresh itself completes for the other callers).</param>
     /// <returns>The new session.</returns>
     /// <exception cref="CrmAuthException">Not signed in, or the refresh token was rejected.</exception>
-    public async Task<Session> RefreshSessionAsync(CancellationToken cancellationToken = default)
+    public virtual async Task<Session> RefreshSessionAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfFixed();
         using var activity = CrmTelemetry.StartCall("Auth.RefreshSession");
-        var session = await LoadAsync(cancellationToken).ConfigureAwait(false);
-        ThrowIfFailed();
-        if (session is null)
+        try
         {
-            throw NotSignedIn();
-        }
+            var session = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            ThrowIfFailed();
+            if (session is null)
+            {
+                throw NotSignedIn();
+            }
 
-        return await RefreshAsync(session, force: true, cancellationToken).ConfigureAwait(false);
+            return await RefreshAsync(session, force: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -427,16 +477,28 @@ public sealed class AuthClient : IAccessTokenSource
         }
     }
 
+    private static void RequireText(string value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw CrmErrors.Invalid(field, $"A value for {field} is required.");
+        }
+    }
+
     private void ThrowIfFixed()
     {
         if (_fixedToken is not null)
         {
-            throw new InvalidOperationException("This client is bound to a fixed access token (CrmClient.ForUser); it cannot sign in or refresh.");
+            throw new CrmException(new CrmErrorInfo
+            {
+                Code = "fixed_token",
+                Message = "This client is bound to a fixed access token (CrmClient.ForUser); it cannot sign in, change or refresh its session.",
+                IsTransient = false,
+            });
         }
     }
 
-    private static CrmAuthException NotSignedIn() =>
-        new(new CrmErrorInfo { Status = 401, Code = "session_missing", Message = "Not signed in: sign in first, or use a client bound to a session.", IsTransient = false });
+    private static CrmAuthException NotSignedIn() => CrmErrors.NotSignedIn();
 
     private void Publish(AuthStateChange change)
     {

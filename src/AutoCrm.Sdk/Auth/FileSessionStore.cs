@@ -17,7 +17,7 @@ public sealed class FileSessionStore : ISessionStore
     /// <param name="path">The file path.</param>
     public FileSessionStore(string path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Guard.NotBlank(path, "path");
         Path = System.IO.Path.GetFullPath(path);
     }
 

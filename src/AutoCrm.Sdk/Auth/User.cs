@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 
 namespace AutoCrm.Sdk.Auth;
 
@@ -30,10 +29,10 @@ public sealed record User
     public DateTimeOffset? LastSignInAt { get; init; }
 
     /// <summary>Server-controlled metadata (provider, …); only admins change it.</summary>
-    public JsonObject AppMetadata { get; init; } = [];
+    public CrmMetadata AppMetadata { get; init; } = CrmMetadata.Empty;
 
     /// <summary>User-controlled metadata (<c>data</c> on sign-up and update).</summary>
-    public JsonObject UserMetadata { get; init; } = [];
+    public CrmMetadata UserMetadata { get; init; } = CrmMetadata.Empty;
 
     /// <summary>When the user was created.</summary>
     public DateTimeOffset CreatedAt { get; init; }

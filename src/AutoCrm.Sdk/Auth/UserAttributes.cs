@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 
 namespace AutoCrm.Sdk.Auth;
 
@@ -18,7 +17,7 @@ public sealed record UserAttributes
     public string? Phone { get; init; }
 
     /// <summary>Keys to merge into <see cref="User.UserMetadata"/> (sent as <c>data</c>).</summary>
-    public JsonObject? Data { get; init; }
+    public CrmMetadata? Data { get; init; }
 
     /// <summary>Redacts the passwords.</summary>
     /// <returns>A description without secrets.</returns>

@@ -30,8 +30,15 @@ internal static class AuthTransport
     {
         using var response = await SendAsync(connection, method, pathAndQuery, body, bearer, retryable, cancellationToken).ConfigureAwait(false);
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        return await JsonSerializer.DeserializeAsync(stream, resultType, cancellationToken).ConfigureAwait(false)
-            ?? throw new CrmException(new CrmErrorInfo { Status = (int)response.StatusCode, Code = "empty_response", Message = "The Auth server sent an empty answer." });
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(stream, resultType, cancellationToken).ConfigureAwait(false)
+                ?? throw new CrmException(new CrmErrorInfo { Status = (int)response.StatusCode, Code = "empty_response", Message = "The Auth server sent an empty answer." });
+        }
+        catch (JsonException ex)
+        {
+            throw CrmErrors.InvalidResponse("auth/v1/" + pathAndQuery.Split('?')[0], ex);
+        }
     }
 
     /// <summary>auth-js counts <c>expires_at</c> itself when the server leaves it out.</summary>

@@ -27,6 +27,7 @@ internal sealed class CrmConnection
         var url = options.Url!.AbsoluteUri;
         ProjectUrl = new Uri(url.EndsWith('/') ? url : url + "/");
         ApiKey = options.ApiKey!;
+        IsAnonymousKey = ApiKey.StartsWith("sb_publishable_", StringComparison.Ordinal) || JwtClaims.TryGetRole(ApiKey) == "anon";
         Schema = options.Schema;
         TimeProvider = options.TimeProvider ?? TimeProvider.System;
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
@@ -44,6 +45,10 @@ internal sealed class CrmConnection
     public string ApiKey { get; }
 
     public string Schema { get; }
+
+    /// <summary>Whether the project key is the anon (publishable) key, which acts as nobody: calls that need a user refuse
+    /// to run with it alone. Keys of other or unknown shapes (service keys, custom keys) act as themselves.</summary>
+    public bool IsAnonymousKey { get; }
 
     public TimeProvider TimeProvider { get; }
 

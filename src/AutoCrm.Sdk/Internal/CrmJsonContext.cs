@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 
@@ -17,6 +18,9 @@ namespace AutoCrm.Sdk.Internal;
 [JsonSerializable(typeof(TicketMessage))]
 [JsonSerializable(typeof(List<TicketMessage>))]
 [JsonSerializable(typeof(TicketEvent))]
+[JsonSerializable(typeof(TicketEventKind))]
+[JsonSerializable(typeof(TicketFieldChange))]
+[JsonSerializable(typeof(CrmMetadata))]
 [JsonSerializable(typeof(List<TicketEvent>))]
 [JsonSerializable(typeof(NewTicket))]
 [JsonSerializable(typeof(TicketPatch))]
@@ -46,7 +50,6 @@ namespace AutoCrm.Sdk.Internal;
 [JsonSerializable(typeof(AuthStateChange))]
 [JsonSerializable(typeof(UserAttributes))]
 [JsonSerializable(typeof(AdminUserAttributes))]
-[JsonSerializable(typeof(UserList))]
 [JsonSerializable(typeof(CrmErrorInfo))]
 [JsonSerializable(typeof(TicketInsertRow))]
 [JsonSerializable(typeof(MessageInsertRow))]
@@ -57,7 +60,7 @@ namespace AutoCrm.Sdk.Internal;
 [JsonSerializable(typeof(RefreshTokenRequest))]
 [JsonSerializable(typeof(AdminDeleteRequest))]
 [JsonSerializable(typeof(AdminUsersResponse))]
-[JsonSerializable(typeof(TicketCursor))]
+[JsonSerializable(typeof(PageCursor))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(JsonNode))]

@@ -38,5 +38,21 @@ internal static class CrmTelemetry
 
         activity.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
         activity.SetTag("error.type", exception is CrmException crm && crm.Code is not null ? crm.Code : exception.GetType().FullName);
+        activity.SetTag("exception.type", exception.GetType().FullName);
+    }
+
+    /// <summary>
+    /// For an exception filter on a public method: <c>catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))</c>.
+    /// Records the exception that leaves the call (cancellation excepted) and never catches it, so the stack trace stays
+    /// whole. The tests listen for the recorded type to hold the rule that only <see cref="CrmException"/>s escape.
+    /// </summary>
+    public static bool Failed(Activity? activity, Exception exception)
+    {
+        if (exception is not OperationCanceledException)
+        {
+            RecordFailure(activity, exception);
+        }
+
+        return false;
     }
 }

@@ -8,6 +8,9 @@ internal static class JwtClaims
     public static Guid? TryGetSubject(string? token) =>
         TryReadString(token, "sub") is { } sub && Guid.TryParse(sub, out var id) ? id : null;
 
+    /// <summary>The <c>role</c> claim (<c>anon</c>, <c>authenticated</c>, <c>service_role</c>), if the token is a JWT that has one.</summary>
+    public static string? TryGetRole(string? token) => TryReadString(token, "role");
+
     public static long? TryGetExpiry(string? token)
     {
         var payload = TryDecodePayload(token);

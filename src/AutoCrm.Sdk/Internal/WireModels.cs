@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Auth;
 using AutoCrm.Sdk.Tickets;
 
@@ -11,7 +10,7 @@ internal sealed record TicketInsertRow(
     TicketPriority? Priority,
     Guid? QueueId,
     IReadOnlyList<string>? Tags,
-    JsonObject? Metadata,
+    CrmMetadata? Metadata,
     Guid? RequesterId,
     TicketStatus? Status = null,
     Guid? AssigneeId = null,
@@ -23,7 +22,7 @@ internal sealed record MessageInsertRow(
     Guid TicketId,
     MessageVisibility Visibility,
     string Body,
-    JsonObject? Metadata);
+    CrmMetadata? Metadata);
 
 internal sealed record QueueInsertRow(string Slug, string Name, string? Description);
 
@@ -31,13 +30,10 @@ internal sealed record QueueMemberRow(Guid QueueId, Guid AgentId);
 
 internal sealed record PasswordCredentials(string Email, string Password);
 
-internal sealed record SignUpRequest(string Email, string Password, JsonObject? Data);
+internal sealed record SignUpRequest(string Email, string Password, CrmMetadata? Data);
 
 internal sealed record RefreshTokenRequest(string RefreshToken);
 
 internal sealed record AdminDeleteRequest(bool ShouldSoftDelete);
 
 internal sealed record AdminUsersResponse(IReadOnlyList<User> Users);
-
-/// <summary>A keyset cursor: the sort value and id of the last row of a page.</summary>
-internal sealed record TicketCursor(string? Value, Guid Id);

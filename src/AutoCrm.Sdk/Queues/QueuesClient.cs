@@ -8,12 +8,17 @@ namespace AutoCrm.Sdk.Queues;
 
 /// <summary>
 /// Queues and the work in them: list and statistics, claim the next ticket, release, assign, transfer, and (for admins)
-/// queues, members and roles. Get it from <see cref="CrmClient.Queues"/>.
+/// queues and members. Get it from <see cref="CrmClient.Queues"/>.
 /// </summary>
-public sealed class QueuesClient
+public class QueuesClient
 {
-    private readonly RestClient _rest;
-    private readonly TicketsClient _tickets;
+    private readonly RestClient _rest = null!;
+    private readonly TicketsClient _tickets = null!;
+
+    /// <summary>For fakes in tests: a subclass overrides the members it needs (see docs/testing.md).</summary>
+    protected QueuesClient()
+    {
+    }
 
     internal QueuesClient(RestClient rest, TicketsClient tickets)
     {
@@ -21,34 +26,52 @@ public sealed class QueuesClient
         _tickets = tickets;
     }
 
-    /// <summary>Lists the queues, by name.</summary>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The queues.</returns>
-    public async Task<IReadOnlyList<Queue>> ListAsync(CancellationToken cancellationToken = default)
-    {
-        using var activity = CrmTelemetry.StartCall("Queues.List");
-        return await _rest.From("queues").Order("name").ToListAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>Lists the queues, by name, counted.</summary>
+    /// <param name="cancellationToken">Cancels every page request.</param>
+    /// <returns>The listing (<see cref="CrmPage{T}.TotalCount"/> is exact).</returns>
+    public virtual CrmPageable<Queue> ListAsync(CancellationToken cancellationToken = default) =>
+        new RestListing<Queue>(
+            _rest.From("queues"),
+            new KeysetOrder("name", "id", Descending: false),
+            TicketsClient.ShortListPageSize,
+            CrmJsonContext.Default.Queue,
+            static q => (q.Name, q.Id.ToString("D")),
+            RestCount.Exact,
+            cancellationToken);
 
     /// <summary>Reads a queue by its slug.</summary>
     /// <param name="slug">The slug, e.g. <c>billing</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The queue.</returns>
     /// <exception cref="CrmNotFoundException">No such queue.</exception>
-    public async Task<Queue> GetBySlugAsync(string slug, CancellationToken cancellationToken = default)
+    public virtual async Task<Queue> GetBySlugAsync(string slug, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(slug);
+        Guard.NotBlank(slug, "slug");
         using var activity = CrmTelemetry.StartCall("Queues.GetBySlug");
-        return await _rest.From("queues").Eq("slug", slug).SingleAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await _rest.From("queues").Eq("slug", slug).SingleAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Counts per visible queue (<c>queue_stats()</c>).</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One row per queue.</returns>
-    public async Task<IReadOnlyList<QueueStats>> GetStatsAsync(CancellationToken cancellationToken = default)
+    public virtual async Task<IReadOnlyList<QueueStats>> GetStatsAsync(CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Queues.GetStats");
-        return await _rest.Rpc("queue_stats").AsIdempotent().ToListAsync(CrmJsonContext.Default.QueueStats, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await _rest.Rpc("queue_stats").AsIdempotent().ToListAsync(CrmJsonContext.Default.QueueStats, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>
@@ -58,27 +81,41 @@ public sealed class QueuesClient
     /// <param name="queueId">Only from this queue; <see langword="null"/> for any of the agent's queues.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The claimed ticket, now assigned to the caller; <see langword="null"/> when there is nothing to claim.</returns>
-    public async Task<Ticket?> ClaimNextAsync(Guid? queueId = null, CancellationToken cancellationToken = default)
+    public virtual async Task<Ticket?> ClaimNextAsync(Guid? queueId = null, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Queues.ClaimNext");
-        var arguments = new JsonObject();
-        if (queueId is { } queue)
+        try
         {
-            arguments["queue_id"] = queue;
-        }
+            var arguments = new JsonObject();
+            if (queueId is { } queue)
+            {
+                arguments["queue_id"] = queue;
+            }
 
-        var result = await _rest.Rpc("claim_next_ticket", arguments).ToJsonAsync(cancellationToken).ConfigureAwait(false);
-        return TicketFrom(result);
+            var result = await _rest.Rpc("claim_next_ticket", arguments).ToJsonAsync(cancellationToken).ConfigureAwait(false);
+            return TicketFrom(result);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Gives a claimed ticket back to its queue, unassigned (<c>release_ticket</c>).</summary>
     /// <param name="ticketId">The ticket.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The ticket after the change.</returns>
-    public async Task<Ticket> ReleaseAsync(Guid ticketId, CancellationToken cancellationToken = default)
+    public virtual async Task<Ticket> ReleaseAsync(Guid ticketId, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Queues.Release");
-        return await CallTicketFunctionAsync("release_ticket", ticketId, new JsonObject { ["ticket_id"] = ticketId }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CallTicketFunctionAsync("release_ticket", ticketId, new JsonObject { ["ticket_id"] = ticketId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Assigns a ticket to an agent (<c>assign_ticket</c>). Retried safely (the same assignment twice is one).</summary>
@@ -86,11 +123,18 @@ public sealed class QueuesClient
     /// <param name="agentId">The agent.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The ticket after the change.</returns>
-    public async Task<Ticket> AssignAsync(Guid ticketId, Guid agentId, CancellationToken cancellationToken = default)
+    public virtual async Task<Ticket> AssignAsync(Guid ticketId, Guid agentId, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Queues.Assign");
-        return await CallTicketFunctionAsync(
-            "assign_ticket", ticketId, new JsonObject { ["ticket_id"] = ticketId, ["agent_id"] = agentId }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CallTicketFunctionAsync(
+                "assign_ticket", ticketId, new JsonObject { ["ticket_id"] = ticketId, ["agent_id"] = agentId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Moves a ticket to another queue (<c>transfer_ticket</c>). Retried safely.</summary>
@@ -98,11 +142,18 @@ public sealed class QueuesClient
     /// <param name="queueId">The target queue.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The ticket after the change.</returns>
-    public async Task<Ticket> TransferAsync(Guid ticketId, Guid queueId, CancellationToken cancellationToken = default)
+    public virtual async Task<Ticket> TransferAsync(Guid ticketId, Guid queueId, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Queues.Transfer");
-        return await CallTicketFunctionAsync(
-            "transfer_ticket", ticketId, new JsonObject { ["ticket_id"] = ticketId, ["queue_id"] = queueId }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CallTicketFunctionAsync(
+                "transfer_ticket", ticketId, new JsonObject { ["ticket_id"] = ticketId, ["queue_id"] = queueId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Creates a queue (admins).</summary>
@@ -110,48 +161,72 @@ public sealed class QueuesClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The queue as stored.</returns>
     /// <exception cref="CrmConflictException">The slug is taken.</exception>
-    public async Task<Queue> CreateAsync(NewQueue queue, CancellationToken cancellationToken = default)
+    public virtual async Task<Queue> CreateAsync(NewQueue queue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
         using var activity = CrmTelemetry.StartCall("Queues.Create");
-        return await _rest.From("queues")
-            .Insert(new QueueInsertRow(queue.Slug, queue.Name, queue.Description), CrmJsonContext.Default.QueueInsertRow)
-            .SingleAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await _rest.From("queues")
+                .Insert(new QueueInsertRow(queue.Slug, queue.Name, queue.Description), CrmJsonContext.Default.QueueInsertRow)
+                .SingleAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Deletes a queue (admins); its tickets stay, without a queue.</summary>
     /// <param name="queueId">The queue.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the queue is gone.</returns>
-    public async Task DeleteAsync(Guid queueId, CancellationToken cancellationToken = default)
+    public virtual async Task DeleteAsync(Guid queueId, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Queues.Delete");
-        await _rest.From("queues").Eq("id", queueId).Delete().AsIdempotent().ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _rest.From("queues").Eq("id", queueId).Delete().AsIdempotent().ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
-    /// <summary>Lists the members of a queue (agents and admins may read memberships).</summary>
+    /// <summary>Lists the members of a queue (agents and admins may read memberships), oldest first, counted.</summary>
     /// <param name="queueId">The queue.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The memberships.</returns>
-    public async Task<IReadOnlyList<QueueMember>> ListMembersAsync(Guid queueId, CancellationToken cancellationToken = default)
-    {
-        using var activity = CrmTelemetry.StartCall("Queues.ListMembers");
-        return await _rest.From("queue_members").Eq("queue_id", queueId).Order("created_at")
-            .ToListAsync(CrmJsonContext.Default.QueueMember, cancellationToken).ConfigureAwait(false);
-    }
+    /// <param name="cancellationToken">Cancels every page request.</param>
+    /// <returns>The listing (<see cref="CrmPage{T}.TotalCount"/> is exact).</returns>
+    public virtual CrmPageable<QueueMember> ListMembersAsync(Guid queueId, CancellationToken cancellationToken = default) =>
+        new RestListing<QueueMember>(
+            _rest.From("queue_members").Eq("queue_id", queueId),
+            new KeysetOrder("created_at", "agent_id", Descending: false),
+            TicketsClient.ShortListPageSize,
+            CrmJsonContext.Default.QueueMember,
+            static m => (RestText.FormatTimestamp(m.CreatedAt), m.AgentId.ToString("D")),
+            RestCount.Exact,
+            cancellationToken);
 
     /// <summary>Makes an agent a member of a queue (admins). Adding an existing member is a no-op.</summary>
     /// <param name="queueId">The queue.</param>
     /// <param name="agentId">The agent (a user whose role is agent or admin).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the agent is a member.</returns>
-    public async Task AddMemberAsync(Guid queueId, Guid agentId, CancellationToken cancellationToken = default)
+    public virtual async Task AddMemberAsync(Guid queueId, Guid agentId, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Queues.AddMember");
-        await _rest.From("queue_members")
-            .Upsert(new QueueMemberRow(queueId, agentId), CrmJsonContext.Default.QueueMemberRow, onConflict: "queue_id,agent_id", ignoreDuplicates: true)
-            .AsIdempotent()
-            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _rest.From("queue_members")
+                .Upsert(new QueueMemberRow(queueId, agentId), CrmJsonContext.Default.QueueMemberRow, onConflict: "queue_id,agent_id", ignoreDuplicates: true)
+                .AsIdempotent()
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Removes an agent from a queue (admins).</summary>
@@ -159,51 +234,18 @@ public sealed class QueuesClient
     /// <param name="agentId">The agent.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the agent is no longer a member.</returns>
-    public async Task RemoveMemberAsync(Guid queueId, Guid agentId, CancellationToken cancellationToken = default)
+    public virtual async Task RemoveMemberAsync(Guid queueId, Guid agentId, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Queues.RemoveMember");
-        await _rest.From("queue_members").Eq("queue_id", queueId).Eq("agent_id", agentId).Delete().AsIdempotent()
-            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Lists user profiles visible to the caller, optionally of one role.</summary>
-    /// <param name="role">Only this role.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The profiles, by e-mail.</returns>
-    public async Task<IReadOnlyList<Profile>> ListProfilesAsync(UserRole? role = null, CancellationToken cancellationToken = default)
-    {
-        using var activity = CrmTelemetry.StartCall("Queues.ListProfiles");
-        var query = _rest.From("profiles");
-        if (role is { } r)
+        try
         {
-            query = query.Eq("role", r);
+            await _rest.From("queue_members").Eq("queue_id", queueId).Eq("agent_id", agentId).Delete().AsIdempotent()
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        return await query.Order("email").ToListAsync(CrmJsonContext.Default.Profile, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Reads one user's profile.</summary>
-    /// <param name="userId">The user id.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The profile.</returns>
-    /// <exception cref="CrmNotFoundException">No such profile, or not visible to the caller.</exception>
-    public async Task<Profile> GetProfileAsync(Guid userId, CancellationToken cancellationToken = default)
-    {
-        using var activity = CrmTelemetry.StartCall("Queues.GetProfile");
-        return await _rest.From("profiles").Eq("id", userId).SingleAsync(CrmJsonContext.Default.Profile, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Changes a user's application role (<c>set_user_role</c>; admins only). Retried safely.</summary>
-    /// <param name="userId">The user.</param>
-    /// <param name="role">The new role.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The profile with its new role.</returns>
-    public async Task<Profile> SetUserRoleAsync(Guid userId, UserRole role, CancellationToken cancellationToken = default)
-    {
-        using var activity = CrmTelemetry.StartCall("Queues.SetUserRole");
-        var rows = await _rest.Rpc("set_user_role", new JsonObject { ["user_id"] = userId, ["role"] = EnumText.Get(role) }).AsIdempotent()
-            .ToListAsync(CrmJsonContext.Default.Profile, cancellationToken).ConfigureAwait(false);
-        return rows.Count > 0 ? rows[0] : await GetProfileAsync(userId, cancellationToken).ConfigureAwait(false);
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     private async Task<Ticket> CallTicketFunctionAsync(string function, Guid ticketId, JsonObject arguments, CancellationToken cancellationToken)

@@ -21,11 +21,12 @@ namespace AutoCrm.Sdk.Rest;
 /// </example>
 public sealed class RestClient
 {
-    internal RestClient(CrmConnection connection, IAccessTokenSource tokens, string schema)
+    internal RestClient(CrmConnection connection, IAccessTokenSource tokens, string schema, bool requiresUser = false)
     {
         Connection = connection;
         Tokens = tokens;
         SchemaName = schema;
+        RequiresUser = requiresUser;
     }
 
     /// <summary>The schema the requests use (<c>Accept-Profile</c>/<c>Content-Profile</c>).</summary>
@@ -35,13 +36,17 @@ public sealed class RestClient
 
     internal IAccessTokenSource Tokens { get; }
 
+    /// <summary>Whether requests refuse to go out as the anon key alone (the typed clients: with no user, every AutoCRM
+    /// table is empty to the caller, so "not signed in" is the useful answer; the general builder may read public data).</summary>
+    internal bool RequiresUser { get; }
+
     /// <summary>The same client for another exposed schema.</summary>
     /// <param name="schema">The schema name.</param>
     /// <returns>A client for that schema.</returns>
     public RestClient Schema(string schema)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(schema);
-        return new RestClient(Connection, Tokens, schema);
+        Guard.NotBlank(schema, "schema");
+        return new RestClient(Connection, Tokens, schema, RequiresUser);
     }
 
     /// <summary>Starts a query on a table or view (a read unless you turn it into a write).</summary>
@@ -49,7 +54,7 @@ public sealed class RestClient
     /// <returns>The query.</returns>
     public RestQuery From(string relation)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(relation);
+        Guard.NotBlank(relation, "relation");
         return new RestQuery(new RestQueryState { Client = this, Relation = relation, Verb = RestVerb.Select });
     }
 
@@ -60,7 +65,7 @@ public sealed class RestClient
     /// <returns>The call, to finish with a terminal method such as <see cref="RestQuery.ExecuteAsync"/>.</returns>
     public RestQuery Rpc(string function, JsonObject? arguments = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(function);
+        Guard.NotBlank(function, "function");
         var body = arguments is null ? "{}"u8.ToArray() : JsonSerializer.SerializeToUtf8Bytes(arguments, CrmJsonContext.Default.JsonObject);
         return new RestQuery(new RestQueryState { Client = this, Relation = function, Verb = RestVerb.Rpc, Body = body });
     }
@@ -73,7 +78,7 @@ public sealed class RestClient
     /// <returns>The call.</returns>
     public RestQuery Rpc<TArguments>(string function, TArguments arguments, JsonTypeInfo<TArguments> argumentsType)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(function);
+        Guard.NotBlank(function, "function");
         ArgumentNullException.ThrowIfNull(argumentsType);
         var body = JsonSerializer.SerializeToUtf8Bytes(arguments, argumentsType);
         return new RestQuery(new RestQueryState { Client = this, Relation = function, Verb = RestVerb.Rpc, Body = body });
@@ -86,7 +91,7 @@ public sealed class RestClient
     /// <returns>The call.</returns>
     public RestQuery RpcGet(string function, IEnumerable<KeyValuePair<string, object?>>? arguments = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(function);
+        Guard.NotBlank(function, "function");
         var parameters = System.Collections.Immutable.ImmutableList<KeyValuePair<string, string>>.Empty;
         foreach (var (name, value) in arguments ?? [])
         {

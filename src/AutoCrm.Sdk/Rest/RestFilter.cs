@@ -103,7 +103,7 @@ public sealed class RestFilter
     /// <returns>The filter.</returns>
     public static RestFilter In<T>(string column, IEnumerable<T> values)
     {
-        ArgumentException.ThrowIfNullOrEmpty(column);
+        Guard.NotBlank(column, "column");
         ArgumentNullException.ThrowIfNull(values);
         var list = new StringBuilder("(");
         var first = true;
@@ -210,7 +210,7 @@ public sealed class RestFilter
             TextSearchType.Plain => "plfts",
             TextSearchType.Phrase => "phfts",
             TextSearchType.WebSearch => "wfts",
-            _ => throw new ArgumentOutOfRangeException(nameof(type)),
+            _ => throw CrmErrors.Invalid("type", $"{type} is not a text-search type."),
         };
         return Where(column, config is null ? op : $"{op}({config})", query);
     }
@@ -242,8 +242,8 @@ public sealed class RestFilter
     /// <returns>The filter.</returns>
     public static RestFilter Where(string column, string op, object? value)
     {
-        ArgumentException.ThrowIfNullOrEmpty(column);
-        ArgumentException.ThrowIfNullOrEmpty(op);
+        Guard.NotBlank(column, "column");
+        Guard.NotBlank(op, "operator");
         return new RestFilter(column, op, RestText.Format(value), false, null, null, null, false);
     }
 
@@ -271,7 +271,7 @@ public sealed class RestFilter
     /// <returns>The filter.</returns>
     public static RestFilter Raw(string expression)
     {
-        ArgumentException.ThrowIfNullOrEmpty(expression);
+        Guard.NotBlank(expression, "filter");
         return new RestFilter(null, null, null, false, null, null, expression, false);
     }
 
@@ -284,7 +284,7 @@ public sealed class RestFilter
     {
         if (_raw is not null)
         {
-            throw new InvalidOperationException("A raw filter can only be used inside Or/And.");
+            throw CrmErrors.Invalid("filter", "A raw filter can only be used inside Or/And.");
         }
 
         if (_logic is not null)
@@ -316,7 +316,7 @@ public sealed class RestFilter
         ArgumentNullException.ThrowIfNull(filters);
         if (filters.Length == 0)
         {
-            throw new ArgumentException("A logic tree needs at least one filter.", nameof(filters));
+            throw CrmErrors.Invalid("filter", "A logic tree needs at least one filter.");
         }
 
         return new RestFilter(null, null, null, false, logic, [.. filters], null, false);

@@ -36,7 +36,7 @@ public sealed class RestQuery
     /// <returns>A new query.</returns>
     public RestQuery Select(string columns = "*")
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(columns);
+        Guard.NotBlank(columns, "select");
         return With(_state with { Select = RestText.CleanSelect(columns) });
     }
 
@@ -58,8 +58,8 @@ public sealed class RestQuery
     /// <returns>A new query.</returns>
     public RestQuery Filter(string column, string op, string value)
     {
-        ArgumentException.ThrowIfNullOrEmpty(column);
-        ArgumentException.ThrowIfNullOrEmpty(op);
+        Guard.NotBlank(column, "column");
+        Guard.NotBlank(op, "operator");
         return With(_state with { Filters = _state.Filters.Add(new(column, op + "." + value)) });
     }
 
@@ -198,7 +198,7 @@ public sealed class RestQuery
     /// <returns>A new query.</returns>
     public RestQuery Order(string column, bool descending = false, bool? nullsFirst = null, string? referencedTable = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        Guard.NotBlank(column, "order");
         var term = column + (descending ? ".desc" : ".asc") + nullsFirst switch { true => ".nullsfirst", false => ".nullslast", null => "" };
         return With(_state with { Orders = _state.Orders.Add(new(referencedTable ?? "", term)) });
     }
@@ -209,7 +209,7 @@ public sealed class RestQuery
     /// <returns>A new query.</returns>
     public RestQuery Limit(int count, string? referencedTable = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Guard.NotNegative(count, "limit");
         return With(_state with { Paging = _state.Paging.SetItem(Prefix(referencedTable) + "limit", Invariant(count)) });
     }
 
@@ -221,8 +221,8 @@ public sealed class RestQuery
     /// <returns>A new query.</returns>
     public RestQuery Range(int from, int to, string? referencedTable = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(from);
-        ArgumentOutOfRangeException.ThrowIfLessThan(to, from);
+        Guard.NotNegative(from, "from");
+        Guard.InRange(to, from, int.MaxValue, "to");
         var prefix = Prefix(referencedTable);
         return With(_state with
         {
@@ -353,9 +353,14 @@ public sealed class RestQuery
             var rows = await ReadRowsAsync(response, rowType, cancellationToken).ConfigureAwait(false);
             return new RestResult<T> { Rows = rows, TotalCount = ReadCount(response), Status = (int)response.StatusCode };
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (JsonException ex)
         {
-            CrmTelemetry.RecordFailure(activity, ex);
+            var error = CrmErrors.InvalidResponse(LogPath, ex);
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
             throw;
         }
     }
@@ -378,9 +383,14 @@ public sealed class RestQuery
             return await JsonSerializer.DeserializeAsync(stream, rowType, cancellationToken).ConfigureAwait(false)
                 ?? throw new CrmNotFoundException(new CrmErrorInfo { Status = 406, Code = "PGRST116", Message = "The result contains 0 rows" });
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (JsonException ex)
         {
-            CrmTelemetry.RecordFailure(activity, ex);
+            var error = CrmErrors.InvalidResponse(LogPath, ex);
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
             throw;
         }
     }
@@ -427,9 +437,14 @@ public sealed class RestQuery
             using var document = JsonDocument.Parse(bytes);
             return document.RootElement.Clone();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (JsonException ex)
         {
-            CrmTelemetry.RecordFailure(activity, ex);
+            var error = CrmErrors.InvalidResponse(LogPath, ex);
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
             throw;
         }
     }
@@ -451,9 +466,14 @@ public sealed class RestQuery
                 Message = "The server did not return a row count (Content-Range).",
             });
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (JsonException ex)
         {
-            CrmTelemetry.RecordFailure(activity, ex);
+            var error = CrmErrors.InvalidResponse(LogPath, ex);
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
             throw;
         }
     }
@@ -469,9 +489,14 @@ public sealed class RestQuery
             using var response = await SendAsync(Mode.Minimal, cancellationToken).ConfigureAwait(false);
             return new RestResult<JsonElement> { Rows = [], TotalCount = ReadCount(response), Status = (int)response.StatusCode };
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (JsonException ex)
         {
-            CrmTelemetry.RecordFailure(activity, ex);
+            var error = CrmErrors.InvalidResponse(LogPath, ex);
+            CrmTelemetry.RecordFailure(activity, error);
+            throw error;
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
             throw;
         }
     }
@@ -497,6 +522,11 @@ public sealed class RestQuery
         var state = _state;
         var client = state.Client;
         var token = await client.Tokens.GetAccessTokenAsync(cancellationToken).ConfigureAwait(false);
+        if (token is null && client.RequiresUser && client.Connection.IsAnonymousKey)
+        {
+            throw CrmErrors.NotSignedIn();
+        }
+
         var method = Method(mode);
         var isRead = method == HttpMethod.Get || method == HttpMethod.Head;
         var request = new CrmRequest

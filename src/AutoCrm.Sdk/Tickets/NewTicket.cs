@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 
 namespace AutoCrm.Sdk.Tickets;
 
@@ -25,7 +24,7 @@ public sealed record NewTicket
     public IReadOnlyList<string>? Tags { get; init; }
 
     /// <summary>Open-shaped data (stored as a JSONB object).</summary>
-    public JsonObject? Metadata { get; init; }
+    public CrmMetadata? Metadata { get; init; }
 
     /// <summary>The customer the ticket is for; defaults to the signed-in user. Needed with the service key.</summary>
     public Guid? RequesterId { get; init; }

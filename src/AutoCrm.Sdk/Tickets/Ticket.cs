@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 
 namespace AutoCrm.Sdk.Tickets;
@@ -34,7 +33,7 @@ public sealed record Ticket
     public IReadOnlyList<string> Tags { get; init; } = [];
 
     /// <summary>Open-shaped data (the <c>metadata</c> JSONB object). See <see cref="GetMetadata{T}(JsonTypeInfo{T})"/> for typed access.</summary>
-    public JsonObject Metadata { get; init; } = [];
+    public CrmMetadata Metadata { get; init; } = CrmMetadata.Empty;
 
     /// <summary>Incremented by the database on every update; pass it as <c>expectedVersion</c> to detect concurrent edits.</summary>
     public int Version { get; init; }
@@ -63,7 +62,7 @@ public sealed record Ticket
     /// <summary>Reads <see cref="Metadata"/> as a typed value (AOT-safe through source-generated metadata).</summary>
     /// <typeparam name="T">The metadata type.</typeparam>
     /// <param name="typeInfo">Its source-generated JSON metadata, e.g. <c>MyJsonContext.Default.OrderInfo</c>.</param>
-    /// <returns>The value, or <see langword="default"/> for an empty object that the type cannot represent.</returns>
+    /// <returns>The value, or <see langword="default"/> (<see langword="null"/>) when the metadata is the empty object.</returns>
     /// <example><code>var order = ticket.GetMetadata(MyJsonContext.Default.OrderInfo);</code></example>
-    public T? GetMetadata<T>(JsonTypeInfo<T> typeInfo) => TicketMetadata.Read(Metadata, typeInfo);
+    public T? GetMetadata<T>(JsonTypeInfo<T> typeInfo) => Metadata.As(typeInfo);
 }

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AutoCrm.Sdk.Tickets;
 
 /// <summary>One entry of a ticket's append-only history (a row of <c>public.ticket_events</c>, written by triggers).</summary>
@@ -14,11 +12,12 @@ public sealed record TicketEvent
     /// <summary>Who caused it, if known.</summary>
     public Guid? ActorId { get; init; }
 
-    /// <summary>What happened, e.g. <c>created</c>, <c>updated</c>, <c>status_changed</c>.</summary>
-    public string Kind { get; init; } = "";
+    /// <summary>What happened (<see cref="TicketEventKind.StatusChanged"/>, …; kinds added by later features read too).</summary>
+    public TicketEventKind Kind { get; init; }
 
-    /// <summary>The changed fields as <c>{"field": [old, new]}</c>.</summary>
-    public JsonObject Changes { get; init; } = [];
+    /// <summary>The changed fields by database name (<c>status</c>, <c>queue_id</c>, a custom field key), each with its old
+    /// and new value (the <c>changes</c> column, <c>{"field": [old, new]}</c>).</summary>
+    public IReadOnlyDictionary<string, TicketFieldChange> Changes { get; init; } = new Dictionary<string, TicketFieldChange>();
 
     /// <summary>When it happened.</summary>
     public DateTimeOffset CreatedAt { get; init; }

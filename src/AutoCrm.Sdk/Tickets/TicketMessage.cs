@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 
 namespace AutoCrm.Sdk.Tickets;
 
@@ -21,7 +20,7 @@ public sealed record TicketMessage
     public string Body { get; init; } = "";
 
     /// <summary>Open-shaped data (JSONB object).</summary>
-    public JsonObject Metadata { get; init; } = [];
+    public CrmMetadata Metadata { get; init; } = CrmMetadata.Empty;
 
     /// <summary>When it was written.</summary>
     public DateTimeOffset CreatedAt { get; init; }

@@ -19,7 +19,7 @@ public sealed record TicketPatch
     private readonly Guid? _assigneeId;
     private readonly Guid? _queueId;
     private readonly IReadOnlyList<string>? _tags;
-    private readonly JsonObject? _metadata;
+    private readonly CrmMetadata? _metadata;
     private readonly Fields _set;
 
     [Flags]
@@ -54,7 +54,7 @@ public sealed record TicketPatch
     public IReadOnlyList<string>? Tags { get => _tags; init { _tags = value; _set |= Fields.Tags; } }
 
     /// <summary>The new full metadata object (it replaces the old one).</summary>
-    public JsonObject? Metadata { get => _metadata; init { _metadata = value; _set |= Fields.Metadata; } }
+    public CrmMetadata? Metadata { get => _metadata; init { _metadata = value; _set |= Fields.Metadata; } }
 
     /// <summary>Whether no property was set.</summary>
     public bool IsEmpty => _set == Fields.None;
@@ -101,7 +101,7 @@ public sealed record TicketPatch
 
         if (_set.HasFlag(Fields.Metadata))
         {
-            body["metadata"] = _metadata?.DeepClone() ?? new JsonObject();
+            body["metadata"] = _metadata is null ? new JsonObject() : JsonNode.Parse(_metadata.Utf8Json.Span);
         }
 
         return body;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 
 namespace AutoCrm.Sdk.Tickets;
 
@@ -36,7 +35,7 @@ public sealed record TicketQuery
     public IReadOnlyList<string>? TagsAll { get; init; }
 
     /// <summary>Whose metadata contains this object (JSONB <c>@&gt;</c>).</summary>
-    public JsonObject? MetadataContains { get; init; }
+    public CrmMetadata? MetadataContains { get; init; }
 
     /// <summary>Created at or after this time.</summary>
     public DateTimeOffset? CreatedFrom { get; init; }
@@ -59,6 +58,16 @@ public sealed record TicketQuery
     /// <summary>Newest (or most urgent) first. Default <see langword="false"/>.</summary>
     public bool Descending { get; init; }
 
-    /// <summary>How many tickets each request fetches (1 to 1000). Default 100.</summary>
+    /// <summary>Whether (and how) to count the matching tickets, for <see cref="CrmPage{T}.TotalCount"/>: counted once, with
+    /// the first page. Default <see langword="null"/>: not counted, because an exact count reads every matching row
+    /// (slow over a million tickets); <see cref="AutoCrm.Sdk.Rest.RestCount.Estimated"/> is exact for small results and the
+    /// planner's estimate for large ones.</summary>
+    public AutoCrm.Sdk.Rest.RestCount? Count { get; init; }
+
+    /// <summary>The largest <see cref="PageSize"/>.</summary>
+    public const int MaxPageSize = 1000;
+
+    /// <summary>How many tickets each request fetches (1 to <see cref="MaxPageSize"/>). Default 100. Out of range,
+    /// <see cref="TicketsClient.ListAsync"/> throws <see cref="CrmValidationException"/> (field <c>page_size</c>) at once.</summary>
     public int PageSize { get; init; } = 100;
 }

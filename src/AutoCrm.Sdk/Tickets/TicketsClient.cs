@@ -10,11 +10,16 @@ namespace AutoCrm.Sdk.Tickets;
 /// Tickets, their conversation and their history, as the caller is allowed to see them (row-level security decides).
 /// Get it from <see cref="CrmClient.Tickets"/>.
 /// </summary>
-public sealed class TicketsClient
+public class TicketsClient
 {
     private const string TicketColumns = "*";
-    private readonly RestClient _rest;
-    private readonly TimeProvider _timeProvider;
+    private readonly RestClient _rest = null!;
+    private readonly TimeProvider _timeProvider = null!;
+
+    /// <summary>For fakes in tests: a subclass overrides the members it needs (see docs/testing.md).</summary>
+    protected TicketsClient()
+    {
+    }
 
     internal TicketsClient(RestClient rest, TimeProvider timeProvider)
     {
@@ -31,17 +36,17 @@ public sealed class TicketsClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The ticket as stored (with its number, status and timestamps).</returns>
     /// <example><code>var ticket = await crm.Tickets.CreateAsync(new NewTicket { Subject = "Printer on fire", Priority = TicketPriority.Urgent });</code></example>
-    public async Task<Ticket> CreateAsync(NewTicket ticket, CancellationToken cancellationToken = default)
+    public virtual async Task<Ticket> CreateAsync(NewTicket ticket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ticket);
-        ArgumentException.ThrowIfNullOrWhiteSpace(ticket.Subject, nameof(ticket));
         using var activity = CrmTelemetry.StartCall("Tickets.Create");
         try
         {
+            TicketRules.CheckSubject(ticket.Subject);
             var id = ticket.Id ?? Uuid7.NewGuid(_timeProvider);
             if (id == Guid.Empty)
             {
-                throw new ArgumentException("A ticket id cannot be the empty GUID.", nameof(ticket));
+                throw CrmErrors.Invalid("id", "A ticket id cannot be the empty GUID.");
             }
 
             activity?.SetTag("autocrm.ticket.id", id);
@@ -61,9 +66,8 @@ public sealed class TicketsClient
 
             return created;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
         {
-            CrmTelemetry.RecordFailure(activity, ex);
             throw;
         }
     }
@@ -75,10 +79,10 @@ public sealed class TicketsClient
     /// <param name="metadataType">Its source-generated JSON metadata.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The ticket as stored.</returns>
-    public Task<Ticket> CreateAsync<TMetadata>(NewTicket ticket, TMetadata metadata, JsonTypeInfo<TMetadata> metadataType, CancellationToken cancellationToken = default)
+    public virtual Task<Ticket> CreateAsync<TMetadata>(NewTicket ticket, TMetadata metadata, JsonTypeInfo<TMetadata> metadataType, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ticket);
-        return CreateAsync(ticket with { Metadata = TicketMetadata.From(metadata, metadataType) }, cancellationToken);
+        return CreateAsync(ticket with { Metadata = CrmMetadata.From(metadata, metadataType) }, cancellationToken);
     }
 
     /// <summary>Reads a ticket by id.</summary>
@@ -87,16 +91,15 @@ public sealed class TicketsClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The ticket.</returns>
     /// <exception cref="CrmNotFoundException">No such ticket, or the caller may not see it.</exception>
-    public async Task<Ticket> GetAsync(Guid id, TicketInclude include = TicketInclude.None, CancellationToken cancellationToken = default)
+    public virtual async Task<Ticket> GetAsync(Guid id, TicketInclude include = TicketInclude.None, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Tickets.Get");
         try
         {
             return await GetCoreAsync("id", id, include, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
         {
-            CrmTelemetry.RecordFailure(activity, ex);
             throw;
         }
     }
@@ -107,16 +110,15 @@ public sealed class TicketsClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The ticket.</returns>
     /// <exception cref="CrmNotFoundException">No such ticket, or the caller may not see it.</exception>
-    public async Task<Ticket> GetByNumberAsync(long number, TicketInclude include = TicketInclude.None, CancellationToken cancellationToken = default)
+    public virtual async Task<Ticket> GetByNumberAsync(long number, TicketInclude include = TicketInclude.None, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Tickets.GetByNumber");
         try
         {
             return await GetCoreAsync("number", number, include, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
         {
-            CrmTelemetry.RecordFailure(activity, ex);
             throw;
         }
     }
@@ -124,17 +126,39 @@ public sealed class TicketsClient
     /// <summary>
     /// Lists the tickets matching a query, lazily, by keyset paging on the sort key and id (never by offset), so each
     /// ticket comes exactly once even while others are created. Enumerate it, or use
-    /// <see cref="CrmPageable{T}.AsPages(string?)"/> for pages and continuation tokens.
+    /// <see cref="CrmPageable{T}.AsPages(string?)"/> for pages, counts (<see cref="TicketQuery.Count"/>) and continuation
+    /// tokens; a token only continues the listing of the same query.
     /// </summary>
     /// <param name="query">The criteria and order; <see langword="null"/> for all visible tickets, oldest first.</param>
+    /// <param name="cancellationToken">Cancels every page request (together with the enumeration's own token).</param>
     /// <returns>The listing.</returns>
+    /// <exception cref="CrmValidationException"><see cref="TicketQuery.PageSize"/> is out of range (field <c>page_size</c>).</exception>
     /// <example><code>await foreach (var t in crm.Tickets.ListAsync(new TicketQuery { Unassigned = true })) Console.WriteLine(t.Subject);</code></example>
-    public CrmPageable<Ticket> ListAsync(TicketQuery? query = null)
+    public virtual CrmPageable<Ticket> ListAsync(TicketQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= new TicketQuery();
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, 1000, nameof(query));
-        return new TicketPageable(_rest, query);
+        Guard.InRange(query.PageSize, 1, TicketQuery.MaxPageSize, "page_size");
+        var sort = query.Sort;
+        var column = sort switch
+        {
+            TicketSort.Created => "created_at",
+            TicketSort.Updated => "updated_at",
+            TicketSort.Priority => "priority",
+            _ => throw CrmErrors.Invalid("sort", $"{sort} is not a ticket sort."),
+        };
+        return new RestListing<Ticket>(
+            TicketFilters.Apply(_rest.From("tickets").Select(TicketColumns), query),
+            new KeysetOrder(column, "id", query.Descending, ManyTies: sort == TicketSort.Priority),
+            query.PageSize,
+            CrmJsonContext.Default.Ticket,
+            sort switch
+            {
+                TicketSort.Created => static t => (RestText.FormatTimestamp(t.CreatedAt), t.Id.ToString("D")),
+                TicketSort.Updated => static t => (RestText.FormatTimestamp(t.UpdatedAt), t.Id.ToString("D")),
+                _ => static t => (EnumText.Get(t.Priority), t.Id.ToString("D")),
+            },
+            query.Count,
+            cancellationToken);
     }
 
     /// <summary>Changes a ticket: only the properties set on <paramref name="patch"/> are sent.</summary>
@@ -147,13 +171,18 @@ public sealed class TicketsClient
     /// <returns>The changed ticket.</returns>
     /// <exception cref="CrmNotFoundException">No such ticket, or the caller may not see it.</exception>
     /// <exception cref="CrmConflictException">The version did not match.</exception>
-    /// <exception cref="CrmAuthException">The caller may not make this change (e.g. a customer changing the assignee).</exception>
-    public async Task<Ticket> UpdateAsync(Guid id, TicketPatch patch, int? expectedVersion = null, CancellationToken cancellationToken = default)
+    /// <exception cref="CrmForbiddenException">The caller may not make this change (e.g. a customer changing the assignee).</exception>
+    public virtual async Task<Ticket> UpdateAsync(Guid id, TicketPatch patch, int? expectedVersion = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patch);
         using var activity = CrmTelemetry.StartCall("Tickets.Update");
         try
         {
+            if (patch.Subject is { } subject)
+            {
+                TicketRules.CheckSubject(subject);
+            }
+
             if (patch.IsEmpty)
             {
                 return await GetCoreAsync("id", id, TicketInclude.None, cancellationToken).ConfigureAwait(false);
@@ -169,7 +198,7 @@ public sealed class TicketsClient
             }
 
             var current = await target.Select(TicketColumns).MaybeSingleAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false)
-                ?? throw new CrmNotFoundException(new CrmErrorInfo { Status = 404, Code = "not_found", Message = $"Ticket {id} does not exist or is not visible to the caller." });
+                ?? throw CrmErrors.NotFound($"Ticket {id}");
             if (expectedVersion is { } expected && current.Version != expected)
             {
                 // A retried request whose first attempt committed finds its own change one version later.
@@ -187,11 +216,10 @@ public sealed class TicketsClient
                 });
             }
 
-            throw new CrmAuthException(new CrmErrorInfo { Status = 403, Code = "update_denied", Message = $"The caller may read ticket {id} but not change it." });
+            throw new CrmForbiddenException(new CrmErrorInfo { Status = 403, Code = "update_denied", Message = $"The caller may read ticket {id} but not change it." });
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
         {
-            CrmTelemetry.RecordFailure(activity, ex);
             throw;
         }
     }
@@ -205,11 +233,11 @@ public sealed class TicketsClient
     /// <param name="expectedVersion">See <see cref="UpdateAsync(Guid, TicketPatch, int?, CancellationToken)"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The changed ticket.</returns>
-    public Task<Ticket> UpdateAsync<TMetadata>(
+    public virtual Task<Ticket> UpdateAsync<TMetadata>(
         Guid id, TicketPatch patch, TMetadata metadata, JsonTypeInfo<TMetadata> metadataType, int? expectedVersion = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patch);
-        return UpdateAsync(id, patch with { Metadata = TicketMetadata.From(metadata, metadataType) }, expectedVersion, cancellationToken);
+        return UpdateAsync(id, patch with { Metadata = CrmMetadata.From(metadata, metadataType) }, expectedVersion, cancellationToken);
     }
 
     /// <summary>Adds a public reply, which the customer sees. Retried safely (client-generated id).</summary>
@@ -218,10 +246,17 @@ public sealed class TicketsClient
     /// <param name="metadata">Open-shaped data for the message.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The message as stored.</returns>
-    public async Task<TicketMessage> ReplyAsync(Guid ticketId, string body, JsonObject? metadata = null, CancellationToken cancellationToken = default)
+    public virtual async Task<TicketMessage> ReplyAsync(Guid ticketId, string body, CrmMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Tickets.Reply");
-        return await AddMessageAsync(ticketId, body, MessageVisibility.Public, metadata, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await AddMessageAsync(ticketId, body, MessageVisibility.Public, metadata, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     /// <summary>Adds an internal note, which only agents and admins see (customers are refused by the database).</summary>
@@ -230,62 +265,98 @@ public sealed class TicketsClient
     /// <param name="metadata">Open-shaped data for the message.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The note as stored.</returns>
-    public async Task<TicketMessage> AddInternalNoteAsync(Guid ticketId, string body, JsonObject? metadata = null, CancellationToken cancellationToken = default)
+    public virtual async Task<TicketMessage> AddInternalNoteAsync(Guid ticketId, string body, CrmMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Tickets.AddInternalNote");
-        return await AddMessageAsync(ticketId, body, MessageVisibility.Internal, metadata, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await AddMessageAsync(ticketId, body, MessageVisibility.Internal, metadata, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
-    /// <summary>Reads a ticket's messages, oldest first (internal notes only for agents and admins).</summary>
+    /// <summary>Lists a ticket's messages, oldest first (internal notes only for agents and admins), counted.</summary>
     /// <param name="ticketId">The ticket.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The messages.</returns>
-    public async Task<IReadOnlyList<TicketMessage>> GetConversationAsync(Guid ticketId, CancellationToken cancellationToken = default)
-    {
-        using var activity = CrmTelemetry.StartCall("Tickets.GetConversation");
-        return await _rest.From("ticket_messages").Eq("ticket_id", ticketId).Order("created_at").Order("id")
-            .ToListAsync(CrmJsonContext.Default.TicketMessage, cancellationToken).ConfigureAwait(false);
-    }
+    /// <param name="cancellationToken">Cancels every page request.</param>
+    /// <returns>The listing (pages of 100; <see cref="CrmPage{T}.TotalCount"/> is exact).</returns>
+    public virtual CrmPageable<TicketMessage> ListMessagesAsync(Guid ticketId, CancellationToken cancellationToken = default) =>
+        new RestListing<TicketMessage>(
+            _rest.From("ticket_messages").Eq("ticket_id", ticketId),
+            new KeysetOrder("created_at", "id", Descending: false),
+            ShortListPageSize,
+            CrmJsonContext.Default.TicketMessage,
+            static m => (RestText.FormatTimestamp(m.CreatedAt), m.Id.ToString("D")),
+            RestCount.Exact,
+            cancellationToken);
 
-    /// <summary>Reads a ticket's history, oldest first.</summary>
+    /// <summary>Lists a ticket's history, oldest first, counted.</summary>
     /// <param name="ticketId">The ticket.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The events.</returns>
-    public async Task<IReadOnlyList<TicketEvent>> GetHistoryAsync(Guid ticketId, CancellationToken cancellationToken = default)
-    {
-        using var activity = CrmTelemetry.StartCall("Tickets.GetHistory");
-        return await _rest.From("ticket_events").Eq("ticket_id", ticketId).Order("id")
-            .ToListAsync(CrmJsonContext.Default.TicketEvent, cancellationToken).ConfigureAwait(false);
-    }
+    /// <param name="cancellationToken">Cancels every page request.</param>
+    /// <returns>The listing (pages of 100; <see cref="CrmPage{T}.TotalCount"/> is exact).</returns>
+    public virtual CrmPageable<TicketEvent> ListEventsAsync(Guid ticketId, CancellationToken cancellationToken = default) =>
+        new RestListing<TicketEvent>(
+            _rest.From("ticket_events").Eq("ticket_id", ticketId),
+            new KeysetOrder(null, "id", Descending: false),
+            ShortListPageSize,
+            CrmJsonContext.Default.TicketEvent,
+            static e => (null, CrmErrors.Invariant(e.Id)),
+            RestCount.Exact,
+            cancellationToken);
 
     /// <summary>Deletes a ticket with its messages and history (admins, or the service key).</summary>
     /// <param name="id">The ticket id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the ticket is gone.</returns>
     /// <exception cref="CrmNotFoundException">No such ticket, or the caller may not delete it.</exception>
-    public async Task DeleteAsync(Guid id, CancellationToken cancellationToken = default)
+    public virtual async Task DeleteAsync(Guid id, CancellationToken cancellationToken = default)
     {
         using var activity = CrmTelemetry.StartCall("Tickets.Delete");
-        var rows = await _rest.From("tickets").Eq("id", id).Select("id").Delete()
-            .ToJsonAsync(cancellationToken).ConfigureAwait(false);
-        if (rows.ValueKind != JsonValueKind.Array || rows.GetArrayLength() == 0)
+        try
         {
-            var error = new CrmNotFoundException(new CrmErrorInfo { Status = 404, Code = "not_found", Message = $"Ticket {id} does not exist or the caller may not delete it." });
-            CrmTelemetry.RecordFailure(activity, error);
-            throw error;
+            var rows = await _rest.From("tickets").Eq("id", id).Select("id").Delete()
+                .ToJsonAsync(cancellationToken).ConfigureAwait(false);
+            if (rows.ValueKind != JsonValueKind.Array || rows.GetArrayLength() == 0)
+            {
+                throw new CrmNotFoundException(new CrmErrorInfo
+                {
+                    Status = 404,
+                    Code = "not_found",
+                    Message = $"Ticket {id} does not exist or the caller may not delete it.",
+                    IsTransient = false,
+                });
+            }
+        }
+        catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
+        {
+            throw;
         }
     }
 
     // ---- internals ---------------------------------------------------------------------------------
 
+    /// <summary>The page size of listings that belong to one ticket or queue.</summary>
+    internal const int ShortListPageSize = 100;
+
     internal async Task<Ticket> GetCoreAsync(string key, object value, TicketInclude include, CancellationToken cancellationToken)
     {
-        var ticket = await _rest.From("tickets").Select(SelectFor(include)).Eq(key, value)
-            .SingleAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
+        Ticket ticket;
+        try
+        {
+            ticket = await _rest.From("tickets").Select(SelectFor(include)).Eq(key, value)
+                .SingleAsync(CrmJsonContext.Default.Ticket, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CrmNotFoundException ex)
+        {
+            throw CrmErrors.NotFound(key == "number" ? $"Ticket #{value}" : $"Ticket {value}", ex);
+        }
+
         return Ordered(ticket);
     }
 
-    private Task<TicketMessage> AddMessageAsync(Guid ticketId, string body, MessageVisibility visibility, JsonObject? metadata, CancellationToken cancellationToken) =>
+    private Task<TicketMessage> AddMessageAsync(Guid ticketId, string body, MessageVisibility visibility, CrmMetadata? metadata, CancellationToken cancellationToken) =>
         AddMessageAsync(Uuid7.NewGuid(_timeProvider), ticketId, body, visibility, metadata, cancellationToken);
 
     /// <summary>The id of a ticket's description message: a name-based UUID (version 8, from SHA-256) of the ticket id.</summary>
@@ -299,9 +370,9 @@ public sealed class TicketsClient
         return new Guid(bytes, bigEndian: true);
     }
 
-    private async Task<TicketMessage> AddMessageAsync(Guid id, Guid ticketId, string body, MessageVisibility visibility, JsonObject? metadata, CancellationToken cancellationToken)
+    private async Task<TicketMessage> AddMessageAsync(Guid id, Guid ticketId, string body, MessageVisibility visibility, CrmMetadata? metadata, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(body);
+        TicketRules.CheckBody(body);
         var rows = await _rest.From("ticket_messages")
             .Upsert(new MessageInsertRow(id, ticketId, visibility, body, metadata), CrmJsonContext.Default.MessageInsertRow, ignoreDuplicates: true)
             .AsIdempotent()

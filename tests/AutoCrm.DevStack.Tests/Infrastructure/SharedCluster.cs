@@ -17,7 +17,7 @@ public sealed class SharedCluster : IAsyncLifetime
 
     internal LocalCluster Cluster => _cluster ?? throw new InvalidOperationException("The shared cluster has not started.");
 
-    /// <summary>Superuser connection string of the cluster's <c>postgres</c> database.</summary>
+    /// <summary>Superuser (<c>supabase_admin</c>) connection string of the cluster's <c>postgres</c> database.</summary>
     public string ConnectionString => Cluster.ConnectionString;
 
     public async ValueTask InitializeAsync()
@@ -48,11 +48,18 @@ public sealed class SharedCluster : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
     }
 
-    /// <summary>Creates a database with the platform bootstrap and the embedded migrations applied.</summary>
-    public async Task<string> CreateMigratedDatabaseAsync(string prefix = "m", bool seed = false, CancellationToken cancellationToken = default)
+    /// <summary>Creates a database with the platform bootstrap (no migrations); returns its superuser connection string.</summary>
+    public async Task<string> CreateBootstrappedDatabaseAsync(string prefix = "b", CancellationToken cancellationToken = default)
     {
         var connectionString = await CreateDatabaseAsync(prefix, cancellationToken);
         await PlatformBootstrap.ApplyAsync(connectionString, cancellationToken);
+        return connectionString;
+    }
+
+    /// <summary>Creates a database with the platform bootstrap and the embedded migrations applied.</summary>
+    public async Task<string> CreateMigratedDatabaseAsync(string prefix = "m", bool seed = false, CancellationToken cancellationToken = default)
+    {
+        var connectionString = await CreateBootstrappedDatabaseAsync(prefix, cancellationToken);
         var project = SupabaseProject.Embedded();
         await MigrationRunner.ApplyAsync(connectionString, project, null, cancellationToken);
         if (seed)

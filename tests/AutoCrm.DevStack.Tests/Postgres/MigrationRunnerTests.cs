@@ -20,7 +20,7 @@ public sealed class MigrationRunnerTests(SharedCluster shared)
             """);
         dir.Write("migrations/README.md", "not a migration");
         dir.Write("migrations/notes.sql", "THIS IS NOT SQL"); // does not match <version>_<name>.sql
-        var db = await shared.CreateDatabaseAsync("order", Ct);
+        var db = await shared.CreateBootstrappedDatabaseAsync("order", Ct);
 
         var applied = await MigrationRunner.ApplyAsync(db, SupabaseProject.FromDirectory(dir.Path), null, Ct);
 
@@ -40,7 +40,7 @@ public sealed class MigrationRunnerTests(SharedCluster shared)
         using var dir = new TempDirectory();
         dir.Write("migrations/10_second.sql", "INSERT INTO log VALUES ('10');");
         dir.Write("migrations/9_first.sql", "CREATE TABLE log (name text); INSERT INTO log VALUES ('9');");
-        var db = await shared.CreateDatabaseAsync("numeric", Ct);
+        var db = await shared.CreateBootstrappedDatabaseAsync("numeric", Ct);
 
         await MigrationRunner.ApplyAsync(db, SupabaseProject.FromDirectory(dir.Path), null, Ct);
 
@@ -53,7 +53,7 @@ public sealed class MigrationRunnerTests(SharedCluster shared)
         using var dir = new TempDirectory();
         // Not re-runnable on purpose: a second run of this file would fail.
         dir.Write("migrations/20240101000000_a.sql", "CREATE TABLE a (id int);");
-        var db = await shared.CreateDatabaseAsync("rerun", Ct);
+        var db = await shared.CreateBootstrappedDatabaseAsync("rerun", Ct);
         Assert.Single(await MigrationRunner.ApplyAsync(db, SupabaseProject.FromDirectory(dir.Path), null, Ct));
 
         Assert.Empty(await MigrationRunner.ApplyAsync(db, SupabaseProject.FromDirectory(dir.Path), null, Ct));
@@ -78,7 +78,7 @@ public sealed class MigrationRunnerTests(SharedCluster shared)
             CREATE TABLE never (id int);
             """);
         dir.Write("migrations/20240103000000_later.sql", "CREATE TABLE later (id int);");
-        var db = await shared.CreateDatabaseAsync("fail", Ct);
+        var db = await shared.CreateBootstrappedDatabaseAsync("fail", Ct);
 
         var ex = await Assert.ThrowsAsync<MigrationException>(() => MigrationRunner.ApplyAsync(db, SupabaseProject.FromDirectory(dir.Path), null, Ct));
 
@@ -106,7 +106,7 @@ public sealed class MigrationRunnerTests(SharedCluster shared)
             END;
             $$;
             """);
-        var db = await shared.CreateDatabaseAsync("fnerr", Ct);
+        var db = await shared.CreateBootstrappedDatabaseAsync("fnerr", Ct);
 
         var ex = await Assert.ThrowsAsync<MigrationException>(() => MigrationRunner.ApplyAsync(db, SupabaseProject.FromDirectory(dir.Path), null, Ct));
 
@@ -121,7 +121,7 @@ public sealed class MigrationRunnerTests(SharedCluster shared)
         using var dir = new TempDirectory();
         dir.Write("migrations/1_t.sql", "CREATE TABLE t (name text);");
         dir.Write("seed.sql", "INSERT INTO t VALUES ('seeded');");
-        var db = await shared.CreateDatabaseAsync("seed", Ct);
+        var db = await shared.CreateBootstrappedDatabaseAsync("seed", Ct);
         var project = SupabaseProject.FromDirectory(dir.Path);
 
         await MigrationRunner.ApplyAsync(db, project, null, Ct);
@@ -139,7 +139,7 @@ public sealed class MigrationRunnerTests(SharedCluster shared)
         using var dir = new TempDirectory();
         dir.Write("migrations/1_t.sql", "CREATE TABLE t (name text NOT NULL);");
         dir.Write("seed.sql", "INSERT INTO t VALUES ('one');\nINSERT INTO t VALUES (NULL);");
-        var db = await shared.CreateDatabaseAsync("seedfail", Ct);
+        var db = await shared.CreateBootstrappedDatabaseAsync("seedfail", Ct);
         var project = SupabaseProject.FromDirectory(dir.Path);
         await MigrationRunner.ApplyAsync(db, project, null, Ct);
 

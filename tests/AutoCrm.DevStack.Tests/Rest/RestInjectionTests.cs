@@ -56,4 +56,51 @@ public sealed class RestInjectionTests(RestFixture fx)
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("42704", (await ErrorAsync(response))!["code"]!.GetValue<string>());
     }
+
+    [Theory]
+    [InlineData("rt_authors?select=%22a%00b%22:name&id=eq.1", "a")]
+    [InlineData("rt_authors?select=%22a%00%5C%22)%20from%20pg_settings--%22:name&id=eq.1", "a")]
+    [InlineData("rt_books?select=%22x%00%22:rt_authors!author_id(name)&id=eq.1", "x")]
+    [InlineData("rt_books?select=k:meta->>%22k%22&id=eq.1", "k")]
+    public async Task A_nul_in_a_name_ends_the_name_as_in_PostgREST_and_cannot_cut_the_statement(string url, string key)
+    {
+        using var response = await fx.SendAsync(HttpMethod.Get, url);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.Equal([key], JsonNode.Parse(text)![0]!.AsObject().Select(p => p.Key));
+    }
+
+    [Theory]
+    [InlineData("rt_books?select=id&meta->>a%00=eq.1")]
+    [InlineData("rt_books?select=meta->>%22k%00%22")]
+    [InlineData("rt_books?select=id&title=fts(eng%00lish).x")]
+    [InlineData("rt_books?select=id&order=meta->>a%00")]
+    public async Task A_nul_in_a_value_is_a_400(string url)
+    {
+        using var response = await fx.SendAsync(HttpMethod.Get, url);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("GET", "rt_books?select=id", "Accept-Profile", "public\", \"auth", 406)]
+    [InlineData("GET", "rt_books?select=id", "Accept-Profile", "auth", 406)]
+    [InlineData("POST", "rt_notes", "Content-Profile", "pg_catalog", 406)]
+    [InlineData("GET", "rt_private?select=id", "Prefer", "timezone=UTC', true), set_config('role', 'service_role", 401)]
+    [InlineData("GET", "rt_books?select=id,rt_authors!author_id%22)%20from%20pg_settings--(name)", null, null, 400)]
+    [InlineData("GET", "rt_books?select=id,...rt_authors!author_id;select(name)", null, null, 400)]
+    [InlineData("GET", "rt_books?select=id&order=id.desc;select%201", null, null, 400)]
+    [InlineData("GET", "rt_books?select=id&order=id.desc%20nulls%20first,(select%201)", null, null, 400)]
+    [InlineData("GET", "rt_books?select=id&title=fts(english')::regconfig,%20'x').x", null, null, 400)]
+    [InlineData("GET", "rpc/rt_hello%22(),pg_sleep(1)--", null, null, 404)]
+    [InlineData("POST", "rt_notes?on_conflict=owner)%20do%20nothing;--", null, null, 400)]
+    [InlineData("POST", "rt_notes?columns=owner,%22body%22%22)%20select%201--%22", null, null, 400)]
+    public async Task Request_text_that_reaches_sql_names_only_what_the_schema_has(string method, string url, string? header, string? value, int status)
+    {
+        var before = await fx.ScalarAsync("select count(*) from rt_notes");
+        var headers = header is null ? Array.Empty<(string, string)>() : [(header, value!)];
+        using var response = await fx.SendAsync(new HttpMethod(method), url, method == "POST" ? "{\"owner\":\"inj\",\"body\":\"x\"}" : null, token: null, headers: headers);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True((int)response.StatusCode == status, $"{(int)response.StatusCode} {text}");
+        Assert.Equal(before, await fx.ScalarAsync("select count(*) from rt_notes"));
+    }
 }

@@ -161,7 +161,8 @@ public sealed class RestRpcTests(RestFixture fx)
         Assert.Equal("POST", who["method"]!.GetValue<string>());
         Assert.Equal("/rpc/rt_whoami", who["path"]!.GetValue<string>());
         Assert.Equal("yes", who["ua"]!.GetValue<string>());
-        Assert.Equal("\"public\", \"extensions\"", who["search_path"]!.GetValue<string>());
+        // PostgREST sets the schema, then db-extra-search-path as configured, repeating a schema listed in both.
+        Assert.Equal("\"public\", \"public\", \"extensions\"", who["search_path"]!.GetValue<string>());
         Assert.Equal("on", who["read_only"]!.GetValue<string>());
     }
 

@@ -64,7 +64,7 @@ public sealed class AuthContractTests : IDisposable
         var changes = new List<AuthStateChange>();
         using var subscription = _crm.Auth.StateChanges.Subscribe(changes.Add);
 
-        var result = await _crm.Auth.SignUpAsync("new@customer.demo", "secret-pw", new JsonObject { ["display_name"] = "New" }, Ct);
+        var result = await _crm.Auth.SignUpAsync("new@customer.demo", "secret-pw", CrmMetadata.Parse("""{"display_name":"New"}"""), Ct);
 
         Assert.NotNull(result.Session);
         Assert.Equal("""{"email":"new@customer.demo","password":"secret-pw","data":{"display_name":"New"}}""", _stub.Single().Body);
@@ -122,7 +122,7 @@ public sealed class AuthContractTests : IDisposable
         using var subscription = _crm.Auth.StateChanges.Subscribe(changes.Add);
 
         var user = await _crm.Auth.GetUserAsync(Ct);
-        await _crm.Auth.UpdateUserAsync(new UserAttributes { Password = "n3w-secret", Data = new JsonObject { ["theme"] = "dark" } }, Ct);
+        await _crm.Auth.UpdateUserAsync(new UserAttributes { Password = "n3w-secret", Data = CrmMetadata.Parse("""{"theme":"dark"}""") }, Ct);
 
         Assert.Equal(Json.UserId, user.Id);
         var (get, put) = (_stub.Requests[1], _stub.Requests[2]);
@@ -174,16 +174,15 @@ public sealed class AuthContractTests : IDisposable
     {
         _stub.Reply("GET", "/auth/v1/admin/users", 200, "{\"users\":[" + Json.User() + "],\"aud\":\"authenticated\"}",
             ("X-Total-Count", "120"),
-            ("Link", "</admin/users?page=3&per_page=50>; rel=\"next\", </admin/users?page=3&per_page=50>; rel=\"last\""));
+            ("Link", "</admin/users?page=2&per_page=50>; rel=\"next\", </admin/users?page=3&per_page=50>; rel=\"last\""));
 
-        var page = await _crm.Auth.Admin.ListUsersAsync(2, 50, Ct);
+        var page = await _crm.Auth.Admin.ListUsersAsync(50, Ct).AsPages().FirstAsync(Ct);
 
-        Assert.Single(page.Users);
-        Assert.Equal(120, page.Total);
-        Assert.Equal(3, page.NextPage);
-        Assert.Equal(3, page.LastPage);
+        Assert.Single(page.Items);
+        Assert.Equal(120, page.TotalCount);
+        Assert.NotNull(page.ContinuationToken);
         var request = _stub.Single();
-        Assert.Equal("page=2&per_page=50", request.Query);
+        Assert.Equal("page=1&per_page=50", request.Query);
         Assert.Equal("Bearer " + Stub.ApiKey, request.Header("Authorization"));
     }
 
@@ -197,7 +196,7 @@ public sealed class AuthContractTests : IDisposable
         _stub.Reply("GET", $"/auth/v1/admin/users/{id}", 200, Json.User());
         _stub.Reply("DELETE", $"/auth/v1/admin/users/{id}", 200, "{}");
 
-        await _crm.Auth.Admin.CreateUserAsync(new AdminUserAttributes { Email = "x@y.z", Password = "pw1234", EmailConfirm = true, UserMetadata = new JsonObject { ["display_name"] = "X" } }, Ct);
+        await _crm.Auth.Admin.CreateUserAsync(new AdminUserAttributes { Email = "x@y.z", Password = "pw1234", EmailConfirm = true, UserMetadata = CrmMetadata.Parse("""{"display_name":"X"}""") }, Ct);
         await _crm.Auth.Admin.UpdateUserAsync(id, new AdminUserAttributes { BanDuration = "24h" }, Ct);
         await _crm.Auth.Admin.GetUserAsync(id, Ct);
         await _crm.Auth.Admin.DeleteUserAsync(id, cancellationToken: Ct);

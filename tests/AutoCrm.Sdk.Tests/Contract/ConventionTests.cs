@@ -51,11 +51,47 @@ public sealed class ConventionTests
     {
         var offenders = Sdk.GetExportedTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
-            .Where(m => m.Name.EndsWith("Async", StringComparison.Ordinal) && m.Name != "GetAsyncEnumerator" && m.Name != "ListAsync")
+            .Where(m => m.Name.EndsWith("Async", StringComparison.Ordinal) && m.Name != "GetAsyncEnumerator")
             .Where(m => m.GetParameters() is var p && (p.Length == 0 || p[^1].ParameterType != typeof(CancellationToken)))
             .Select(m => m.DeclaringType!.Name + "." + m.Name)
             .ToList();
 
         Assert.True(offenders.Count == 0, string.Join(", ", offenders));
+    }
+
+    /// <summary>The typed clients a consumer fakes (realtime has its own rules; the REST builder is tested against a
+    /// server, see docs/testing.md).</summary>
+    private static IEnumerable<Type> FakeableClients() => Sdk.GetExportedTypes().Where(t =>
+        (t.Name.EndsWith("Client", StringComparison.Ordinal) && t.Namespace != "AutoCrm.Sdk.Realtime" && t != typeof(Rest.RestClient))
+        || t == typeof(CrmClient));
+
+    [Fact]
+    public void Clients_can_be_faked_with_a_protected_constructor_and_virtual_members()
+    {
+        Assert.True(FakeableClients().Count() >= 6);
+        foreach (var type in FakeableClients())
+        {
+            Assert.False(type.IsSealed, type.Name + " is sealed");
+            Assert.NotNull(type.GetConstructor(BindingFlags.NonPublic | BindingFlags.Instance, Type.EmptyTypes) is { IsFamily: true } ctor ? ctor : null);
+            var notVirtual = type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+                .Where(m => !m.IsVirtual && m.Name != "Dispose" && m.Name != "DisposeAsync")
+                .Select(m => type.Name + "." + m.Name)
+                .ToList();
+            Assert.True(notVirtual.Count == 0, "Not virtual: " + string.Join(", ", notVirtual));
+        }
+    }
+
+    [Fact]
+    public void Every_listing_returns_the_one_pageable_shape()
+    {
+        var lists = Sdk.GetExportedTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+            .Where(m => m.Name.StartsWith("List", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.NotEmpty(lists);
+        Assert.All(lists, m => Assert.True(
+            m.ReturnType.IsGenericType && m.ReturnType.GetGenericTypeDefinition() == typeof(CrmPageable<>),
+            $"{m.DeclaringType!.Name}.{m.Name} returns {m.ReturnType.Name}"));
     }
 }

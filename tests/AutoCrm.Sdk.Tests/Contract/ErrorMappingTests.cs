@@ -29,7 +29,7 @@ public sealed class ErrorMappingTests : IDisposable
     {
         var error = await FailWith(400, """{"code":"22P02","message":"invalid input syntax for type uuid: \"x\"","details":"some detail","hint":"some hint"}""", ("x-request-id", "req-1"));
 
-        Assert.IsType<CrmException>(error);
+        Assert.IsType<CrmValidationException>(error);
         Assert.Equal(400, error.Status);
         Assert.Equal("22P02", error.Code);
         Assert.Equal("invalid input syntax for type uuid: \"x\"", error.Message);
@@ -46,8 +46,22 @@ public sealed class ErrorMappingTests : IDisposable
 
         var error = await Assert.ThrowsAsync<CrmNotFoundException>(() => _crm.Tickets.GetAsync(Json.TicketId, cancellationToken: Ct));
 
-        Assert.Equal(406, error.Status);
-        Assert.Equal("PGRST116", error.Code);
+        Assert.Equal(404, error.Status);
+        Assert.Equal("not_found", error.Code);
+        Assert.Equal($"Ticket {Json.TicketId} does not exist or is not visible to the caller.", error.Message);
+        Assert.Contains("406 PGRST116", error.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_general_single_row_read_with_zero_rows_is_a_404_not_found()
+    {
+        _stub.Reply("GET", "/rest/v1/tickets", 406, """{"code":"PGRST116","message":"Cannot coerce the result to a single JSON object","details":"The result contains 0 rows","hint":null}""");
+
+        var error = await Assert.ThrowsAsync<CrmNotFoundException>(() => _crm.Rest.From("tickets").SingleAsync(CrmJsonContext.Default.JsonElement, Ct));
+
+        Assert.Equal(404, error.Status);
+        Assert.Equal("not_found", error.Code);
+        Assert.DoesNotContain("coerce", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,10 +77,12 @@ public sealed class ErrorMappingTests : IDisposable
     [InlineData(409, """{"code":"23505","message":"duplicate key value violates unique constraint","details":"Key (slug)=(a) already exists.","hint":null}""", typeof(CrmConflictException))]
     [InlineData(409, """{"code":"23503","message":"insert or update violates foreign key constraint","details":null,"hint":null}""", typeof(CrmConflictException))]
     [InlineData(401, """{"code":"PGRST303","message":"JWT expired","details":null,"hint":null}""", typeof(CrmAuthException))]
-    [InlineData(403, """{"code":"42501","message":"new row violates row-level security policy for table \"tickets\"","details":null,"hint":null}""", typeof(CrmAuthException))]
+    [InlineData(403, """{"code":"42501","message":"new row violates row-level security policy for table \"tickets\"","details":null,"hint":null}""", typeof(CrmForbiddenException))]
+    [InlineData(401, """{"code":"42501","message":"permission denied for table tickets","details":null,"hint":null}""", typeof(CrmAuthException))]
     [InlineData(401, """{"message":"Invalid API key","hint":"Double check your Supabase `anon` or `service_role` API key."}""", typeof(CrmAuthException))]
     [InlineData(429, """{"code":"over_request_rate_limit","message":"Request rate limit reached"}""", typeof(CrmRateLimitedException))]
-    [InlineData(400, """{"code":"21000","message":"DELETE requires a WHERE clause","details":null,"hint":null}""", typeof(CrmException))]
+    [InlineData(400, """{"code":"21000","message":"DELETE requires a WHERE clause","details":null,"hint":null}""", typeof(CrmValidationException))]
+    [InlineData(500, """{"code":"XX000","message":"internal error","details":null,"hint":null}""", typeof(CrmException))]
     public async Task Status_and_code_choose_the_exception_type(int status, string body, Type expected)
     {
         var error = await FailWith(status, body);
@@ -111,8 +127,8 @@ public sealed class ErrorMappingTests : IDisposable
     [InlineData(400, """{"code":400,"error_code":"invalid_credentials","msg":"Invalid login credentials"}""", "invalid_credentials", typeof(CrmAuthException))]
     [InlineData(400, """{"error":"invalid_grant","error_description":"Invalid Refresh Token"}""", "invalid_grant", typeof(CrmAuthException))]
     [InlineData(422, """{"code":"user_already_exists","message":"User already registered"}""", "user_already_exists", typeof(CrmConflictException))]
-    [InlineData(422, """{"code":"weak_password","message":"Password should be at least 6 characters.","weak_password":{"reasons":["length"]}}""", "weak_password", typeof(CrmException))]
-    [InlineData(403, """{"code":"not_admin","message":"User not allowed"}""", "not_admin", typeof(CrmAuthException))]
+    [InlineData(422, """{"code":"weak_password","message":"Password should be at least 6 characters.","weak_password":{"reasons":["length"]}}""", "weak_password", typeof(CrmValidationException))]
+    [InlineData(403, """{"code":"not_admin","message":"User not allowed"}""", "not_admin", typeof(CrmForbiddenException))]
     public async Task Auth_error_shapes_map_to_code_message_and_type(int status, string body, string code, Type expected)
     {
         _stub.Reply("POST", "/auth/v1/token", status, body);

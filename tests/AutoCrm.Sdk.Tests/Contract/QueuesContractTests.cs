@@ -1,3 +1,4 @@
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tests.Infrastructure;
 
@@ -25,10 +26,10 @@ public sealed class QueuesContractTests : IDisposable
     {
         _stub.Reply("GET", "/rest/v1/queues", 200, "[" + QueueRow + "]");
 
-        var queues = await _crm.Queues.ListAsync(Ct);
+        var queues = await _crm.Queues.ListAsync(Ct).ToListAsync(Ct);
 
         Assert.Equal("billing", Assert.Single(queues).Slug);
-        Assert.Equal("select=*&order=name.asc", _stub.Single().Query);
+        Assert.Equal("select=*&order=name.asc,id.asc&limit=101", _stub.Single().Query);
     }
 
     [Fact]
@@ -97,13 +98,13 @@ public sealed class QueuesContractTests : IDisposable
         _stub.Reply("DELETE", "/rest/v1/queue_members", 204);
         _stub.Reply("POST", "/rest/v1/rpc/set_user_role", 200, $$"""{"id":"{{Json.AgentId}}","email":"a@b.c","display_name":"A","role":"agent","metadata":{}""" + "}");
 
-        Assert.Single(await _crm.Queues.ListMembersAsync(Json.QueueId, Ct));
+        Assert.Single(await _crm.Queues.ListMembersAsync(Json.QueueId, Ct).ToListAsync(Ct));
         await _crm.Queues.AddMemberAsync(Json.QueueId, Json.AgentId, Ct);
         await _crm.Queues.RemoveMemberAsync(Json.QueueId, Json.AgentId, Ct);
-        await _crm.Queues.SetUserRoleAsync(Json.AgentId, UserRole.Agent, Ct);
+        await _crm.Profiles.SetRoleAsync(Json.AgentId, UserRole.Agent, Ct);
 
         var r = _stub.Requests;
-        Assert.Equal($"select=*&queue_id=eq.{Json.QueueId}&order=created_at.asc", r[0].Query);
+        Assert.Equal($"select=*&queue_id=eq.{Json.QueueId}&order=created_at.asc,agent_id.asc&limit=101", r[0].Query);
         Assert.Equal("on_conflict=queue_id,agent_id", r[1].Query);
         Assert.Equal("resolution=ignore-duplicates, return=minimal", r[1].Header("Prefer"));
         Assert.Equal($$"""{"queue_id":"{{Json.QueueId}}","agent_id":"{{Json.AgentId}}"}""", r[1].Body);
@@ -118,7 +119,7 @@ public sealed class QueuesContractTests : IDisposable
         _stub.Reply("GET", "/rest/v1/profiles", 200, $$"""[{"id":"{{Json.AgentId}}","email":"agent.alice@autocrm.demo","display_name":"Alice","role":"agent","metadata":{},"created_at":"2026-01-01T00:00:00+00:00","updated_at":"2026-01-01T00:00:00+00:00"}]""");
 
         var queue = await _crm.Queues.CreateAsync(new NewQueue { Slug = "billing", Name = "Billing" }, Ct);
-        var agents = await _crm.Queues.ListProfilesAsync(UserRole.Agent, Ct);
+        var agents = await _crm.Profiles.ListAsync(UserRole.Agent, Ct).ToListAsync(Ct);
 
         Assert.Equal("billing", queue.Slug);
         Assert.Equal(UserRole.Agent, Assert.Single(agents).Role);
@@ -126,6 +127,6 @@ public sealed class QueuesContractTests : IDisposable
         Assert.Equal("""{"slug":"billing","name":"Billing"}""", create.Body);
         Assert.Equal("application/vnd.pgrst.object+json", create.Header("Accept"));
         Assert.Equal("return=representation", create.Header("Prefer"));
-        Assert.Equal("select=*&role=eq.agent&order=email.asc", profiles.Query);
+        Assert.Equal("select=*&role=eq.agent&order=created_at.asc,id.asc&limit=101", profiles.Query);
     }
 }

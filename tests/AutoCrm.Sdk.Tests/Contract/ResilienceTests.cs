@@ -136,7 +136,7 @@ public sealed class ResilienceTests
         using var crm = Client(handler, logs);
 
         await crm.Auth.SignInWithPasswordAsync("carol@customer.demo", "secret-password", Ct);
-        await Assert.ThrowsAsync<CrmException>(() => crm.Tickets.ReplyAsync(Json.TicketId, "secret body text", cancellationToken: Ct));
+        await Assert.ThrowsAsync<CrmValidationException>(() => crm.Tickets.ReplyAsync(Json.TicketId, "secret body text", cancellationToken: Ct));
 
         Assert.NotEmpty(logs.Entries);
         Assert.DoesNotContain(logs.Entries, e =>

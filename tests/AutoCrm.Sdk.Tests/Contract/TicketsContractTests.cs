@@ -34,7 +34,7 @@ public sealed class TicketsContractTests : IDisposable
         _stub.Reply("POST", "/rest/v1/tickets", 201, "[" + Json.Ticket() + "]");
 
         var ticket = await _crm.Tickets.CreateAsync(
-            new NewTicket { Subject = "Printer on fire", Priority = TicketPriority.Urgent, QueueId = Json.QueueId, Tags = ["hardware"], Metadata = new JsonObject { ["plan"] = "pro" } }, Ct);
+            new NewTicket { Subject = "Printer on fire", Priority = TicketPriority.Urgent, QueueId = Json.QueueId, Tags = ["hardware"], Metadata = CrmMetadata.Parse("""{"plan":"pro"}""") }, Ct);
 
         Assert.Equal("Printer on fire", ticket.Subject);
         var request = _stub.Single();
@@ -67,7 +67,7 @@ public sealed class TicketsContractTests : IDisposable
     [Fact]
     public async Task Create_refuses_the_empty_guid_as_an_id_without_a_request()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => _crm.Tickets.CreateAsync(new NewTicket { Id = Guid.Empty, Subject = "S" }, Ct));
+        Assert.Equal("id", (await Assert.ThrowsAsync<CrmValidationException>(() => _crm.Tickets.CreateAsync(new NewTicket { Id = Guid.Empty, Subject = "S" }, Ct))).Field);
         Assert.Empty(_stub.Requests);
     }
 
@@ -147,14 +147,14 @@ public sealed class TicketsContractTests : IDisposable
         Assert.Null(ticket.AssigneeId);
         Assert.Equal(Json.QueueId, ticket.QueueId);
         Assert.Equal(["hardware", "fire"], ticket.Tags);
-        Assert.Equal("pro", ticket.Metadata["plan"]!.GetValue<string>());
+        Assert.Equal("pro", ticket.Metadata["plan"]?.GetString());
         Assert.Equal(1, ticket.Version);
         Assert.Equal(new DateTimeOffset(2026, 1, 1, 10, 0, 0, TimeSpan.Zero).AddTicks(1234560), ticket.CreatedAt);
         Assert.Null(ticket.SolvedAt);
         Assert.Equal(["Hello", "second"], ticket.ConversationHistory!.Select(m => m.Body));
         Assert.Equal(MessageVisibility.Internal, ticket.ConversationHistory![1].Visibility);
         Assert.Equal([3L, 9L], ticket.Events!.Select(e => e.Id));
-        Assert.Equal("open", ticket.Events![1].Changes["status"]![1]!.GetValue<string>());
+        Assert.Equal("open", ticket.Events![1].Changes["status"].New.GetString());
     }
 
     [Fact]
@@ -170,7 +170,8 @@ public sealed class TicketsContractTests : IDisposable
     [Fact]
     public async Task List_pages_by_keyset_never_by_offset()
     {
-        var first = "[" + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000001")) + "," + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000002"), created: "2026-01-01T11:00:00.5+00:00") + "]";
+        var first = "[" + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000001")) + "," + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000002"), created: "2026-01-01T11:00:00.5+00:00")
+            + "," + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000003")) + "]";
         _stub.Reply("GET", "/rest/v1/tickets", 200, first);
         var query = new TicketQuery
         {
@@ -181,7 +182,7 @@ public sealed class TicketsContractTests : IDisposable
             RequesterId = Json.UserId,
             TagsAny = ["a", "b"],
             TagsAll = ["c"],
-            MetadataContains = new JsonObject { ["plan"] = "pro" },
+            MetadataContains = CrmMetadata.Parse("""{"plan":"pro"}"""),
             CreatedFrom = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
             UpdatedTo = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero),
             SubjectContains = "print",
@@ -191,7 +192,7 @@ public sealed class TicketsContractTests : IDisposable
         };
 
         var pages = new List<CrmPage<Ticket>>();
-        await foreach (var page in _crm.Tickets.ListAsync(query).AsPages().WithCancellation(Ct))
+        await foreach (var page in _crm.Tickets.ListAsync(query, Ct).AsPages().WithCancellation(Ct))
         {
             pages.Add(page);
             if (pages.Count == 2)
@@ -204,22 +205,57 @@ public sealed class TicketsContractTests : IDisposable
             + "&tags=ov.{a,b}&tags=cs.{c}&metadata=cs.{\"plan\":\"pro\"}&created_at=gte.2026-01-01T00:00:00.000000+00:00"
             + "&updated_at=lt.2026-02-01T00:00:00.000000+00:00&subject=ilike.*print*";
         var requests = _stub.Requests;
-        Assert.Equal("select=*&" + filters + "&order=created_at.desc,id.desc&limit=2", requests[0].Query);
+        Assert.Equal("select=*&" + filters + "&order=created_at.desc,id.desc&limit=3", requests[0].Query);
         Assert.Equal(
             "select=*&" + filters + "&created_at=lte.2026-01-01T11:00:00.500000+00:00"
-            + "&or=(created_at.lt.\"2026-01-01T11:00:00.500000+00:00\",and(created_at.eq.\"2026-01-01T11:00:00.500000+00:00\",id.lt.0190a1b2-c3d4-7e5f-8a9b-000000000002))&order=created_at.desc,id.desc&limit=2",
+            + "&or=(created_at.lt.\"2026-01-01T11:00:00.500000+00:00\",and(created_at.eq.\"2026-01-01T11:00:00.500000+00:00\",id.lt.0190a1b2-c3d4-7e5f-8a9b-000000000002))&order=created_at.desc,id.desc&limit=3",
             requests[1].Query);
         Assert.DoesNotContain(requests, r => r.Query.Contains("offset", StringComparison.Ordinal));
         Assert.NotNull(pages[0].ContinuationToken);
+        Assert.Equal(2, pages[0].Items.Count);
+    }
+
+    [Fact]
+    public async Task A_full_last_page_carries_no_continuation_token()
+    {
+        // Four tickets, pages of two: the second request finds no third row, so "load more" is never offered in vain.
+        _stub.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/rest/v1/tickets").WithParam("or").UsingGet())
+            .AtPriority(1)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
+                .WithBody("[" + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000003")) + "," + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000004")) + "]"));
+        _stub.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/rest/v1/tickets").UsingGet())
+            .AtPriority(2)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
+                .WithBody("[" + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000001")) + "," + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000002"))
+                    + "," + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000003")) + "]"));
+
+        var pages = await _crm.Tickets.ListAsync(new TicketQuery { PageSize = 2 }, Ct).AsPages().ToListAsync(Ct);
+
+        Assert.Equal([2, 2], pages.Select(p => p.Items.Count));
+        Assert.NotNull(pages[0].ContinuationToken);
+        Assert.Null(pages[1].ContinuationToken);
+    }
+
+    [Fact]
+    public async Task A_continuation_token_only_continues_its_own_listing()
+    {
+        _stub.Reply("GET", "/rest/v1/tickets", 200, "[" + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000001")) + "," + Json.Ticket() + "]");
+        var byCreation = new TicketQuery { PageSize = 1 };
+        var token = (await _crm.Tickets.ListAsync(byCreation, Ct).AsPages().FirstAsync(Ct)).ContinuationToken!;
+
+        var error = Assert.Throws<CrmValidationException>(() => _crm.Tickets.ListAsync(byCreation with { Sort = TicketSort.Priority }, Ct).AsPages(token));
+        Assert.Equal("invalid_continuation_token", error.Code);
+        Assert.Throws<CrmValidationException>(() => _crm.Tickets.ListAsync(byCreation with { Statuses = [TicketStatus.Open] }, Ct).AsPages(token));
+        Assert.NotNull(_crm.Tickets.ListAsync(byCreation with { PageSize = 50 }, Ct).AsPages(token));
     }
 
     [Fact]
     public async Task AsPages_resumes_from_a_continuation_token_and_ends_on_a_short_page()
     {
-        _stub.Reply("GET", "/rest/v1/tickets", 200, "[" + Json.Ticket() + "]");
+        _stub.Reply("GET", "/rest/v1/tickets", 200, "[" + Json.Ticket() + "," + Json.Ticket(Guid.Parse("0190a1b2-c3d4-7e5f-8a9b-000000000009")) + "]");
         var query = new TicketQuery { PageSize = 1, Sort = TicketSort.Priority };
         string? token = null;
-        await foreach (var page in _crm.Tickets.ListAsync(query).AsPages().WithCancellation(Ct))
+        await foreach (var page in _crm.Tickets.ListAsync(query, Ct).AsPages().WithCancellation(Ct))
         {
             token = page.ContinuationToken;
             break;
@@ -228,7 +264,7 @@ public sealed class TicketsContractTests : IDisposable
         _stub.Server.ResetMappings();
         _stub.Reply("GET", "/rest/v1/tickets", 200, "[]");
         var resumed = new List<CrmPage<Ticket>>();
-        await foreach (var page in _crm.Tickets.ListAsync(query).AsPages(token).WithCancellation(Ct))
+        await foreach (var page in _crm.Tickets.ListAsync(query, Ct).AsPages(token).WithCancellation(Ct))
         {
             resumed.Add(page);
         }
@@ -238,14 +274,14 @@ public sealed class TicketsContractTests : IDisposable
 
         // A priority has many ties: the rest of the cursor's priority by id, then the priorities after it.
         var requests = _stub.Requests;
-        Assert.Equal($"select=*&priority=eq.urgent&id=gt.{Json.TicketId}&order=id.asc&limit=1", requests[^2].Query);
-        Assert.Equal("select=*&priority=gt.urgent&order=priority.asc,id.asc&limit=1", requests[^1].Query);
+        Assert.Equal($"select=*&priority=eq.urgent&id=gt.{Json.TicketId}&order=id.asc&limit=2", requests[^2].Query);
+        Assert.Equal("select=*&priority=gt.urgent&order=priority.asc,id.asc&limit=2", requests[^1].Query);
     }
 
     [Fact]
     public void A_foreign_continuation_token_is_refused()
     {
-        Assert.Throws<ArgumentException>(() => _crm.Tickets.ListAsync().AsPages("not-a-token"));
+        Assert.Equal("invalid_continuation_token", Assert.Throws<CrmValidationException>(() => _crm.Tickets.ListAsync(cancellationToken: Ct).AsPages("not-a-token")).Code);
     }
 
     [Fact]
@@ -300,7 +336,7 @@ public sealed class TicketsContractTests : IDisposable
         _stub.Reply("POST", "/rest/v1/ticket_messages", 201, "[" + Json.Message() + "]");
 
         await _crm.Tickets.ReplyAsync(Json.TicketId, "Hello", cancellationToken: Ct);
-        await _crm.Tickets.AddInternalNoteAsync(Json.TicketId, "Between us", new JsonObject { ["source"] = "phone" }, Ct);
+        await _crm.Tickets.AddInternalNoteAsync(Json.TicketId, "Between us", CrmMetadata.Parse("""{"source":"phone"}"""), Ct);
 
         var (reply, note) = (JsonNode.Parse(_stub.Requests[0].Body!)!, JsonNode.Parse(_stub.Requests[1].Body!)!);
         Assert.Equal("public", reply["visibility"]!.GetValue<string>());
@@ -316,11 +352,12 @@ public sealed class TicketsContractTests : IDisposable
         _stub.Reply("GET", "/rest/v1/ticket_messages", 200, "[" + Json.Message() + "]");
         _stub.Reply("GET", "/rest/v1/ticket_events", 200, "[]");
 
-        Assert.Single(await _crm.Tickets.GetConversationAsync(Json.TicketId, Ct));
-        Assert.Empty(await _crm.Tickets.GetHistoryAsync(Json.TicketId, Ct));
+        Assert.Single(await _crm.Tickets.ListMessagesAsync(Json.TicketId, Ct).ToListAsync(Ct));
+        Assert.Empty(await _crm.Tickets.ListEventsAsync(Json.TicketId, Ct).ToListAsync(Ct));
 
-        Assert.Equal($"select=*&ticket_id=eq.{Json.TicketId}&order=created_at.asc,id.asc", _stub.Requests[0].Query);
-        Assert.Equal($"select=*&ticket_id=eq.{Json.TicketId}&order=id.asc", _stub.Requests[1].Query);
+        Assert.Equal($"select=*&ticket_id=eq.{Json.TicketId}&order=created_at.asc,id.asc&limit=101", _stub.Requests[0].Query);
+        Assert.Equal($"select=*&ticket_id=eq.{Json.TicketId}&order=id.asc&limit=101", _stub.Requests[1].Query);
+        Assert.Equal("count=exact", _stub.Requests[0].Header("Prefer"));
     }
 
     [Fact]
@@ -340,10 +377,10 @@ public sealed class TicketsContractTests : IDisposable
     [Fact]
     public void Metadata_helpers_round_trip_typed_values()
     {
-        var json = TicketMetadata.From(new OrderInfo("team", 9), TestJsonContext.Default.OrderInfo);
+        var json = CrmMetadata.From(new OrderInfo("team", 9), TestJsonContext.Default.OrderInfo);
 
-        Assert.Equal("""{"plan":"team","seats":9}""", json.ToJsonString());
-        Assert.Equal(new OrderInfo("team", 9), TicketMetadata.Read(json, TestJsonContext.Default.OrderInfo));
-        Assert.Throws<ArgumentException>(() => TicketMetadata.From(3, TestJsonContext.Default.Int32));
+        Assert.Equal("""{"plan":"team","seats":9}""", json.ToString());
+        Assert.Equal(new OrderInfo("team", 9), json.As(TestJsonContext.Default.OrderInfo));
+        Assert.Throws<CrmValidationException>(() => CrmMetadata.From(3, TestJsonContext.Default.Int32));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 
 namespace AutoCrm.Sdk.Tests.Integration;
@@ -16,17 +17,17 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
         var changes = new List<AuthChangeEvent>();
         using var subscription = crm.Auth.StateChanges.Subscribe(c => changes.Add(c.Event));
 
-        var signUp = await crm.Auth.SignUpAsync(email, "first-password", new JsonObject { ["display_name"] = "Sam" }, Ct);
+        var signUp = await crm.Auth.SignUpAsync(email, "first-password", CrmMetadata.Parse("""{"display_name":"Sam"}"""), Ct);
         Assert.NotNull(signUp.Session);
         Assert.Equal(email, (await crm.Auth.GetUserAsync(Ct)).Email);
 
-        var updated = await crm.Auth.UpdateUserAsync(new UserAttributes { Data = new JsonObject { ["theme"] = "dark" }, Password = "second-password" }, Ct);
-        Assert.Equal("dark", updated.UserMetadata["theme"]!.GetValue<string>());
+        var updated = await crm.Auth.UpdateUserAsync(new UserAttributes { Data = CrmMetadata.Parse("""{"theme":"dark"}"""), Password = "second-password" }, Ct);
+        Assert.Equal("dark", updated.UserMetadata["theme"]?.GetString());
 
         var before = (await crm.Auth.GetSessionAsync(Ct))!;
         var refreshed = await crm.Auth.RefreshSessionAsync(Ct);
         Assert.NotEqual(before.RefreshToken, refreshed.RefreshToken);
-        var profile = await crm.Queues.GetProfileAsync(signUp.User.Id, Ct);
+        var profile = await crm.Profiles.GetAsync(signUp.User.Id, Ct);
         Assert.Equal(UserRole.Customer, profile.Role);
 
         await crm.Auth.SignOutAsync(cancellationToken: Ct);
@@ -59,12 +60,12 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
             created.Add(await admin.CreateUserAsync(new AdminUserAttributes { Email = DevStackFixture.UniqueEmail("admin-list"), Password = "pw-123456", EmailConfirm = true }, Ct));
         }
 
-        var page = await admin.ListUsersAsync(1, 2, Ct);
-        Assert.Equal(2, page.Users.Count);
-        Assert.True(page.Total >= 3);
-        Assert.Equal(2, page.NextPage);
+        var page = await admin.ListUsersAsync(2, Ct).AsPages().FirstAsync(Ct);
+        Assert.Equal(2, page.Items.Count);
+        Assert.True(page.TotalCount >= 3);
+        Assert.NotNull(page.ContinuationToken);
         var all = new List<User>();
-        await foreach (var user in admin.ListAllUsersAsync(2, Ct))
+        await foreach (var user in admin.ListUsersAsync(2, Ct))
         {
             all.Add(user);
         }
@@ -73,8 +74,8 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
         // users that existed before the walk must all be there.
         Assert.Superset(created.Select(u => u.Id).ToHashSet(), all.Select(u => u.Id).ToHashSet());
 
-        var changed = await admin.UpdateUserAsync(created[0].Id, new AdminUserAttributes { UserMetadata = new JsonObject { ["vip"] = true } }, Ct);
-        Assert.True(changed.UserMetadata["vip"]!.GetValue<bool>());
+        var changed = await admin.UpdateUserAsync(created[0].Id, new AdminUserAttributes { UserMetadata = CrmMetadata.Parse("""{"vip":true}""") }, Ct);
+        Assert.True(changed.UserMetadata["vip"]?.GetBoolean());
         await admin.DeleteUserAsync(created[0].Id, cancellationToken: Ct);
         await Assert.ThrowsAsync<CrmNotFoundException>(() => admin.GetUserAsync(created[0].Id, Ct));
     }
@@ -84,7 +85,7 @@ public sealed class AuthIntegrationTests(DevStackFixture stack)
     {
         var customer = await stack.CreateUserAsync(UserRole.Customer);
 
-        await Assert.ThrowsAsync<CrmAuthException>(() => customer.Crm.Auth.Admin.ListUsersAsync(cancellationToken: Ct));
+        await Assert.ThrowsAsync<CrmForbiddenException>(async () => await customer.Crm.Auth.Admin.ListUsersAsync(cancellationToken: Ct).ToListAsync(Ct));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using AutoCrm.DevStack;
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 
 [assembly: AssemblyFixture(typeof(AutoCrm.Sdk.Tests.Integration.DevStackFixture))]
@@ -52,7 +53,7 @@ public sealed class DevStackFixture : IAsyncLifetime
         var user = await Service.Auth.Admin.CreateUserAsync(new AdminUserAttributes { Email = email, Password = Password, EmailConfirm = true }, ct);
         if (role != UserRole.Customer)
         {
-            await Service.Queues.SetUserRoleAsync(user.Id, role, ct);
+            await Service.Profiles.SetRoleAsync(user.Id, role, ct);
         }
 
         foreach (var queue in queues)

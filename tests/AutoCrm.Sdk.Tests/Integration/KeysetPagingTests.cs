@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using AutoCrm.Sdk.Queues;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Tickets;
 
 namespace AutoCrm.Sdk.Tests.Integration;

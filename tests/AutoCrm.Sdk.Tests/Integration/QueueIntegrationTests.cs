@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 
@@ -20,7 +21,7 @@ public sealed class QueueIntegrationTests(DevStackFixture stack)
         var normal = await customer.Crm.Tickets.CreateAsync(new NewTicket { Subject = "Normal", QueueId = queue.Id }, Ct);
         var urgent = await customer.Crm.Tickets.CreateAsync(new NewTicket { Subject = "Urgent", QueueId = queue.Id, Priority = TicketPriority.Urgent }, Ct);
 
-        Assert.Contains(await alice.Crm.Queues.ListAsync(Ct), q => q.Id == queue.Id);
+        Assert.Contains(await alice.Crm.Queues.ListAsync(Ct).ToListAsync(Ct), q => q.Id == queue.Id);
         Assert.Equal(queue.Id, (await alice.Crm.Queues.GetBySlugAsync(queue.Slug, Ct)).Id);
         var stats = (await alice.Crm.Queues.GetStatsAsync(Ct)).Single(s => s.QueueId == queue.Id);
         Assert.Equal(2, stats.NewCount);
@@ -38,11 +39,11 @@ public sealed class QueueIntegrationTests(DevStackFixture stack)
         Assert.Equal(normal.Id, (await alice.Crm.Queues.ClaimNextAsync(cancellationToken: Ct))!.Id);
         Assert.Null(await alice.Crm.Queues.ClaimNextAsync(queue.Id, Ct));
 
-        var members = await stack.Service.Queues.ListMembersAsync(queue.Id, Ct);
+        var members = await stack.Service.Queues.ListMembersAsync(queue.Id, Ct).ToListAsync(Ct);
         Assert.Equal(new[] { alice.Id, bob.Id }.Order(), members.Select(m => m.AgentId).Order());
         await stack.Service.Queues.RemoveMemberAsync(queue.Id, bob.Id, Ct);
-        Assert.Equal([alice.Id], (await alice.Crm.Queues.ListMembersAsync(queue.Id, Ct)).Select(m => m.AgentId));
-        Assert.Contains(await alice.Crm.Queues.ListProfilesAsync(UserRole.Agent, Ct), p => p.Id == bob.Id);
+        Assert.Equal([alice.Id], (await alice.Crm.Queues.ListMembersAsync(queue.Id, Ct).ToListAsync(Ct)).Select(m => m.AgentId));
+        Assert.Contains(await alice.Crm.Profiles.ListAsync(UserRole.Agent, Ct).ToListAsync(Ct), p => p.Id == bob.Id);
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public sealed class QueueIntegrationTests(DevStackFixture stack)
         var customer = await stack.CreateUserAsync(UserRole.Customer);
         var ticket = await customer.Crm.Tickets.CreateAsync(new NewTicket { Subject = "Not yours", QueueId = queue.Id }, Ct);
 
-        await Assert.ThrowsAsync<CrmAuthException>(() => outsider.Crm.Queues.ClaimNextAsync(queue.Id, Ct));
+        await Assert.ThrowsAsync<CrmForbiddenException>(() => outsider.Crm.Queues.ClaimNextAsync(queue.Id, Ct));
         Assert.Null(await outsider.Crm.Queues.ClaimNextAsync(cancellationToken: Ct));
         Assert.Null((await stack.Service.Tickets.GetAsync(ticket.Id, cancellationToken: Ct)).AssigneeId);
     }
@@ -67,12 +68,12 @@ public sealed class QueueIntegrationTests(DevStackFixture stack)
 
         var queue = await admin.Crm.Queues.CreateAsync(new NewQueue { Slug = slug, Name = "Admin made", Description = "x" }, Ct);
         await Assert.ThrowsAsync<CrmConflictException>(() => admin.Crm.Queues.CreateAsync(new NewQueue { Slug = slug, Name = "Again" }, Ct));
-        var promoted = await admin.Crm.Queues.SetUserRoleAsync(customer.Id, UserRole.Agent, Ct);
+        var promoted = await admin.Crm.Profiles.SetRoleAsync(customer.Id, UserRole.Agent, Ct);
         Assert.Equal(UserRole.Agent, promoted.Role);
         await admin.Crm.Queues.AddMemberAsync(queue.Id, customer.Id, Ct);
         await admin.Crm.Queues.AddMemberAsync(queue.Id, customer.Id, Ct);
-        Assert.Single(await admin.Crm.Queues.ListMembersAsync(queue.Id, Ct));
-        await Assert.ThrowsAnyAsync<CrmException>(() => customer.Crm.Queues.SetUserRoleAsync(customer.Id, UserRole.Admin, Ct));
+        Assert.Single(await admin.Crm.Queues.ListMembersAsync(queue.Id, Ct).ToListAsync(Ct));
+        await Assert.ThrowsAnyAsync<CrmException>(() => customer.Crm.Profiles.SetRoleAsync(customer.Id, UserRole.Admin, Ct));
         await admin.Crm.Queues.DeleteAsync(queue.Id, Ct);
         await Assert.ThrowsAsync<CrmNotFoundException>(() => admin.Crm.Queues.GetBySlugAsync(slug, Ct));
     }

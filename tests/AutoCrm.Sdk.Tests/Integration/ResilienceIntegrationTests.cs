@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 
@@ -47,7 +48,7 @@ public sealed class ResilienceIntegrationTests(DevStackFixture stack)
         }
 
         Assert.Equal(20, handler.Dropped);
-        var stored = await TicketIntegrationTests.ToListAsync(stack.Service.Tickets.ListAsync(new TicketQuery { TagsAny = [marker] }));
+        var stored = await TicketIntegrationTests.ToListAsync(stack.Service.Tickets.ListAsync(new TicketQuery { TagsAny = [marker] }, Ct));
         Assert.Equal(20, stored.Count);
         Assert.Equal(created.Select(t => t.Id).Order(), stored.Select(t => t.Id).Order());
     }
@@ -76,7 +77,7 @@ public sealed class ResilienceIntegrationTests(DevStackFixture stack)
 
         var seen = new ConcurrentBag<Guid>();
         var pages = 0;
-        await foreach (var page in stack.Service.Tickets.ListAsync(new TicketQuery { QueueId = queue.Id, PageSize = 250 }).AsPages().WithCancellation(Ct))
+        await foreach (var page in stack.Service.Tickets.ListAsync(new TicketQuery { QueueId = queue.Id, PageSize = 250 }, Ct).AsPages().WithCancellation(Ct))
         {
             pages++;
             foreach (var ticket in page.Items)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Internal;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Rest;
 
@@ -62,9 +63,9 @@ public sealed class RestIntegrationTests(DevStackFixture stack)
 
         var missing = await Assert.ThrowsAsync<CrmNotFoundException>(() => anon.Rest.From("no_such_table").ExecuteAsync(Ct));
         Assert.Equal(404, missing.Status);
-        var bad = await Assert.ThrowsAsync<CrmException>(() => stack.Service.Rest.From("tickets").Eq("id", "not-a-uuid").ExecuteAsync(Ct));
+        var bad = await Assert.ThrowsAsync<CrmValidationException>(() => stack.Service.Rest.From("tickets").Eq("id", "not-a-uuid").ExecuteAsync(Ct));
         Assert.Equal("22P02", bad.Code);
-        var noWhere = await Assert.ThrowsAsync<CrmException>(() => stack.Service.Rest.From("tickets").Delete().ExecuteAsync(Ct));
+        var noWhere = await Assert.ThrowsAsync<CrmValidationException>(() => stack.Service.Rest.From("tickets").Delete().ExecuteAsync(Ct));
         Assert.Equal("21000", noWhere.Code);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tests.Contract;
 using AutoCrm.Sdk.Tickets;
@@ -28,7 +29,7 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
         Assert.Equal(created.Id, byNumber.Id);
         Assert.Equal("It smokes.", Assert.Single(byNumber.ConversationHistory!).Body);
 
-        var mine = await ToListAsync(customer.Crm.Tickets.ListAsync(new TicketQuery { RequesterId = customer.Id, TagsAll = ["fire"], MetadataContains = new JsonObject { ["plan"] = "pro" } }));
+        var mine = await ToListAsync(customer.Crm.Tickets.ListAsync(new TicketQuery { RequesterId = customer.Id, TagsAll = ["fire"], MetadataContains = CrmMetadata.Parse("""{"plan":"pro"}""") }, Ct));
         Assert.Equal([created.Id], mine.Select(t => t.Id));
 
         var claimed = await agent.Crm.Queues.ClaimNextAsync(queue.Id, Ct);
@@ -46,12 +47,12 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
         var stale = await Assert.ThrowsAsync<CrmConflictException>(() => agent.Crm.Tickets.UpdateAsync(created.Id, new TicketPatch { Priority = TicketPriority.Low }, current.Version, Ct));
         Assert.Equal("version_mismatch", stale.Code);
 
-        var customerView = await customer.Crm.Tickets.GetConversationAsync(created.Id, Ct);
+        var customerView = await customer.Crm.Tickets.ListMessagesAsync(created.Id, Ct).ToListAsync(Ct);
         Assert.Equal(["It smokes.", "We are on our way."], customerView.Select(m => m.Body));
         var agentView = await agent.Crm.Tickets.GetAsync(created.Id, TicketInclude.Conversation | TicketInclude.Events, Ct);
         Assert.Equal(3, agentView.ConversationHistory!.Count);
         Assert.NotEmpty(agentView.Events!);
-        var history = await agent.Crm.Tickets.GetHistoryAsync(created.Id, Ct);
+        var history = await agent.Crm.Tickets.ListEventsAsync(created.Id, Ct).ToListAsync(Ct);
         Assert.Equal(agentView.Events!.Select(e => e.Id), history.Select(e => e.Id));
         Assert.NotNull(agentView.FirstResponseAt);
 
@@ -74,7 +75,7 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
         Assert.Equal(id, first.Id);
         Assert.Equal(first.Number, second.Number);
         Assert.Equal("Once", second.Subject);
-        Assert.Equal("Only once.", Assert.Single(await customer.Crm.Tickets.GetConversationAsync(id, Ct)).Body);
+        Assert.Equal("Only once.", Assert.Single(await customer.Crm.Tickets.ListMessagesAsync(id, Ct).ToListAsync(Ct)).Body);
     }
 
     [Fact]
@@ -90,7 +91,7 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
         Assert.Equal(agent.Id, ticket.AssigneeId);
 
         var id = Guid.NewGuid();
-        await Assert.ThrowsAsync<CrmAuthException>(() => customer.Crm.Tickets.CreateAsync(new NewTicket { Id = id, Subject = "Self-assigned", Status = TicketStatus.Open }, Ct));
+        await Assert.ThrowsAsync<CrmForbiddenException>(() => customer.Crm.Tickets.CreateAsync(new NewTicket { Id = id, Subject = "Self-assigned", Status = TicketStatus.Open }, Ct));
         await Assert.ThrowsAsync<CrmNotFoundException>(() => stack.Service.Tickets.GetAsync(id, cancellationToken: Ct));
     }
 
@@ -116,7 +117,7 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
 
         await Assert.ThrowsAsync<CrmNotFoundException>(() => b.Crm.Tickets.GetAsync(ticket.Id, cancellationToken: Ct));
         await Assert.ThrowsAsync<CrmNotFoundException>(() => b.Crm.Tickets.UpdateAsync(ticket.Id, new TicketPatch { Subject = "Mine now" }, cancellationToken: Ct));
-        Assert.DoesNotContain(await ToListAsync(b.Crm.Tickets.ListAsync()), t => t.Id == ticket.Id);
+        Assert.DoesNotContain(await ToListAsync(b.Crm.Tickets.ListAsync(cancellationToken: Ct)), t => t.Id == ticket.Id);
         await Assert.ThrowsAnyAsync<CrmException>(() => b.Crm.Tickets.ReplyAsync(ticket.Id, "hi", cancellationToken: Ct));
     }
 
@@ -128,7 +129,7 @@ public sealed class TicketIntegrationTests(DevStackFixture stack)
         var customer = await stack.CreateUserAsync(UserRole.Customer);
         var ticket = await customer.Crm.Tickets.CreateAsync(new NewTicket { Subject = "Assign me", QueueId = queue.Id }, Ct);
 
-        await Assert.ThrowsAsync<CrmAuthException>(() => customer.Crm.Tickets.UpdateAsync(ticket.Id, new TicketPatch { AssigneeId = agent.Id }, cancellationToken: Ct));
+        await Assert.ThrowsAsync<CrmForbiddenException>(() => customer.Crm.Tickets.UpdateAsync(ticket.Id, new TicketPatch { AssigneeId = agent.Id }, cancellationToken: Ct));
         Assert.Null((await stack.Service.Tickets.GetAsync(ticket.Id, cancellationToken: Ct)).AssigneeId);
     }
 

@@ -123,7 +123,7 @@ public sealed class BroadcastAndOptionsTests
             options);
         Assert.Same(options, provider.GetRequiredService<CrmClient>().Realtime.Options);
 
-        var invalid = Assert.Throws<ArgumentException>(() => new CrmClient(new CrmClientOptions
+        var invalid = Assert.Throws<CrmValidationException>(() => new CrmClient(new CrmClientOptions
         {
             Url = new Uri("http://127.0.0.1:54321"),
             ApiKey = "anon-key",

@@ -148,12 +148,16 @@ internal sealed class InMemoryTicketEvents(TimeProvider time) : ITicketEventRead
 
     private readonly HashSet<long> _uncommitted = [];
 
+    /// <summary>The typed form of <c>{field: [old, new]}</c>, as the SDK reads it from the server.</summary>
+    private static IReadOnlyDictionary<string, TicketFieldChange> ChangesOf(JsonObject changes) =>
+        System.Text.Json.JsonSerializer.Deserialize(changes.ToJsonString(), AutoCrm.Sdk.Internal.CrmJsonContext.Default.IReadOnlyDictionaryStringTicketFieldChange)!;
+
     /// <summary>Adds an event; an uncommitted one has its id but is invisible to reads until <see cref="Commit"/>.</summary>
     public TicketEvent Add(Guid ticketId, string kind, JsonObject changes, Guid? actor = null, bool committed = true)
     {
         lock (_gate)
         {
-            var e = new TicketEvent { Id = _nextId++, TicketId = ticketId, ActorId = actor, Kind = kind, Changes = changes, CreatedAt = time.GetUtcNow() };
+            var e = new TicketEvent { Id = _nextId++, TicketId = ticketId, ActorId = actor, Kind = new TicketEventKind(kind), Changes = ChangesOf(changes), CreatedAt = time.GetUtcNow() };
             _events.Add(e);
             if (!committed)
             {
@@ -180,7 +184,7 @@ internal sealed class InMemoryTicketEvents(TimeProvider time) : ITicketEventRead
         long latest;
         lock (_gate)
         {
-            latest = _events.Where(e => kinds.Contains(e.Kind) && !_uncommitted.Contains(e.Id)).Select(e => e.Id).DefaultIfEmpty(0).Max();
+            latest = _events.Where(e => kinds.Contains(e.Kind.Value) && !_uncommitted.Contains(e.Id)).Select(e => e.Id).DefaultIfEmpty(0).Max();
         }
 
         LatestRead.TrySetResult(latest);
@@ -192,7 +196,7 @@ internal sealed class InMemoryTicketEvents(TimeProvider time) : ITicketEventRead
         lock (_gate)
         {
             Reads++;
-            return Task.FromResult<IReadOnlyList<TicketEvent>>([.. _events.Where(e => e.Id > afterId && kinds.Contains(e.Kind) && !_uncommitted.Contains(e.Id)).OrderBy(e => e.Id).Take(limit)]);
+            return Task.FromResult<IReadOnlyList<TicketEvent>>([.. _events.Where(e => e.Id > afterId && kinds.Contains(e.Kind.Value) && !_uncommitted.Contains(e.Id)).OrderBy(e => e.Id).Take(limit)]);
         }
     }
 

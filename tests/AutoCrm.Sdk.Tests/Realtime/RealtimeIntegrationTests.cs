@@ -1,5 +1,6 @@
 using System.Reactive;
 using System.Reactive.Linq;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Realtime;
 using AutoCrm.Sdk.Tests.Integration;

@@ -33,7 +33,7 @@ public sealed class TicketListPlanTests(PlanDatabaseFixture database) : IClassFi
         var ct = TestContext.Current.CancellationToken;
         var shape = TicketListShapes.All.Single(s => s.Name == name);
         var query = shape.Query(database.Facts);
-        var plans = await PlansAsync(shape.Role, query, shape.Deep is null ? null : await TokenAsync(shape.Deep, ct), ct);
+        var plans = await PlansAsync(shape.Role, query, shape.Deep, ct);
 
         Assert.NotEmpty(plans);
         foreach (var plan in plans)
@@ -88,10 +88,11 @@ public sealed class TicketListPlanTests(PlanDatabaseFixture database) : IClassFi
         Assert.True(reader.GetInt64(2) > 100, "the heaviest customer has more than two pages of tickets");
     }
 
-    private async Task<List<JsonElement>> PlansAsync(ShapeRole role, TicketQuery query, string? token, CancellationToken ct)
+    private async Task<List<JsonElement>> PlansAsync(ShapeRole role, TicketQuery query, DeepCursor? deep, CancellationToken ct)
     {
         using var handler = new PlanCapturingHandler();
         using var client = await database.SignInAsync(role, handler, ct);
+        var token = deep is null ? null : await TokenAsync(client, query, deep, ct);
         handler.Capturing = true;
         await foreach (var _ in client.Tickets.ListAsync(query).AsPages(token).WithCancellation(ct))
         {
@@ -101,9 +102,15 @@ public sealed class TicketListPlanTests(PlanDatabaseFixture database) : IClassFi
         return handler.Plans;
     }
 
-    /// <summary>The SDK's continuation token for the cursor's row (its depth scaled to this database).</summary>
-    private async Task<string> TokenAsync(DeepCursor deep, CancellationToken ct)
+    /// <summary>
+    /// The SDK's continuation token for the cursor's row (its depth scaled to this database): a real token of the listing
+    /// (from a one-row first page), moved to that row.
+    /// </summary>
+    private async Task<string> TokenAsync(CrmClient client, TicketQuery query, DeepCursor deep, CancellationToken ct)
     {
+        var first = await client.Tickets.ListAsync(query with { PageSize = 1 }).AsPages().FirstAsync(ct);
+        var own = JsonSerializer.Deserialize(Internal.Base64UrlText.TryDecode(first.ContinuationToken!)!, Internal.CrmJsonContext.Default.PageCursor)!;
+
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(deep.Query(PlanDatabaseFixture.Tickets), connection);
@@ -114,8 +121,8 @@ public sealed class TicketListPlanTests(PlanDatabaseFixture database) : IClassFi
 
         await using var reader = await command.ExecuteReaderAsync(ct);
         Assert.True(await reader.ReadAsync(ct), "the listing is deep enough for the cursor");
-        var cursor = new Internal.TicketCursor(Internal.RestText.FormatTimestamp(reader.GetFieldValue<DateTimeOffset>(0)), reader.GetGuid(1));
-        return Internal.Base64UrlText.Encode(JsonSerializer.SerializeToUtf8Bytes(cursor, Internal.CrmJsonContext.Default.TicketCursor));
+        var cursor = own with { Value = Internal.RestText.FormatTimestamp(reader.GetFieldValue<DateTimeOffset>(0)), Key = reader.GetGuid(1).ToString("D") };
+        return Internal.ContinuationTokens.Encode(cursor);
     }
 
     private static IEnumerable<PlanNode> Nodes(JsonElement node)

@@ -37,7 +37,7 @@ public sealed class SignUpModel(CrmBackend backend, CrmSessionStore sessions) : 
         try
         {
             using var crm = backend.CreateSignInClient();
-            var response = await crm.Auth.SignUpAsync(Email, Password, new JsonObject { ["display_name"] = DisplayName }, cancellationToken);
+            var response = await crm.Auth.SignUpAsync(Email, Password, CrmMetadata.From(new JsonObject { ["display_name"] = DisplayName }), cancellationToken);
             if (response.Session is not { } session)
             {
                 TempData["Notice"] = "Check your email to confirm the account, then sign in.";

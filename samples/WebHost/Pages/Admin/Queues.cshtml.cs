@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AutoCrm.Sdk;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.WebHost.Sessions;
 using Microsoft.AspNetCore.Mvc;
@@ -21,15 +22,15 @@ public sealed class AdminQueuesModel(UserCrm user) : PageModel
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         var crm = await user.GetAsync(cancellationToken);
-        Queues = (await crm.Queues.ListAsync(cancellationToken)).OrderBy(q => q.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        Queues = (await crm.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken)).OrderBy(q => q.Name, StringComparer.OrdinalIgnoreCase).ToList();
         var members = new Dictionary<Guid, IReadOnlyList<Guid>>();
         foreach (var queue in Queues)
         {
-            members[queue.Id] = (await crm.Queues.ListMembersAsync(queue.Id, cancellationToken)).Select(m => m.AgentId).ToList();
+            members[queue.Id] = (await crm.Queues.ListMembersAsync(queue.Id, cancellationToken).ToListAsync(cancellationToken)).Select(m => m.AgentId).ToList();
         }
 
         Members = members;
-        var profiles = await crm.Queues.ListProfilesAsync(cancellationToken: cancellationToken);
+        var profiles = await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken);
         Staff = profiles.Where(p => p.Role is UserRole.Agent or UserRole.Admin).OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
         Names = profiles.ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
     }

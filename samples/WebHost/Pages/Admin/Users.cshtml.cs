@@ -1,4 +1,5 @@
 using AutoCrm.Sdk;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.WebHost.Sessions;
 using Microsoft.AspNetCore.Mvc;
@@ -12,7 +13,7 @@ public sealed class AdminUsersModel(UserCrm user) : PageModel
     public IReadOnlyList<Profile> Profiles { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        Profiles = (await (await user.GetAsync(cancellationToken)).Queues.ListProfilesAsync(cancellationToken: cancellationToken))
+        Profiles = (await (await user.GetAsync(cancellationToken)).Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken))
             .OrderBy(p => p.Role).ThenBy(p => p.Email, StringComparer.OrdinalIgnoreCase).ToList();
 
     public async Task<IActionResult> OnPostAsync([FromForm] Guid userId, [FromForm] UserRole role, CancellationToken cancellationToken)
@@ -20,7 +21,7 @@ public sealed class AdminUsersModel(UserCrm user) : PageModel
         var crm = await user.GetAsync(cancellationToken);
         try
         {
-            await crm.Queues.SetUserRoleAsync(userId, role, cancellationToken);
+            await crm.Profiles.SetRoleAsync(userId, role, cancellationToken);
             TempData["Notice"] = "Role changed: the database applies it at once; their menus follow at their next sign-in.";
         }
         catch (CrmException ex) when (ex.Status is >= 400 and < 500 and not 401)

@@ -1,4 +1,5 @@
 using AutoCrm.Sdk;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 using AutoCrm.WebHost.Sessions;
@@ -24,7 +25,7 @@ public sealed record QueueBoard(Queue Queue, IReadOnlyList<Ticket> Tickets, IRea
             }
         }
 
-        var profiles = await crm.Queues.ListProfilesAsync(cancellationToken: cancellationToken);
+        var profiles = await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken);
         var names = profiles.ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
         return new QueueBoard(queue, tickets, names);
     }

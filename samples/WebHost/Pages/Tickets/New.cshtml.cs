@@ -37,7 +37,7 @@ public sealed class NewTicketModel(UserCrm user) : PageModel
     public string? Error { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        Queues = await (await user.GetAsync(cancellationToken)).Queues.ListAsync(cancellationToken);
+        Queues = await (await user.GetAsync(cancellationToken)).Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken);
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
@@ -45,7 +45,7 @@ public sealed class NewTicketModel(UserCrm user) : PageModel
         if (!ModelState.IsValid)
         {
             Error = "A subject and a description are required.";
-            Queues = await crm.Queues.ListAsync(cancellationToken);
+            Queues = await crm.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken);
             return Page();
         }
 
@@ -67,7 +67,7 @@ public sealed class NewTicketModel(UserCrm user) : PageModel
                     Description = Description.Trim(),
                     Priority = Priority,
                     QueueId = QueueId,
-                    Metadata = metadata.Count > 0 ? metadata : null,
+                    Metadata = metadata.Count > 0 ? CrmMetadata.From(metadata) : null,
                 },
                 cancellationToken);
             return Redirect($"/tickets/{ticket.Number}");
@@ -75,7 +75,7 @@ public sealed class NewTicketModel(UserCrm user) : PageModel
         catch (CrmException ex) when (ex.Status is >= 400 and < 500)
         {
             Error = ex.Message;
-            Queues = await crm.Queues.ListAsync(cancellationToken);
+            Queues = await crm.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken);
             return Page();
         }
     }

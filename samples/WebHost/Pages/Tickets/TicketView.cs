@@ -1,4 +1,5 @@
 using AutoCrm.Sdk;
+using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
 
@@ -17,8 +18,8 @@ public sealed record TicketView(
     public static async Task<TicketView> LoadAsync(CrmClient crm, long number, bool isStaff, Guid userId, CancellationToken cancellationToken)
     {
         var ticket = await crm.Tickets.GetByNumberAsync(number, TicketInclude.Conversation, cancellationToken);
-        var profiles = await crm.Queues.ListProfilesAsync(cancellationToken: cancellationToken);
-        var queues = isStaff ? await crm.Queues.ListAsync(cancellationToken) : [];
+        var profiles = await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken);
+        var queues = isStaff ? await crm.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken) : [];
         var messages = (ticket.ConversationHistory ?? []).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToList();
         var names = profiles.ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
         var agents = profiles.Where(p => p.Role is UserRole.Agent or UserRole.Admin).OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();

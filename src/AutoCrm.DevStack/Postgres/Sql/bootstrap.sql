@@ -1,12 +1,14 @@
 -- AutoCrm.DevStack platform bootstrap.
 --
--- What a Supabase Postgres image has before any user migration (PROTOCOLS.md §3.6, §3.7, §5):
+-- What a Supabase Postgres image has before any user migration (docs/protocols.md#auth-tables-and-sql-helpers, docs/protocols.md#database-bootstrap):
 -- API roles, schema auth (tables + helper functions), schema extensions, the CLI's
 -- migration history tables, grants/default privileges and the supabase_realtime publication.
 --
 -- Idempotent: it runs on every DevStack start, before the migrations. It therefore never
 -- grants on existing tables or alters the publication's table list (migrations own those).
--- Runs as the superuser postgres.
+-- Runs as the superuser supabase_admin. Migrations then run as postgres, which is NOT a
+-- superuser, with the attributes, memberships, ownerships and grants Supabase gives it
+-- (docs/deploy.md, "The postgres role").
 
 set client_min_messages = warning;
 
@@ -36,6 +38,20 @@ begin
   if not exists (select 1 from pg_roles where rolname = 'supabase_realtime_admin') then
     create role supabase_realtime_admin nologin noinherit;
   end if;
+  if not exists (select 1 from pg_roles where rolname = 'postgres') then
+    create role postgres login password 'postgres';
+  end if;
+  -- Supabase's postgres: everything a project owner needs short of superuser. Two cases keep their superuser:
+  -- the bootstrap superuser (oid 10: a data directory made by an older DevStack) and the login running this
+  -- script (an attached server reached as postgres); the DevStack warns that migrations are not strict there.
+  if (select oid from pg_roles where rolname = 'postgres') <> 10 and session_user <> 'postgres' then
+    alter role postgres nosuperuser createdb createrole login replication bypassrls;
+  end if;
+  -- Since 2025 postgres no longer acts as the Auth admin (it may not create or drop objects in schema auth).
+  if exists (select 1 from pg_auth_members
+             where roleid = 'supabase_auth_admin'::regrole and member = 'postgres'::regrole) then
+    revoke supabase_auth_admin from postgres;
+  end if;
 end
 $bootstrap$;
 
@@ -44,7 +60,24 @@ alter role service_role bypassrls;
 alter role authenticator login noinherit;
 
 grant anon, authenticated, service_role to authenticator;
-grant anon, authenticated, service_role, supabase_auth_admin to postgres;
+grant anon, authenticated, service_role to postgres;
+grant pg_monitor, pg_read_all_data, pg_signal_backend to postgres;
+
+-- Settings Supabase lets postgres change although they need a superuser in plain PostgreSQL (supautils'
+-- privileged_role_allowed_configs; its pgrst.* is spelled out as PostgREST's in-database settings), e.g.
+-- `alter role authenticator set pgrst.db_aggregates_enabled = 'true'` or `set session_replication_role = replica`.
+grant set on parameter
+  auto_explain.log_min_duration, auto_explain.log_nested_statements, log_lock_waits, log_min_messages,
+  pg_net.batch_size, pg_net.ttl, pgaudit.log, pgaudit.log_catalog, pgaudit.log_client, pgaudit.log_level,
+  pgaudit.log_relation, pgaudit.log_rows, pgaudit.log_statement, pgaudit.log_statement_once, pgaudit.role,
+  safeupdate.enabled, session_replication_role, track_io_timing,
+  pgrst.db_aggregates_enabled, pgrst.db_anon_role, pgrst.db_extra_search_path, pgrst.db_hoisted_tx_settings,
+  pgrst.db_max_rows, pgrst.db_plan_enabled, pgrst.db_pre_config, pgrst.db_pre_request, pgrst.db_prepared_statements,
+  pgrst.db_root_spec, pgrst.db_schemas, pgrst.db_tx_end, pgrst.jwt_aud, pgrst.jwt_cache_max_lifetime,
+  pgrst.jwt_role_claim_key, pgrst.jwt_secret, pgrst.jwt_secret_is_base64, pgrst.openapi_mode,
+  pgrst.openapi_security_active, pgrst.openapi_server_proxy_uri, pgrst.server_cors_allowed_origins,
+  pgrst.server_timing_enabled, pgrst.server_trace_header
+  to postgres;
 
 -- Role settings (applied by PostgREST-like servers from pg_db_role_setting).
 alter role anon set statement_timeout = '3s';
@@ -66,6 +99,14 @@ create schema if not exists supabase_migrations;
 
 alter schema auth owner to supabase_auth_admin;
 
+-- The project database, its public schema (owned by pg_database_owner) and schema extensions belong to postgres.
+do $bootstrap$
+begin
+  execute format('alter database %I owner to postgres', current_database());
+end
+$bootstrap$;
+alter schema extensions owner to postgres;
+
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;
 
@@ -82,6 +123,11 @@ create table if not exists supabase_migrations.seed_files (
   path text not null primary key,
   hash text not null
 );
+
+-- The CLI creates its history as postgres; postgres owns it on Supabase.
+alter schema supabase_migrations owner to postgres;
+alter table supabase_migrations.schema_migrations owner to postgres;
+alter table supabase_migrations.seed_files owner to postgres;
 
 -- ---------------------------------------------------------------------------
 -- Schema auth: tables (key columns of GoTrue's schema)
@@ -236,7 +282,7 @@ alter table auth.schema_migrations owner to supabase_auth_admin;
 alter type auth.aal_level owner to supabase_auth_admin;
 
 -- ---------------------------------------------------------------------------
--- Schema auth: helper functions (§3.7)
+-- Schema auth: helper functions (docs/protocols.md#auth-tables-and-sql-helpers)
 -- ---------------------------------------------------------------------------
 create or replace function auth.uid() returns uuid
 language sql stable
@@ -281,13 +327,16 @@ alter function auth.jwt() owner to supabase_auth_admin;
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt() to public;
 
 -- ---------------------------------------------------------------------------
--- Grants and default privileges (§5)
+-- Grants and default privileges (docs/protocols.md#database-bootstrap)
 -- ---------------------------------------------------------------------------
 grant usage on schema public, extensions, auth, graphql_public, realtime to anon, authenticated, service_role;
 grant all on schema auth to supabase_auth_admin;
+-- postgres reads and writes Auth's tables, references them and puts triggers on them, but creates nothing in
+-- schema auth and does not touch Auth's own migration history.
+grant usage on schema auth, realtime, graphql_public to postgres;
 grant all on all tables in schema auth to postgres;
+revoke insert, update, delete, truncate on auth.schema_migrations from postgres;
 grant all on all sequences in schema auth to postgres;
-grant all on schema supabase_migrations to postgres;
 
 alter default privileges for role postgres in schema public
   grant all on tables to postgres, anon, authenticated, service_role;
@@ -314,6 +363,8 @@ begin
   end if;
 end
 $bootstrap$;
+-- postgres owns it, so migrations add their tables with ALTER PUBLICATION as on Supabase.
+alter publication supabase_realtime owner to postgres;
 
 -- ---------------------------------------------------------------------------
 -- Schema cache reload notifications, as the Supabase image's pgrst_ddl_watch does

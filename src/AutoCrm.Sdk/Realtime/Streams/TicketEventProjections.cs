@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Tickets;
 
@@ -12,7 +11,7 @@ internal sealed class QueueMembership(ITicketEventReader reader)
 
     public void Observe(TicketEvent ticketEvent)
     {
-        if (ticketEvent.Kind is "created" or "queue_changed" && TicketEventChanges.TryGet(ticketEvent, "queue_id", out _, out var queue))
+        if (ticketEvent.Kind.Value is "created" or "queue_changed" && TicketEventChanges.TryGet(ticketEvent, "queue_id", out _, out var queue))
         {
             _queues[ticketEvent.TicketId] = TicketEventChanges.AsGuid(queue);
         }
@@ -40,7 +39,7 @@ internal sealed class StatusChangeProjection(Guid? queueId, ITicketEventReader r
     public async ValueTask ProjectAsync(TicketEvent ticketEvent, List<TicketStatusChanged> output, CancellationToken cancellationToken)
     {
         _membership.Observe(ticketEvent);
-        if (ticketEvent.Kind != "status_changed" || !TicketEventChanges.TryGet(ticketEvent, "status", out var from, out var to))
+        if (ticketEvent.Kind != TicketEventKind.StatusChanged || !TicketEventChanges.TryGet(ticketEvent, "status", out var from, out var to))
         {
             return;
         }
@@ -74,7 +73,7 @@ internal sealed class QueueUpdateProjection(Guid queueId, ITicketEventReader rea
 
     public async ValueTask ProjectAsync(TicketEvent ticketEvent, List<QueueUpdate> output, CancellationToken cancellationToken)
     {
-        switch (ticketEvent.Kind)
+        switch (ticketEvent.Kind.Value)
         {
             case "created":
                 _membership.Observe(ticketEvent);
@@ -132,32 +131,31 @@ internal sealed class QueueUpdateProjection(Guid queueId, ITicketEventReader rea
 /// <summary>Reads <c>changes = {field: [old, new]}</c>.</summary>
 internal static class TicketEventChanges
 {
-    public static bool TryGet(TicketEvent ticketEvent, string field, out JsonNode? before, out JsonNode? after)
+    public static bool TryGet(TicketEvent ticketEvent, string field, out JsonElement before, out JsonElement after)
     {
-        if (ticketEvent.Changes.TryGetPropertyValue(field, out var pair) && pair is JsonArray { Count: 2 } array)
+        if (ticketEvent.Changes.TryGetValue(field, out var change))
         {
-            before = array[0];
-            after = array[1];
+            (before, after) = (change.Old, change.New);
             return true;
         }
 
-        before = after = null;
+        before = after = default;
         return false;
     }
 
-    public static Guid? AsGuid(JsonNode? node) =>
-        node is JsonValue value && value.TryGetValue<string>(out var text) && Guid.TryParse(text, out var id) ? id : null;
+    public static Guid? AsGuid(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String && value.TryGetGuid(out var id) ? id : null;
 
-    public static TicketStatus? AsStatus(JsonNode? node)
+    public static TicketStatus? AsStatus(JsonElement value)
     {
-        if (node is not JsonValue)
+        if (value.ValueKind != JsonValueKind.String)
         {
             return null;
         }
 
         try
         {
-            return node.Deserialize(CrmJsonContext.Default.TicketStatus);
+            return value.Deserialize(CrmJsonContext.Default.TicketStatus);
         }
         catch (JsonException)
         {

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using AutoCrm.Sdk.Internal;
 
-namespace AutoCrm.Sdk.Queues;
+namespace AutoCrm.Sdk.Profiles;
 
 /// <summary>A user's application role (the database enum <c>app_role</c>).</summary>
 [JsonConverter(typeof(SnakeCaseEnumConverter<UserRole>))]

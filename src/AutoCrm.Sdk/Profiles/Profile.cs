@@ -1,6 +1,5 @@
-using System.Text.Json.Nodes;
 
-namespace AutoCrm.Sdk.Queues;
+namespace AutoCrm.Sdk.Profiles;
 
 /// <summary>A user's application profile (a row of <c>public.profiles</c>; the id is the auth user id).</summary>
 public sealed record Profile
@@ -18,7 +17,7 @@ public sealed record Profile
     public UserRole Role { get; init; }
 
     /// <summary>Open-shaped data (JSONB object).</summary>
-    public JsonObject Metadata { get; init; } = [];
+    public CrmMetadata Metadata { get; init; } = CrmMetadata.Empty;
 
     /// <summary>When the profile was created.</summary>
     public DateTimeOffset CreatedAt { get; init; }

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+
+namespace AutoCrm.DevStack.Bench;
+
+/// <summary>
+/// Two builds of the DevStack side by side in one run (<c>--compare base.dll candidate.dll</c>): each runs as its
+/// own process on its own cluster, and every cell alternates base and candidate rounds so that both see the same
+/// machine load. Reports each one's throughput, candidate ÷ base, and the load average around the cell.
+/// </summary>
+internal static class Compare
+{
+    public static async Task RunAsync(string baseDll, string candidateDll, int seconds, int rounds)
+    {
+        Console.Error.WriteLine("Starting both DevStacks...");
+        await using var baseline = await ExternalDevStack.StartAsync(baseDll);
+        await using var candidate = await ExternalDevStack.StartAsync(candidateDll);
+        var stacks = new[] { baseline, candidate };
+        foreach (var stack in stacks)
+        {
+            await BenchDatabase.CreateAsync(BenchDatabase.FromUrl(stack.DatabaseUrl));
+            await BenchDatabase.WaitForRestAsync(stack.Http);
+        }
+
+        // created_at is each database's own now(), so the check leaves it out.
+        const string Check = "bench_items?select=id,grp,name,price,tags&grp=eq.7&order=id&limit=50";
+        if (await GetAsync(baseline.Http, Check) != await GetAsync(candidate.Http, Check))
+        {
+            throw new InvalidOperationException("The two builds answer the same request differently");
+        }
+
+        var workloads = new (string Name, Func<HttpClient, Random, Task<string>> Request)[]
+        {
+            ("GET by primary key", (h, r) => GetAsync(h, $"bench_items?id=eq.{r.Next(1, BenchDatabase.Rows + 1)}")),
+            ("50-row filtered list", (h, r) => GetAsync(h, $"bench_items?grp=eq.{r.Next(0, BenchDatabase.Groups)}&order=id&limit=50")),
+        };
+        int[] concurrency = [1, 8, 32];
+        foreach (var (_, request) in workloads)
+        {
+            foreach (var stack in stacks)
+            {
+                await Load.RunAsync(r => request(stack.Http, r), concurrency[^1], TimeSpan.FromSeconds(2));
+            }
+        }
+
+        Console.WriteLine($"Base: {baseDll}");
+        Console.WriteLine($"Candidate: {candidateDll}");
+        Console.WriteLine("| Workload | Clients | base req/s | candidate req/s | candidate ÷ base | base p50 ms | candidate p50 ms | load average (1 min) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var (name, request) in workloads)
+        {
+            foreach (var clients in concurrency)
+            {
+                var loadBefore = LoadAverage();
+                var totals = new double[2];
+                var p50 = new double[2];
+                for (var round = 0; round < rounds; round++)
+                {
+                    // Alternate which build goes first, so a load change within a round favours neither.
+                    foreach (var i in round % 2 == 0 ? new[] { 0, 1 } : [1, 0])
+                    {
+                        var result = await Load.RunAsync(r => request(stacks[i].Http, r), clients, TimeSpan.FromSeconds(seconds));
+                        totals[i] += result.Throughput;
+                        p50[i] += result.P50;
+                    }
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {name} | {clients} | {totals[0] / rounds:F0} | {totals[1] / rounds:F0} | {totals[1] / totals[0]:F2} | {p50[0] / rounds:F2} | {p50[1] / rounds:F2} | {loadBefore} → {LoadAverage()} |"));
+            }
+        }
+
+        Console.WriteLine($"{rounds} alternating rounds of {seconds} s per build and cell; {Environment.ProcessorCount} logical CPUs, .NET {Environment.Version}.");
+    }
+
+    private static async Task<string> GetAsync(HttpClient http, string url)
+    {
+        using var response = await http.GetAsync(url);
+        var body = await response.Content.ReadAsStringAsync();
+        return response.StatusCode == HttpStatusCode.OK ? body : throw new InvalidOperationException($"{(int)response.StatusCode} {body}");
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+    /// <summary>A DevStack executable started on a throwaway cluster; disposing stops it with SIGTERM.</summary>
+    private sealed class ExternalDevStack : IAsyncDisposable
+    {
+        private readonly Process process;
+        private readonly string dataDirectory;
+
+        private ExternalDevStack(Process process, string dataDirectory, string apiUrl, string databaseUrl, string anonKey)
+        {
+            this.process = process;
+            this.dataDirectory = dataDirectory;
+            DatabaseUrl = databaseUrl;
+            Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+            {
+                BaseAddress = new Uri(new Uri(apiUrl), "/rest/v1/"),
+            };
+            Http.DefaultRequestHeaders.Add("apikey", anonKey);
+        }
+
+        public HttpClient Http { get; }
+
+        public string DatabaseUrl { get; }
+
+        public static async Task<ExternalDevStack> StartAsync(string dll)
+        {
+            var dataDirectory = Path.Combine(Path.GetTempPath(), "autocrm-bench-" + Guid.NewGuid().ToString("N"));
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in new[] { dll, "--port", "0", "--data-dir", dataDirectory, "--no-seed" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginErrorReadLine();
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+            while (values.Count < 3 && await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                foreach (var key in new[] { "API URL", "DB URL", "anon key" })
+                {
+                    if (line.StartsWith(key + ": ", StringComparison.Ordinal))
+                    {
+                        values[key] = line[(key.Length + 2)..];
+                    }
+                }
+            }
+
+            if (values.Count < 3)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new InvalidOperationException($"{dll} did not print its URL and keys");
+            }
+
+            return new ExternalDevStack(process, dataDirectory, values["API URL"], values["DB URL"], values["anon key"]);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            if (!process.HasExited)
+            {
+                // SIGTERM lets the DevStack stop its PostgreSQL cluster.
+                using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+                {
+                    await kill.WaitForExitAsync();
+                }
+
+                using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+                try
+                {
+                    await process.WaitForExitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+
+            process.Dispose();
+            try
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A cluster that did not stop cleanly leaves files behind in the temporary directory.
+            }
+        }
+    }
+}

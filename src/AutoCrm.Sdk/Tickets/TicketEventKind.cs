@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AutoCrm.Sdk.Tickets;
+
+/// <summary>
+/// What a <see cref="TicketEvent"/> records. An extensible enumeration: the known kinds are static properties, and a kind
+/// this version of the SDK does not know yet (new features add kinds to the same history) still reads, with its
+/// database spelling in <see cref="Value"/>. Compare with <c>==</c>; use it in <c>switch</c> through <see cref="Value"/>.
+/// </summary>
+/// <example><code>if (e.Kind == TicketEventKind.StatusChanged) { ... }</code></example>
+[JsonConverter(typeof(TicketEventKindConverter))]
+public readonly struct TicketEventKind : IEquatable<TicketEventKind>
+{
+    private readonly string? _value;
+
+    /// <summary>Creates a kind from its database spelling.</summary>
+    /// <param name="value">The spelling, e.g. <c>status_changed</c>.</param>
+    public TicketEventKind(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        _value = value;
+    }
+
+    /// <summary>The ticket was created (<c>created</c>).</summary>
+    public static TicketEventKind Created { get; } = new("created");
+
+    /// <summary>The status changed (<c>status_changed</c>).</summary>
+    public static TicketEventKind StatusChanged { get; } = new("status_changed");
+
+    /// <summary>The priority changed (<c>priority_changed</c>).</summary>
+    public static TicketEventKind PriorityChanged { get; } = new("priority_changed");
+
+    /// <summary>The assignee changed: claimed, assigned, released (<c>assignee_changed</c>).</summary>
+    public static TicketEventKind AssigneeChanged { get; } = new("assignee_changed");
+
+    /// <summary>The queue changed (<c>queue_changed</c>).</summary>
+    public static TicketEventKind QueueChanged { get; } = new("queue_changed");
+
+    /// <summary>The tags changed (<c>tags_changed</c>).</summary>
+    public static TicketEventKind TagsChanged { get; } = new("tags_changed");
+
+    /// <summary>The database spelling.</summary>
+    public string Value => _value ?? "";
+
+    /// <summary>Whether two kinds are the same.</summary>
+    /// <param name="left">One kind.</param>
+    /// <param name="right">The other.</param>
+    /// <returns><see langword="true"/> when equal.</returns>
+    public static bool operator ==(TicketEventKind left, TicketEventKind right) => left.Equals(right);
+
+    /// <summary>Whether two kinds differ.</summary>
+    /// <param name="left">One kind.</param>
+    /// <param name="right">The other.</param>
+    /// <returns><see langword="true"/> when different.</returns>
+    public static bool operator !=(TicketEventKind left, TicketEventKind right) => !left.Equals(right);
+
+    /// <inheritdoc/>
+    public bool Equals(TicketEventKind other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is TicketEventKind other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+
+    /// <summary>The database spelling.</summary>
+    /// <returns><see cref="Value"/>.</returns>
+    public override string ToString() => Value;
+}
+
+/// <summary>Reads and writes a <see cref="TicketEventKind"/> as its JSON string.</summary>
+internal sealed class TicketEventKindConverter : JsonConverter<TicketEventKind>
+{
+    public override TicketEventKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String ? new TicketEventKind(reader.GetString()!) : throw new JsonException("A ticket event kind is a string.");
+
+    public override void Write(Utf8JsonWriter writer, TicketEventKind value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
+}
