@@ -63,7 +63,14 @@ internal static class ListBench
                     var rows = 0;
                     for (var i = 0; i < 5; i++)
                     {
-                        rows = await shape.Run(context, ct);
+                        try
+                        {
+                            rows = await shape.Run(context, ct);
+                        }
+                        catch (AutoCrm.Sdk.CrmException)
+                        {
+                            rows = -1;
+                        }
                     }
 
                     var single = await Load.RunAsync((_, t) => shape.Run(context, t), 1, TimeSpan.FromSeconds(settings.Seconds), 20, ct);
@@ -111,12 +118,24 @@ internal static class ListBench
             {
                 await shape.Run(context, ct);
             }
+            catch (AutoCrm.Sdk.CrmException)
+            {
+                // The request is recorded before it fails.
+            }
             finally
             {
                 RecordedRequest.End();
             }
 
-            samples.Add((await PlanProbe.DatabaseTimeAsync(record, ct)).Milliseconds);
+            try
+            {
+                samples.Add((await PlanProbe.DatabaseTimeAsync(record, ct)).Milliseconds);
+            }
+            catch (InvalidOperationException)
+            {
+                // Cancelled by the statement timeout: the plan is not known, the time is at least the timeout.
+                samples.Add(double.PositiveInfinity);
+            }
         }
 
         return new Latencies([.. samples.Order()], 1);
