@@ -53,6 +53,18 @@ internal sealed class ScaleCluster : IAsyncDisposable
     {
         NpgsqlConnection.ClearAllPools();
         await ExecuteAsync(AdminConnectionString, $"create database \"{database}\"" + (template is null ? "" : $" template \"{template}\""), ct);
+        if (template is not null)
+        {
+            // A copy belongs to whoever created it; migrations run as postgres, which owns the database (and so may create
+            // in schema public) on Supabase and after the platform bootstrap.
+            await ExecuteAsync(AdminConnectionString, $"alter database \"{database}\" owner to postgres", ct);
+        }
+    }
+
+    public async Task RenameAsync(string database, string name, CancellationToken ct)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync(AdminConnectionString, $"alter database \"{database}\" rename to \"{name}\"", ct);
     }
 
     public async Task DropAsync(string database, CancellationToken ct)

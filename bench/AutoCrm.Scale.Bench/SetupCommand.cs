@@ -51,14 +51,18 @@ internal static class SetupCommand
             return;
         }
 
+        // Built under another name and renamed when complete: a failed migration never leaves an "after" that looks ready.
+        var building = after + "_building";
         await cluster.DropAsync(after, ct);
+        await cluster.DropAsync(building, ct);
         var copy = Stopwatch.StartNew();
-        await cluster.CreateAsync(after, before, ct);
+        await cluster.CreateAsync(building, before, ct);
         var copied = copy.Elapsed;
         var migrate = Stopwatch.StartNew();
-        var applied = await MigrationRunner.ApplyAsync(cluster.ConnectionString(after), SupabaseProject.Embedded(), null, ct);
+        var applied = await MigrationRunner.ApplyAsync(cluster.ConnectionString(building), SupabaseProject.Embedded(), null, ct);
         var migrated = migrate.Elapsed;
-        await ScaleCluster.ExecuteAsync(cluster.ConnectionString(after), "vacuum (analyze) public.tickets, public.queue_ticket_counts", ct);
+        await ScaleCluster.ExecuteAsync(cluster.ConnectionString(building), "vacuum (analyze) public.tickets, public.queue_ticket_counts", ct);
+        await cluster.RenameAsync(building, after, ct);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{after}: copied in {copied.TotalSeconds:F0} s, migrations {string.Join(", ", applied)} in {migrated.TotalSeconds:F0} s; load average {LoadAverage.Now}"));
     }
