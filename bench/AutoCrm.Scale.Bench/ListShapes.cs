@@ -1,6 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Rest;
 using AutoCrm.Sdk.Tickets;
 
@@ -67,7 +68,8 @@ internal static class ListShapes
         var value = cursor.CreatedAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'", CultureInfo.InvariantCulture);
         if (c.Schema == Schema.After)
         {
-            return await Page(actor, query, Token(value, cursor.Id), ct);
+            var token = await Tokens.GetOrAdd((c.Schema, actor.Role, cursor.Id.ToString("D")), _ => TokenAsync(actor, query, ct));
+            return await Page(actor, query, Moved(token, value, cursor.Id), ct);
         }
 
         var request = actor.Client.Rest.From("tickets");
@@ -88,11 +90,29 @@ internal static class ListShapes
         return rows.GetArrayLength();
     }
 
-    /// <summary>The SDK's continuation token for a position (base64url of {"value", "id"}): a bench-only shortcut to page
-    /// 10,000 without reading the 9,999 before it.</summary>
-    private static string Token(string value, Guid id)
+    private static readonly ConcurrentDictionary<(Schema, string, string), Task<string>> Tokens = new();
+
+    /// <summary>A real continuation token of the listing (after its first row), read once per listing, role and side.</summary>
+    private static async Task<string> TokenAsync(Actor actor, TicketQuery query, CancellationToken ct)
     {
-        var json = JsonSerializer.Serialize(new Dictionary<string, string> { ["value"] = value, ["id"] = id.ToString("D") });
-        return Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        await foreach (var page in actor.Client.Tickets.ListAsync(query with { PageSize = 1 }).AsPages().WithCancellation(ct))
+        {
+            return page.ContinuationToken ?? throw new InvalidOperationException("the listing has a single row");
+        }
+
+        throw new InvalidOperationException("the listing is empty");
+    }
+
+    /// <summary>
+    /// <paramref name="token"/> (base64url JSON: the listing's fingerprint "l", sort value "v", key "k", count "n") moved to
+    /// another position: a bench-only shortcut to page 10,000 without reading the 9,999 before it.
+    /// </summary>
+    private static string Moved(string token, string value, Guid id)
+    {
+        var padded = token.Replace('-', '+').Replace('_', '/');
+        var json = JsonNode.Parse(Convert.FromBase64String(padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '=')))!.AsObject();
+        json["v"] = value;
+        json["k"] = id.ToString("D");
+        return Convert.ToBase64String(Encoding.UTF8.GetBytes(json.ToJsonString())).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 }
