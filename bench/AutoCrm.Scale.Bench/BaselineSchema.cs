@@ -3,13 +3,13 @@ using AutoCrm.DevStack.Postgres;
 namespace AutoCrm.Scale.Bench;
 
 /// <summary>
-/// The "before" of every before/after table: the schema main had when the scale work began, i.e. the migrations up to
-/// and including <see cref="LastVersion"/> (migrations are never edited once on main, so these files are that schema).
+/// The "before" of every before/after table: every migration of this build except the scale migration
+/// (<see cref="ScaleVersion"/>, which sorts last when it lands), so the two sides differ by exactly that migration.
 /// Materialized as a Supabase directory (migrations + config.toml) for the DevStack that serves the before databases.
 /// </summary>
 internal static class BaselineSchema
 {
-    public const string LastVersion = "20261126120000";
+    public const string ScaleVersion = "20261204232412";
 
     public static SupabaseProject Project(string benchDirectory) => SupabaseProject.FromDirectory(Materialize(benchDirectory));
 
@@ -19,7 +19,7 @@ internal static class BaselineSchema
         var migrations = Path.Combine(root, "migrations");
         Directory.CreateDirectory(migrations);
         var embedded = SupabaseProject.Embedded();
-        foreach (var migration in embedded.Migrations.Where(m => string.CompareOrdinal(m.Version, LastVersion) <= 0))
+        foreach (var migration in embedded.Migrations.Where(m => string.CompareOrdinal(m.Version, ScaleVersion) < 0))
         {
             File.WriteAllText(Path.Combine(migrations, migration.FileName), migration.Sql);
         }

@@ -6,7 +6,7 @@ namespace AutoCrm.Scale.Bench;
 
 /// <summary>
 /// One persistent PostgreSQL cluster under the bench directory holding the bench databases: for each size,
-/// <c>scale_&lt;n&gt;_before</c> (the schema of main when this work began, see <see cref="BaselineSchema"/>) and
+/// <c>scale_&lt;n&gt;_before</c> (every migration before the scale migration, see <see cref="BaselineSchema"/>) and
 /// <c>scale_&lt;n&gt;_after</c> (every migration), with the same generated data. Non-durable (fsync off): the data can be
 /// regenerated, and loading is faster.
 /// </summary>
@@ -123,7 +123,7 @@ internal sealed class ScaleCluster : IAsyncDisposable
 /// <summary>Which schema a bench database has.</summary>
 internal enum Schema
 {
-    /// <summary>main's migrations when the scale work began (<see cref="BaselineSchema.LastVersion"/>).</summary>
+    /// <summary>Every migration before the scale migration (<see cref="BaselineSchema.ScaleVersion"/>).</summary>
     Before,
 
     /// <summary>Every migration of this build.</summary>

@@ -130,8 +130,9 @@ select pg_temp.act_as('postgres');
 select is(auth.uid(), null, 'auth.uid() is null without claims');
 
 -- ============================ tables ============================
-select tables_are('public', array['profiles', 'queues', 'queue_members', 'tickets', 'ticket_messages', 'ticket_events', 'queue_ticket_counts'],
-  'public has exactly the seven AutoCRM tables');
+select tables_are('public', array['profiles', 'queues', 'queue_members', 'tickets', 'ticket_messages', 'ticket_events',
+                                  'ticket_fields', 'ticket_agent_fields', 'ticket_staff_activity', 'queue_ticket_counts'],
+  'public has exactly the AutoCRM tables');
 select enum_has_labels('public', 'ticket_status', array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], 'ticket_status labels');
 select enum_has_labels('public', 'ticket_priority', array['low', 'normal', 'high', 'urgent'], 'ticket_priority labels');
 select enum_has_labels('public', 'app_role', array['customer', 'agent', 'admin'], 'app_role labels');
@@ -153,7 +154,8 @@ select columns_are('public', 'ticket_messages', array['id', 'ticket_id', 'author
   'ticket_messages columns');
 select fk_ok('public', 'ticket_messages', 'ticket_id', 'public', 'tickets', 'id',
   'ticket_messages.ticket_id references tickets (embedding as conversation_history)');
-select columns_are('public', 'ticket_events', array['id', 'ticket_id', 'actor_id', 'kind', 'changes', 'created_at'], 'ticket_events columns');
+select columns_are('public', 'ticket_events', array['id', 'ticket_id', 'actor_id', 'kind', 'changes', 'created_at', 'visibility'],
+  'ticket_events columns');
 select columns_are('public', 'profiles', array['id', 'email', 'display_name', 'role', 'metadata', 'created_at', 'updated_at'], 'profiles columns');
 select columns_are('public', 'queues', array['id', 'slug', 'name', 'description', 'created_at', 'updated_at'], 'queues columns');
 select columns_are('public', 'queue_members', array['queue_id', 'agent_id', 'created_at'], 'queue_members columns');

@@ -369,7 +369,11 @@ internal sealed partial class AuthService(
                 else if (settings.EnableRefreshTokenRotation
                     && now > token.UpdatedAt.AddSeconds(settings.RefreshTokenReuseIntervalSeconds))
                 {
+                    // GoTrue revokes the family and documents the session as terminated. Revoking alone would leave a
+                    // hole: the family's newest token, revoked just now, is inside its own reuse interval and would
+                    // refresh once more. Ending the session (not_after, which every refresh checks) closes it.
                     await AuthStore.RevokeSessionTokensAsync(connection, session.Id, now, ct);
+                    await AuthStore.EndSessionAsync(connection, session.Id, now, ct);
                     await transaction.CommitAsync(ct);
                     AuthLog.RefreshTokenReused(logger, token.Id, session.Id);
                     throw AuthApiException.BadRequest(AuthErrorCodes.RefreshTokenAlreadyUsed, "Invalid Refresh Token: Already Used");

@@ -1,6 +1,7 @@
 -- AutoCRM at 10^6 tickets: ticket indexes that match the list shapes the SDK, the web host and the console tool send;
 -- a tickets_select policy the planner estimates sensibly; per-queue counters so queue_stats() never counts tickets; a
--- claim path with one statement and no per-call helper overhead. Forward-only (follows 20261126120000).
+-- claim path with one statement and no per-call helper overhead. Forward-only; sorts after 20261204230101 (custom fields),
+-- and what it redefines starts from the newest definition before it (named beside each).
 --
 -- Every list the SDK sends is `<filters> order by <key> [desc], id [desc] limit <page>` (keyset: the next page adds
 -- `<key> <= last` and the tie-break on id). PostgreSQL 15 reads such a page straight off a b-tree whose columns are
@@ -183,6 +184,7 @@ set search_path = ''
 as $$
 begin
   perform public.recount_queue_tickets();
+  perform public.rebuild_ticket_staff_activity();
 end;
 $$;
 revoke execute on function public.refresh_generated_data() from public, anon, authenticated;
