@@ -84,6 +84,10 @@ internal static class ClaimBench
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"last minute / first minute: {rates[^1] / rates[0]:F2} (goal ≥ 0.9); {seen.Count:N0} tickets claimed, {doubles} twice"));
+        if (Interlocked.Exchange(ref s_empty, 0) is > 0 and var empty)
+        {
+            Console.WriteLine($"warning: {empty} claims found nothing to claim: the backlog ran out, so the ratio is not meaningful; raise --backlog");
+        }
         await cluster.DropAsync(database, ct);
     }
 
