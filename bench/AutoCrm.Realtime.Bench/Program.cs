@@ -13,7 +13,8 @@ var seconds = Arg("--seconds", 10);
 var ramp = args.Contains("--ramp");
 
 Console.WriteLine("Starting a throwaway DevStack (seeded)...");
-await using var stack = await DevStackServer.StartAsync(new DevStackOptions());
+// LatencyBench signs its own tokens with the demo secret.
+await using var stack = await DevStackServer.StartAsync(new DevStackOptions { JwtSecret = DevStackDefaults.JwtSecret });
 await using var bench = await LatencyBench.CreateAsync(stack, sockets);
 Console.WriteLine($"{sockets} sockets subscribed to public.tickets as {bench.DistinctUsers} users ({sockets} distinct claim sets)");
 

@@ -10,7 +10,7 @@ namespace AutoCrm.Sdk;
 
 /// <summary>
 /// The AutoCRM client: one per project and process (or one per user session on a server, see
-/// <see cref="WithSession"/> and <see cref="ForUser"/>). Immutable and thread-safe; nothing connects until the first call.
+/// <see cref="WithSession(ISessionStore)"/> and <see cref="ForUser"/>). Immutable and thread-safe; nothing connects until the first call.
 /// </summary>
 /// <example>
 /// <code>
@@ -115,8 +115,9 @@ public class CrmClient : IDisposable
 
     /// <summary>
     /// A lightweight client acting as the user of <paramref name="session"/>, sharing this client's HTTP connections,
-    /// pipeline and settings. The session lives in memory only and is refreshed on demand (when a call finds it due),
-    /// not by a timer. Typical for a server acting for many users: one per request or per user.
+    /// pipeline and settings. The session lives in this client's memory only and is refreshed on demand (when a call finds
+    /// it due), not by a timer; a rotated refresh token is not saved anywhere else. For a server that keeps sessions
+    /// between requests use <see cref="WithSession(ISessionStore)"/>, which saves rotated tokens and shares one refresh.
     /// </summary>
     /// <param name="session">The user's session.</param>
     /// <returns>The user-bound client. Disposing it does not affect this client.</returns>
@@ -126,6 +127,28 @@ public class CrmClient : IDisposable
         ArgumentNullException.ThrowIfNull(session);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var auth = new AuthClient(Connection, new InMemorySessionStore(AuthTransport.Normalize(session, Connection.TimeProvider)), autoRefresh: false);
+        return new CrmClient(Connection, auth);
+    }
+
+    /// <summary>
+    /// A lightweight client acting as the user whose session lives in <paramref name="sessionStore"/>, sharing this client's
+    /// HTTP connections, pipeline and settings. For a server acting for many users, with one store per user session: the
+    /// store is the session's one home. The session is read from it on first use and refreshed on demand when a call finds
+    /// it due (no timer); the rotated tokens are saved back. Clients of this root that share a store share one refresh,
+    /// and a client re-reads the store before refreshing, so concurrent requests of one user never spend the same refresh
+    /// token twice (refresh tokens rotate, and a spent one presented again revokes the whole session). A refresh the server
+    /// rejects clears the store, and so does <c>Auth.SignOutAsync</c>; the other clients of the store then find it empty and
+    /// report <see cref="CrmAuthException"/> (<c>session_missing</c>) instead of refreshing. Signing in through this client
+    /// saves the new session to the store.
+    /// </summary>
+    /// <param name="sessionStore">Where this user's session lives; compared by reference.</param>
+    /// <returns>The user-bound client. Disposing it does not affect this client or the store.</returns>
+    /// <example><code>var userCrm = crm.WithSession(storeOfThisBrowserSession); var mine = userCrm.Tickets.ListAsync();</code></example>
+    public virtual CrmClient WithSession(ISessionStore sessionStore)
+    {
+        ArgumentNullException.ThrowIfNull(sessionStore);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var auth = new AuthClient(Connection, sessionStore, autoRefresh: false, flight: Connection.FlightFor(sessionStore));
         return new CrmClient(Connection, auth);
     }
 

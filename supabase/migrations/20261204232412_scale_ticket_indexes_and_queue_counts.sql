@@ -1,6 +1,6 @@
 -- AutoCRM at 10^6 tickets: ticket indexes that match the list shapes the SDK, the web host and the console tool send;
 -- a tickets_select policy the planner estimates sensibly; per-queue counters so queue_stats() never counts tickets; a
--- claim path with one statement and no per-call helper overhead. Forward-only; sorts after 20261204230101 (custom fields),
+-- claim path with one statement and no per-call helper overhead. Forward-only; sorts after 20261204232402 (search views),
 -- and what it redefines starts from the newest definition before it (named beside each).
 --
 -- Every list the SDK sends is `<filters> order by <key> [desc], id [desc] limit <page>` (keyset: the next page adds
@@ -175,21 +175,24 @@ comment on function public.recount_queue_tickets() is
   'Rebuilds queue_ticket_counts from tickets (after a bulk load with triggers off). Back-office only.';
 
 -- The data generator (src/AutoCrm.DataGenerator) loads with triggers off and then calls this to rebuild whatever
--- triggers maintain. A migration that adds trigger-maintained data extends it (create or replace, keeping these calls).
-create function public.refresh_generated_data()
+-- triggers maintain. Starts from 20261204232400_search_documents.sql's definition (staff activity, search documents)
+-- and adds the queue counters; a migration that adds trigger-maintained data extends it the same way.
+create or replace function public.refresh_generated_data()
 returns void
 language plpgsql
+volatile
 security definer
 set search_path = ''
 as $$
 begin
-  perform public.recount_queue_tickets();
   perform public.rebuild_ticket_staff_activity();
+  perform autocrm_private.build_missing_search_documents();
+  perform public.recount_queue_tickets();
 end;
 $$;
-revoke execute on function public.refresh_generated_data() from public, anon, authenticated;
 comment on function public.refresh_generated_data() is
-  'Rebuilds every trigger-maintained table from the base tables; called after bulk loads that ran with triggers off.';
+  'Rebuilds trigger-maintained data (staff activity, search documents, vocabulary, queue counters) after a bulk load with triggers off.';
+revoke execute on function public.refresh_generated_data() from public, anon, authenticated, service_role;
 
 select public.recount_queue_tickets();
 

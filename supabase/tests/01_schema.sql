@@ -131,7 +131,8 @@ select is(auth.uid(), null, 'auth.uid() is null without claims');
 
 -- ============================ tables ============================
 select tables_are('public', array['profiles', 'queues', 'queue_members', 'tickets', 'ticket_messages', 'ticket_events',
-                                  'ticket_fields', 'ticket_agent_fields', 'ticket_staff_activity', 'queue_ticket_counts'],
+                                  'ticket_fields', 'ticket_agent_fields', 'ticket_staff_activity', 'ticket_views',
+                                  'queue_ticket_counts'],
   'public has exactly the AutoCRM tables');
 select enum_has_labels('public', 'ticket_status', array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], 'ticket_status labels');
 select enum_has_labels('public', 'ticket_priority', array['low', 'normal', 'high', 'urgent'], 'ticket_priority labels');
@@ -208,7 +209,8 @@ select is_empty($$select p.proname from pg_proc p where p.pronamespace = 'public
 -- ============================ realtime ============================
 select is((select array_agg(tablename::text order by tablename::text) from pg_publication_tables
             where pubname = 'supabase_realtime' and schemaname = 'public'),
-  array['ticket_events', 'ticket_messages', 'tickets'], 'tickets, ticket_messages and ticket_events are in supabase_realtime');
+  array['ticket_events', 'ticket_messages', 'ticket_views', 'tickets'],
+  'tickets, ticket_messages, ticket_events and ticket_views are in supabase_realtime');
 select is((select relreplident::text from pg_class where oid = 'public.tickets'::regclass), 'f', 'tickets has replica identity full');
 
 -- ============================ indexes ============================

@@ -29,9 +29,9 @@ internal static class LiveEndpoints
     }
 
     private static async Task<ServerSentEventsResult<string>> QueueAsync(
-        Guid queueId, HttpContext context, CrmBackend backend, CrmSessionStore store, UserCrm user, TimeProvider time)
+        Guid queueId, HttpContext context, CrmSessionStore store, UserCrm user, TimeProvider time)
     {
-        var (crm, until) = await OpenAsync(backend, store, user, context.RequestAborted);
+        var (crm, until) = await OpenAsync(store, user, context.RequestAborted);
         var updates = crm.Realtime.QueueUpdates(queueId);
         var statuses = crm.Realtime.StatusChanges(queueId);
         var events = Observable.Merge(
@@ -42,9 +42,9 @@ internal static class LiveEndpoints
     }
 
     private static async Task<ServerSentEventsResult<string>> TicketAsync(
-        Guid ticketId, HttpContext context, CrmBackend backend, CrmSessionStore store, UserCrm user, TimeProvider time)
+        Guid ticketId, HttpContext context, CrmSessionStore store, UserCrm user, TimeProvider time)
     {
-        var (crm, until) = await OpenAsync(backend, store, user, context.RequestAborted);
+        var (crm, until) = await OpenAsync(store, user, context.RequestAborted);
         var messages = crm.Realtime.Messages(ticketId);
         var changes = crm.Realtime.TicketChanges(TicketChangeFilter.ForTicket(ticketId));
         var events = Observable.Merge(
@@ -70,11 +70,11 @@ internal static class LiveEndpoints
     }
 
     private static async Task<(CrmClient Crm, DateTimeOffset Until)> OpenAsync(
-        CrmBackend backend, CrmSessionStore store, UserCrm user, CancellationToken cancellationToken)
+        CrmSessionStore store, UserCrm user, CancellationToken cancellationToken)
     {
         var session = user.Session;
-        var token = await store.GetAccessTokenAsync(session, cancellationToken);
-        return (backend.Root.ForUser(token), store.UsableUntil(session));
+        await store.GetAccessTokenAsync(session, cancellationToken); // refreshed first when due, so the stream gets its full time
+        return (store.ClientFor(session), store.UsableUntil(session));
     }
 
     private static SseItem<string> Change(string what, Guid ticketId, string detail) =>

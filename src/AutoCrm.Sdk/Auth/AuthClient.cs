@@ -21,9 +21,14 @@ public class AuthClient : IAccessTokenSource
     private readonly ISessionStore _store = null!;
     private readonly bool _autoRefresh;
     private readonly string? _fixedToken;
+
+    /// <summary>True for <c>CrmClient.WithSession(ISessionStore)</c>: the store, not this client, holds the session, and
+    /// other clients may rotate or clear it.</summary>
+    private readonly bool _sharesStore;
     private readonly Subject<AuthStateChange> _subject = new();
     private readonly IObservable<AuthStateChange> _changes = null!;
     private readonly object _gate = new();
+    private readonly RefreshFlight _flight = null!;
 
     /// <summary>Orders publishing against subscribing, so a subscriber's replayed state and its first change never cross.</summary>
     private readonly object _publishGate = new();
@@ -31,7 +36,6 @@ public class AuthClient : IAccessTokenSource
     private Session? _session;
     private bool _loaded;
     private Task? _loadTask;
-    private TaskCompletionSource<Session>? _refresh;
     private CrmErrorInfo? _failure;
     private CrmException? _failureCause;
     private ITimer? _timer;
@@ -43,8 +47,10 @@ public class AuthClient : IAccessTokenSource
         Admin = null!;
     }
 
-    internal AuthClient(CrmConnection connection, ISessionStore store, bool autoRefresh, string? fixedToken = null)
+    internal AuthClient(CrmConnection connection, ISessionStore store, bool autoRefresh, string? fixedToken = null, RefreshFlight? flight = null)
     {
+        _flight = flight ?? new RefreshFlight();
+        _sharesStore = flight is not null;
         _connection = connection;
         _store = store;
         _autoRefresh = autoRefresh;
@@ -163,7 +169,7 @@ public class AuthClient : IAccessTokenSource
         using var activity = CrmTelemetry.StartCall("Auth.SignOut");
         try
         {
-            var token = _fixedToken ?? (await LoadAsync(cancellationToken).ConfigureAwait(false))?.AccessToken;
+            var token = _fixedToken ?? (await SessionToEndAsync(cancellationToken).ConfigureAwait(false))?.AccessToken;
             var scopeText = scope switch { SignOutScope.Global => "global", SignOutScope.Local => "local", _ => "others" };
             if (token is not null)
             {
@@ -330,6 +336,24 @@ public class AuthClient : IAccessTokenSource
         }
     }
 
+    /// <summary>
+    /// The session to end on the server, refreshed first when due: the server refuses an expired access token, which
+    /// would leave the refresh token valid. A refresh already in flight (perhaps by another client of a shared store) is
+    /// joined, so it cannot save tokens after the sign-out cleared the store.
+    /// </summary>
+    private async ValueTask<Session?> SessionToEndAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CurrentAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CrmAuthException)
+        {
+            // Already ended (a rejected refresh): nothing is left to revoke.
+            return null;
+        }
+    }
+
     private async ValueTask<string> RequireTokenAsync(CancellationToken cancellationToken)
     {
         if (_fixedToken is not null)
@@ -391,7 +415,7 @@ public class AuthClient : IAccessTokenSource
         }
     }
 
-    private async Task AdoptAsync(Session session, AuthChangeEvent change, CancellationToken cancellationToken)
+    private async Task AdoptAsync(Session session, AuthChangeEvent change, CancellationToken cancellationToken, bool save = true)
     {
         lock (_gate)
         {
@@ -402,12 +426,16 @@ public class AuthClient : IAccessTokenSource
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        await SaveQuietlyAsync(session).ConfigureAwait(false);
+        if (save)
+        {
+            await SaveQuietlyAsync(session).ConfigureAwait(false);
+        }
+
         Schedule(session);
         Publish(new AuthStateChange { Event = change, Session = session });
     }
 
-    private async Task ForgetAsync(CrmException? error, CancellationToken cancellationToken)
+    private async Task ForgetAsync(CrmException? error, CancellationToken cancellationToken, bool clearStore = true)
     {
         lock (_gate)
         {
@@ -434,17 +462,23 @@ public class AuthClient : IAccessTokenSource
             }
         }
 
-        try
+        if (clearStore)
         {
-            await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Log.SessionStoreFailed(_connection.Logger, "clear", ex);
+            try
+            {
+                await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.SessionStoreFailed(_connection.Logger, "clear", ex);
+            }
         }
 
         Publish(new AuthStateChange { Event = AuthChangeEvent.SignedOut, Error = error });
     }
+
+    /// <summary>The <see cref="CrmException.Code"/> of a refresh that failed because the caller's session store threw.</summary>
+    internal const string SessionStoreFailedCode = "session_store_failed";
 
     private async Task SaveQuietlyAsync(Session session)
     {
@@ -595,22 +629,71 @@ public class AuthClient : IAccessTokenSource
                 // Someone refreshed while this caller was on its way.
                 return Task.FromResult(latest);
             }
+        }
 
-            if (_refresh is null)
+        // The flight may be shared with other clients of the same session store (CrmClient.WithSession(ISessionStore)):
+        // with refresh-token rotation, two refreshes of one session would revoke each other.
+        lock (_flight.Gate)
+        {
+            if (_flight.Pending is null)
             {
-                _refresh = new TaskCompletionSource<Session>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _flight.Pending = new TaskCompletionSource<Session>(TaskCreationOptions.RunContinuationsAsynchronously);
                 owner = true;
             }
 
-            refresh = _refresh;
+            refresh = _flight.Pending;
         }
 
         if (owner)
         {
             _ = RunRefreshAsync(current, refresh);
+            return refresh.Task.WaitAsync(cancellationToken);
         }
 
-        return refresh.Task.WaitAsync(cancellationToken);
+        return JoinRefreshAsync(current, refresh.Task, cancellationToken);
+    }
+
+    /// <summary>Waits for a refresh another caller (possibly another client sharing the store) started, and takes its
+    /// outcome: its session, or the end of the session when it was rejected.</summary>
+    private async Task<Session> JoinRefreshAsync(Session current, Task<Session> refresh, CancellationToken cancellationToken)
+    {
+        Session session;
+        try
+        {
+            session = await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CrmException ex) when (!ex.IsTransient && StillHolds(current))
+        {
+            // Another client's refresh ended the session (and cleared the store): this client's copy has ended too.
+            await ForgetAsync(ex.Code == CrmErrors.SessionMissingCode ? null : ex.InnerException as CrmException ?? ex, CancellationToken.None, clearStore: false)
+                .ConfigureAwait(false);
+            throw;
+        }
+
+        bool adopted;
+        lock (_gate)
+        {
+            adopted = _session is { } held && held.RefreshToken == current.RefreshToken && held.RefreshToken != session.RefreshToken;
+            if (adopted)
+            {
+                _session = session;
+            }
+        }
+
+        if (adopted)
+        {
+            Publish(new AuthStateChange { Event = AuthChangeEvent.TokenRefreshed, Session = session });
+        }
+
+        return session;
+    }
+
+    private bool StillHolds(Session session)
+    {
+        lock (_gate)
+        {
+            return _session is { } held && held.RefreshToken == session.RefreshToken;
+        }
     }
 
     private async Task RunRefreshAsync(Session current, TaskCompletionSource<Session> refresh)
@@ -619,52 +702,25 @@ public class AuthClient : IAccessTokenSource
         Exception? failure = null;
         try
         {
-            var body = JsonSerializer.SerializeToUtf8Bytes(new RefreshTokenRequest(current.RefreshToken), CrmJsonContext.Default.RefreshTokenRequest);
-            var session = await AuthTransport.SendAsync(
-                _connection, HttpMethod.Post, "token?grant_type=refresh_token", body, null, true, CrmJsonContext.Default.Session, CancellationToken.None).ConfigureAwait(false);
-            result = AuthTransport.Normalize(session, _connection.TimeProvider);
-            CrmTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
-            Log.TokenRefreshed(_connection.Logger, result.ExpiresAt);
+            result = await RefreshOnceAsync(current).ConfigureAwait(false);
         }
         catch (CrmException ex)
         {
-            CrmTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", ex.IsTransient ? "transient" : "rejected"));
-            Log.RefreshFailed(_connection.Logger, ex.Code, ex.IsTransient, ex);
-            if (!ex.IsTransient && await TryStoredSessionAsync(current).ConfigureAwait(false) is { } stored)
-            {
-                // Another process sharing the store refreshed first (and rotated the token): use its session.
-                result = stored;
-            }
-            else
-            {
-                failure = ex;
-            }
+            failure = ex;
         }
         catch (Exception ex)
         {
-            failure = ex;
+            // The caller's session store threw its own exception. Every waiter hears it (a flight left pending would hang
+            // each later call of this session), as a CrmException like every other failure of a public call.
+            failure = new CrmException(
+                new CrmErrorInfo { Message = $"The session store failed: {ex.Message}", Code = SessionStoreFailedCode, IsTransient = false }, ex);
         }
 
-        if (result is not null)
+        lock (_flight.Gate)
         {
-            await AdoptAsync(result, AuthChangeEvent.TokenRefreshed, CancellationToken.None).ConfigureAwait(false);
-        }
-        else if (failure is CrmException { IsTransient: true } transient)
-        {
-            Publish(new AuthStateChange { Event = AuthChangeEvent.RefreshFailed, Session = current, Error = transient });
-            ScheduleIn(TransientRetryDelay);
-        }
-        else if (failure is CrmException rejected)
-        {
-            await ForgetAsync(rejected, CancellationToken.None).ConfigureAwait(false);
-            failure = new CrmAuthException(_failure ?? new CrmErrorInfo { Message = rejected.Message, Status = rejected.Status }, rejected);
-        }
-
-        lock (_gate)
-        {
-            if (ReferenceEquals(_refresh, refresh))
+            if (ReferenceEquals(_flight.Pending, refresh))
             {
-                _refresh = null;
+                _flight.Pending = null;
             }
         }
 
@@ -679,18 +735,99 @@ public class AuthClient : IAccessTokenSource
         }
     }
 
+    /// <summary>The refresh itself: the outcome is adopted (or the session forgotten) before the flight completes.</summary>
+    private async Task<Session> RefreshOnceAsync(Session current)
+    {
+        if (_sharesStore)
+        {
+            // Other clients of the store may have rotated the token or signed out since this client read it; spending a
+            // rotated refresh token after the reuse interval makes the server revoke the whole session.
+            var (read, stored) = await ReadStoreAsync().ConfigureAwait(false);
+            if (read && stored is null)
+            {
+                await ForgetAsync(null, CancellationToken.None, clearStore: false).ConfigureAwait(false);
+                throw CrmErrors.NotSignedIn();
+            }
+
+            if (stored is not null && stored.RefreshToken != current.RefreshToken)
+            {
+                if (!IsDue(stored))
+                {
+                    await AdoptAsync(stored, AuthChangeEvent.TokenRefreshed, CancellationToken.None, save: false).ConfigureAwait(false);
+                    return stored;
+                }
+
+                current = stored;
+            }
+        }
+
+        Session result;
+        try
+        {
+            result = await RequestRefreshAsync(current).ConfigureAwait(false);
+        }
+        catch (CrmException transient) when (transient.IsTransient)
+        {
+            Publish(new AuthStateChange { Event = AuthChangeEvent.RefreshFailed, Session = current, Error = transient });
+            ScheduleIn(TransientRetryDelay);
+            throw;
+        }
+        catch (CrmException rejected)
+        {
+            await ForgetAsync(rejected, CancellationToken.None).ConfigureAwait(false);
+            throw new CrmAuthException(_failure ?? new CrmErrorInfo { Message = rejected.Message, Status = rejected.Status }, rejected);
+        }
+
+        await AdoptAsync(result, AuthChangeEvent.TokenRefreshed, CancellationToken.None).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Spends <paramref name="current"/>'s refresh token; a rejection is answered from the store when another
+    /// process sharing it refreshed first.</summary>
+    private async Task<Session> RequestRefreshAsync(Session current)
+    {
+        try
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(new RefreshTokenRequest(current.RefreshToken), CrmJsonContext.Default.RefreshTokenRequest);
+            var session = await AuthTransport.SendAsync(
+                _connection, HttpMethod.Post, "token?grant_type=refresh_token", body, null, true, CrmJsonContext.Default.Session, CancellationToken.None).ConfigureAwait(false);
+            var result = AuthTransport.Normalize(session, _connection.TimeProvider);
+            CrmTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
+            Log.TokenRefreshed(_connection.Logger, result.ExpiresAt);
+            return result;
+        }
+        catch (CrmException ex)
+        {
+            CrmTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", ex.IsTransient ? "transient" : "rejected"));
+            Log.RefreshFailed(_connection.Logger, ex.Code, ex.IsTransient, ex);
+            if (!ex.IsTransient && await TryStoredSessionAsync(current).ConfigureAwait(false) is { } stored)
+            {
+                // Another process sharing the store refreshed first (and rotated the token): use its session.
+                return stored;
+            }
+
+            throw;
+        }
+    }
+
     private async Task<Session?> TryStoredSessionAsync(Session current)
+    {
+        var (_, stored) = await ReadStoreAsync().ConfigureAwait(false);
+        return stored is not null && stored.RefreshToken != current.RefreshToken && !IsDue(stored) ? stored : null;
+    }
+
+    /// <summary>The stored session, normalised; <c>Read</c> is false when the store failed (logged).</summary>
+    private async Task<(bool Read, Session? Stored)> ReadStoreAsync()
     {
         try
         {
             var stored = await _store.LoadAsync(CancellationToken.None).ConfigureAwait(false);
-            return stored is not null && stored.RefreshToken != current.RefreshToken && !IsDue(AuthTransport.Normalize(stored, _connection.TimeProvider))
-                ? AuthTransport.Normalize(stored, _connection.TimeProvider)
-                : null;
+            return (true, stored is null ? null : AuthTransport.Normalize(stored, _connection.TimeProvider));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {
-            return null;
+            Log.SessionStoreFailed(_connection.Logger, "load", ex);
+            return (false, null);
         }
     }
 
@@ -754,4 +891,12 @@ public class AuthClient : IAccessTokenSource
             // Already published on StateChanges (and retried later when transient).
         }
     }
+}
+
+/// <summary>The one token refresh in flight for a session: per client, or shared by the clients of one session store.</summary>
+internal sealed class RefreshFlight
+{
+    public object Gate { get; } = new();
+
+    public TaskCompletionSource<Session>? Pending { get; set; }
 }

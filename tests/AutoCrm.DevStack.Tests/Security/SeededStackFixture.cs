@@ -24,7 +24,7 @@ public sealed class SeededStackFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        server = await DevStackServer.StartAsync(new DevStackOptions(), TestContext.Current.CancellationToken);
+        server = await DevStackServer.StartAsync(new DevStackOptions { EnforceAuthRateLimits = false }, TestContext.Current.CancellationToken);
         Http = new HttpClient { BaseAddress = server.Url };
     }
 
