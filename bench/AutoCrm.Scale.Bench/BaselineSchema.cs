@@ -9,7 +9,7 @@ namespace AutoCrm.Scale.Bench;
 /// </summary>
 internal static class BaselineSchema
 {
-    public const string ScaleVersion = "20261204232412";
+    public const string ScaleVersion = "20261205004332";
 
     public static SupabaseProject Project(string benchDirectory) => SupabaseProject.FromDirectory(Materialize(benchDirectory));
 

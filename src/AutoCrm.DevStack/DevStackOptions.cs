@@ -62,6 +62,9 @@ public sealed record DevStackOptions
     /// </summary>
     public bool EnforceAuthRateLimits { get; init; } = true;
 
+    /// <summary>What one Realtime client (websocket) may use: channels, joins per second, bindings per channel, filter work.</summary>
+    public Realtime.RealtimeLimits RealtimeLimits { get; init; } = new();
+
     /// <summary>
     /// Refuse requests that carry no <c>apikey</c> (401 "No API key found in request"), as the hosted platform does.
     /// On by default; off, such a request runs as anon, as through the Supabase CLI's local gateway.

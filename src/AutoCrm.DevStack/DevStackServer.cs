@@ -314,6 +314,7 @@ public sealed partial class DevStackServer : IAsyncDisposable
         builder.Services.AddSingleton(jwt);
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(options.TimeProvider);
+        builder.Services.AddSingleton(options.RealtimeLimits);
         builder.Services.AddDevStackRest();
         builder.Services.AddDevStackAuth();
         builder.Services.AddDevStackRealtime();

@@ -19,7 +19,7 @@ namespace AutoCrm.Sdk;
 /// var ticket = await crm.Tickets.CreateAsync(new NewTicket { Subject = "Cannot log in" });
 /// </code>
 /// </example>
-public class CrmClient : IDisposable
+public class CrmClient : IDisposable, IAsyncDisposable
 {
     private readonly HttpClient? _ownedHttpClient;
     private readonly bool _ownsAuth;
@@ -166,7 +166,8 @@ public class CrmClient : IDisposable
         return new CrmClient(Connection, auth);
     }
 
-    /// <summary>Stops the refresh timer and releases the HTTP client this instance created.</summary>
+    /// <summary>Stops the refresh timer, closes the realtime socket (without waiting for it) and releases the HTTP client this
+    /// instance created. Prefer <see cref="DisposeAsync"/>, which waits until the realtime socket is closed.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -182,6 +183,30 @@ public class CrmClient : IDisposable
         if (_realtime is { IsValueCreated: true })
         {
             _realtime.Value.Dispose();
+        }
+
+        _ownedHttpClient?.Dispose();
+    }
+
+    /// <summary>Stops the refresh timer, leaves the realtime channels and closes the socket (waiting until it is closed), and
+    /// releases the HTTP client this instance created.</summary>
+    /// <returns>A task that completes when everything is released.</returns>
+    /// <example><code>await using var crm = new CrmClient(options);</code></example>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_ownsAuth)
+        {
+            Auth.Dispose();
+        }
+
+        if (_realtime is { IsValueCreated: true })
+        {
+            await _realtime.Value.DisposeAsync().ConfigureAwait(false);
         }
 
         _ownedHttpClient?.Dispose();

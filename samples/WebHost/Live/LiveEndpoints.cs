@@ -53,7 +53,8 @@ internal static class LiveEndpoints
         var staff = context.User.IsInRole("agent") || context.User.IsInRole("admin");
         if (staff)
         {
-            // "Also viewing": announce this agent on the ticket's presence channel and pass on who else is there.
+            // "Also viewing": announce this agent on the ticket's private presence channel (staff who can see the ticket only;
+            // each viewer is present as their own user) and pass on who else is there.
             var names = StaffProfiles.Names(await StaffProfiles.ListAsync(crm, context.RequestAborted));
             var viewers = crm.Realtime.Viewers(ticketId).Select(list => Viewers(list, user.UserId, names));
             events = events.Merge(viewers);
@@ -110,7 +111,8 @@ internal static class LiveEndpoints
         using var expiry = new CancellationTokenSource(remaining > TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5), time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         var channel = Channel.CreateUnbounded<SseItem<string>>(new UnboundedChannelOptions { SingleReader = true });
-        using (crm)
+        // The client's disposal is awaited: its realtime channels are left and the socket closed before the response ends.
+        await using (crm)
         using (events.Subscribe(e => channel.Writer.TryWrite(e), _ => channel.Writer.TryComplete(), () => channel.Writer.TryComplete()))
         {
             IAsyncDisposable? viewing = null;

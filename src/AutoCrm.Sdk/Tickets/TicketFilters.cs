@@ -1,3 +1,4 @@
+using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Rest;
 
 namespace AutoCrm.Sdk.Tickets;
@@ -5,6 +6,21 @@ namespace AutoCrm.Sdk.Tickets;
 /// <summary>Turns a <see cref="TicketQuery"/> into PostgREST filters.</summary>
 internal static class TicketFilters
 {
+    /// <summary>Refuses the criteria that name things the server resolves (a queue slug, an email, "me", field values):
+    /// only <c>search_tickets</c> applies them, so a listing must not silently drop them.</summary>
+    public static void RefuseSearchOnly(TicketQuery query)
+    {
+        var field = query.QueueSlug is not null ? "queue"
+            : query.AssigneeEmail is not null || query.AssignedToMe ? "assignee"
+            : query.RequesterEmail is not null || query.RequestedByMe ? "requester"
+            : query.Fields is { Count: > 0 } || query.ExcludedFields is { Count: > 0 } ? "fields"
+            : null;
+        if (field is not null)
+        {
+            throw CrmErrors.Invalid(field, $"This {field} criterion is resolved by search: list these tickets with crm.Tickets.SearchAsync.");
+        }
+    }
+
     public static RestQuery Apply(RestQuery q, TicketQuery query)
     {
         if (query.Statuses is { Count: > 0 } statuses)
@@ -39,6 +55,16 @@ internal static class TicketFilters
         if (query.TagsAny is { Count: > 0 } any)
         {
             q = q.Overlaps("tags", any);
+        }
+
+        if (query.TagsNone is { Count: > 0 } none)
+        {
+            q = q.Not(RestFilter.Overlaps("tags", none));
+        }
+
+        if (query.Unqueued)
+        {
+            q = q.Is("queue_id", null);
         }
 
         if (query.TagsAll is { Count: > 0 } all)

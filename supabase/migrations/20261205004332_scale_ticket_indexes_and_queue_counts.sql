@@ -1,6 +1,6 @@
 -- AutoCRM at 10^6 tickets: ticket indexes that match the list shapes the SDK, the web host and the console tool send;
 -- a tickets_select policy the planner estimates sensibly; per-queue counters so queue_stats() never counts tickets; a
--- claim path with one statement and no per-call helper overhead. Forward-only; sorts after 20261204232402 (search views),
+-- claim path with one statement and no per-call helper overhead. Forward-only; sorts after 20261204232802 (realtime private channels),
 -- and what it redefines starts from the newest definition before it (named beside each).
 --
 -- Every list the SDK sends is `<filters> order by <key> [desc], id [desc] limit <page>` (keyset: the next page adds
