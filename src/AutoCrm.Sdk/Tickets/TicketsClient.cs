@@ -144,7 +144,7 @@ public partial class TicketsClient
         var column = SortColumn(sort);
         return new RestListing<Ticket>(
             TicketFilters.Apply(_rest.From("tickets").Select(TicketFilters.Columns(query)), query),
-            new KeysetOrder(column, "id", query.Descending),
+            new KeysetOrder(column, "id", query.Descending, ManyTies: sort == TicketSort.Priority),
             query.PageSize,
             CrmJsonContext.Default.Ticket,
             sort switch

@@ -1,5 +1,5 @@
 -- AutoCRM: merging into a ticket's metadata in one statement, and an index for filtering by agent-only field values.
--- Forward-only (follows 20261204232402_ticket_views.sql).
+-- Forward-only (follows 20261205004332_scale_ticket_indexes_and_queue_counts.sql).
 
 -- ---------------------------------------------------------------------------
 -- merge_ticket_metadata: sets the keys given in `changes` and keeps the others, atomically (a PATCH of metadata
