@@ -1,4 +1,5 @@
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Fields;
 using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
@@ -36,6 +37,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Tickets = null!;
         Queues = null!;
         Profiles = null!;
+        Fields = null!;
     }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -66,7 +68,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Connection = new CrmConnection(options, httpClient);
         _ownsAuth = true;
         var auth = new AuthClient(Connection, options.SessionStore ?? new InMemorySessionStore(), Connection.AutoRefreshToken);
-        (Auth, Rest, Tickets, Queues, Profiles) = Build(Connection, auth);
+        (Auth, Rest, Tickets, Queues, Profiles, Fields) = Build(Connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
     }
 
@@ -74,7 +76,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
     {
         Connection = connection;
         _ownsAuth = true;
-        (Auth, Rest, Tickets, Queues, Profiles) = Build(connection, auth);
+        (Auth, Rest, Tickets, Queues, Profiles, Fields) = Build(connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
     }
 
@@ -89,6 +91,9 @@ public class CrmClient : IDisposable, IAsyncDisposable
 
     /// <summary>User profiles and roles.</summary>
     public virtual ProfilesClient Profiles { get; }
+
+    /// <summary>Custom ticket field definitions and the field values of a ticket.</summary>
+    public virtual FieldsClient Fields { get; }
 
     /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
     /// requests as the anon key alone, for data a project exposes publicly.</summary>
@@ -222,12 +227,12 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Connection.LoggerFactory,
         Connection.Realtime);
 
-    private static (AuthClient, RestClient, TicketsClient, QueuesClient, ProfilesClient) Build(CrmConnection connection, AuthClient auth)
+    private static (AuthClient, RestClient, TicketsClient, QueuesClient, ProfilesClient, FieldsClient) Build(CrmConnection connection, AuthClient auth)
     {
         var rest = new RestClient(connection, auth, connection.Schema);
         var asUser = new RestClient(connection, auth, connection.Schema, requiresUser: true);
         var tickets = new TicketsClient(asUser, connection.TimeProvider);
         var queues = new QueuesClient(asUser, tickets);
-        return (auth, rest, tickets, queues, new ProfilesClient(asUser));
+        return (auth, rest, tickets, queues, new ProfilesClient(asUser), new FieldsClient(asUser));
     }
 }

@@ -15,10 +15,10 @@ namespace AutoCrm.Sdk;
 public static class CrmSchema
 {
     /// <summary>The version (timestamp) of the newest migration this SDK depends on.</summary>
-    public static string MinimumVersion { get; } = "20261204232845";
+    public static string MinimumVersion { get; } = "20261205005211";
 
-    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261204232845_deployment_checks</c>.</summary>
-    public static string MinimumMigration { get; } = "20261204232845_deployment_checks";
+    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205005211_deployment_checks</c>.</summary>
+    public static string MinimumMigration { get; } = "20261205005211_deployment_checks";
 
     /// <summary>The database functions (RPCs) the SDK calls.</summary>
     public static IReadOnlyList<string> Functions { get; } =

@@ -131,7 +131,8 @@ select is(auth.uid(), null, 'auth.uid() is null without claims');
 
 -- ============================ tables ============================
 select tables_are('public', array['profiles', 'queues', 'queue_members', 'tickets', 'ticket_messages', 'ticket_events',
-                                  'ticket_fields', 'ticket_agent_fields', 'ticket_staff_activity', 'ticket_views', 'deployment_probes'],
+                                  'ticket_fields', 'ticket_agent_fields', 'ticket_staff_activity', 'ticket_views',
+                                  'queue_ticket_counts', 'deployment_probes'],
   'public has exactly the AutoCRM tables');
 select enum_has_labels('public', 'ticket_status', array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], 'ticket_status labels');
 select enum_has_labels('public', 'ticket_priority', array['low', 'normal', 'high', 'urgent'], 'ticket_priority labels');
@@ -213,9 +214,9 @@ select is((select array_agg(tablename::text order by tablename::text) from pg_pu
 select is((select relreplident::text from pg_class where oid = 'public.tickets'::regclass), 'f', 'tickets has replica identity full');
 
 -- ============================ indexes ============================
-select has_index('public', 'tickets', 'tickets_status_queue_updated_idx', array['status', 'queue_id', 'updated_at'], 'index by status/queue/updated_at');
-select has_index('public', 'tickets', 'tickets_assignee_status_idx', array['assignee_id', 'status', 'updated_at'], 'index by assignee');
-select has_index('public', 'tickets', 'tickets_requester_created_idx', array['requester_id', 'created_at'], 'index by requester');
+select has_index('public', 'tickets', 'tickets_active_queue_created_id_idx', array['queue_id', 'created_at', 'id'], 'keyset index on active tickets by queue');
+select has_index('public', 'tickets', 'tickets_assignee_updated_id_idx', array['assignee_id', 'updated_at', 'id'], 'keyset index by assignee');
+select has_index('public', 'tickets', 'tickets_requester_created_id_idx', array['requester_id', 'created_at', 'id'], 'keyset index by requester');
 select has_index('public', 'tickets', 'tickets_created_at_id_idx', array['created_at', 'id'], 'keyset index on (created_at, id)');
 select index_is_type('public', 'tickets', 'tickets_tags_idx', 'gin', 'GIN index on tags');
 select index_is_type('public', 'tickets', 'tickets_metadata_idx', 'gin', 'GIN index on metadata');

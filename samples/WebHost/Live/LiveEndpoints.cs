@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Realtime;
 using AutoCrm.WebHost.Infrastructure;
+using AutoCrm.WebHost.Pages;
 using AutoCrm.WebHost.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -54,8 +55,7 @@ internal static class LiveEndpoints
         {
             // "Also viewing": announce this agent on the ticket's private presence channel (staff who can see the ticket only;
             // each viewer is present as their own user) and pass on who else is there.
-            var names = (await crm.Profiles.ListAsync(cancellationToken: context.RequestAborted).ToListAsync(context.RequestAborted))
-                .ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
+            var names = StaffProfiles.Names(await StaffProfiles.ListAsync(crm, context.RequestAborted));
             var viewers = crm.Realtime.Viewers(ticketId).Select(list => Viewers(list, user.UserId, names));
             events = events.Merge(viewers);
         }

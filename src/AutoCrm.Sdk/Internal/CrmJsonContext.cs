@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Fields;
 using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
@@ -40,6 +41,12 @@ namespace AutoCrm.Sdk.Internal;
 [JsonSerializable(typeof(List<QueueMember>))]
 [JsonSerializable(typeof(QueueStats))]
 [JsonSerializable(typeof(List<QueueStats>))]
+[JsonSerializable(typeof(TicketField))]
+[JsonSerializable(typeof(List<TicketField>))]
+[JsonSerializable(typeof(TicketFieldOption))]
+[JsonSerializable(typeof(TicketFieldType))]
+[JsonSerializable(typeof(NewTicketField))]
+[JsonSerializable(typeof(TicketFieldPatch))]
 [JsonSerializable(typeof(Profile))]
 [JsonSerializable(typeof(List<Profile>))]
 [JsonSerializable(typeof(UserRole))]

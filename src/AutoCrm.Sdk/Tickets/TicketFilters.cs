@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using AutoCrm.Sdk.Fields;
 using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Rest;
 
@@ -72,9 +74,30 @@ internal static class TicketFilters
             q = q.Contains("tags", all);
         }
 
-        if (query.MetadataContains is { } metadata)
+        var contains = query.MetadataContains is { } metadata ? JsonNode.Parse(metadata.Utf8Json.Span)!.AsObject() : null;
+        if (query.FieldValues is { Count: > 0 } fields)
         {
-            q = q.Contains("metadata", System.Text.Json.Nodes.JsonNode.Parse(metadata.Utf8Json.Span)!);
+            contains ??= [];
+            foreach (var (key, value) in fields.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                contains[key] = FieldValue(key, value);
+            }
+        }
+
+        if (contains is not null)
+        {
+            q = q.Contains("metadata", (JsonNode)contains);
+        }
+
+        if (query.AgentFieldValues is { Count: > 0 } agentFields)
+        {
+            var agentContains = new JsonObject();
+            foreach (var (key, value) in agentFields.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                agentContains[key] = FieldValue(key, value);
+            }
+
+            q = q.Contains(AgentFieldsRelation + ".metadata", (JsonNode)agentContains);
         }
 
         if (query.CreatedFrom is { } createdFrom)
@@ -103,6 +126,27 @@ internal static class TicketFilters
         }
 
         return q;
+    }
+
+    /// <summary>The embed that joins a ticket's agent-only values (rows without one are left out): the select list of a
+    /// listing filtered by <see cref="TicketQuery.AgentFieldValues"/> adds it.</summary>
+    public const string AgentFieldsRelation = "ticket_agent_fields";
+
+    /// <summary>The select list for a listing of <paramref name="query"/>.</summary>
+    public static string Columns(TicketQuery query) =>
+        query.AgentFieldValues is { Count: > 0 } ? "*," + AgentFieldsRelation + "!inner()" : "*";
+
+    private static JsonNode FieldValue(string key, TicketFieldValue? value)
+    {
+        ArgumentNullException.ThrowIfNull(value, nameof(value));
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            throw CrmErrors.Invalid("key", "A field key is required.");
+        }
+
+        return value.IsNone
+            ? throw CrmErrors.Invalid(key, $"field \"{key}\": filtering by no value is not supported; give a value.")
+            : JsonNode.Parse(value.Json.GetRawText())!;
     }
 
     private static string EscapeLike(string text) =>

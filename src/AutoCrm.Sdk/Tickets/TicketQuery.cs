@@ -34,8 +34,18 @@ public sealed record TicketQuery
     /// <summary>Having all of these tags.</summary>
     public IReadOnlyList<string>? TagsAll { get; init; }
 
-    /// <summary>Whose metadata contains this object (JSONB <c>@&gt;</c>).</summary>
+    /// <summary>Whose metadata contains this object (JSONB <c>@&gt;</c>, indexed). Typed: <c>CrmMetadata.From(new PlanFilter("pro"),
+    /// MyJsonContext.Default.PlanFilter)</c>.</summary>
     public CrmMetadata? MetadataContains { get; init; }
+
+    /// <summary>Whose customer-visible custom fields have these values (a multiselect value matches tickets having at least
+    /// those options), by field key. Combined with <see cref="MetadataContains"/>; indexed.</summary>
+    /// <example><code>new TicketQuery { FieldValues = new Dictionary&lt;string, TicketFieldValue&gt; { ["plan"] = TicketFieldValue.Option("pro") } }</code></example>
+    public IReadOnlyDictionary<string, AutoCrm.Sdk.Fields.TicketFieldValue>? FieldValues { get; init; }
+
+    /// <summary>Whose agent-only custom fields have these values, by field key (staff; a customer's listing matches nothing,
+    /// since customers never read agent-only values). Indexed like <see cref="FieldValues"/>.</summary>
+    public IReadOnlyDictionary<string, AutoCrm.Sdk.Fields.TicketFieldValue>? AgentFieldValues { get; init; }
 
     /// <summary>Created at or after this time.</summary>
     public DateTimeOffset? CreatedFrom { get; init; }

@@ -11,7 +11,7 @@ namespace AutoCrm.Sdk.Tickets;
 /// Tickets, their conversation and their history, as the caller is allowed to see them (row-level security decides).
 /// Get it from <see cref="CrmClient.Tickets"/>.
 /// </summary>
-public class TicketsClient
+public partial class TicketsClient
 {
     private const string TicketColumns = "*";
     private readonly RestClient _rest = null!;
@@ -143,8 +143,8 @@ public class TicketsClient
         var sort = query.Sort;
         var column = SortColumn(sort);
         return new RestListing<Ticket>(
-            TicketFilters.Apply(_rest.From("tickets").Select(TicketColumns), query),
-            new KeysetOrder(column, "id", query.Descending),
+            TicketFilters.Apply(_rest.From("tickets").Select(TicketFilters.Columns(query)), query),
+            new KeysetOrder(column, "id", query.Descending, ManyTies: sort == TicketSort.Priority),
             query.PageSize,
             CrmJsonContext.Default.Ticket,
             sort switch

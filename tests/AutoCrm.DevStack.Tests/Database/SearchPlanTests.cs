@@ -72,7 +72,8 @@ public sealed class SearchPlanTests(SearchPlanDatabase database) : IClassFixture
 
         var customerPlans = await PlansAsync(Customer, $"select id, rank, snippet from public.search_tickets('{FrequentWord}') order by rank desc limit 20");
         var customerCandidates = CandidatePlan(customerPlans);
-        Assert.Contains("tickets_requester_created_idx", customerCandidates, StringComparison.Ordinal);
+        // A customer's walk reads their own tickets by a requester index (which one is the planner's choice), never the whole history.
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(customerCandidates, @"(using|on) tickets_requester_\w+_idx"), customerCandidates);
         Assert.DoesNotContain("ticket_search_documents_document_idx", customerCandidates, StringComparison.Ordinal);
         AssertNoTableScan(customerPlans);
     }
