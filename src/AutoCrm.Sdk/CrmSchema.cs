@@ -23,14 +23,14 @@ public static class CrmSchema
     /// <summary>The database functions (RPCs) the SDK calls.</summary>
     public static IReadOnlyList<string> Functions { get; } =
     [
-        "assign_ticket", "claim_next_ticket", "deployment_status", "queue_stats", "release_ticket", "search_tickets", "set_user_role",
-        "transfer_ticket",
+        "assign_ticket", "claim_next_ticket", "deployment_status", "merge_ticket_metadata", "queue_stats", "release_ticket",
+        "reorder_ticket_fields", "search_tickets", "set_ticket_field", "set_user_role", "ticket_field_values", "transfer_ticket",
     ];
 
     /// <summary>The tables the SDK reads and writes.</summary>
     public static IReadOnlyList<string> Tables { get; } =
     [
-        "profiles", "queue_members", "queues", "ticket_events", "ticket_messages", "tickets",
+        "profiles", "queue_members", "queues", "ticket_events", "ticket_fields", "ticket_messages", "tickets",
     ];
 
     /// <summary>The tables the SDK's realtime streams subscribe to (they must be in the <c>supabase_realtime</c> publication).</summary>
