@@ -50,6 +50,9 @@ internal sealed class LatencyBench : IAsyncDisposable
 
     public int DistinctUsers => Math.Min(Users.Length, _subscribers.Count);
 
+    /// <summary>The subscribers' latencies (ms) of the last run, sorted.</summary>
+    public double[] Latencies { get; private set; } = [];
+
     public static async Task<LatencyBench> CreateAsync(DevStackServer stack, int sockets)
     {
         var uri = new Uri(stack.DatabaseUrl);
@@ -129,6 +132,7 @@ internal sealed class LatencyBench : IAsyncDisposable
         }
 
         var sorted = _latencies.Order().ToArray();
+        Latencies = sorted;
         var baseline = _baseline.Order().ToArray();
         return new RunResult(
             rate, total, expected, Interlocked.Read(ref _delivered), Pct(sorted, 0.50), Pct(sorted, 0.95), Pct(sorted, 0.99), sorted.LastOrDefault(),
@@ -136,6 +140,22 @@ internal sealed class LatencyBench : IAsyncDisposable
 
         static double Pct(double[] sorted, double p) =>
             sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+
+    /// <summary>The subjects of the seeded tickets (what filters on <c>subject</c> run on).</summary>
+    public async Task<List<string>> SubjectsAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select subject from public.tickets", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var subjects = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            subjects.Add(reader.GetString(0));
+        }
+
+        return subjects;
     }
 
     /// <summary>The same-run A/B of the dispatcher's database work (see <see cref="RlsCheckBench"/>).</summary>

@@ -3,6 +3,7 @@
 // all ticket changes; a writer updates seeded tickets at a fixed rate; latency = time the frame is read on the
 // client − the change's commit_timestamp. Usage:
 //   dotnet run -c Release --project bench/AutoCrm.Realtime.Bench -- [--sockets 50] [--rate 100] [--seconds 10] [--ramp] [--rls-rounds 300]
+//   ... -- --abuse [--rounds 3]: the same subscribers without and with one abusive socket at the limits (AbuseBench).
 using System.Globalization;
 using AutoCrm.DevStack;
 using AutoCrm.Realtime.Bench;
@@ -13,11 +14,18 @@ var seconds = Arg("--seconds", 10);
 var ramp = args.Contains("--ramp");
 
 Console.WriteLine("Starting a throwaway DevStack (seeded)...");
-await using var stack = await DevStackServer.StartAsync(new DevStackOptions());
+// LatencyBench signs its own tokens with the demo secret.
+await using var stack = await DevStackServer.StartAsync(new DevStackOptions { JwtSecret = DevStackDefaults.JwtSecret });
 await using var bench = await LatencyBench.CreateAsync(stack, sockets);
 Console.WriteLine($"{sockets} sockets subscribed to public.tickets as {bench.DistinctUsers} users ({sockets} distinct claim sets)");
 
 Console.WriteLine("warm-up: " + await bench.RunAsync(rate, TimeSpan.FromSeconds(3)));
+if (args.Contains("--abuse"))
+{
+    await AbuseBench.RunAsync(stack, bench, rate, seconds, Arg("--rounds", 3));
+    return;
+}
+
 // --ramp: a ladder of rates from --rate up, until p99 passes 100 ms or a frame is lost (start low, e.g. --rate 10,
 // to find the highest sustained rate on a busy machine).
 var rates = ramp ? RampRates(rate).ToArray() : [rate];

@@ -1,7 +1,7 @@
 using AutoCrm.WebHost.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddAutoCrmWeb();
+await builder.AddAutoCrmWebAsync();
 
 var app = builder.Build();
 app.UseAutoCrmWeb();

@@ -209,11 +209,16 @@ internal sealed class TicketFactory
                     messages.Add(new GeneratedMessage(random.NextUuid7(at), requester.Id, false, _text.CustomerReply(ref random, sb, requester.FirstName), at));
                 }
 
-                version++;
+                // As the message trigger does: a public message touches its ticket, an internal note does not.
+                if (!messages[^1].Internal)
+                {
+                    version++;
+                }
             }
         }
 
-        var updatedAt = messages[^1].CreatedAt > lastStep ? messages[^1].CreatedAt : lastStep;
+        var lastPublic = messages.FindLast(m => !m.Internal)!.CreatedAt;
+        var updatedAt = lastPublic > lastStep ? lastPublic : lastStep;
         var solvedAt = status is "solved" or "closed" ? times[steps.FindLastIndex(s => s.Kind == "solved")] : (DateTimeOffset?)null;
         var closedAt = status == "closed" ? times[steps.FindLastIndex(s => s.Kind == "closed")] : (DateTimeOffset?)null;
         return new GeneratedTicket

@@ -1,9 +1,13 @@
 namespace AutoCrm.DevStack;
 
-/// <summary>The Supabase CLI's local defaults (the same secret and demo keys as <c>supabase start</c>).</summary>
+/// <summary>
+/// The Supabase CLI's local defaults (the same secret and demo keys as <c>supabase start</c>). The secret is public:
+/// a DevStack uses it only when asked (<c>--demo-keys</c>, <see cref="DevStackOptions.JwtSecret"/>), for tests that
+/// need fixed keys; otherwise each data directory has a random secret of its own.
+/// </summary>
 public static class DevStackDefaults
 {
-    /// <summary>The local JWT secret.</summary>
+    /// <summary>The Supabase CLI's public demo JWT secret.</summary>
     public const string JwtSecret = "super-secret-jwt-token-with-at-least-32-characters-long";
 
     /// <summary>The demo anon key: <c>{"iss":"supabase-demo","role":"anon","exp":1983812996}</c> signed with <see cref="JwtSecret"/>.</summary>

@@ -9,7 +9,10 @@ namespace AutoCrm.DevStack;
 /// </example>
 public sealed record DevStackOptions
 {
-    /// <summary>Directory of a persistent PostgreSQL cluster (created on first use); null = a throwaway cluster deleted on dispose.</summary>
+    /// <summary>
+    /// Directory of a persistent PostgreSQL cluster (created on first use) and of the project's JWT secret; null = a
+    /// throwaway cluster deleted on dispose. With <see cref="DatabaseUrl"/> it holds only the secret.
+    /// </summary>
     public string? DataDirectory { get; init; }
 
     /// <summary>Connection string or <c>postgresql://</c> URL of an existing PostgreSQL to use instead of a local cluster (used as is: bootstrap and migrations are applied to it).</summary>
@@ -34,17 +37,33 @@ public sealed record DevStackOptions
     /// </summary>
     public IReadOnlyList<string>? Schemas { get; init; }
 
-    /// <summary>The HS256 JWT secret; the default is the Supabase CLI's, so the well-known demo keys work.</summary>
-    public string JwtSecret { get; init; } = DevStackDefaults.JwtSecret;
+    /// <summary>
+    /// The HS256 JWT secret (at least 32 characters). Null (the default): a random secret kept in the file
+    /// <c>jwt-secret</c> of <see cref="DataDirectory"/> (created on first start, readable by its owner only), so the
+    /// keys stay the same across starts; with no data directory, a new secret for each start. Pass
+    /// <see cref="DevStackDefaults.JwtSecret"/> for the Supabase CLI's public demo keys (tests that need fixed keys).
+    /// </summary>
+    public string? JwtSecret { get; init; }
+
+    /// <summary>
+    /// The web origins that may call the DevStack from a browser: <c>https://app.example.com</c>, an origin with any
+    /// port (<c>http://localhost:*</c>), or <c>*</c> for all. A request from another origin is refused with 403.
+    /// Null (the default): loopback origins on any port, plus config.toml's <c>site_url</c> and
+    /// <c>additional_redirect_urls</c>.
+    /// </summary>
+    public IReadOnlyList<string>? CorsOrigins { get; init; }
 
     /// <summary>Where the DevStack logs; null = no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>
     /// Apply config.toml's <c>[auth.rate_limit]</c> per client address (429 <c>over_request_rate_limit</c>), as the hosted
-    /// platform does. Off by default, like <c>supabase start</c>, whose Auth server limits nothing.
+    /// platform does. On by default; tests that sign in many times from one address turn it off.
     /// </summary>
-    public bool EnforceAuthRateLimits { get; init; }
+    public bool EnforceAuthRateLimits { get; init; } = true;
+
+    /// <summary>What one Realtime client (websocket) may use: channels, joins per second, bindings per channel, filter work.</summary>
+    public Realtime.RealtimeLimits RealtimeLimits { get; init; } = new();
 
     /// <summary>
     /// Refuse requests that carry no <c>apikey</c> (401 "No API key found in request"), as the hosted platform does.

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using AutoCrm.DevStack.Auth;
 using AutoCrm.DevStack.Gateway;
 using AutoCrm.DevStack.Postgres;
@@ -125,9 +127,10 @@ public sealed partial class DevStackServer : IAsyncDisposable
             connections = new DatabaseConnections(cluster.ConnectionString, loggerFactory);
             await NotifySchemaReloadAsync(connections, cancellationToken);
 
-            var jwt = new JwtService(options.JwtSecret, options.TimeProvider);
-            var keys = CreateKeys(options.JwtSecret, jwt);
-            (app, var url) = await StartWebAsync(options, project, connections, jwt, keys, loggerFactory, cancellationToken);
+            var secret = ProjectSecret.Resolve(options);
+            var jwt = new JwtService(secret, options.TimeProvider);
+            var keys = CreateKeys(secret, jwt);
+            (app, var url) = await StartWebAsync(options, project, connections, secret, jwt, keys, loggerFactory, cancellationToken);
             Log.Started(logger, url, cluster.Port);
             return new DevStackServer(app, cluster, connections, url, keys, logger);
         }
@@ -217,7 +220,12 @@ public sealed partial class DevStackServer : IAsyncDisposable
         }
 
         string Key(string role) => jwt.Issue(new Dictionary<string, object?> { ["iss"] = "supabase-demo", ["role"] = role, ["exp"] = DevStackDefaults.DemoKeyExpiry });
-        return new ProjectKeys(Key("anon"), Key("service_role"), DevStackDefaults.PublishableKey, DevStackDefaults.SecretKey);
+
+        // The opaque keys follow the secret too (the demo ones are public): derived from it, so they need no storage.
+        string Opaque(string prefix) =>
+            prefix + Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(prefix)))
+                .TrimEnd('=').Replace('+', '-').Replace('/', '_')[..31];
+        return new ProjectKeys(Key("anon"), Key("service_role"), Opaque("sb_publishable_"), Opaque("sb_secret_"));
     }
 
     private static async Task NotifySchemaReloadAsync(DatabaseConnections connections, CancellationToken cancellationToken)
@@ -230,6 +238,7 @@ public sealed partial class DevStackServer : IAsyncDisposable
         DevStackOptions options,
         SupabaseProject project,
         DatabaseConnections connections,
+        string secret,
         JwtService jwt,
         ProjectKeys keys,
         ILoggerFactory loggerFactory,
@@ -240,11 +249,16 @@ public sealed partial class DevStackServer : IAsyncDisposable
             // Bind an explicit port so the settings (ApiUrl, JWT issuer) are known before the container is built.
             var port = options.Port != 0 ? options.Port : LocalCluster.FreeTcpPort();
             var apiUrl = $"http://127.0.0.1:{port}";
-            var settings = DevStackSettings.FromConfigToml(project.ConfigToml, options.JwtSecret, apiUrl) with
+            var settings = DevStackSettings.FromConfigToml(project.ConfigToml, secret, apiUrl) with
             {
                 EnforceAuthRateLimits = options.EnforceAuthRateLimits,
                 RequireApiKey = options.RequireApiKey,
             };
+            if (options.CorsOrigins is { } corsOrigins)
+            {
+                settings = settings with { CorsOrigins = corsOrigins };
+            }
+
             if (options.Schemas is { Count: > 0 } schemas)
             {
                 settings = settings with { Schemas = schemas };
@@ -300,6 +314,7 @@ public sealed partial class DevStackServer : IAsyncDisposable
         builder.Services.AddSingleton(jwt);
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(options.TimeProvider);
+        builder.Services.AddSingleton(options.RealtimeLimits);
         builder.Services.AddDevStackRest();
         builder.Services.AddDevStackAuth();
         builder.Services.AddDevStackRealtime();

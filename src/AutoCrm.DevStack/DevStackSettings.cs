@@ -37,10 +37,16 @@ internal sealed record DevStackSettings
     public AuthRateLimits RateLimits { get; init; } = new();
 
     /// <summary>
-    /// Apply <see cref="RateLimits"/> per client address, as the hosted platform does. Off by default, as with
-    /// <c>supabase start</c>, whose GoTrue has no <c>GOTRUE_RATE_LIMIT_HEADER</c> and so limits nothing.
+    /// Apply <see cref="RateLimits"/> per client address, as the hosted platform does. On by default (unlike
+    /// <c>supabase start</c>, whose GoTrue limits nothing): guessing passwords must not be free on a DevStack either.
     /// </summary>
-    public bool EnforceAuthRateLimits { get; init; }
+    public bool EnforceAuthRateLimits { get; init; } = true;
+
+    /// <summary>
+    /// The web origins allowed to call the DevStack from a browser (see <see cref="Gateway.CorsPolicy"/>): loopback
+    /// origins on any port, plus config.toml's <c>site_url</c> and <c>additional_redirect_urls</c>.
+    /// </summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [.. Gateway.CorsPolicy.Loopback, "http://127.0.0.1:3000"];
 
     /// <summary>
     /// Refuse a request without an <c>apikey</c> (401), as the hosted platform does. On by default; off, such a
@@ -54,6 +60,9 @@ internal sealed record DevStackSettings
     public string ApiUrl { get; init; } = "http://127.0.0.1:54321";
 
     public string JwtIssuer => ApiUrl + "/auth/v1";
+
+    /// <summary>The defaults of a DevStack without config.toml (for parts built without the service container).</summary>
+    internal static DevStackSettings Default { get; } = new() { JwtSecret = string.Empty };
 
     /// <summary>Reads the settings the DevStack uses from a config.toml text (null = all defaults).</summary>
     public static DevStackSettings FromConfigToml(string? toml, string jwtSecret, string apiUrl)
@@ -82,6 +91,15 @@ internal sealed record DevStackSettings
             SiteUrl = Str(auth, "site_url") ?? settings.SiteUrl,
             EnableConfirmations = Bool(email, "enable_confirmations") ?? settings.EnableConfirmations,
             RateLimits = AuthRateLimits.FromToml(auth is null ? null : Table(auth, "rate_limit")),
+        };
+        settings = settings with
+        {
+            CorsOrigins =
+            [
+                .. Gateway.CorsPolicy.Loopback,
+                .. new[] { settings.SiteUrl }.Concat(Strings(auth, "additional_redirect_urls") ?? [])
+                    .Select(Gateway.CorsPolicy.Normalize).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase),
+            ],
         };
         _ = settings.PasswordPolicy; // an unknown password_requirements value stops the start, as it stops the Supabase CLI
         return settings;

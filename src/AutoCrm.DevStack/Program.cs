@@ -40,10 +40,13 @@ try
         new DevStackOptions
         {
             Port = command.Port,
-            DataDirectory = command.DatabaseUrl is null ? command.DataDirectory : null,
+            // With --db-url the data directory holds only the JWT secret.
+            DataDirectory = command.DataDirectory,
             DatabaseUrl = command.DatabaseUrl,
             Seed = command.Seed,
             Reset = command.Reset,
+            JwtSecret = command.DemoKeys ? DevStackDefaults.JwtSecret : null,
+            CorsOrigins = command.CorsOrigins,
             EnforceAuthRateLimits = command.AuthRateLimits,
             SupabaseDirectory = command.SupabaseDirectory,
             RequireApiKey = !command.NoApiKeyCheck,
@@ -83,7 +86,8 @@ internal sealed record CommandLine
     internal const string Usage = """
         Usage: AutoCrm.DevStack [options]
           --port N         HTTP port on 127.0.0.1 (default 54321; 0 = any free port)
-          --data-dir D     PostgreSQL cluster directory (default ./.autocrm/devstack)
+          --data-dir D     PostgreSQL cluster directory, and the file jwt-secret with the project's
+                           random JWT secret (default ./.autocrm/devstack; with --db-url, the secret only)
           --db-url U       use an existing PostgreSQL (postgresql://user:pass@host:port/db) instead of a local cluster
           --supabase-dir S a Supabase CLI project folder (migrations/, seed.sql, config.toml) to serve
                            instead of the AutoCRM one built into the DevStack
@@ -95,9 +99,15 @@ internal sealed record CommandLine
           --no-apikey-check
                            let requests without an apikey through as anon, as the Supabase CLI's
                            gateway does (the hosted platform, and the DevStack by default, answer 401)
-          --auth-rate-limits
-                           apply config.toml's [auth.rate_limit] per client address, as the hosted
-                           platform does (off by default, like `supabase start`)
+          --demo-keys      use the Supabase CLI's public demo JWT secret and keys instead of the data
+                           directory's own (for tests that need fixed keys; anyone can sign tokens for it)
+          --cors-origins a,b
+                           the web origins that may call the DevStack from a browser: origins, origins
+                           with any port (http://localhost:*) or * for all (default: loopback on any
+                           port, plus config.toml's site_url and additional_redirect_urls)
+          --no-auth-rate-limits
+                           do not apply config.toml's [auth.rate_limit] (applied per client address by
+                           default; tests that sign in many times from one address turn them off)
           -h, --help       show this help
         """;
 
@@ -115,7 +125,11 @@ internal sealed record CommandLine
 
     public bool Reset { get; init; }
 
-    public bool AuthRateLimits { get; init; }
+    public bool AuthRateLimits { get; init; } = true;
+
+    public bool DemoKeys { get; init; }
+
+    public IReadOnlyList<string>? CorsOrigins { get; init; }
 
     public bool NoApiKeyCheck { get; init; }
 
@@ -210,7 +224,25 @@ internal sealed record CommandLine
                     command = command with { NoApiKeyCheck = true };
                     break;
                 case "--auth-rate-limits" when inlineValue is null:
+                    // The default now; still accepted so that older scripts keep working.
                     command = command with { AuthRateLimits = true };
+                    break;
+                case "--no-auth-rate-limits" when inlineValue is null:
+                    command = command with { AuthRateLimits = false };
+                    break;
+                case "--demo-keys" when inlineValue is null:
+                    command = command with { DemoKeys = true };
+                    break;
+                case "--cors-origins":
+                    var originsText = Value();
+                    var origins = originsText?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                    if (origins is not { Length: > 0 })
+                    {
+                        error = $"--cors-origins needs a comma-separated list of origins (or *), got '{originsText}'.";
+                        return false;
+                    }
+
+                    command = command with { CorsOrigins = origins };
                     break;
                 default:
                     error = $"Unknown option '{args[i]}'.";

@@ -1,4 +1,5 @@
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Fields;
 using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
@@ -10,7 +11,7 @@ namespace AutoCrm.Sdk;
 
 /// <summary>
 /// The AutoCRM client: one per project and process (or one per user session on a server, see
-/// <see cref="WithSession"/> and <see cref="ForUser"/>). Immutable and thread-safe; nothing connects until the first call.
+/// <see cref="WithSession(ISessionStore)"/> and <see cref="ForUser"/>). Immutable and thread-safe; nothing connects until the first call.
 /// </summary>
 /// <example>
 /// <code>
@@ -19,7 +20,7 @@ namespace AutoCrm.Sdk;
 /// var ticket = await crm.Tickets.CreateAsync(new NewTicket { Subject = "Cannot log in" });
 /// </code>
 /// </example>
-public class CrmClient : IDisposable
+public class CrmClient : IDisposable, IAsyncDisposable
 {
     private readonly HttpClient? _ownedHttpClient;
     private readonly bool _ownsAuth;
@@ -36,6 +37,7 @@ public class CrmClient : IDisposable
         Tickets = null!;
         Queues = null!;
         Profiles = null!;
+        Fields = null!;
     }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -66,7 +68,7 @@ public class CrmClient : IDisposable
         Connection = new CrmConnection(options, httpClient);
         _ownsAuth = true;
         var auth = new AuthClient(Connection, options.SessionStore ?? new InMemorySessionStore(), Connection.AutoRefreshToken);
-        (Auth, Rest, Tickets, Queues, Profiles) = Build(Connection, auth);
+        (Auth, Rest, Tickets, Queues, Profiles, Fields) = Build(Connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
     }
 
@@ -74,7 +76,7 @@ public class CrmClient : IDisposable
     {
         Connection = connection;
         _ownsAuth = true;
-        (Auth, Rest, Tickets, Queues, Profiles) = Build(connection, auth);
+        (Auth, Rest, Tickets, Queues, Profiles, Fields) = Build(connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
     }
 
@@ -89,6 +91,9 @@ public class CrmClient : IDisposable
 
     /// <summary>User profiles and roles.</summary>
     public virtual ProfilesClient Profiles { get; }
+
+    /// <summary>Custom ticket field definitions and the field values of a ticket.</summary>
+    public virtual FieldsClient Fields { get; }
 
     /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
     /// requests as the anon key alone, for data a project exposes publicly.</summary>
@@ -115,8 +120,9 @@ public class CrmClient : IDisposable
 
     /// <summary>
     /// A lightweight client acting as the user of <paramref name="session"/>, sharing this client's HTTP connections,
-    /// pipeline and settings. The session lives in memory only and is refreshed on demand (when a call finds it due),
-    /// not by a timer. Typical for a server acting for many users: one per request or per user.
+    /// pipeline and settings. The session lives in this client's memory only and is refreshed on demand (when a call finds
+    /// it due), not by a timer; a rotated refresh token is not saved anywhere else. For a server that keeps sessions
+    /// between requests use <see cref="WithSession(ISessionStore)"/>, which saves rotated tokens and shares one refresh.
     /// </summary>
     /// <param name="session">The user's session.</param>
     /// <returns>The user-bound client. Disposing it does not affect this client.</returns>
@@ -126,6 +132,28 @@ public class CrmClient : IDisposable
         ArgumentNullException.ThrowIfNull(session);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var auth = new AuthClient(Connection, new InMemorySessionStore(AuthTransport.Normalize(session, Connection.TimeProvider)), autoRefresh: false);
+        return new CrmClient(Connection, auth);
+    }
+
+    /// <summary>
+    /// A lightweight client acting as the user whose session lives in <paramref name="sessionStore"/>, sharing this client's
+    /// HTTP connections, pipeline and settings. For a server acting for many users, with one store per user session: the
+    /// store is the session's one home. The session is read from it on first use and refreshed on demand when a call finds
+    /// it due (no timer); the rotated tokens are saved back. Clients of this root that share a store share one refresh,
+    /// and a client re-reads the store before refreshing, so concurrent requests of one user never spend the same refresh
+    /// token twice (refresh tokens rotate, and a spent one presented again revokes the whole session). A refresh the server
+    /// rejects clears the store, and so does <c>Auth.SignOutAsync</c>; the other clients of the store then find it empty and
+    /// report <see cref="CrmAuthException"/> (<c>session_missing</c>) instead of refreshing. Signing in through this client
+    /// saves the new session to the store.
+    /// </summary>
+    /// <param name="sessionStore">Where this user's session lives; compared by reference.</param>
+    /// <returns>The user-bound client. Disposing it does not affect this client or the store.</returns>
+    /// <example><code>var userCrm = crm.WithSession(storeOfThisBrowserSession); var mine = userCrm.Tickets.ListAsync();</code></example>
+    public virtual CrmClient WithSession(ISessionStore sessionStore)
+    {
+        ArgumentNullException.ThrowIfNull(sessionStore);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var auth = new AuthClient(Connection, sessionStore, autoRefresh: false, flight: Connection.FlightFor(sessionStore));
         return new CrmClient(Connection, auth);
     }
 
@@ -143,7 +171,8 @@ public class CrmClient : IDisposable
         return new CrmClient(Connection, auth);
     }
 
-    /// <summary>Stops the refresh timer and releases the HTTP client this instance created.</summary>
+    /// <summary>Stops the refresh timer, closes the realtime socket (without waiting for it) and releases the HTTP client this
+    /// instance created. Prefer <see cref="DisposeAsync"/>, which waits until the realtime socket is closed.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -164,6 +193,30 @@ public class CrmClient : IDisposable
         _ownedHttpClient?.Dispose();
     }
 
+    /// <summary>Stops the refresh timer, leaves the realtime channels and closes the socket (waiting until it is closed), and
+    /// releases the HTTP client this instance created.</summary>
+    /// <returns>A task that completes when everything is released.</returns>
+    /// <example><code>await using var crm = new CrmClient(options);</code></example>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_ownsAuth)
+        {
+            Auth.Dispose();
+        }
+
+        if (_realtime is { IsValueCreated: true })
+        {
+            await _realtime.Value.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _ownedHttpClient?.Dispose();
+    }
+
     private RealtimeClient CreateRealtime() => new(
         ProjectUrl,
         ApiKey,
@@ -174,12 +227,12 @@ public class CrmClient : IDisposable
         Connection.LoggerFactory,
         Connection.Realtime);
 
-    private static (AuthClient, RestClient, TicketsClient, QueuesClient, ProfilesClient) Build(CrmConnection connection, AuthClient auth)
+    private static (AuthClient, RestClient, TicketsClient, QueuesClient, ProfilesClient, FieldsClient) Build(CrmConnection connection, AuthClient auth)
     {
         var rest = new RestClient(connection, auth, connection.Schema);
         var asUser = new RestClient(connection, auth, connection.Schema, requiresUser: true);
         var tickets = new TicketsClient(asUser, connection.TimeProvider);
         var queues = new QueuesClient(asUser, tickets);
-        return (auth, rest, tickets, queues, new ProfilesClient(asUser));
+        return (auth, rest, tickets, queues, new ProfilesClient(asUser), new FieldsClient(asUser));
     }
 }

@@ -131,6 +131,8 @@ select is(auth.uid(), null, 'auth.uid() is null without claims');
 
 -- ============================ tables ============================
 select tables_are('public', array['profiles', 'queues', 'queue_members', 'tickets', 'ticket_messages', 'ticket_events',
+                                  'ticket_fields', 'ticket_agent_fields', 'ticket_staff_activity', 'ticket_views',
+                                  'queue_ticket_counts', 'deployment_probes',
                                   'webhook_event_types', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts'],
   'public has exactly the AutoCRM tables');
 select enum_has_labels('public', 'ticket_status', array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], 'ticket_status labels');
@@ -154,7 +156,8 @@ select columns_are('public', 'ticket_messages', array['id', 'ticket_id', 'author
   'ticket_messages columns');
 select fk_ok('public', 'ticket_messages', 'ticket_id', 'public', 'tickets', 'id',
   'ticket_messages.ticket_id references tickets (embedding as conversation_history)');
-select columns_are('public', 'ticket_events', array['id', 'ticket_id', 'actor_id', 'kind', 'changes', 'created_at'], 'ticket_events columns');
+select columns_are('public', 'ticket_events', array['id', 'ticket_id', 'actor_id', 'kind', 'changes', 'created_at', 'visibility'],
+  'ticket_events columns');
 select columns_are('public', 'profiles', array['id', 'email', 'display_name', 'role', 'metadata', 'created_at', 'updated_at'], 'profiles columns');
 select columns_are('public', 'queues', array['id', 'slug', 'name', 'description', 'created_at', 'updated_at'], 'queues columns');
 select columns_are('public', 'queue_members', array['queue_id', 'agent_id', 'created_at'], 'queue_members columns');
@@ -207,13 +210,14 @@ select is_empty($$select p.proname from pg_proc p where p.pronamespace = 'public
 -- ============================ realtime ============================
 select is((select array_agg(tablename::text order by tablename::text) from pg_publication_tables
             where pubname = 'supabase_realtime' and schemaname = 'public'),
-  array['ticket_events', 'ticket_messages', 'tickets'], 'tickets, ticket_messages and ticket_events are in supabase_realtime');
+  array['deployment_probes', 'ticket_events', 'ticket_messages', 'ticket_views', 'tickets'],
+  'tickets, ticket_messages, ticket_events, ticket_views and the deployment probe are in supabase_realtime');
 select is((select relreplident::text from pg_class where oid = 'public.tickets'::regclass), 'f', 'tickets has replica identity full');
 
 -- ============================ indexes ============================
-select has_index('public', 'tickets', 'tickets_status_queue_updated_idx', array['status', 'queue_id', 'updated_at'], 'index by status/queue/updated_at');
-select has_index('public', 'tickets', 'tickets_assignee_status_idx', array['assignee_id', 'status', 'updated_at'], 'index by assignee');
-select has_index('public', 'tickets', 'tickets_requester_created_idx', array['requester_id', 'created_at'], 'index by requester');
+select has_index('public', 'tickets', 'tickets_active_queue_created_id_idx', array['queue_id', 'created_at', 'id'], 'keyset index on active tickets by queue');
+select has_index('public', 'tickets', 'tickets_assignee_updated_id_idx', array['assignee_id', 'updated_at', 'id'], 'keyset index by assignee');
+select has_index('public', 'tickets', 'tickets_requester_created_id_idx', array['requester_id', 'created_at', 'id'], 'keyset index by requester');
 select has_index('public', 'tickets', 'tickets_created_at_id_idx', array['created_at', 'id'], 'keyset index on (created_at, id)');
 select index_is_type('public', 'tickets', 'tickets_tags_idx', 'gin', 'GIN index on tags');
 select index_is_type('public', 'tickets', 'tickets_metadata_idx', 'gin', 'GIN index on metadata');

@@ -14,7 +14,7 @@ public sealed class DevStackFixture : IAsyncLifetime
     internal DevStackServer Server => _server ?? throw new InvalidOperationException("not started");
 
     public async ValueTask InitializeAsync() =>
-        _server = await DevStackServer.StartAsync(new DevStackOptions(), TestContext.Current.CancellationToken);
+        _server = await DevStackServer.StartAsync(new DevStackOptions { EnforceAuthRateLimits = false }, TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {

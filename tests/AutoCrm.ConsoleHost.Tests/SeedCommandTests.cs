@@ -59,7 +59,7 @@ public sealed class SeedCommandTests(DevStackFixture stack)
         }
 
         admin.Database = name;
-        return await DevStackServer.StartAsync(new DevStackOptions { DatabaseUrl = admin.ConnectionString, Seed = false }, ct);
+        return await DevStackServer.StartAsync(new DevStackOptions { DatabaseUrl = admin.ConnectionString, Seed = false, EnforceAuthRateLimits = false }, ct);
     }
 
     private static string ConnectionString(string url)

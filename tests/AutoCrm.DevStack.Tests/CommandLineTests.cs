@@ -14,7 +14,9 @@ public sealed class CommandLineTests
         Assert.True(command.Seed);
         Assert.False(command.Reset);
         Assert.Null(command.DatabaseUrl);
-        Assert.False(command.AuthRateLimits);
+        Assert.True(command.AuthRateLimits);
+        Assert.False(command.DemoKeys);
+        Assert.Null(command.CorsOrigins);
     }
 
     [Fact]
@@ -27,6 +29,11 @@ public sealed class CommandLineTests
         Assert.False(command.Seed);
         Assert.True(command.Reset);
         Assert.True(command.AuthRateLimits);
+
+        Assert.True(CommandLine.TryParse(["--no-auth-rate-limits", "--demo-keys", "--cors-origins", "https://app.example.com, http://localhost:*"], out command, out _));
+        Assert.False(command.AuthRateLimits);
+        Assert.True(command.DemoKeys);
+        Assert.Equal(["https://app.example.com", "http://localhost:*"], command.CorsOrigins);
     }
 
     [Fact]
@@ -61,6 +68,10 @@ public sealed class CommandLineTests
     [InlineData("--frobnicate")]
     [InlineData("--reset=yes")]
     [InlineData("--auth-rate-limits=no")]
+    [InlineData("--no-auth-rate-limits=yes")]
+    [InlineData("--demo-keys=yes")]
+    [InlineData("--cors-origins")]
+    [InlineData("--cors-origins", " , ")]
     public void Bad_arguments_are_refused_with_a_message(params string[] args)
     {
         Assert.False(CommandLine.TryParse(args, out _, out var error));
@@ -92,7 +103,9 @@ public sealed class CommandLineProcessTests
             Path.Combine(AppContext.BaseDirectory, "AutoCrm.DevStack"),
             ["--port", "0", "--data-dir", data.Path, "--no-seed"]);
 
-        await server.WaitForLineAsync(line => line.StartsWith("service_role key: ", StringComparison.Ordinal), StartTimeout);
+        var serviceRoleKey = (await server.WaitForLineAsync(line => line.StartsWith("service_role key: ", StringComparison.Ordinal), StartTimeout))["service_role key: ".Length..];
+        var anonKey = (await server.WaitForLineAsync(line => line.StartsWith("anon key: ", StringComparison.Ordinal), StartTimeout))["anon key: ".Length..];
+        Assert.NotEqual(DevStackDefaults.ServiceRoleKey, serviceRoleKey); // the data directory's own secret, not the demo one
         var apiPort = new Uri((await server.WaitForLineAsync(l => l.StartsWith("API URL: ", StringComparison.Ordinal), StartTimeout))["API URL: ".Length..]).Port;
         var dbPort = new Uri((await server.WaitForLineAsync(l => l.StartsWith("DB URL: ", StringComparison.Ordinal), StartTimeout))["DB URL: ".Length..]).Port;
         var pidFile = Path.Combine(data.Path, "pgdata", "postmaster.pid");
@@ -104,7 +117,7 @@ public sealed class CommandLineProcessTests
         // Shut down with clients attached: pooled REST connections and an open Realtime socket.
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/rest/v1/queues?select=slug");
-        request.Headers.Add("apikey", DevStackDefaults.ServiceRoleKey);
+        request.Headers.Add("apikey", serviceRoleKey);
         using (var response = await http.SendAsync(request, TestContext.Current.CancellationToken))
         {
             Assert.True(response.IsSuccessStatusCode);
@@ -112,7 +125,7 @@ public sealed class CommandLineProcessTests
 
         using var socket = new System.Net.WebSockets.ClientWebSocket();
         await socket.ConnectAsync(
-            new Uri($"ws://127.0.0.1:{apiPort}/realtime/v1/websocket?apikey={DevStackDefaults.AnonKey}&vsn=1.0.0"),
+            new Uri($"ws://127.0.0.1:{apiPort}/realtime/v1/websocket?apikey={anonKey}&vsn=1.0.0"),
             TestContext.Current.CancellationToken);
 
         server.Signal(signal);

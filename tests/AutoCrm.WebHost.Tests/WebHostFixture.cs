@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Auth;
 using AutoCrm.WebHost.Infrastructure;
+using AutoCrm.WebHost.Sessions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -21,8 +24,19 @@ public sealed partial class WebHostFixture : IAsyncLifetime
 {
     public const string DemoPassword = "autocrm-demo";
 
-    private readonly WebApplicationFactory<CrmBackend> _factory = new WebApplicationFactory<CrmBackend>()
-        .WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("AutoCrm:Url", ""));
+    private readonly ConcurrentQueue<string> _refreshTokensPresented = new();
+    private readonly WebApplicationFactory<CrmBackend> _factory;
+
+    public WebHostFixture() => _factory = new WebApplicationFactory<CrmBackend>()
+        .WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("AutoCrm:Url", "").UseSetting("AutoCrm:DevStack:AuthRateLimits", "false").ConfigureServices(services => services
+            .AddHttpClient(AutoCrmServiceCollectionExtensions.HttpClientName)
+            .AddHttpMessageHandler(() => new RefreshRecorder(_refreshTokensPresented))));
+
+    /// <summary>Every refresh token the app presented to the auth server, seen on the SDK's own <c>HttpClient</c> (the one
+    /// <c>AddAutoCrm</c> takes from <c>IHttpClientFactory</c>).</summary>
+    public IReadOnlyCollection<string> RefreshTokensPresented => _refreshTokensPresented;
+
+    public CrmSessionStore Sessions => _factory.Services.GetRequiredService<CrmSessionStore>();
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -55,6 +69,18 @@ public sealed partial class WebHostFixture : IAsyncLifetime
         using var response = await PostFormAsync(client, "/signin", new() { ["Email"] = email, ["Password"] = DemoPassword }, cancellationToken);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         return client;
+    }
+
+    /// <summary>Signs in through the sign-in form, and returns the browser with its server-side session entry.</summary>
+    public async Task<(HttpClient Browser, CrmUserSession Entry)> SignInWithEntryAsync(string email, CancellationToken cancellationToken)
+    {
+        var cookies = new CookieContainer();
+        var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies, UseCookies = true }) { BaseAddress = BaseAddress };
+        browser.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        using var response = await PostFormAsync(browser, "/signin", new() { ["Email"] = email, ["Password"] = DemoPassword }, cancellationToken);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var sid = cookies.GetCookies(BaseAddress)[CrmSessionAuthentication.CookieName]!.Value;
+        return (browser, Sessions.Find(sid) ?? throw new InvalidOperationException("The sign-in left no server-side session."));
     }
 
     /// <summary>Loads the form page first for its antiforgery token, then posts the form to <paramref name="path"/>.</summary>
@@ -109,6 +135,21 @@ public sealed partial class WebHostFixture : IAsyncLifetime
         }
 
         return Directory.GetCurrentDirectory();
+    }
+
+    /// <summary>Notes the refresh token of every refresh grant passing through the SDK's HTTP client.</summary>
+    private sealed class RefreshRecorder(ConcurrentQueue<string> presented) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri!.Query.Contains("grant_type=refresh_token", StringComparison.Ordinal) && request.Content is { } content)
+            {
+                using var body = JsonDocument.Parse(await content.ReadAsStringAsync(cancellationToken));
+                presented.Enqueue(body.RootElement.GetProperty("refresh_token").GetString()!);
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]

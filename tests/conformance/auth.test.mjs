@@ -143,8 +143,8 @@ test('admin API refuses the anon key', async () => {
   assert.equal(error.code, 'not_admin');
 });
 
-test('with rate limits applied, the sign-in past the burst is a 429 over_request_rate_limit AuthApiError', async (t) => {
-  // A second DevStack on the same database, started the way the hosted platform limits: per client address.
+test('a DevStack started with its defaults answers the sign-in past the burst with a 429 over_request_rate_limit AuthApiError', async (t) => {
+  // A second DevStack on the same database, with its default rate limits (per client address) and keys of its own.
   const { spawn } = await import('node:child_process');
   const { createInterface } = await import('node:readline');
   const path = await import('node:path');
@@ -153,13 +153,20 @@ test('with rate limits applied, the sign-in past the burst is a 429 over_request
   const { stack } = await import('./support.mjs');
   const here = path.dirname(fileURLToPath(import.meta.url));
   const dll = path.join(here, '..', '..', 'src', 'AutoCrm.DevStack', 'bin', 'Release', 'net10.0', 'AutoCrm.DevStack.dll');
-  const child = spawn('dotnet', [dll, '--port', '0', '--db-url', stack.dbUrl, '--no-seed', '--auth-rate-limits'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'autocrm-limits-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const child = spawn('dotnet', [dll, '--port', '0', '--db-url', stack.dbUrl, '--data-dir', dataDir, '--no-seed'], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => child.kill('SIGTERM'));
   let url;
+  let anonKey;
   const timeout = setTimeout(() => child.kill('SIGTERM'), 120_000);
   for await (const line of createInterface({ input: child.stdout })) {
     const match = /^API URL: (.+)$/.exec(line);
     if (match) url = match[1];
+    const key = /^anon key: (.+)$/.exec(line);
+    if (key) anonKey = key[1];
     if (line.startsWith('service_role key: ')) break;
   }
   clearTimeout(timeout);
@@ -167,7 +174,8 @@ test('with rate limits applied, the sign-in past the burst is a 429 over_request
   child.stdout.resume();
 
   const { default: WebSocket } = await import('ws');
-  const client = createClient(url, stack.anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket } });
+  assert.notEqual(anonKey, stack.anonKey, 'each data directory has a secret of its own');
+  const client = createClient(url, anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket } });
   // The bucket holds 30 and refills at 150 per 5 minutes (real time here), so 40 requests at once must see a 429.
   const email = uniqueEmail('nobody');
   const results = await Promise.all(Array.from({ length: 40 }, () => client.auth.signInWithPassword({ email, password: 'wrong-password' })));

@@ -77,6 +77,20 @@ function subscribe(channel, { postgres = false } = {}) {
   });
 }
 
+for (const [vsn, paramsVsn] of [['2.0.0', '1.0.0'], ['1.0.0', '2.0.0']]) {
+  test(`vsn also in params: the socket speaks the last vsn of the URL, as Plug decodes it (vsn ${vsn}, params.vsn ${paramsVsn})`, async () => {
+    // realtime-js appends its own vsn after the app's params, so the URL carries vsn twice.
+    const client = track(anonClient({ realtime: { transport: WebSocket, vsn, params: { vsn: paramsVsn } } }));
+    assert.match(client.realtime.endpointURL(), new RegExp(`vsn=${paramsVsn}.*vsn=${vsn}`));
+    const topic = `room-${randomUUID()}`;
+    const mine = inbox();
+    const channel = client.channel(topic, { config: { broadcast: { self: true, ack: true } } });
+    await subscribe(channel.on('broadcast', { event: 'echo' }, (m) => mine.push(m)));
+    assert.equal(await channel.send({ type: 'broadcast', event: 'echo', payload: { n: 2 } }), 'ok');
+    assert.deepEqual((await mine.next(undefined, 'the echo')).payload, { n: 2 });
+  });
+}
+
 for (const vsn of ['1.0.0', '2.0.0']) {
   // anonClient spreads its options last, so the transport travels with vsn.
   const realtime = { transport: WebSocket, vsn };

@@ -20,7 +20,7 @@ const repoRoot = path.resolve(here, '..', '..');
 async function startDevStack() {
   const dll = path.join(repoRoot, 'src', 'AutoCrm.DevStack', 'bin', 'Release', 'net10.0', 'AutoCrm.DevStack.dll');
   const dataDir = path.join(repoRoot, '.autocrm', `conformance-${randomUUID()}`);
-  const child = spawn('dotnet', [dll, '--port', '0', '--data-dir', dataDir, '--reset'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('dotnet', [dll, '--port', '0', '--data-dir', dataDir, '--reset', '--no-auth-rate-limits'], { stdio: ['ignore', 'pipe', 'inherit'] });
   process.on('exit', () => child.kill('SIGTERM'));
   const values = {};
   const lines = createInterface({ input: child.stdout });

@@ -96,8 +96,16 @@ internal static class Arguments
             return (await crm.Auth.GetUserAsync(cancellationToken).ConfigureAwait(false)).Id;
         }
 
-        var profiles = await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return profiles.FirstOrDefault(p => string.Equals(p.Email, reference, StringComparison.OrdinalIgnoreCase))?.Id
+        // One profile by email (case-insensitive), not a scan of every profile the caller may list.
+        var rows = await crm.Rest.From("profiles").Select("id,email").ILike("email", EscapeLike(reference)).Limit(20).ToJsonAsync(cancellationToken).ConfigureAwait(false);
+        return rows.EnumerateArray()
+            .Where(r => string.Equals(r.GetProperty("email").GetString(), reference, StringComparison.OrdinalIgnoreCase))
+            .Select(r => (Guid?)r.GetProperty("id").GetGuid()).FirstOrDefault()
             ?? throw new NotFoundException($"user '{reference}' not found (or not visible to you)");
     }
+
+    /// <summary>A LIKE pattern that matches <paramref name="text"/> literally.</summary>
+    internal static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal).Replace("*", "\\*", StringComparison.Ordinal);
 }

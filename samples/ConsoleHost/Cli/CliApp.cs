@@ -68,6 +68,8 @@ internal static class CliApp
         config.AddCommand<WatchCommand>("watch").WithDescription("Print status changes and queue updates live until Ctrl+C.");
         config.AddCommand<ImportCommand>("import").WithDescription("Bulk-create tickets from CSV or JSON Lines; re-running creates no duplicates.");
         config.AddCommand<ExportCommand>("export").WithDescription("Export tickets with their conversation as JSON Lines, ending with a cursor.");
+        config.AddCommand<DoctorCommand>("doctor").WithDescription("Check a deployment: migrations, functions, row-level security, anon access, pg_cron and realtime.")
+            .WithExample("doctor", "--url", "https://<project>.supabase.co", "--key", "<anon key>");
         config.AddCommand<SeedCommand>("seed").WithDescription("Load a generated, reproducible data set (years of tickets) straight into the database.")
             .WithExample("seed", "--tickets", "1000000");
     }

@@ -60,13 +60,16 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
             .SelectMany(q => new[] { (Key: q.Slug, q.Id), (Key: q.Id.ToString(), q.Id) })
             .ToDictionary(x => x.Key, x => x.Id, StringComparer.OrdinalIgnoreCase);
         var users = new Dictionary<string, Guid>(StringComparer.OrdinalIgnoreCase);
-        if (records.Any(r => r.Requester is { } req && !Guid.TryParse(req, out _)))
+        // Only the emails the file names, a chunk at a time: never every profile (the API returns at most its row limit).
+        var emails = records.Select(r => r.Requester).OfType<string>().Where(r => !Guid.TryParse(r, out _)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        foreach (var chunk in emails.Chunk(200))
         {
-            foreach (var p in await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false))
+            var found = await crm.Rest.From("profiles").Select("id,email").In("email", chunk.Select(e => e.ToLowerInvariant())).ToJsonAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var row in found.EnumerateArray())
             {
-                if (p.Email is not null)
+                if (row.GetProperty("email").GetString() is { } email)
                 {
-                    users[p.Email] = p.Id;
+                    users[email] = row.GetProperty("id").GetGuid();
                 }
             }
         }

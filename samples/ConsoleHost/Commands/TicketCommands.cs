@@ -166,7 +166,10 @@ internal sealed class TicketsShowCommand(CliEnvironment environment) : CrmComman
         }
         else
         {
-            (await TicketRendering.LoadAsync(target.Client, cancellationToken).ConfigureAwait(false)).Show(Console, ticket);
+            var people = new Guid?[] { ticket.RequesterId, ticket.AssigneeId }
+                .Concat((ticket.ConversationHistory ?? []).Select(m => m.AuthorId))
+                .Concat((ticket.Events ?? []).Select(e => e.ActorId));
+            (await TicketRendering.LoadAsync(target.Client, cancellationToken, people).ConfigureAwait(false)).Show(Console, ticket);
         }
 
         return ExitCodes.Success;

@@ -19,7 +19,9 @@ internal sealed class TicketRendering
         _users = users;
     }
 
-    internal static async Task<TicketRendering> LoadAsync(CrmClient crm, CancellationToken cancellationToken)
+    /// <summary>Queue slugs, and the emails of the staff and of <paramref name="others"/>: never every profile (a large customer base
+    /// is tens of thousands, and the API returns at most its row limit).</summary>
+    internal static async Task<TicketRendering> LoadAsync(CrmClient crm, CancellationToken cancellationToken, params IEnumerable<Guid?> others)
     {
         var queues = new Dictionary<Guid, string>();
         var users = new Dictionary<Guid, string>();
@@ -30,9 +32,22 @@ internal sealed class TicketRendering
                 queues[q.Id] = q.Slug;
             }
 
-            foreach (var p in await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var role in new[] { UserRole.Agent, UserRole.Admin })
             {
-                users[p.Id] = p.Email ?? p.DisplayName;
+                foreach (var p in await crm.Profiles.ListAsync(role, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    users[p.Id] = p.Email ?? p.DisplayName;
+                }
+            }
+
+            var missing = others.OfType<Guid>().Where(id => !users.ContainsKey(id)).Distinct().ToArray();
+            if (missing.Length > 0)
+            {
+                var rows = await crm.Rest.From("profiles").Select("id,email,display_name").In("id", missing).ToJsonAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var row in rows.EnumerateArray())
+                {
+                    users[row.GetProperty("id").GetGuid()] = row.GetProperty("email").GetString() ?? row.GetProperty("display_name").GetString() ?? "";
+                }
             }
         }
         catch (CrmException)

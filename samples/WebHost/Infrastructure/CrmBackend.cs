@@ -1,13 +1,15 @@
 using AutoCrm.DevStack;
 using AutoCrm.Sdk;
+using AutoCrm.Sdk.Auth;
 
 namespace AutoCrm.WebHost.Infrastructure;
 
 /// <summary>
-/// Where the CRM lives: the Supabase project named by <c>AutoCrm:Url</c>/<c>AutoCrm:ApiKey</c>, or, when no URL is
-/// configured, an embedded DevStack with the demo data. Starts with the host, before Kestrel takes requests.
+/// Where the CRM lives: the Supabase project named by <c>AutoCrm:Url</c>/<c>AutoCrm:ApiKey</c>, reached through the
+/// <see cref="CrmClient"/> that <c>AddAutoCrm</c> registers, or, when no URL is configured, an embedded DevStack with the
+/// demo data (started before the host, see <see cref="WebHostSetup.AddAutoCrmWebAsync"/>).
 /// </summary>
-public sealed class CrmBackend(IConfiguration configuration, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+public sealed class CrmBackend(CrmClient root, TimeSpan refreshAhead, EmbeddedDevStack? embedded = null)
 {
     /// <summary>The seeded demo accounts (password <see cref="DemoPassword"/>), shown on the sign-in page of an embedded backend.</summary>
     public static readonly IReadOnlyList<(string Email, string Role)> DemoAccounts =
@@ -22,71 +24,27 @@ public sealed class CrmBackend(IConfiguration configuration, ILoggerFactory logg
 
     public const string DemoPassword = "autocrm-demo";
 
-    private readonly SocketsHttpHandler _handler = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-    private DevStackServer? _devStack;
-    private CrmClient? _root;
-    private CrmClientOptions? _options;
-
     /// <summary>True when this process runs its own DevStack (demo mode).</summary>
-    public bool IsEmbedded => _devStack is not null;
+    public bool IsEmbedded => embedded is not null;
 
-    /// <summary>The client every per-user client is derived from (<see cref="CrmClient.ForUser"/>). It never signs in itself.</summary>
-    public CrmClient Root => _root ?? throw new InvalidOperationException("The CRM backend has not started yet.");
+    /// <summary>The client every per-user client is derived from (<see cref="CrmClient.WithSession(ISessionStore)"/>). It never signs in itself.</summary>
+    public CrmClient Root => root;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        var section = configuration.GetSection("AutoCrm");
-        Uri url;
-        string apiKey;
-        if (section["Url"] is { Length: > 0 } configured)
-        {
-            url = new Uri(configured, UriKind.Absolute);
-            apiKey = section["ApiKey"] is { Length: > 0 } key
-                ? key
-                : throw new InvalidOperationException("AutoCrm:ApiKey (the project's anon key) is required with AutoCrm:Url.");
-        }
-        else
-        {
-            _devStack = await DevStackServer.StartAsync(new DevStackOptions { LoggerFactory = loggerFactory }, cancellationToken);
-            url = _devStack.Url;
-            apiKey = _devStack.AnonKey;
-        }
-
-        var options = new CrmClientOptions
-        {
-            Url = url,
-            ApiKey = apiKey,
-            HttpMessageHandler = _handler,
-            AutoRefreshToken = false,
-            LoggerFactory = loggerFactory,
-        };
-        _options = options;
-        _root = new CrmClient(options);
-    }
+    /// <summary>How long before expiry the SDK refreshes a session on use (<c>AutoCrm:RefreshAhead</c>).</summary>
+    public TimeSpan RefreshAhead => refreshAhead;
 
     /// <summary>A short-lived client for signing in or up: its own session store, so the shared root never holds a user.</summary>
-    public CrmClient CreateSignInClient()
-    {
-        var options = _options ?? throw new InvalidOperationException("The CRM backend has not started yet.");
-        return new CrmClient(new CrmClientOptions
-        {
-            Url = options.Url,
-            ApiKey = options.ApiKey,
-            HttpMessageHandler = _handler,
-            AutoRefreshToken = false,
-            LoggerFactory = loggerFactory,
-        });
-    }
+    public CrmClient CreateSignInClient() => root.WithSession(new InMemorySessionStore());
+}
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+/// <summary>The demo-mode DevStack, owned by the container (disposed when the host stops).</summary>
+public sealed class EmbeddedDevStack(DevStackServer server, ILoggerFactory loggers) : IAsyncDisposable
+{
+    public DevStackServer Server { get; } = server;
 
     public async ValueTask DisposeAsync()
     {
-        _root?.Dispose();
-        _handler.Dispose();
-        if (_devStack is not null)
-        {
-            await _devStack.DisposeAsync();
-        }
+        await Server.DisposeAsync();
+        loggers.Dispose();
     }
 }

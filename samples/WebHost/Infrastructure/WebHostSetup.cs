@@ -3,6 +3,7 @@ using AutoCrm.WebHost.Live;
 using AutoCrm.WebHost.Sessions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
 
 namespace AutoCrm.WebHost.Infrastructure;
 
@@ -12,12 +13,42 @@ internal static class WebHostSetup
     public const string StaffPolicy = "Staff";
     public const string AdminPolicy = "Admin";
 
-    public static WebApplicationBuilder AddAutoCrmWeb(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Registers the app. The CRM client comes from <c>AddAutoCrm</c> like in any ASP.NET Core app, bound to the
+    /// <c>AutoCrm</c> section; with no <c>AutoCrm:Url</c> an embedded DevStack is started first (demo mode) and the client
+    /// points at it. The root client never signs in: each browser session gets <c>WithSession(its store)</c>.
+    /// </summary>
+    public static async Task<WebApplicationBuilder> AddAutoCrmWebAsync(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        EmbeddedDevStack? embedded = null;
+        if (builder.Configuration["AutoCrm:Url"] is not { Length: > 0 })
+        {
+            // The host's logging does not exist yet: the DevStack gets its own console logging, with the same settings.
+            var loggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
+            // Every browser signs in through this host, so the DevStack sees one client address: its sign-in rate limit
+            // is a limit for the whole demo. On by default; AutoCrm:DevStack:AuthRateLimits=false turns it off (the
+            // browser tests, which sign in far more often than people do).
+            var rateLimits = builder.Configuration.GetValue("AutoCrm:DevStack:AuthRateLimits", defaultValue: true);
+            embedded = new EmbeddedDevStack(
+                await StartDetachedAsync(new DevStack.DevStackOptions { LoggerFactory = loggers, EnforceAuthRateLimits = rateLimits }),
+                loggers);
+            services.AddSingleton(_ => embedded);
+        }
+
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<CrmBackend>();
-        services.AddHostedService(static sp => sp.GetRequiredService<CrmBackend>());
+        services.AddAutoCrm(builder.Configuration.GetSection("AutoCrm"), options =>
+        {
+            // Sessions are refreshed on demand by the per-user clients; the root has no session to keep alive.
+            options.AutoRefreshToken = false;
+            if (embedded is not null)
+            {
+                options.Url = embedded.Server.Url;
+                options.ApiKey = embedded.Server.AnonKey;
+            }
+        });
+        services.AddSingleton(sp => new CrmBackend(
+            sp.GetRequiredService<CrmClient>(), sp.GetRequiredService<IOptions<CrmClientOptions>>().Value.RefreshAhead, sp.GetService<EmbeddedDevStack>()));
         services.AddSingleton<CrmSessionStore>();
         services.AddHttpContextAccessor();
         services.AddScoped<UserCrm>();
@@ -43,6 +74,19 @@ internal static class WebHostSetup
         services.AddProblemDetails();
         services.AddHealthChecks();
         return builder;
+    }
+
+    /// <summary>
+    /// Starts the DevStack without this app's execution context. The DevStack builds a host of its own; tools that find an
+    /// app's host by listening for the first host built in the entry point's async flow (WebApplicationFactory, the EF
+    /// Core tools) would otherwise take the DevStack's host for the app's.
+    /// </summary>
+    private static Task<DevStack.DevStackServer> StartDetachedAsync(DevStack.DevStackOptions options)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(() => DevStack.DevStackServer.StartAsync(options));
+        }
     }
 
     public static WebApplication UseAutoCrmWeb(this WebApplication app)

@@ -6,6 +6,7 @@ using System.Threading.Channels;
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Realtime;
 using AutoCrm.WebHost.Infrastructure;
+using AutoCrm.WebHost.Pages;
 using AutoCrm.WebHost.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -28,9 +29,9 @@ internal static class LiveEndpoints
     }
 
     private static async Task<ServerSentEventsResult<string>> QueueAsync(
-        Guid queueId, HttpContext context, CrmBackend backend, CrmSessionStore store, UserCrm user, TimeProvider time)
+        Guid queueId, HttpContext context, CrmSessionStore store, UserCrm user, TimeProvider time)
     {
-        var (crm, until) = await OpenAsync(backend, store, user, context.RequestAborted);
+        var (crm, until) = await OpenAsync(store, user, context.RequestAborted);
         var updates = crm.Realtime.QueueUpdates(queueId);
         var statuses = crm.Realtime.StatusChanges(queueId);
         var events = Observable.Merge(
@@ -41,9 +42,9 @@ internal static class LiveEndpoints
     }
 
     private static async Task<ServerSentEventsResult<string>> TicketAsync(
-        Guid ticketId, HttpContext context, CrmBackend backend, CrmSessionStore store, UserCrm user, TimeProvider time)
+        Guid ticketId, HttpContext context, CrmSessionStore store, UserCrm user, TimeProvider time)
     {
-        var (crm, until) = await OpenAsync(backend, store, user, context.RequestAborted);
+        var (crm, until) = await OpenAsync(store, user, context.RequestAborted);
         var messages = crm.Realtime.Messages(ticketId);
         var changes = crm.Realtime.TicketChanges(TicketChangeFilter.ForTicket(ticketId));
         var events = Observable.Merge(
@@ -52,9 +53,9 @@ internal static class LiveEndpoints
         var staff = context.User.IsInRole("agent") || context.User.IsInRole("admin");
         if (staff)
         {
-            // "Also viewing": announce this agent on the ticket's presence channel and pass on who else is there.
-            var names = (await crm.Profiles.ListAsync(cancellationToken: context.RequestAborted).ToListAsync(context.RequestAborted))
-                .ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
+            // "Also viewing": announce this agent on the ticket's private presence channel (staff who can see the ticket only;
+            // each viewer is present as their own user) and pass on who else is there.
+            var names = StaffProfiles.Names(await StaffProfiles.ListAsync(crm, context.RequestAborted));
             var viewers = crm.Realtime.Viewers(ticketId).Select(list => Viewers(list, user.UserId, names));
             events = events.Merge(viewers);
         }
@@ -70,11 +71,11 @@ internal static class LiveEndpoints
     }
 
     private static async Task<(CrmClient Crm, DateTimeOffset Until)> OpenAsync(
-        CrmBackend backend, CrmSessionStore store, UserCrm user, CancellationToken cancellationToken)
+        CrmSessionStore store, UserCrm user, CancellationToken cancellationToken)
     {
         var session = user.Session;
-        var token = await store.GetAccessTokenAsync(session, cancellationToken);
-        return (backend.Root.ForUser(token), store.UsableUntil(session));
+        await store.GetAccessTokenAsync(session, cancellationToken); // refreshed first when due, so the stream gets its full time
+        return (store.ClientFor(session), store.UsableUntil(session));
     }
 
     private static SseItem<string> Change(string what, Guid ticketId, string detail) =>
@@ -110,7 +111,8 @@ internal static class LiveEndpoints
         using var expiry = new CancellationTokenSource(remaining > TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5), time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         var channel = Channel.CreateUnbounded<SseItem<string>>(new UnboundedChannelOptions { SingleReader = true });
-        using (crm)
+        // The client's disposal is awaited: its realtime channels are left and the socket closed before the response ends.
+        await using (crm)
         using (events.Subscribe(e => channel.Writer.TryWrite(e), _ => channel.Writer.TryComplete(), () => channel.Writer.TryComplete()))
         {
             IAsyncDisposable? viewing = null;

@@ -2,22 +2,19 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Auth;
-using AutoCrm.Sdk.Profiles;
-using AutoCrm.Sdk.Queues;
 using AutoCrm.WebHost.Infrastructure;
 
 namespace AutoCrm.WebHost.Sessions;
 
 /// <summary>
 /// Server-side CRM sessions keyed by an opaque random id (the only thing in the browser's cookie), so tokens never reach
-/// HTML, JavaScript or the cookie jar. In memory: a restart signs everyone out, which suits a sample; a farm would put
-/// the same records in a shared cache.
+/// HTML, JavaScript or the cookie jar. Each entry is an <see cref="ISessionStore"/> for the SDK:
+/// <c>crm.WithSession(entry.Store)</c> reads the session from it, refreshes it on demand (once, however many requests of
+/// the user arrive together) and saves the rotated tokens back; a rejected refresh clears it, which signs the browser
+/// out. In memory: a restart signs everyone out, which suits a sample; a farm would keep the entries in a shared cache.
 /// </summary>
 public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
 {
-    /// <summary>Refresh this long before the access token expires, so a request never starts with a dying token.</summary>
-    private static readonly TimeSpan RefreshAhead = TimeSpan.FromMinutes(2);
-
     /// <summary>Sessions unused this long are dropped (their refresh tokens simply expire on the server).</summary>
     private static readonly TimeSpan IdleLimit = TimeSpan.FromHours(12);
 
@@ -30,7 +27,7 @@ public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
         var profile = await crm.Profiles.GetAsync(user.Id, cancellationToken);
         var id = Base64UrlId();
         var entry = new CrmUserSession(
-            id, user.Id, profile.Email ?? user.Email ?? "", profile.DisplayName is { Length: > 0 } name ? name : user.Email ?? "", profile.Role, session);
+            id, user.Id, profile.Email ?? user.Email ?? "", profile.DisplayName is { Length: > 0 } name ? name : user.Email ?? "", profile.Role, session, this);
         entry.LastSeen = time.GetUtcNow();
         DropIdle();
         _sessions[id] = entry;
@@ -50,43 +47,31 @@ public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
 
     public CrmUserSession? Remove(string? id) => id is not null && _sessions.TryRemove(id, out var entry) ? entry : null;
 
-    /// <summary>The user's access token, refreshed through the store first when it is about to expire.</summary>
+    /// <summary>A client acting as this browser's user, on the SDK's session store of the entry.</summary>
+    public CrmClient ClientFor(CrmUserSession entry) => backend.Root.WithSession(entry.Store);
+
+    /// <summary>The user's access token, refreshed by the SDK first when it is about to expire.</summary>
     /// <exception cref="CrmAuthException">The refresh was rejected (revoked or expired); the session is dropped.</exception>
     public async Task<string> GetAccessTokenAsync(CrmUserSession entry, CancellationToken cancellationToken)
     {
-        if (!IsDue(entry.Session))
-        {
-            return entry.Session.AccessToken;
-        }
-
-        await entry.RefreshLock.WaitAsync(cancellationToken);
+        using var crm = ClientFor(entry);
         try
         {
-            if (IsDue(entry.Session))
-            {
-                using var crm = backend.Root.WithSession(entry.Session);
-                try
-                {
-                    entry.Session = await crm.Auth.RefreshSessionAsync(cancellationToken);
-                }
-                catch (CrmException ex) when (ex is CrmAuthException || ex.Status is 400)
-                {
-                    // Revoked, expired or reused refresh token: this session is over; the user signs in again.
-                    Remove(entry.Id);
-                    throw new CrmAuthException(new CrmErrorInfo { Status = StatusCodes.Status401Unauthorized, Message = "The session has ended." }, ex);
-                }
-            }
-
-            return entry.Session.AccessToken;
+            var session = await crm.Auth.GetSessionAsync(cancellationToken);
+            return session?.AccessToken ?? throw new CrmAuthException(new CrmErrorInfo { Status = StatusCodes.Status401Unauthorized, Code = "session_missing", Message = "The session has ended." });
         }
-        finally
+        catch (CrmAuthException ex) when (ex.Code != "session_missing")
         {
-            entry.RefreshLock.Release();
+            // Revoked, expired or reused refresh token: the SDK cleared the entry; the user signs in again.
+            throw new CrmAuthException(new CrmErrorInfo { Status = StatusCodes.Status401Unauthorized, Code = ex.Code, Message = "The session has ended." }, ex);
         }
     }
 
-    /// <summary>When the current access token stops being usable (for ending long-lived streams in time).</summary>
-    public DateTimeOffset UsableUntil(CrmUserSession entry) => entry.Session.ExpiresAt - RefreshAhead;
+    /// <summary>
+    /// When a long-lived stream on the current access token should end: half the SDK's refresh-ahead time before expiry,
+    /// so the token still works until then, and the browser's reconnect finds the session due and gets a refreshed one.
+    /// </summary>
+    public DateTimeOffset UsableUntil(CrmUserSession entry) => entry.Session.ExpiresAt - backend.RefreshAhead / 2;
 
     private void DropIdle()
     {
@@ -99,8 +84,6 @@ public sealed class CrmSessionStore(CrmBackend backend, TimeProvider time)
             }
         }
     }
-
-    private bool IsDue(Session session) => session.ExpiresAt - RefreshAhead <= time.GetUtcNow();
 
     private static string Base64UrlId() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
         .TrimEnd('=').Replace('+', '-').Replace('/', '_');

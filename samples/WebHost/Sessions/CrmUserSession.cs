@@ -1,28 +1,39 @@
 using AutoCrm.Sdk.Auth;
 using AutoCrm.Sdk.Profiles;
-using AutoCrm.Sdk.Queues;
 
 namespace AutoCrm.WebHost.Sessions;
 
 /// <summary>One signed-in browser: the user's CRM session (access and refresh token), kept on the server only.</summary>
-public sealed class CrmUserSession(string id, Guid userId, string email, string displayName, UserRole role, Session session)
+public sealed class CrmUserSession
 {
-    private Session _session = session;
+    private Session _session;
     private long _lastSeenTicks;
 
+    public CrmUserSession(string id, Guid userId, string email, string displayName, UserRole role, Session session, CrmSessionStore owner)
+    {
+        Id = id;
+        UserId = userId;
+        Email = email;
+        DisplayName = displayName;
+        Role = role;
+        _session = session;
+        Store = new EntryStore(this, owner);
+    }
+
     /// <summary>The opaque key the browser holds in its cookie; it says nothing about the user.</summary>
-    public string Id { get; } = id;
+    public string Id { get; }
 
-    public Guid UserId { get; } = userId;
+    public Guid UserId { get; }
 
-    public string Email { get; } = email;
+    public string Email { get; }
 
-    public string DisplayName { get; } = displayName;
+    public string DisplayName { get; }
 
-    public UserRole Role { get; } = role;
+    public UserRole Role { get; }
 
-    /// <summary>Serialises refreshes: with refresh-token rotation two concurrent refreshes would revoke each other.</summary>
-    public SemaphoreSlim RefreshLock { get; } = new(1, 1);
+    /// <summary>The SDK's view of this entry (<c>crm.WithSession(entry.Store)</c>): one store per browser session, so the
+    /// SDK refreshes each user's session once however many requests are in flight.</summary>
+    public ISessionStore Store { get; }
 
     /// <summary>When the browser last used this session (for dropping abandoned ones).</summary>
     public DateTimeOffset LastSeen
@@ -31,9 +42,33 @@ public sealed class CrmUserSession(string id, Guid userId, string email, string 
         set => Interlocked.Exchange(ref _lastSeenTicks, value.UtcTicks);
     }
 
-    public Session Session
+    public Session Session => Volatile.Read(ref _session);
+
+    /// <summary>Saves rotated tokens into the entry; clearing (a rejected refresh, a sign-out) ends the browser session for
+    /// good: a refresh still in flight when the user signed out cannot bring the tokens back.</summary>
+    private sealed class EntryStore(CrmUserSession entry, CrmSessionStore owner) : ISessionStore
     {
-        get => Volatile.Read(ref _session);
-        set => Volatile.Write(ref _session, value);
+        private volatile bool _cleared;
+
+        public ValueTask<Session?> LoadAsync(CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(_cleared ? null : entry.Session);
+
+        public ValueTask SaveAsync(Session session, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(session);
+            if (!_cleared)
+            {
+                Volatile.Write(ref entry._session, session);
+            }
+
+            return default;
+        }
+
+        public ValueTask ClearAsync(CancellationToken cancellationToken = default)
+        {
+            _cleared = true;
+            owner.Remove(entry.Id);
+            return default;
+        }
     }
 }

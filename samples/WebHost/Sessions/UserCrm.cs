@@ -1,14 +1,13 @@
 using System.Security.Claims;
 using AutoCrm.Sdk;
-using AutoCrm.WebHost.Infrastructure;
 
 namespace AutoCrm.WebHost.Sessions;
 
 /// <summary>
-/// The signed-in user's CRM client for this request: <see cref="CrmClient.ForUser"/> with the user's own access token,
-/// so every call is the user's own and row-level security decides. Scoped: one per request, disposed with it.
+/// The signed-in user's CRM client for this request: <c>crm.WithSession(entry.Store)</c>, so every call is the user's own
+/// (row-level security decides) and a due token is refreshed by the SDK on the way. Scoped: one per request, disposed with it.
 /// </summary>
-public sealed class UserCrm(CrmBackend backend, CrmSessionStore store, IHttpContextAccessor accessor) : IDisposable
+public sealed class UserCrm(CrmSessionStore store, IHttpContextAccessor accessor) : IDisposable
 {
     private CrmClient? _client;
 
@@ -20,15 +19,13 @@ public sealed class UserCrm(CrmBackend backend, CrmSessionStore store, IHttpCont
 
     public Guid UserId => Session.UserId;
 
-    public async ValueTask<CrmClient> GetAsync(CancellationToken cancellationToken)
+    /// <summary>The user's client (a value task for the pages that await it; nothing is sent here).</summary>
+    /// <param name="cancellationToken">Unused: the client connects lazily.</param>
+    /// <returns>The client.</returns>
+    public ValueTask<CrmClient> GetAsync(CancellationToken cancellationToken)
     {
-        if (_client is null)
-        {
-            var token = await store.GetAccessTokenAsync(Session, cancellationToken);
-            _client = backend.Root.ForUser(token);
-        }
-
-        return _client;
+        _ = cancellationToken;
+        return ValueTask.FromResult(_client ??= store.ClientFor(Session));
     }
 
     public void Dispose() => _client?.Dispose();

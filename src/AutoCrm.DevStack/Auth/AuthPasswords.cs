@@ -12,7 +12,21 @@ internal static class AuthPasswords
     /// <summary>GoTrue uses Go's bcrypt default cost (10).</summary>
     private const int WorkFactor = 10;
 
+    /// <summary>
+    /// A bcrypt hash of a random password, at the same cost as every stored one. Sign-in checks the given password
+    /// against it when the email is unknown (or has no password), so that answer costs what a wrong password for a
+    /// registered email costs and the response time does not tell which emails are registered.
+    /// </summary>
+    private static readonly Lazy<string> UnknownUserHash = new(() => Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
+
     internal static string Hash(string password) => BCrypt.Net.BCrypt.HashPassword(password, WorkFactor);
+
+    /// <summary>Spends one bcrypt check on a hash no password matches (see <see cref="UnknownUserHash"/>); always false.</summary>
+    internal static bool VerifyUnknownUser(string password)
+    {
+        _ = Verify(password, UnknownUserHash.Value);
+        return false;
+    }
 
     /// <summary>
     /// Checks a password against a bcrypt hash. Accepts <c>$2a$</c>/<c>$2b$</c>/<c>$2y$</c> hashes, including

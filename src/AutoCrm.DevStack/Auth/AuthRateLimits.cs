@@ -73,8 +73,9 @@ internal enum AuthLimit
 /// <c>golang.org/x/time/rate</c>): it starts full at the burst size and refills continuously at limit/window, and a
 /// request that finds no whole token is refused with 429 <c>over_request_rate_limit</c> "Request rate limit reached".
 /// GoTrue applies these only when <c>GOTRUE_RATE_LIMIT_HEADER</c> names the header that carries the client address,
-/// which the hosted platform sets and <c>supabase start</c> does not; so they are off unless
-/// <see cref="DevStackSettings.EnforceAuthRateLimits"/> is set, and then keyed by the TCP peer address.
+/// which the hosted platform sets and <c>supabase start</c> does not. The DevStack applies them by default
+/// (<see cref="DevStackSettings.EnforceAuthRateLimits"/>), keyed by the TCP peer address; no header is trusted for the
+/// address, so a client cannot pick a fresh bucket.
 /// The clock is the DevStack's <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class AuthRateLimiter(DevStackSettings settings, TimeProvider timeProvider)

@@ -24,7 +24,15 @@ internal sealed partial class AuthService(
     private const string AdminRole = "service_role";
     private const string UniqueViolation = "23505";
 
+    private long _passwordChecks;
+
     private DateTime Now => timeProvider.GetUtcNow().UtcDateTime;
+
+    /// <summary>
+    /// How many bcrypt checks the password grant has made: one per attempt that reaches the user lookup, whether the
+    /// email is registered or not (what the enumeration tests count, instead of timing responses).
+    /// </summary>
+    internal long PasswordChecks => Interlocked.Read(ref _passwordChecks);
 
     /// <summary>Local default: <c>enable_confirmations = false</c> means GoTrue's mailer autoconfirm.</summary>
     private bool Autoconfirm => !settings.EnableConfirmations;
@@ -269,6 +277,9 @@ internal sealed partial class AuthService(
         var user = await AuthStore.FindUserByEmailAsync(connection, email, Aud, ct);
         if (user is null || !user.HasPassword)
         {
+            // The same bcrypt work as a wrong password for a registered email: the timing tells nothing.
+            Interlocked.Increment(ref _passwordChecks);
+            AuthPasswords.VerifyUnknownUser(password);
             throw AuthApiException.BadRequest(AuthErrorCodes.InvalidCredentials, InvalidLoginMessage);
         }
 
@@ -277,6 +288,7 @@ internal sealed partial class AuthService(
             throw AuthApiException.BadRequest(AuthErrorCodes.UserBanned, "User is banned");
         }
 
+        Interlocked.Increment(ref _passwordChecks);
         if (!AuthPasswords.Verify(password, user.EncryptedPassword))
         {
             throw AuthApiException.BadRequest(AuthErrorCodes.InvalidCredentials, InvalidLoginMessage);
@@ -369,7 +381,11 @@ internal sealed partial class AuthService(
                 else if (settings.EnableRefreshTokenRotation
                     && now > token.UpdatedAt.AddSeconds(settings.RefreshTokenReuseIntervalSeconds))
                 {
+                    // GoTrue revokes the family and documents the session as terminated. Revoking alone would leave a
+                    // hole: the family's newest token, revoked just now, is inside its own reuse interval and would
+                    // refresh once more. Ending the session (not_after, which every refresh checks) closes it.
                     await AuthStore.RevokeSessionTokensAsync(connection, session.Id, now, ct);
+                    await AuthStore.EndSessionAsync(connection, session.Id, now, ct);
                     await transaction.CommitAsync(ct);
                     AuthLog.RefreshTokenReused(logger, token.Id, session.Id);
                     throw AuthApiException.BadRequest(AuthErrorCodes.RefreshTokenAlreadyUsed, "Invalid Refresh Token: Already Used");

@@ -377,6 +377,15 @@ internal sealed class AuthStore(DatabaseConnections connections)
             P(sessionId),
             P(now));
 
+    /// <summary>Ends a session at <paramref name="now"/> (its <c>not_after</c>): no token of it refreshes again.</summary>
+    internal static Task EndSessionAsync(NpgsqlConnection connection, Guid sessionId, DateTime now, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            connection,
+            "update auth.sessions set not_after = least(coalesce(not_after, $2), $2), updated_at = $2 where id = $1",
+            cancellationToken,
+            P(sessionId),
+            P(now));
+
     internal static Task DeleteRefreshTokenAsync(NpgsqlConnection connection, long id, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, "delete from auth.refresh_tokens where id = $1", cancellationToken, P(id));
 

@@ -5,13 +5,17 @@ namespace AutoCrm.DevStack.Gateway;
 
 /// <summary>
 /// What the platform gateway does in front of REST, Auth and Realtime: CORS (docs/protocols.md#cors, including
-/// preflights), the <c>apikey</c> check of the hosted platform (docs/protocols.md#url-layout) and the <c>sb_</c> key mapping (docs/protocols.md#project-keys).
+/// preflights) for the origins of <see cref="DevStackSettings.CorsOrigins"/> (others are refused: docs/devstack.md#cors),
+/// the <c>apikey</c> check of the hosted platform (docs/protocols.md#url-layout) and the <c>sb_</c> key mapping
+/// (docs/protocols.md#project-keys).
 /// With <see cref="DevStackSettings.RequireApiKey"/> off, a request without an apikey goes on as anon, as through the
 /// Supabase CLI's local gateway, which checks no key.
 /// </summary>
 internal sealed partial class GatewayMiddleware(RequestDelegate next, ProjectKeys keys, ILogger<GatewayMiddleware> logger, DevStackSettings? settings = null)
 {
     private readonly bool requireApiKey = settings?.RequireApiKey ?? true;
+
+    private readonly CorsPolicy cors = new((settings ?? DevStackSettings.Default).CorsOrigins);
 
     internal const string ExposedHeaders =
         "Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit, X-Total-Count, Link, X-Supabase-Api-Version, x-sb-error-code";
@@ -29,17 +33,29 @@ internal sealed partial class GatewayMiddleware(RequestDelegate next, ProjectKey
     {
         var request = context.Request;
         var response = context.Response;
-        var origin = request.Headers.Origin;
-        if (!StringValues.IsNullOrEmpty(origin))
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length > 0)
         {
-            response.Headers.AccessControlAllowOrigin = "*";
+            if (!cors.Allows(origin))
+            {
+                // Not even a preflight answer: the browser refuses the call, and a websocket (which CORS does not
+                // cover) is not opened.
+                Log.OriginRefused(logger, origin, request.Path.Value ?? string.Empty);
+                await RefuseOriginAsync(context);
+                return;
+            }
+
+            response.Headers.AccessControlAllowOrigin = cors.AllowsAny ? "*" : origin;
             response.Headers.AccessControlExposeHeaders = ExposedHeaders;
+            if (!cors.AllowsAny)
+            {
+                response.Headers.Vary = "Origin";
+            }
         }
 
         if (HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey("Access-Control-Request-Method"))
         {
             response.StatusCode = StatusCodes.Status200OK;
-            response.Headers.AccessControlAllowOrigin = "*";
             response.Headers.AccessControlAllowMethods = AllowedMethods;
             var requested = request.Headers.AccessControlRequestHeaders;
             response.Headers.AccessControlAllowHeaders = StringValues.IsNullOrEmpty(requested) ? "*" : requested;
@@ -134,6 +150,18 @@ internal sealed partial class GatewayMiddleware(RequestDelegate next, ProjectKey
         return false;
     }
 
+    private static async Task RefuseOriginAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        context.Response.ContentType = "application/json";
+        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        writer.WriteStartObject();
+        writer.WriteString("message", "Origin not allowed");
+        writer.WriteString("hint", "Add the web page's origin to the DevStack's CORS origins (--cors-origins, DevStackOptions.CorsOrigins).");
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
+    }
+
     private static async Task RejectAsync(HttpContext context, string message, string hint)
     {
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -153,5 +181,8 @@ internal sealed partial class GatewayMiddleware(RequestDelegate next, ProjectKey
 
         [LoggerMessage(1202, LogLevel.Debug, "Refused {Path}: invalid API key")]
         public static partial void InvalidApiKey(ILogger logger, string path);
+
+        [LoggerMessage(1203, LogLevel.Information, "Refused {Path}: origin {Origin} is not allowed")]
+        public static partial void OriginRefused(ILogger logger, string origin, string path);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AutoCrm.DevStack.Realtime.Filters;
 
 namespace AutoCrm.DevStack.Realtime;
 
@@ -11,6 +12,14 @@ internal sealed record PostgresBinding(
     IReadOnlyList<FilterCondition> Filters,
     RealtimeChannel Channel)
 {
+    /// <summary>The condition the change dispatcher checks before row-level security: the first positive eq or in, on a
+    /// binding of one table (its values are parsed for the column's type when the binding is validated).</summary>
+    public FilterCondition? Selective { get; } = Table is null ? null : Filters.FirstOrDefault(f => f.IsSelective);
+
+    /// <summary>The conditions evaluated after row-level security, on the subscriber's socket.</summary>
+    public IReadOnlyList<FilterCondition> Remaining { get; } =
+        Table is null ? Filters : [.. Filters.Where(f => !ReferenceEquals(f, Filters.FirstOrDefault(s => s.IsSelective)))];
+
     public bool MatchesEvent(string type) => Event == "*" || string.Equals(Event, type, StringComparison.OrdinalIgnoreCase);
 }
 
@@ -18,6 +27,7 @@ internal sealed record PostgresBinding(
 internal sealed class RealtimeChannel
 {
     private RealtimeToken _token;
+    private ChannelPolicies _policies = new();
 
     public RealtimeChannel(RealtimeConnection connection, string topic, string? joinRef, RealtimeToken token, JsonObject? config)
     {
@@ -26,14 +36,25 @@ internal sealed class RealtimeChannel
         SubTopic = topic["realtime:".Length..];
         JoinRef = joinRef;
         _token = token;
+        IsPrivate = RealtimeJson.ReadFlag(config?["private"]);
+
+        // Public and private channels of one name are different topics (Realtime's tenant_topic).
+        HubKey = IsPrivate ? PrivatePrefix + topic : topic;
         var broadcast = config?["broadcast"] as JsonObject;
         BroadcastSelf = RealtimeJson.ReadFlag(broadcast?["self"]);
         BroadcastAck = RealtimeJson.ReadFlag(broadcast?["ack"]);
         var presence = config?["presence"] as JsonObject;
         PresenceEnabled = RealtimeJson.ReadFlag(presence?["enabled"]);
         var key = RealtimeJson.ReadString(presence?["key"]);
-        PresenceKey = string.IsNullOrEmpty(key) ? Guid.NewGuid().ToString() : key;
+
+        // On a private channel a signed-in member is present as their user id (the token's sub), whatever key the client
+        // asked for, so nobody can announce themselves as someone else; public channels keep the client's key.
+        var subject = IsPrivate ? RealtimeJson.ReadString(token.Claims["sub"]) : null;
+        PresenceKey = !string.IsNullOrEmpty(subject) ? subject : string.IsNullOrEmpty(key) ? Guid.NewGuid().ToString() : key;
     }
+
+    /// <summary>What <see cref="HubKey"/> starts with for a private channel (a character no topic name is expected to use).</summary>
+    internal const string PrivatePrefix = "\u0001private:";
 
     public RealtimeConnection Connection { get; }
 
@@ -43,6 +64,25 @@ internal sealed class RealtimeChannel
     public string SubTopic { get; }
 
     public string? JoinRef { get; }
+
+    /// <summary>Joined with <c>config.private = true</c>: authorized by the policies of <c>realtime.messages</c>.</summary>
+    public bool IsPrivate { get; }
+
+    /// <summary>The topic as the hub keys it: private and public channels of one name do not hear each other.</summary>
+    public string HubKey { get; }
+
+    /// <summary>A private channel's policies (evaluated at join, on the first send or track, and on a new token).</summary>
+    public ChannelPolicies Policies
+    {
+        get => Volatile.Read(ref _policies);
+        set => Volatile.Write(ref _policies, value);
+    }
+
+    /// <summary>Whether this member receives broadcasts (always on a public channel).</summary>
+    public bool ReceivesBroadcasts => !IsPrivate || Policies.BroadcastRead == true;
+
+    /// <summary>Whether this member receives presence state and diffs (always on a public channel).</summary>
+    public bool ReceivesPresence => !IsPrivate || Policies.PresenceRead == true;
 
     public bool BroadcastSelf { get; }
 

@@ -32,6 +32,7 @@ internal static class RealtimeEndpoints
                 AdminConnectionString = connections.AdminConnectionString,
                 DataSource = connections.Admin,
                 OpaqueKeys = opaque,
+                Limits = sp.GetService<RealtimeLimits>() ?? new RealtimeLimits(),
             };
         });
         services.TryAddSingleton<IRealtimeTokenVerifier>(sp =>
@@ -64,7 +65,7 @@ internal static class RealtimeEndpoints
     private static async Task<IResult> AcceptAsync(HttpContext context, RealtimeService service)
     {
         var request = context.Request;
-        string? apiKey = request.Query["apikey"];
+        var apiKey = LastValue(request.Query["apikey"]);
         if (string.IsNullOrEmpty(apiKey))
         {
             apiKey = request.Headers["x-api-key"];
@@ -76,7 +77,7 @@ internal static class RealtimeEndpoints
             return Error(StatusCodes.Status401Unauthorized, check.Message);
         }
 
-        var serializer = PhoenixSerializer.ForVersion(request.Query["vsn"]);
+        var serializer = PhoenixSerializer.ForVersion(LastValue(request.Query["vsn"]));
         if (serializer is null)
         {
             return Error(StatusCodes.Status400BadRequest, "Unsupported vsn; use 1.0.0 or 2.0.0");
@@ -133,7 +134,7 @@ internal static class RealtimeEndpoints
             return Error(StatusCodes.Status400BadRequest, "Body must be {\"messages\":[{\"topic\",\"event\",\"payload\"}]}");
         }
 
-        var valid = new List<(string Topic, JsonObject Payload)>();
+        var valid = new List<(string Topic, bool Private, JsonObject Payload)>();
         foreach (var item in messages)
         {
             var topic = RealtimeJson.ReadString(item?["topic"]);
@@ -143,12 +144,7 @@ internal static class RealtimeEndpoints
                 return Error(StatusCodes.Status400BadRequest, "Every message needs a string `topic` and `event`");
             }
 
-            if (RealtimeJson.ReadFlag(item?["private"]))
-            {
-                return Error(StatusCodes.Status401Unauthorized, "Private channels are not supported by the AutoCRM DevStack");
-            }
-
-            valid.Add((topic.StartsWith("realtime:", StringComparison.Ordinal) ? topic : "realtime:" + topic, new JsonObject
+            valid.Add((topic.StartsWith("realtime:", StringComparison.Ordinal) ? topic : "realtime:" + topic, RealtimeJson.ReadFlag(item?["private"]), new JsonObject
             {
                 ["type"] = "broadcast",
                 ["event"] = @event,
@@ -183,13 +179,41 @@ internal static class RealtimeEndpoints
                 statusCode: StatusCodes.Status422UnprocessableEntity);
         }
 
-        foreach (var (topic, payload) in valid)
+        // A private topic's messages go out only when the caller's token may write broadcasts to it (the broadcast write
+        // policy of realtime.messages; service_role bypasses row-level security); otherwise they are dropped, as on Realtime.
+        var allowed = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var (topic, isPrivate, payload) in valid)
         {
-            service.Hub.Broadcast(topic, payload, null, null);
+            if (isPrivate)
+            {
+                if (!allowed.TryGetValue(topic, out var may))
+                {
+                    var sub = topic["realtime:".Length..];
+                    var policies = await service.Authorization.AuthorizeWriteAsync(new ChannelPolicies(), check.Token!, sub, context.RequestAborted);
+                    allowed[topic] = may = policies.BroadcastWrite == true;
+                    if (!may)
+                    {
+                        RealtimeLog.PolicyRefused(service.Logger, sub, "http broadcast");
+                    }
+                }
+
+                if (!may)
+                {
+                    continue;
+                }
+            }
+
+            service.Hub.Broadcast(isPrivate ? RealtimeChannel.PrivatePrefix + topic : topic, topic, payload, null, null);
         }
 
         return TypedResults.Accepted((string?)null);
     }
+
+    /// <summary>
+    /// A repeated query key counts with its last value, as Plug decodes the query string for Realtime (realtime-js sends
+    /// <c>vsn</c> twice when the app also puts one in <c>params</c>).
+    /// </summary>
+    internal static string? LastValue(Microsoft.Extensions.Primitives.StringValues values) => values.Count == 0 ? null : values[values.Count - 1];
 
     private static string? MapOpaqueKey(RealtimeService service, string? key) =>
         key is not null && service.Options.OpaqueKeys.TryGetValue(key, out var jwt) ? jwt : key;

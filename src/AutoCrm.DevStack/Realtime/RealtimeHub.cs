@@ -15,12 +15,12 @@ internal sealed class RealtimeHub
     private readonly Dictionary<string, List<RealtimeChannel>> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<RealtimeChannel, JsonObject>> _presence = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RealtimeConnection, byte> _connections = new();
-    private PostgresBinding[] _bindings = [];
+    private BindingIndex _bindings = BindingIndex.Empty;
     private long _presenceRef;
     private bool _stopping;
 
-    /// <summary>Snapshot of every active binding, read by the change dispatcher.</summary>
-    public PostgresBinding[] Bindings => Volatile.Read(ref _bindings);
+    /// <summary>Snapshot of every active binding, indexed, read by the change dispatcher.</summary>
+    public BindingIndex Bindings => Volatile.Read(ref _bindings);
 
     public int ConnectionCount => _connections.Count;
 
@@ -75,9 +75,9 @@ internal sealed class RealtimeHub
     {
         lock (_gate)
         {
-            if (!_topics.TryGetValue(channel.Topic, out var list))
+            if (!_topics.TryGetValue(channel.HubKey, out var list))
             {
-                _topics[channel.Topic] = list = [];
+                _topics[channel.HubKey] = list = [];
             }
 
             list.Add(channel);
@@ -104,12 +104,12 @@ internal sealed class RealtimeHub
         lock (_gate)
         {
             channel.MarkClosed();
-            if (_topics.TryGetValue(channel.Topic, out var list))
+            if (_topics.TryGetValue(channel.HubKey, out var list))
             {
                 list.Remove(channel);
                 if (list.Count == 0)
                 {
-                    _topics.Remove(channel.Topic);
+                    _topics.Remove(channel.HubKey);
                 }
             }
 
@@ -122,13 +122,16 @@ internal sealed class RealtimeHub
         }
     }
 
-    /// <summary>Delivers a broadcast to every channel on the topic (the sender only when it asked for self).</summary>
-    public void Broadcast(string topic, JsonNode? payload, byte[]? binaryPayload, RealtimeChannel? sender)
+    /// <summary>
+    /// Delivers a broadcast to every channel on the topic (<paramref name="hubKey"/>: <see cref="RealtimeChannel.HubKey"/>),
+    /// the sender only when it asked for self, on a private topic only members allowed to read broadcasts.
+    /// </summary>
+    public void Broadcast(string hubKey, string topic, JsonNode? payload, byte[]? binaryPayload, RealtimeChannel? sender)
     {
         RealtimeChannel[] targets;
         lock (_gate)
         {
-            if (!_topics.TryGetValue(topic, out var list))
+            if (!_topics.TryGetValue(hubKey, out var list))
             {
                 return;
             }
@@ -140,7 +143,7 @@ internal sealed class RealtimeHub
         var json = binaryPayload is null ? PhoenixSerializer.SerializePayload(payload) : null;
         foreach (var target in targets)
         {
-            if (target == sender && !sender.BroadcastSelf)
+            if ((target == sender && !sender.BroadcastSelf) || !target.ReceivesBroadcasts)
             {
                 continue;
             }
@@ -163,9 +166,9 @@ internal sealed class RealtimeHub
                 return;
             }
 
-            if (!_presence.TryGetValue(channel.Topic, out var entries))
+            if (!_presence.TryGetValue(channel.HubKey, out var entries))
             {
-                _presence[channel.Topic] = entries = [];
+                _presence[channel.HubKey] = entries = [];
             }
 
             if (entries.ContainsKey(channel) && JsonNode.DeepEquals(channel.PresenceTrackPayload, state))
@@ -186,7 +189,7 @@ internal sealed class RealtimeHub
 
             entries[channel] = meta;
             channel.PresenceEnabled = true;
-            PushDiffLocked(channel.Topic, Keyed(channel.PresenceKey, meta), leaves ?? []);
+            PushDiffLocked(channel, Keyed(channel.PresenceKey, meta), leaves ?? []);
         }
     }
 
@@ -198,19 +201,19 @@ internal sealed class RealtimeHub
         }
     }
 
-    /// <summary>The presence_state payload for a topic: <c>{key: {metas: [...]}}</c>.</summary>
-    public JsonObject PresenceState(string topic)
+    /// <summary>The presence_state payload for a channel's topic: <c>{key: {metas: [...]}}</c>.</summary>
+    public JsonObject PresenceState(RealtimeChannel channel)
     {
         lock (_gate)
         {
             var state = new JsonObject();
-            if (_presence.TryGetValue(topic, out var entries))
+            if (_presence.TryGetValue(channel.HubKey, out var entries))
             {
-                foreach (var (channel, meta) in entries)
+                foreach (var (member, meta) in entries)
                 {
-                    if (state[channel.PresenceKey] is not JsonObject keyed)
+                    if (state[member.PresenceKey] is not JsonObject keyed)
                     {
-                        state[channel.PresenceKey] = keyed = new JsonObject { ["metas"] = new JsonArray() };
+                        state[member.PresenceKey] = keyed = new JsonObject { ["metas"] = new JsonArray() };
                     }
 
                     ((JsonArray)keyed["metas"]!).Add(meta.DeepClone());
@@ -224,20 +227,21 @@ internal sealed class RealtimeHub
     private void UntrackLocked(RealtimeChannel channel)
     {
         channel.PresenceTrackPayload = null;
-        if (_presence.TryGetValue(channel.Topic, out var entries) && entries.Remove(channel, out var meta))
+        if (_presence.TryGetValue(channel.HubKey, out var entries) && entries.Remove(channel, out var meta))
         {
             if (entries.Count == 0)
             {
-                _presence.Remove(channel.Topic);
+                _presence.Remove(channel.HubKey);
             }
 
-            PushDiffLocked(channel.Topic, [], Keyed(channel.PresenceKey, meta));
+            PushDiffLocked(channel, [], Keyed(channel.PresenceKey, meta));
         }
     }
 
-    private void PushDiffLocked(string topic, JsonObject joins, JsonObject leaves)
+    /// <summary>Sends a presence_diff to the channel's topic (on a private topic only to members allowed to read presence).</summary>
+    private void PushDiffLocked(RealtimeChannel source, JsonObject joins, JsonObject leaves)
     {
-        if (!_topics.TryGetValue(topic, out var list))
+        if (!_topics.TryGetValue(source.HubKey, out var list))
         {
             return;
         }
@@ -245,9 +249,9 @@ internal sealed class RealtimeHub
         var payload = PhoenixSerializer.SerializePayload(new JsonObject { ["joins"] = joins, ["leaves"] = leaves });
         foreach (var target in list)
         {
-            if (!target.IsClosed)
+            if (!target.IsClosed && target.ReceivesPresence)
             {
-                target.Connection.Send(target.Connection.Serializer.EncodeRaw(null, null, topic, "presence_diff", payload));
+                target.Connection.Send(target.Connection.Serializer.EncodeRaw(null, null, source.Topic, "presence_diff", payload));
             }
         }
     }
@@ -259,5 +263,5 @@ internal sealed class RealtimeHub
         "F" + Interlocked.Increment(ref _presenceRef).ToString("x8", CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..8];
 
     private void RebuildBindings() =>
-        Volatile.Write(ref _bindings, [.. _topics.Values.SelectMany(l => l).SelectMany(c => c.Bindings)]);
+        Volatile.Write(ref _bindings, new BindingIndex([.. _topics.Values.SelectMany(l => l).SelectMany(c => c.Bindings)]));
 }

@@ -36,4 +36,13 @@ internal static partial class RealtimeLog
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Realtime client presence rate limit exceeded on {Topic}; shutting the channel down")]
     public static partial void PresenceRateLimited(ILogger logger, string topic);
+
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "Realtime client reached a limit: {Reason}")]
+    public static partial void LimitReached(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Realtime {Kind} policy of realtime.messages failed for topic {Topic}; treated as a refusal")]
+    public static partial void PolicyFailed(ILogger logger, string kind, string topic, Exception exception);
+
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Information, Message = "Realtime private channel {Topic}: {What} refused by the policies of realtime.messages")]
+    public static partial void PolicyRefused(ILogger logger, string topic, string what);
 }

@@ -37,6 +37,9 @@ internal sealed record RealtimeOptions
     /// <summary>How long a closing socket may take to finish its close handshake before it is aborted.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>What one client (socket) may use: channels, joins per second, bindings, filter work.</summary>
+    public RealtimeLimits Limits { get; init; } = new();
+
     /// <summary>The publication whose tables emit postgres_changes.</summary>
     public string PublicationName { get; init; } = "supabase_realtime";
 

@@ -22,6 +22,7 @@ internal sealed class RealtimeService : IAsyncDisposable
             ApplicationName = "autocrm-realtime",
         }.ConnectionString);
         Catalog = new RealtimeCatalog(DataSource, options.PublicationName);
+        Authorization = new ChannelAuthorization(this);
 
         // The dispatcher's own connection: its RLS statements repeat with the same text, so prepare them.
         DispatchDataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(options.AdminConnectionString)
@@ -47,6 +48,9 @@ internal sealed class RealtimeService : IAsyncDisposable
 
     public RealtimeCatalog Catalog { get; }
 
+    /// <summary>Private channels' policy checks (<c>realtime.messages</c>).</summary>
+    public ChannelAuthorization Authorization { get; }
+
     /// <summary>Superuser pool (auto-prepared statements) for the change dispatcher's row-level-security checks.</summary>
     public NpgsqlDataSource DispatchDataSource { get; }
 
@@ -55,6 +59,12 @@ internal sealed class RealtimeService : IAsyncDisposable
     /// throwing from it makes that attempt fail like a database error would.
     /// </summary>
     internal Action<IReadOnlyList<RowChange>, int>? DispatchFault { get; set; }
+
+    /// <summary>
+    /// Test hook: called on a subscriber's socket (its send loop) just before the remaining conditions of a change are
+    /// evaluated for one of its channels; blocking in it holds up only that socket.
+    /// </summary>
+    internal Action<RealtimeChannel>? FilterWorkHook { get; set; }
 
     public void ReplicationStarted() => _replicationReady.TrySetResult();
 

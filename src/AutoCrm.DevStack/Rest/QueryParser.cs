@@ -19,6 +19,16 @@ internal static class QueryParser
 
     private const int MaxDepth = 64;
 
+    /// <summary>
+    /// How deep embeds may nest, and how many one <c>select=</c> may hold. PostgREST has no such limits; the DevStack
+    /// has them because the planning time of nested LATERAL joins grows steeply with their number (48 of them held a
+    /// connection for over 20 s), while a helpdesk screen embeds two or three.
+    /// </summary>
+    internal const int MaxEmbedDepth = 8;
+
+    /// <inheritdoc cref="MaxEmbedDepth"/>
+    internal const int MaxEmbeds = 32;
+
     private const string OperatorExpectation = "expecting \"not\" or operator (eq, gt, ...)";
 
     // ---------------- select ----------------
@@ -156,9 +166,14 @@ internal static class QueryParser
 
     private static EmbedItem ParseEmbed(ref Cursor c, string relation, string? alias, bool spread)
     {
-        if (++c.Depth > MaxDepth)
+        if (++c.Depth > MaxEmbedDepth)
         {
-            throw c.Error($"nesting deeper than {MaxDepth} levels");
+            throw c.Error($"embedded resources nested deeper than {MaxEmbedDepth} levels");
+        }
+
+        if (++c.Embeds > MaxEmbeds)
+        {
+            throw c.Error($"more than {MaxEmbeds} embedded resources");
         }
 
         string? hint = null;
@@ -660,6 +675,8 @@ internal static class QueryParser
         public int Position = 0;
 
         public int Depth = 0;
+
+        public int Embeds = 0;
 
         public readonly bool AtEnd => Position >= text.Length;
 

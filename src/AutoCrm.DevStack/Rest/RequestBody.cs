@@ -6,6 +6,9 @@ namespace AutoCrm.DevStack.Rest;
 /// <summary>Reads and checks the JSON body of a write or a call.</summary>
 internal static class RequestBody
 {
+    /// <summary>The largest body a write or a call may send: Kestrel's default request limit, stated here so both agree.</summary>
+    internal const long MaxBytes = 30_000_000;
+
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>How an RPC's POST body carries its arguments, by its Content-Type (JSON when absent).</summary>
@@ -24,9 +27,42 @@ internal static class RequestBody
     /// <summary>The body as sent (a raw text, xml or bytea argument).</summary>
     public static async Task<byte[]> ReadRawAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        using var buffer = await ReadLimitedAsync(request, cancellationToken).ConfigureAwait(false);
         return buffer.ToArray();
+    }
+
+    /// <summary>The whole body, refused with 413 past <see cref="MaxBytes"/> (declared or streamed).</summary>
+    private static async Task<MemoryStream> ReadLimitedAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBytes)
+        {
+            throw TooLarge();
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        try
+        {
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > MaxBytes)
+                {
+                    throw TooLarge();
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel refused the body itself (over its limit, broken chunking, a client too slow to send it).
+            throw e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? TooLarge()
+                : new RestException(400, "PGRST102", "Could not read the request body", e.Message);
+        }
+
+        return buffer;
     }
 
     /// <summary>UTF-8 text of a raw body; invalid UTF-8 is a 400, not a replacement character.</summary>
@@ -44,8 +80,7 @@ internal static class RequestBody
 
     public static async Task<JsonElement> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        using var buffer = await ReadLimitedAsync(request, cancellationToken).ConfigureAwait(false);
         if (buffer.Length == 0)
         {
             throw RestException.InvalidBody("Empty or invalid json");
@@ -62,6 +97,13 @@ internal static class RequestBody
             throw new RestException(400, "PGRST102", "Empty or invalid json", e.Message);
         }
     }
+
+    /// <summary>
+    /// PostgREST leaves body limits to the proxy in front of it; the DevStack answers in PostgREST's error shape
+    /// with its own code (documented in docs/security.md), never as an internal error.
+    /// </summary>
+    internal static RestException TooLarge() =>
+        new(413, "PGRST413", "Payload Too Large", $"The request body is larger than {MaxBytes} bytes.");
 
     /// <summary>Decodes every name and string once, so invalid UTF-8 or lone surrogates fail here as a 400.</summary>
     private static void Validate(JsonElement element)

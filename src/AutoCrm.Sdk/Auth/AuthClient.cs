@@ -12,7 +12,7 @@ namespace AutoCrm.Sdk.Auth;
 /// ends the session: <see cref="StateChanges"/> reports <see cref="AuthChangeEvent.SignedOut"/> with the error, and
 /// the next call that needs the session throws <see cref="CrmAuthException"/> until you sign in again.
 /// </summary>
-public class AuthClient : IAccessTokenSource
+public partial class AuthClient : IAccessTokenSource
 {
     private static readonly TimeSpan TransientRetryDelay = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(20);
@@ -21,9 +21,14 @@ public class AuthClient : IAccessTokenSource
     private readonly ISessionStore _store = null!;
     private readonly bool _autoRefresh;
     private readonly string? _fixedToken;
+
+    /// <summary>True for <c>CrmClient.WithSession(ISessionStore)</c>: the store, not this client, holds the session, and
+    /// other clients may rotate or clear it.</summary>
+    private readonly bool _sharesStore;
     private readonly Subject<AuthStateChange> _subject = new();
     private readonly IObservable<AuthStateChange> _changes = null!;
     private readonly object _gate = new();
+    private readonly RefreshFlight _flight = null!;
 
     /// <summary>Orders publishing against subscribing, so a subscriber's replayed state and its first change never cross.</summary>
     private readonly object _publishGate = new();
@@ -31,7 +36,6 @@ public class AuthClient : IAccessTokenSource
     private Session? _session;
     private bool _loaded;
     private Task? _loadTask;
-    private TaskCompletionSource<Session>? _refresh;
     private CrmErrorInfo? _failure;
     private CrmException? _failureCause;
     private ITimer? _timer;
@@ -43,8 +47,10 @@ public class AuthClient : IAccessTokenSource
         Admin = null!;
     }
 
-    internal AuthClient(CrmConnection connection, ISessionStore store, bool autoRefresh, string? fixedToken = null)
+    internal AuthClient(CrmConnection connection, ISessionStore store, bool autoRefresh, string? fixedToken = null, RefreshFlight? flight = null)
     {
+        _flight = flight ?? new RefreshFlight();
+        _sharesStore = flight is not null;
         _connection = connection;
         _store = store;
         _autoRefresh = autoRefresh;
@@ -163,7 +169,7 @@ public class AuthClient : IAccessTokenSource
         using var activity = CrmTelemetry.StartCall("Auth.SignOut");
         try
         {
-            var token = _fixedToken ?? (await LoadAsync(cancellationToken).ConfigureAwait(false))?.AccessToken;
+            var token = _fixedToken ?? (await SessionToEndAsync(cancellationToken).ConfigureAwait(false))?.AccessToken;
             var scopeText = scope switch { SignOutScope.Global => "global", SignOutScope.Local => "local", _ => "others" };
             if (token is not null)
             {
@@ -330,6 +336,24 @@ public class AuthClient : IAccessTokenSource
         }
     }
 
+    /// <summary>
+    /// The session to end on the server, refreshed first when due: the server refuses an expired access token, which
+    /// would leave the refresh token valid. A refresh already in flight (perhaps by another client of a shared store) is
+    /// joined, so it cannot save tokens after the sign-out cleared the store.
+    /// </summary>
+    private async ValueTask<Session?> SessionToEndAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CurrentAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CrmAuthException)
+        {
+            // Already ended (a rejected refresh): nothing is left to revoke.
+            return null;
+        }
+    }
+
     private async ValueTask<string> RequireTokenAsync(CancellationToken cancellationToken)
     {
         if (_fixedToken is not null)
@@ -391,7 +415,7 @@ public class AuthClient : IAccessTokenSource
         }
     }
 
-    private async Task AdoptAsync(Session session, AuthChangeEvent change, CancellationToken cancellationToken)
+    private async Task AdoptAsync(Session session, AuthChangeEvent change, CancellationToken cancellationToken, bool save = true)
     {
         lock (_gate)
         {
@@ -402,12 +426,16 @@ public class AuthClient : IAccessTokenSource
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        await SaveQuietlyAsync(session).ConfigureAwait(false);
+        if (save)
+        {
+            await SaveQuietlyAsync(session).ConfigureAwait(false);
+        }
+
         Schedule(session);
         Publish(new AuthStateChange { Event = change, Session = session });
     }
 
-    private async Task ForgetAsync(CrmException? error, CancellationToken cancellationToken)
+    private async Task ForgetAsync(CrmException? error, CancellationToken cancellationToken, bool clearStore = true)
     {
         lock (_gate)
         {
@@ -434,17 +462,23 @@ public class AuthClient : IAccessTokenSource
             }
         }
 
-        try
+        if (clearStore)
         {
-            await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Log.SessionStoreFailed(_connection.Logger, "clear", ex);
+            try
+            {
+                await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.SessionStoreFailed(_connection.Logger, "clear", ex);
+            }
         }
 
         Publish(new AuthStateChange { Event = AuthChangeEvent.SignedOut, Error = error });
     }
+
+    /// <summary>The <see cref="CrmException.Code"/> of a refresh that failed because the caller's session store threw.</summary>
+    internal const string SessionStoreFailedCode = "session_store_failed";
 
     private async Task SaveQuietlyAsync(Session session)
     {
@@ -499,259 +533,4 @@ public class AuthClient : IAccessTokenSource
     }
 
     private static CrmAuthException NotSignedIn() => CrmErrors.NotSignedIn();
-
-    private void Publish(AuthStateChange change)
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-        }
-
-        lock (_publishGate)
-        {
-            _subject.OnNext(change);
-        }
-    }
-
-    private IDisposable SubscribeState(IObserver<AuthStateChange> observer)
-    {
-        bool loaded;
-        lock (_gate)
-        {
-            loaded = _loaded || _fixedToken is not null;
-        }
-
-        if (loaded)
-        {
-            return Attach(observer);
-        }
-
-        // Read the stored session first; the subscription starts with whatever the state is once it is known.
-        var subscription = new System.Reactive.Disposables.SingleAssignmentDisposable();
-        var cancel = new CancellationTokenSource();
-        _ = LoadAsync(cancel.Token).AsTask().ContinueWith(
-            load =>
-            {
-                if (load.IsCanceled)
-                {
-                    return;
-                }
-
-                if (load.Exception is { } error)
-                {
-                    observer.OnError(error.InnerException ?? error);
-                    return;
-                }
-
-                subscription.Disposable = Attach(observer);
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        return new System.Reactive.Disposables.CompositeDisposable(subscription, System.Reactive.Disposables.Disposable.Create(() =>
-        {
-            cancel.Cancel();
-            cancel.Dispose();
-        }));
-    }
-
-    private IDisposable Attach(IObserver<AuthStateChange> observer)
-    {
-        lock (_publishGate)
-        {
-            Session? session;
-            bool disposed;
-            lock (_gate)
-            {
-                session = _session;
-                disposed = _disposed;
-            }
-
-            if (disposed)
-            {
-                observer.OnCompleted();
-                return System.Reactive.Disposables.Disposable.Empty;
-            }
-
-            observer.OnNext(new AuthStateChange { Event = AuthChangeEvent.InitialSession, Session = session });
-            return _subject.Subscribe(observer);
-        }
-    }
-
-    // ---- refresh -----------------------------------------------------------------------------------
-
-    /// <summary>Single flight: the first caller starts the refresh, everyone else awaits the same result.</summary>
-    private Task<Session> RefreshAsync(Session current, bool force, CancellationToken cancellationToken)
-    {
-        TaskCompletionSource<Session> refresh;
-        var owner = false;
-        lock (_gate)
-        {
-            if (_session is { } latest && latest.RefreshToken != current.RefreshToken && (!IsDue(latest) || force))
-            {
-                // Someone refreshed while this caller was on its way.
-                return Task.FromResult(latest);
-            }
-
-            if (_refresh is null)
-            {
-                _refresh = new TaskCompletionSource<Session>(TaskCreationOptions.RunContinuationsAsynchronously);
-                owner = true;
-            }
-
-            refresh = _refresh;
-        }
-
-        if (owner)
-        {
-            _ = RunRefreshAsync(current, refresh);
-        }
-
-        return refresh.Task.WaitAsync(cancellationToken);
-    }
-
-    private async Task RunRefreshAsync(Session current, TaskCompletionSource<Session> refresh)
-    {
-        Session? result = null;
-        Exception? failure = null;
-        try
-        {
-            var body = JsonSerializer.SerializeToUtf8Bytes(new RefreshTokenRequest(current.RefreshToken), CrmJsonContext.Default.RefreshTokenRequest);
-            var session = await AuthTransport.SendAsync(
-                _connection, HttpMethod.Post, "token?grant_type=refresh_token", body, null, true, CrmJsonContext.Default.Session, CancellationToken.None).ConfigureAwait(false);
-            result = AuthTransport.Normalize(session, _connection.TimeProvider);
-            CrmTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
-            Log.TokenRefreshed(_connection.Logger, result.ExpiresAt);
-        }
-        catch (CrmException ex)
-        {
-            CrmTelemetry.TokenRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", ex.IsTransient ? "transient" : "rejected"));
-            Log.RefreshFailed(_connection.Logger, ex.Code, ex.IsTransient, ex);
-            if (!ex.IsTransient && await TryStoredSessionAsync(current).ConfigureAwait(false) is { } stored)
-            {
-                // Another process sharing the store refreshed first (and rotated the token): use its session.
-                result = stored;
-            }
-            else
-            {
-                failure = ex;
-            }
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-
-        if (result is not null)
-        {
-            await AdoptAsync(result, AuthChangeEvent.TokenRefreshed, CancellationToken.None).ConfigureAwait(false);
-        }
-        else if (failure is CrmException { IsTransient: true } transient)
-        {
-            Publish(new AuthStateChange { Event = AuthChangeEvent.RefreshFailed, Session = current, Error = transient });
-            ScheduleIn(TransientRetryDelay);
-        }
-        else if (failure is CrmException rejected)
-        {
-            await ForgetAsync(rejected, CancellationToken.None).ConfigureAwait(false);
-            failure = new CrmAuthException(_failure ?? new CrmErrorInfo { Message = rejected.Message, Status = rejected.Status }, rejected);
-        }
-
-        lock (_gate)
-        {
-            if (ReferenceEquals(_refresh, refresh))
-            {
-                _refresh = null;
-            }
-        }
-
-        if (result is not null)
-        {
-            refresh.SetResult(result);
-        }
-        else
-        {
-            refresh.SetException(failure!);
-            _ = refresh.Task.Exception; // observed here: timer-started refreshes may have no awaiter
-        }
-    }
-
-    private async Task<Session?> TryStoredSessionAsync(Session current)
-    {
-        try
-        {
-            var stored = await _store.LoadAsync(CancellationToken.None).ConfigureAwait(false);
-            return stored is not null && stored.RefreshToken != current.RefreshToken && !IsDue(AuthTransport.Normalize(stored, _connection.TimeProvider))
-                ? AuthTransport.Normalize(stored, _connection.TimeProvider)
-                : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return null;
-        }
-    }
-
-    private void Schedule(Session session)
-    {
-        var due = session.ExpiresAt - _connection.RefreshAhead - _connection.TimeProvider.GetUtcNow();
-
-        // Timers take at most ~49 days; a far-off expiry is re-checked when the capped timer fires.
-        ScheduleIn(due < TimeSpan.Zero ? TimeSpan.Zero : due > MaxTimerDue ? MaxTimerDue : due);
-    }
-
-    private void ScheduleIn(TimeSpan due)
-    {
-        if (!_autoRefresh || _fixedToken is not null)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _timer?.Dispose();
-            _timer = _connection.TimeProvider.CreateTimer(static state => ((AuthClient)state!).OnTimer(), this, due, Timeout.InfiniteTimeSpan);
-        }
-
-        Log.RefreshScheduled(_connection.Logger, due.TotalSeconds);
-    }
-
-    private void OnTimer() =>
-        // Off the timer's thread: the callback may run inside TimeProvider code (or a test's Advance call).
-        _ = Task.Run(RefreshFromTimerAsync);
-
-    private async Task RefreshFromTimerAsync()
-    {
-        Session? session;
-        lock (_gate)
-        {
-            session = _session;
-            if (_disposed || session is null)
-            {
-                return;
-            }
-        }
-
-        if (!IsDue(session))
-        {
-            Schedule(session);
-            return;
-        }
-
-        try
-        {
-            await RefreshAsync(session, force: false, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (CrmException)
-        {
-            // Already published on StateChanges (and retried later when transient).
-        }
-    }
 }

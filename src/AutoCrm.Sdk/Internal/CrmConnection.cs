@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using AutoCrm.Sdk.Auth;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
@@ -11,7 +13,7 @@ namespace AutoCrm.Sdk.Internal;
 
 /// <summary>
 /// What every client bound to one project shares: the HTTP client, the resilience pipeline, the project URL and key,
-/// time and logging. <see cref="CrmClient.WithSession"/> and <see cref="CrmClient.ForUser"/> reuse it as is.
+/// time and logging. <see cref="CrmClient.WithSession(ISessionStore)"/> and <see cref="CrmClient.ForUser"/> reuse it as is.
 /// </summary>
 internal sealed class CrmConnection
 {
@@ -21,6 +23,9 @@ internal sealed class CrmConnection
 
     private readonly Func<HttpClient> _httpClient;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+
+    /// <summary>One refresh flight per session store (by reference), held only as long as the store lives.</summary>
+    private readonly ConditionalWeakTable<ISessionStore, RefreshFlight> _flights = new();
 
     public CrmConnection(CrmClientOptions options, Func<HttpClient> httpClient)
     {
@@ -37,6 +42,7 @@ internal sealed class CrmConnection
         RefreshAhead = options.RefreshAhead;
         _httpClient = httpClient;
         _pipeline = BuildPipeline(options);
+        SchemaCheck = new SchemaVersionCheck(this);
     }
 
     /// <summary>The project URL, always ending with '/'.</summary>
@@ -62,6 +68,12 @@ internal sealed class CrmConnection
     public bool AutoRefreshToken { get; }
 
     public TimeSpan RefreshAhead { get; }
+
+    /// <summary>Explains a missing function or table as an outdated database, once per connection.</summary>
+    public SchemaVersionCheck SchemaCheck { get; }
+
+    /// <summary>The refresh flight shared by every client of this connection whose session lives in <paramref name="store"/>.</summary>
+    public RefreshFlight FlightFor(ISessionStore store) => _flights.GetValue(store, static _ => new RefreshFlight());
 
     /// <summary>Sends the request through the pipeline; returns a successful response with its body buffered,
     /// or throws a <see cref="CrmException"/>. The caller disposes the response.</summary>
@@ -105,6 +117,11 @@ internal sealed class CrmConnection
         {
             var error = await CrmErrors.FromResponseAsync(response, TimeProvider, cancellationToken).ConfigureAwait(false);
             Log.RequestFailed(Logger, request.Method.Method, request.LogPath, status, error.Code);
+            if (SchemaCheck.MayMeanOldSchema(request, error))
+            {
+                throw await SchemaCheck.ExplainAsync(error, cancellationToken).ConfigureAwait(false);
+            }
+
             throw error;
         }
     }

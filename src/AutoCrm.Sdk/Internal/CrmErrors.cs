@@ -6,12 +6,15 @@ namespace AutoCrm.Sdk.Internal;
 /// <summary>Turns PostgREST and Auth error responses into the typed exceptions.</summary>
 internal static class CrmErrors
 {
+    /// <summary>The code of <see cref="NotSignedIn"/>.</summary>
+    public const string SessionMissingCode = "session_missing";
+
     /// <summary>Auth (and SDK) codes that mean "sign in again", whatever the status (GoTrue answers 400 for some).</summary>
     private static readonly HashSet<string> AuthCodes = new(StringComparer.Ordinal)
     {
         "invalid_credentials", "email_not_confirmed", "refresh_token_not_found", "refresh_token_already_used",
         "session_not_found", "session_expired", "user_banned", "bad_jwt", "no_authorization", "invalid_grant",
-        "session_missing",
+        SessionMissingCode,
     };
 
     /// <summary>Codes that mean "signed in, but not allowed", whatever the status.</summary>
@@ -126,7 +129,7 @@ internal static class CrmErrors
 
     /// <summary>The error for a call that needs a signed-in user but has none (never signed in, or signed out).</summary>
     public static CrmAuthException NotSignedIn() =>
-        new(new CrmErrorInfo { Status = 401, Code = "session_missing", Message = "Not signed in: sign in first, or use a client bound to a session.", IsTransient = false });
+        new(new CrmErrorInfo { Status = 401, Code = SessionMissingCode, Message = "Not signed in: sign in first, or use a client bound to a session.", IsTransient = false });
 
     /// <summary>A value the SDK refuses before sending anything.</summary>
     public static CrmValidationException Invalid(string field, string message) =>

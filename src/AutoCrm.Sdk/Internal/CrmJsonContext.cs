@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Fields;
 using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
@@ -25,6 +26,11 @@ namespace AutoCrm.Sdk.Internal;
 [JsonSerializable(typeof(NewTicket))]
 [JsonSerializable(typeof(TicketPatch))]
 [JsonSerializable(typeof(TicketQuery))]
+[JsonSerializable(typeof(AutoCrm.Sdk.Search.TicketSearchHit))]
+[JsonSerializable(typeof(List<AutoCrm.Sdk.Search.TicketSearchHit>))]
+[JsonSerializable(typeof(AutoCrm.Sdk.Search.TicketSearchQuery))]
+[JsonSerializable(typeof(AutoCrm.Sdk.Search.TicketSearchProblem))]
+[JsonSerializable(typeof(AutoCrm.Sdk.Search.TicketSearchSnippetPart))]
 [JsonSerializable(typeof(TicketStatus))]
 [JsonSerializable(typeof(TicketPriority))]
 [JsonSerializable(typeof(MessageVisibility))]
@@ -35,6 +41,12 @@ namespace AutoCrm.Sdk.Internal;
 [JsonSerializable(typeof(List<QueueMember>))]
 [JsonSerializable(typeof(QueueStats))]
 [JsonSerializable(typeof(List<QueueStats>))]
+[JsonSerializable(typeof(TicketField))]
+[JsonSerializable(typeof(List<TicketField>))]
+[JsonSerializable(typeof(TicketFieldOption))]
+[JsonSerializable(typeof(TicketFieldType))]
+[JsonSerializable(typeof(NewTicketField))]
+[JsonSerializable(typeof(TicketFieldPatch))]
 [JsonSerializable(typeof(Profile))]
 [JsonSerializable(typeof(List<Profile>))]
 [JsonSerializable(typeof(UserRole))]

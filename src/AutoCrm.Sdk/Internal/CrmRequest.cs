@@ -26,6 +26,9 @@ internal sealed class CrmRequest
 
     public bool IsAuth { get; init; }
 
+    /// <summary>Whether this is the SDK's own schema-version check (whose errors are never explained by itself).</summary>
+    public bool IsSchemaCheck { get; init; }
+
     /// <summary>Whether repeating the request after a transient failure is safe.</summary>
     public bool Retryable { get; init; }
 }

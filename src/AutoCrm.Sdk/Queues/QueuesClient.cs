@@ -50,7 +50,7 @@ public class QueuesClient
         using var activity = CrmTelemetry.StartCall("Queues.GetBySlug");
         try
         {
-            return await _rest.From("queues").Eq("slug", slug).SingleAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
+            return await GetBySlugCoreAsync(slug, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
         {
@@ -245,6 +245,18 @@ public class QueuesClient
         catch (Exception ex) when (CrmTelemetry.Failed(activity, ex))
         {
             throw;
+        }
+    }
+
+    private async Task<Queue> GetBySlugCoreAsync(string slug, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _rest.From("queues").Eq("slug", slug).SingleAsync(CrmJsonContext.Default.Queue, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CrmNotFoundException ex)
+        {
+            throw CrmErrors.NotFound($"Queue '{slug}'", ex);
         }
     }
 

@@ -1,107 +1,94 @@
 using System.Reactive.Linq;
-using System.Reactive.Subjects;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
-using AutoCrm.Sdk.Realtime.Protocol;
+using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Realtime.Streams;
 
 namespace AutoCrm.Sdk.Realtime;
 
-/// <summary>One broadcast message: the event name and its JSON payload.</summary>
-/// <param name="Event">The event name the sender chose.</param>
-/// <param name="Payload">The payload (a copy that outlives the frame).</param>
-public sealed record BroadcastMessage(string Event, JsonElement Payload);
-
 /// <summary>
 /// A named Supabase Realtime broadcast channel (<c>realtime:&lt;name&gt;</c>): low-latency messages between clients that
-/// never touch the database. Sends wait for the server's acknowledgement. <see cref="Messages"/> is hot, like realtime-js's
-/// <c>on('broadcast')</c>: subscribe before the messages you want to hear are sent. Rejoins after reconnects by itself;
-/// messages sent while disconnected are not replayed. Dispose it to leave the channel.
+/// never touch the database. Nothing joins until <see cref="Messages"/> is subscribed or a message is sent; handles of one
+/// name on one client share one channel. Sends wait for the server's acknowledgement. Rejoins after reconnects by itself;
+/// messages sent while disconnected are not replayed. Dispose it to complete its subscriptions and stop sending.
 /// </summary>
 /// <example>
 /// <code>
 /// await using var room = crm.Realtime.Broadcast("agents");
-/// using var sub = room.Messages.Subscribe(m => Console.WriteLine($"{m.Event}: {m.Payload}"));
+/// using var sub = await room.Messages.SubscribeAsync(Observer.Create&lt;BroadcastMessage&gt;(m => Console.WriteLine($"{m.Event}: {m.Payload}")));
 /// await room.SendAsync("typing", new Typing(ticketId), AppJson.Default.Typing);
 /// </code>
 /// </example>
-public sealed class RealtimeBroadcast : IAsyncDisposable
+public class RealtimeBroadcast : IAsyncDisposable
 {
-    private readonly RealtimeClient _client;
-    private readonly RealtimeChannel _channel;
-    private readonly Subject<BroadcastMessage> _messages = new();
-    private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Session _session;
-    private int _done;
+    private readonly RealtimeClient? _client;
+    private readonly object _gate = new();
+    private readonly HashSet<BroadcastSession> _sessions = [];
+    private BroadcastTopic? _sender;
+    private bool _disposed;
 
-    internal RealtimeBroadcast(RealtimeClient client, string name, bool receiveOwn)
+    /// <summary>For mocking (e.g. to fake <see cref="RealtimeClient.Broadcast"/> in unit tests).</summary>
+    protected RealtimeBroadcast()
+    {
+        Name = "";
+        Options = new BroadcastOptions();
+        Messages = RealtimeStream.Create(Observable.Never<BroadcastMessage>());
+    }
+
+    internal RealtimeBroadcast(RealtimeClient client, string name, BroadcastOptions options)
     {
         _client = client;
         Name = name;
-        _session = new Session(this);
-        _channel = new RealtimeChannel(
-            client.Socket,
-            "realtime:" + name,
-            new RealtimeChannelConfig { BroadcastAck = true, BroadcastSelf = receiveOwn })
-        {
-            Joined = () => _joined.TrySetResult(),
-            Broadcast = OnBroadcast,
-            Closed = reason => Fail(new CrmRealtimeException($"The broadcast channel was closed by the server{(reason is null ? "" : ": " + reason)}")),
-            JoinFailed = reason =>
-            {
-                if (reason.StartsWith("Unauthorized", StringComparison.Ordinal))
-                {
-                    Fail(new CrmRealtimeException($"The broadcast channel was refused: {reason}"));
-                }
-            },
-        };
-        client.Register(_session);
-        _channel.Subscribe();
+        Options = options;
+        Messages = new RealtimeStream<BroadcastMessage>(observer => new BroadcastSession(client, this, observer));
     }
 
     /// <summary>The channel name (the topic without <c>realtime:</c>).</summary>
-    public string Name { get; }
+    public virtual string Name { get; }
 
-    /// <summary>Every broadcast on the channel (and the client's own, when created with <c>receiveOwn</c>). Hot; ends with
-    /// <see cref="CrmRealtimeException"/> when the channel is refused or closed, or the user signs out; completes on dispose.</summary>
-    public IObservable<BroadcastMessage> Messages => _messages.AsObservable();
+    internal BroadcastOptions Options { get; }
 
-    /// <summary>The payloads of one event, deserialized (source-generated, trim- and AOT-safe). A payload that does not
-    /// deserialize ends the stream with <see cref="JsonException"/>.</summary>
+    /// <summary>Every broadcast on the channel (and the client's own, with <see cref="BroadcastOptions.ReceiveOwn"/>). Cold:
+    /// subscribing joins the channel, and the stream is live once it joined (<see cref="RealtimeStream{T}.WhenLiveAsync"/>);
+    /// broadcasts sent before that are not received. Ends with <see cref="CrmRealtimeException"/> when the channel is refused
+    /// (e.g. a private channel the user may not read) or closed, or the user signs out; completes when this handle is
+    /// disposed.</summary>
+    public virtual RealtimeStream<BroadcastMessage> Messages { get; }
+
+    /// <summary>The payloads of one event, deserialized (source-generated, trim- and AOT-safe), on the same channel and with the
+    /// same "is live" signal as <see cref="Messages"/>. A payload that does not deserialize ends the stream with
+    /// <see cref="JsonException"/>.</summary>
     /// <typeparam name="T">The payload type.</typeparam>
     /// <param name="event">The event name.</param>
     /// <param name="typeInfo">The payload's JSON type info, e.g. <c>AppJson.Default.Typing</c>.</param>
-    /// <returns>A hot stream of payloads.</returns>
-    public IObservable<T> MessagesOf<T>(string @event, JsonTypeInfo<T> typeInfo)
+    /// <returns>A cold stream of payloads.</returns>
+    public virtual RealtimeStream<T> MessagesOf<T>(string @event, JsonTypeInfo<T> typeInfo)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
-        return Messages.Where(m => m.Event == @event).Select(m => m.Payload.Deserialize(typeInfo)!);
+        var messages = Messages;
+        return new RealtimeStream<T>(observer => new ProjectedSession<BroadcastMessage, T>(
+            messages,
+            m => m.Event == @event ? (true, m.Payload.Deserialize(typeInfo)!) : (false, default!),
+            observer));
     }
 
-    /// <summary>Completes once the channel has joined (sends wait for it by themselves).</summary>
-    /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>A task that completes on the join.</returns>
-    public Task WhenJoinedAsync(CancellationToken cancellationToken = default) => _joined.Task.WaitAsync(cancellationToken);
-
-    /// <summary>Sends a message with a JSON payload and waits for the server's acknowledgement (joining first if needed).</summary>
+    /// <summary>Sends a message with a JSON payload and waits for the server's acknowledgement (joining first if needed; the
+    /// channel stays joined for sending until the handle is disposed).</summary>
     /// <param name="event">The event name.</param>
     /// <param name="payload">The payload.</param>
     /// <param name="cancellationToken">Cancels the send.</param>
     /// <returns>A task that completes when the server acknowledged the message.</returns>
-    /// <exception cref="CrmRealtimeException">The server refused the message, did not acknowledge it in time, or the channel ended.</exception>
-    public async Task SendAsync(string @event, JsonElement payload, CancellationToken cancellationToken = default)
+    /// <exception cref="CrmRealtimeException">The server refused the message, did not acknowledge it in time (a private channel
+    /// the user may not write to gets no acknowledgement), or refused the channel.</exception>
+    public virtual Task SendAsync(string @event, JsonElement payload, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(@event);
-        await WhenJoinedAsync(cancellationToken).ConfigureAwait(false);
-        try
+        Guard.NotBlank(@event, "event");
+        if (System.Text.Encoding.UTF8.GetByteCount(@event) > 255)
         {
-            await _channel.BroadcastAsync(@event, JsonNode.Parse(payload.GetRawText()), cancellationToken).ConfigureAwait(false);
+            throw CrmErrors.Invalid("event", "A broadcast event name must fit in 255 bytes (it travels in binary frames).");
         }
-        catch (PhoenixPushException ex)
-        {
-            throw new CrmRealtimeException($"The broadcast '{@event}' on {Name} was not acknowledged: {ex.Message}", ex);
-        }
+
+        return Sender().SendAsync(@event, payload, cancellationToken);
     }
 
     /// <summary>Sends a message with a typed payload (source-generated JSON) and waits for the server's acknowledgement.</summary>
@@ -111,54 +98,71 @@ public sealed class RealtimeBroadcast : IAsyncDisposable
     /// <param name="typeInfo">The payload's JSON type info.</param>
     /// <param name="cancellationToken">Cancels the send.</param>
     /// <returns>A task that completes when the server acknowledged the message.</returns>
-    /// <exception cref="CrmRealtimeException">The server refused the message, did not acknowledge it in time, or the channel ended.</exception>
-    public Task SendAsync<T>(string @event, T payload, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
+    /// <exception cref="CrmRealtimeException">The server refused the message, did not acknowledge it in time, or refused the channel.</exception>
+    public virtual Task SendAsync<T>(string @event, T payload, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
         return SendAsync(@event, JsonSerializer.SerializeToElement(payload, typeInfo), cancellationToken);
     }
 
-    /// <summary>Completes <see cref="Messages"/> and leaves the channel (in the background, like the streams do).</summary>
+    /// <summary>Completes the subscriptions of <see cref="Messages"/> made through this handle and stops sending; the channel
+    /// is left (in the background) when no other handle of the client uses it.</summary>
     /// <returns>A completed task.</returns>
-    ValueTask IAsyncDisposable.DisposeAsync()
+    public virtual ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _done, 1) == 0)
+        BroadcastSession[] sessions;
+        BroadcastTopic? sender;
+        lock (_gate)
         {
-            _client.Unregister(_session);
-            _joined.TrySetCanceled();
-            _messages.OnCompleted();
-            _client.Leave(_channel);
+            if (_disposed)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            _disposed = true;
+            sessions = [.. _sessions];
+            _sessions.Clear();
+            sender = _sender;
+            _sender = null;
         }
 
+        foreach (var session in sessions)
+        {
+            session.Complete();
+        }
+
+        if (sender is not null)
+        {
+            _client!.ReleaseBroadcast(sender);
+        }
+
+        GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
     }
 
-    private void OnBroadcast(string @event, JsonElement message)
+    /// <summary>Adds a subscription of <see cref="Messages"/>; false when the handle is already disposed.</summary>
+    internal bool Register(BroadcastSession session)
     {
-        if (Volatile.Read(ref _done) != 0)
+        lock (_gate)
         {
-            return;
+            return !_disposed && _sessions.Add(session);
         }
-
-        var payload = message.TryGetProperty("payload", out var p) ? p.Clone() : default;
-        _messages.OnNext(new BroadcastMessage(@event, payload));
     }
 
-    private void Fail(Exception error)
+    internal void Unregister(BroadcastSession session)
     {
-        if (Interlocked.Exchange(ref _done, 1) != 0)
+        lock (_gate)
         {
-            return;
+            _sessions.Remove(session);
         }
-
-        _client.Unregister(_session);
-        _joined.TrySetException(error);
-        _messages.OnError(error);
-        _client.Leave(_channel);
     }
 
-    private sealed class Session(RealtimeBroadcast owner) : IStreamSession
+    private BroadcastTopic Sender()
     {
-        public void Fail(Exception error) => owner.Fail(error);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _sender ??= _client!.AcquireBroadcast(Name, Options);
+        }
     }
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Reactive.Disposables;
-using System.Reactive.Linq;
 using System.Text.Json.Nodes;
 using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Realtime.Protocol;
@@ -22,19 +20,28 @@ namespace AutoCrm.Sdk.Realtime;
 ///     .Subscribe(c => Console.WriteLine($"{c.TicketId}: {c.From} → {c.To}"));
 /// </code>
 /// </example>
-public sealed class RealtimeClient
+public class RealtimeClient
 {
-    private readonly Func<CancellationToken, ValueTask<string?>> _tokenProvider;
-    private readonly RealtimeOptions _options;
-    private readonly ITicketEventReader _events;
-    private readonly IDisposable _tokenSubscription;
+    private readonly Func<CancellationToken, ValueTask<string?>> _tokenProvider = null!;
+    private readonly RealtimeOptions _options = null!;
+    private readonly ITicketEventReader _events = null!;
+    private readonly IDisposable? _tokenSubscription;
     private readonly object _gate = new();
     private readonly HashSet<IStreamSession> _sessions = [];
-    private readonly Dictionary<Guid, PresenceTopic> _presence = [];
-    private readonly Dictionary<Guid, Task> _presenceLeaving = [];
+    private readonly SharedTopics<Guid, PresenceTopic> _presence = null!;
+    private readonly SharedTopics<string, BroadcastTopic> _broadcasts = null!;
     private string? _token;
     private bool _hadUser;
     private long _topics;
+
+    /// <summary>For mocking: a client that is not connected to anything (e.g. to fake <see cref="CrmClient.Realtime"/> in unit
+    /// tests, overriding the members the code under test uses; <see cref="RealtimeStream.Create{T}"/> builds their streams).</summary>
+    protected RealtimeClient()
+    {
+        Socket = null!;
+        Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        Time = TimeProvider.System;
+    }
 
     internal RealtimeClient(
         Uri projectUrl,
@@ -63,6 +70,8 @@ public sealed class RealtimeClient
             BeforeConnect = RefreshTokenAsync,
         };
         Socket = new PhoenixSocket(configureSocket?.Invoke(socketOptions) ?? socketOptions, timeProvider, Logger);
+        _presence = new SharedTopics<Guid, PresenceTopic>(this);
+        _broadcasts = new SharedTopics<string, BroadcastTopic>(this);
         _tokenSubscription = tokenChanges.Subscribe(OnTokenChanged);
     }
 
@@ -71,7 +80,7 @@ public sealed class RealtimeClient
     /// <see cref="RealtimeConnectionState.Reconnecting"/> (a drop; subscriptions stay alive and catch up) or
     /// <see cref="RealtimeConnectionState.Disconnected"/> (nothing subscribed). Replays the current state on subscribe.
     /// </summary>
-    public IObservable<RealtimeConnectionState> ConnectionStates => Socket.States;
+    public virtual IObservable<RealtimeConnectionState> ConnectionStates => Socket.States;
 
     internal PhoenixSocket Socket { get; }
 
@@ -87,7 +96,7 @@ public sealed class RealtimeClient
     /// <param name="filter">Which tickets and kinds of change; null for all.</param>
     /// <returns>A cold stream; each subscription shares one channel per call of this method.</returns>
     /// <example><code>crm.Realtime.TicketChanges(TicketChangeFilter.ForTicket(id)).Subscribe(c => Render(c.New));</code></example>
-    public RealtimeStream<TicketChange> TicketChanges(TicketChangeFilter? filter = null)
+    public virtual RealtimeStream<TicketChange> TicketChanges(TicketChangeFilter? filter = null)
     {
         var f = filter ?? TicketChangeFilter.All;
         return new RealtimeStream<TicketChange>(o => new TicketChangesSession(this, o, f));
@@ -100,7 +109,7 @@ public sealed class RealtimeClient
     /// </summary>
     /// <param name="queueId">Only tickets in this queue; null for all.</param>
     /// <returns>A cold stream, shared by its subscribers; <see cref="RealtimeStream{T}.SubscribeAsync"/> waits until it is live.</returns>
-    public RealtimeStream<TicketStatusChanged> StatusChanges(Guid? queueId = null) =>
+    public virtual RealtimeStream<TicketStatusChanged> StatusChanges(Guid? queueId = null) =>
         new(o => new TicketEventSession<TicketStatusChanged>(
             this, o, new StatusChangeProjection(queueId, _events), _events, _options.CatchUpAfterReconnect));
 
@@ -110,71 +119,43 @@ public sealed class RealtimeClient
     /// </summary>
     /// <param name="queueId">The queue.</param>
     /// <returns>A cold stream, shared by its subscribers; <see cref="RealtimeStream{T}.SubscribeAsync"/> waits until it is live.</returns>
-    public RealtimeStream<QueueUpdate> QueueUpdates(Guid queueId) =>
+    public virtual RealtimeStream<QueueUpdate> QueueUpdates(Guid queueId) =>
         new(o => new TicketEventSession<QueueUpdate>(
             this, o, new QueueUpdateProjection(queueId, _events), _events, _options.CatchUpAfterReconnect));
 
     /// <summary>New messages on a ticket. Row-level security decides what arrives: customers never get internal notes.</summary>
     /// <param name="ticketId">The ticket.</param>
     /// <returns>A cold stream, shared by its subscribers; <see cref="RealtimeStream{T}.SubscribeAsync"/> waits until it is live.</returns>
-    public RealtimeStream<TicketMessage> Messages(Guid ticketId) =>
+    public virtual RealtimeStream<TicketMessage> Messages(Guid ticketId) =>
         new(o => new MessagesSession(this, o, ticketId));
 
     /// <summary>
     /// Who is looking at a ticket (presence), as a full list on every change: the first value arrives after the join, then one per
-    /// change. Pair with <see cref="TrackViewingAsync"/> for collision detection.
+    /// change. Pair with <see cref="TrackViewingAsync"/> for collision detection. The channel is private: the project's policies
+    /// let only staff (agents and admins) who can see the ticket join it, and each viewer is keyed by their user id as the
+    /// server knows it from their access token, so nobody can appear as someone else. Anyone else gets
+    /// <see cref="CrmRealtimeException"/> (refused).
     /// </summary>
     /// <param name="ticketId">The ticket.</param>
-    /// <returns>A cold stream; all subscriptions for one ticket share one channel.</returns>
+    /// <returns>A cold stream, live once the channel joined and the server sent who is there; all subscriptions and
+    /// <see cref="TrackViewingAsync"/> leases for one ticket share one channel.</returns>
     /// <example><code>crm.Realtime.Viewers(id).Subscribe(v => ShowOthers(v.Where(x => !x.IsCurrentUser)));</code></example>
-    public IObservable<IReadOnlyList<TicketViewer>> Viewers(Guid ticketId) =>
-        Observable.Create<IReadOnlyList<TicketViewer>>(observer =>
-        {
-            var sync = System.Reactive.Observer.Synchronize(observer);
-            var topic = AcquirePresence(ticketId);
-            var done = 0;
-            Action<IReadOnlyList<TicketViewer>> next = v =>
-            {
-                if (Volatile.Read(ref done) == 0)
-                {
-                    sync.OnNext(v);
-                }
-            };
-            Action<Exception>? failed = null;
-            failed = error =>
-            {
-                if (Interlocked.Exchange(ref done, 1) == 0)
-                {
-                    topic.RemoveListener(next, failed!);
-                    ReleasePresence(topic);
-                    sync.OnError(error);
-                }
-            };
-            topic.AddListener(next, failed);
-            var session = new FailableSession(failed);
-            Register(session);
-            return Disposable.Create(() =>
-            {
-                Unregister(session);
-                if (Interlocked.Exchange(ref done, 1) == 0)
-                {
-                    topic.RemoveListener(next, failed);
-                    ReleasePresence(topic);
-                }
-            });
-        });
+    public virtual RealtimeStream<IReadOnlyList<TicketViewer>> Viewers(Guid ticketId) =>
+        new(observer => new ViewersSession(this, ticketId, observer));
 
     /// <summary>
-    /// Announces that the current user is looking at a ticket until the returned handle is disposed. The presence payload
-    /// always carries the user id from the access token (read first if the socket has not connected yet) and is restored
-    /// after reconnects.
+    /// Announces that the current user is looking at a ticket until the returned handle is disposed, on the ticket's private
+    /// viewers channel (staff who can see the ticket only). The user is present under their user id (the server takes it from
+    /// the access token, which is read first if the socket has not connected yet); the announcement is restored after
+    /// reconnects.
     /// </summary>
     /// <param name="ticketId">The ticket.</param>
     /// <param name="cancellationToken">Cancels waiting for the join.</param>
     /// <returns>Dispose it to stop announcing.</returns>
-    /// <exception cref="CrmRealtimeException">The server refused the presence.</exception>
+    /// <exception cref="CrmRealtimeException">The server refused the channel or the presence (e.g. the user is not staff or
+    /// cannot see the ticket).</exception>
     /// <example><code>await using var viewing = await crm.Realtime.TrackViewingAsync(ticket.Id);</code></example>
-    public async Task<IAsyncDisposable> TrackViewingAsync(Guid ticketId, CancellationToken cancellationToken = default)
+    public virtual async Task<IAsyncDisposable> TrackViewingAsync(Guid ticketId, CancellationToken cancellationToken = default)
     {
         // The presence names the user: learn who that is from the token first (a ForUser client has not connected yet).
         if (Volatile.Read(ref _token) is null)
@@ -185,7 +166,6 @@ public sealed class RealtimeClient
         var topic = AcquirePresence(ticketId);
         var meta = new JsonObject
         {
-            ["user_id"] = CurrentUserId?.ToString(),
             ["online_at"] = Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
         };
         topic.AddTracker(meta);
@@ -204,18 +184,25 @@ public sealed class RealtimeClient
                 throw new CrmRealtimeException($"Could not announce viewing: {push.Message}", push);
             }
 
+            if (ex is CrmRealtimeException refused)
+            {
+                throw new CrmRealtimeException($"Could not announce viewing: {refused.Message}", refused);
+            }
+
             throw;
         }
     }
 
     /// <summary>
-    /// Joins the broadcast channel <paramref name="name"/> (topic <c>realtime:&lt;name&gt;</c>, like realtime-js's
-    /// <c>channel(name)</c>) for sending and receiving messages between clients. Each call joins its own channel instance;
-    /// dispose it to leave.
+    /// A broadcast channel <paramref name="name"/> (topic <c>realtime:&lt;name&gt;</c>, like realtime-js's <c>channel(name)</c>)
+    /// for messages between clients. Nothing joins until its <see cref="RealtimeBroadcast.Messages"/> is subscribed or a message
+    /// is sent; handles of one name on one client share one channel (with the options of the first). Private by default: in
+    /// AutoCRM <c>agents</c> and <c>agents:&lt;name&gt;</c> are the staff channels; other private names are refused unless the
+    /// project adds policies for them.
     /// </summary>
     /// <param name="name">The channel name, e.g. <c>agents</c>.</param>
-    /// <param name="receiveOwn">Whether this client also receives its own messages (<c>broadcast.self</c>). Default false.</param>
-    /// <returns>The channel.</returns>
+    /// <param name="options">Private or public, and whether this client hears its own messages; null for the defaults.</param>
+    /// <returns>The channel handle; dispose it to complete its subscriptions and stop sending.</returns>
     /// <example>
     /// <code>
     /// await using var room = crm.Realtime.Broadcast("agents");
@@ -223,11 +210,19 @@ public sealed class RealtimeClient
     /// await room.SendAsync("hello", JsonSerializer.SerializeToElement(new { from = "alice" }));
     /// </code>
     /// </example>
-    public RealtimeBroadcast Broadcast(string name, bool receiveOwn = false)
+    public virtual RealtimeBroadcast Broadcast(string name, BroadcastOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return new RealtimeBroadcast(this, name, receiveOwn);
+        Guard.NotBlank(name, "name");
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxBroadcastNameBytes)
+        {
+            throw CrmErrors.Invalid("name", $"A broadcast channel name must fit in {MaxBroadcastNameBytes} bytes (its topic travels in binary frames).");
+        }
+
+        return new RealtimeBroadcast(this, name, options ?? new BroadcastOptions());
     }
+
+    /// <summary>The longest broadcast channel name: "realtime:" and the name must fit in a binary frame's 255-byte topic.</summary>
+    internal const int MaxBroadcastNameBytes = 255 - 9;
 
     internal string NextTopic() => string.Create(CultureInfo.InvariantCulture, $"realtime:autocrm-{Interlocked.Increment(ref _topics)}");
 
@@ -249,6 +244,23 @@ public sealed class RealtimeClient
 
     internal void Leave(RealtimeChannel channel) => _ = LeaveQuietlyAsync(channel);
 
+    internal PresenceTopic AcquirePresence(Guid ticketId) =>
+        _presence.Acquire(ticketId, () => new PresenceTopic(this, ticketId, () => CurrentUserId?.ToString() ?? ""));
+
+    internal void ReleasePresence(PresenceTopic topic) => _presence.Release(topic.TicketId, topic);
+
+    /// <summary>A lease on the client's channel of a broadcast name; refused when it is open with other options.</summary>
+    internal BroadcastTopic AcquireBroadcast(string name, BroadcastOptions options) =>
+        _broadcasts.Acquire(name, () => new BroadcastTopic(this, name, options), existing =>
+        {
+            if (existing.Options != options)
+            {
+                throw new CrmRealtimeException($"The broadcast channel {name} is already open on this client with other options ({existing.Options}); open it with the same options.");
+            }
+        });
+
+    internal void ReleaseBroadcast(BroadcastTopic topic) => _broadcasts.Release(topic.Name, topic);
+
     internal void RequestTokenRefresh() => _ = RefreshTokenAsync(CancellationToken.None);
 
     /// <summary>Stops every subscription and the socket without waiting.</summary>
@@ -256,8 +268,11 @@ public sealed class RealtimeClient
 
     internal async ValueTask DisposeAsync()
     {
-        _tokenSubscription.Dispose();
-        await Socket.DisposeAsync().ConfigureAwait(false);
+        _tokenSubscription?.Dispose();
+        if (Socket is not null)
+        {
+            await Socket.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private void OnTokenChanged(string? token)
@@ -308,50 +323,7 @@ public sealed class RealtimeClient
         }
     }
 
-    private PresenceTopic AcquirePresence(Guid ticketId)
-    {
-        PresenceTopic topic;
-        Task leaving;
-        lock (_gate)
-        {
-            if (_presence.TryGetValue(ticketId, out var existing))
-            {
-                return existing;
-            }
-
-            topic = new PresenceTopic(this, ticketId, () => CurrentUserId?.ToString() ?? "");
-            _presence[ticketId] = topic;
-            leaving = _presenceLeaving.GetValueOrDefault(ticketId) ?? Task.CompletedTask;
-        }
-
-        // The same topic cannot be joined twice on one socket: wait for a previous leave of it.
-        if (leaving.IsCompleted)
-        {
-            topic.Channel.Subscribe();
-        }
-        else
-        {
-            _ = leaving.ContinueWith(_ => topic.Channel.Subscribe(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-
-        return topic;
-    }
-
-    internal void ReleasePresence(PresenceTopic topic)
-    {
-        lock (_gate)
-        {
-            if (!topic.IsUnused || !_presence.TryGetValue(topic.TicketId, out var current) || current != topic)
-            {
-                return;
-            }
-
-            _presence.Remove(topic.TicketId);
-            _presenceLeaving[topic.TicketId] = LeaveQuietlyAsync(topic.Channel);
-        }
-    }
-
-    private async Task LeaveQuietlyAsync(RealtimeChannel channel)
+    internal async Task LeaveQuietlyAsync(RealtimeChannel channel)
     {
         try
         {
@@ -371,11 +343,6 @@ public sealed class RealtimeClient
             Scheme = projectUrl.Scheme == Uri.UriSchemeHttps ? "wss" : "ws",
         };
         return builder.Uri;
-    }
-
-    private sealed class FailableSession(Action<Exception> fail) : IStreamSession
-    {
-        public void Fail(Exception error) => fail(error);
     }
 
     private sealed class ViewingLease(RealtimeClient client, PresenceTopic topic) : IAsyncDisposable

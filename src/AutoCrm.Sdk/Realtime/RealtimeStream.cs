@@ -65,7 +65,7 @@ public sealed class RealtimeStream<T> : IObservable<T>
     /// </summary>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>A task that completes when the stream is live.</returns>
-    /// <exception cref="InvalidOperationException">Nobody is subscribed to this stream.</exception>
+    /// <exception cref="CrmException">Nobody is subscribed to this stream (code <c>not_subscribed</c>): a misuse.</exception>
     /// <exception cref="CrmRealtimeException">The subscription ended with a terminal failure (also sent to <c>OnError</c>).</exception>
     /// <exception cref="OperationCanceledException">Cancelled, or the subscription was disposed before it went live.</exception>
     public Task WhenLiveAsync(CancellationToken cancellationToken = default)
@@ -78,7 +78,12 @@ public sealed class RealtimeStream<T> : IObservable<T>
 
         if (session is null)
         {
-            throw new InvalidOperationException("Subscribe to the stream before waiting for it to go live.");
+            throw new CrmException(new CrmErrorInfo
+            {
+                Code = "not_subscribed",
+                Message = "Subscribe to the stream before waiting for it to go live.",
+                IsTransient = false,
+            });
         }
 
         return session.WhenLive.WaitAsync(cancellationToken);

@@ -3,7 +3,7 @@ using AutoCrm.Sdk.Internal;
 
 namespace AutoCrm.Sdk.Tickets;
 
-/// <summary>Who may read a ticket message (the database enum <c>message_visibility</c>).</summary>
+/// <summary>Who may read a ticket message or history entry (the database enum <c>message_visibility</c>).</summary>
 [JsonConverter(typeof(SnakeCaseEnumConverter<MessageVisibility>))]
 public enum MessageVisibility
 {

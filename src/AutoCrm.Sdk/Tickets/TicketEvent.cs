@@ -19,6 +19,9 @@ public sealed record TicketEvent
     /// and new value (the <c>changes</c> column, <c>{"field": [old, new]}</c>).</summary>
     public IReadOnlyDictionary<string, TicketFieldChange> Changes { get; init; } = new Dictionary<string, TicketFieldChange>();
 
+    /// <summary>Who may read it: <see cref="MessageVisibility.Internal"/> for changes of agent-only custom fields (staff only).</summary>
+    public MessageVisibility Visibility { get; init; } = MessageVisibility.Public;
+
     /// <summary>When it happened.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 }

@@ -40,6 +40,10 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// <summary>The tags changed (<c>tags_changed</c>).</summary>
     public static TicketEventKind TagsChanged { get; } = new("tags_changed");
 
+    /// <summary>Custom field values changed (<c>fields_changed</c>); <see cref="TicketEvent.Changes"/> is keyed by field key. Changes of
+    /// agent-only fields come in their own event with <see cref="TicketEvent.Visibility"/> internal, which customers never read.</summary>
+    public static TicketEventKind FieldsChanged { get; } = new("fields_changed");
+
     /// <summary>The database spelling.</summary>
     public string Value => _value ?? "";
 

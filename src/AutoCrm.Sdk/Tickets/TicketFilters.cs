@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using AutoCrm.Sdk.Fields;
+using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Rest;
 
 namespace AutoCrm.Sdk.Tickets;
@@ -5,6 +8,21 @@ namespace AutoCrm.Sdk.Tickets;
 /// <summary>Turns a <see cref="TicketQuery"/> into PostgREST filters.</summary>
 internal static class TicketFilters
 {
+    /// <summary>Refuses the criteria that name things the server resolves (a queue slug, an email, "me", field values):
+    /// only <c>search_tickets</c> applies them, so a listing must not silently drop them.</summary>
+    public static void RefuseSearchOnly(TicketQuery query)
+    {
+        var field = query.QueueSlug is not null ? "queue"
+            : query.AssigneeEmail is not null || query.AssignedToMe ? "assignee"
+            : query.RequesterEmail is not null || query.RequestedByMe ? "requester"
+            : query.Fields is { Count: > 0 } || query.ExcludedFields is { Count: > 0 } ? "fields"
+            : null;
+        if (field is not null)
+        {
+            throw CrmErrors.Invalid(field, $"This {field} criterion is resolved by search: list these tickets with crm.Tickets.SearchAsync.");
+        }
+    }
+
     public static RestQuery Apply(RestQuery q, TicketQuery query)
     {
         if (query.Statuses is { Count: > 0 } statuses)
@@ -41,14 +59,45 @@ internal static class TicketFilters
             q = q.Overlaps("tags", any);
         }
 
+        if (query.TagsNone is { Count: > 0 } none)
+        {
+            q = q.Not(RestFilter.Overlaps("tags", none));
+        }
+
+        if (query.Unqueued)
+        {
+            q = q.Is("queue_id", null);
+        }
+
         if (query.TagsAll is { Count: > 0 } all)
         {
             q = q.Contains("tags", all);
         }
 
-        if (query.MetadataContains is { } metadata)
+        var contains = query.MetadataContains is { } metadata ? JsonNode.Parse(metadata.Utf8Json.Span)!.AsObject() : null;
+        if (query.FieldValues is { Count: > 0 } fields)
         {
-            q = q.Contains("metadata", System.Text.Json.Nodes.JsonNode.Parse(metadata.Utf8Json.Span)!);
+            contains ??= [];
+            foreach (var (key, value) in fields.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                contains[key] = FieldValue(key, value);
+            }
+        }
+
+        if (contains is not null)
+        {
+            q = q.Contains("metadata", (JsonNode)contains);
+        }
+
+        if (query.AgentFieldValues is { Count: > 0 } agentFields)
+        {
+            var agentContains = new JsonObject();
+            foreach (var (key, value) in agentFields.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                agentContains[key] = FieldValue(key, value);
+            }
+
+            q = q.Contains(AgentFieldsRelation + ".metadata", (JsonNode)agentContains);
         }
 
         if (query.CreatedFrom is { } createdFrom)
@@ -77,6 +126,27 @@ internal static class TicketFilters
         }
 
         return q;
+    }
+
+    /// <summary>The embed that joins a ticket's agent-only values (rows without one are left out): the select list of a
+    /// listing filtered by <see cref="TicketQuery.AgentFieldValues"/> adds it.</summary>
+    public const string AgentFieldsRelation = "ticket_agent_fields";
+
+    /// <summary>The select list for a listing of <paramref name="query"/>.</summary>
+    public static string Columns(TicketQuery query) =>
+        query.AgentFieldValues is { Count: > 0 } ? "*," + AgentFieldsRelation + "!inner()" : "*";
+
+    private static JsonNode FieldValue(string key, TicketFieldValue? value)
+    {
+        ArgumentNullException.ThrowIfNull(value, nameof(value));
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            throw CrmErrors.Invalid("key", "A field key is required.");
+        }
+
+        return value.IsNone
+            ? throw CrmErrors.Invalid(key, $"field \"{key}\": filtering by no value is not supported; give a value.")
+            : JsonNode.Parse(value.Json.GetRawText())!;
     }
 
     private static string EscapeLike(string text) =>

@@ -34,8 +34,18 @@ public sealed record TicketQuery
     /// <summary>Having all of these tags.</summary>
     public IReadOnlyList<string>? TagsAll { get; init; }
 
-    /// <summary>Whose metadata contains this object (JSONB <c>@&gt;</c>).</summary>
+    /// <summary>Whose metadata contains this object (JSONB <c>@&gt;</c>, indexed). Typed: <c>CrmMetadata.From(new PlanFilter("pro"),
+    /// MyJsonContext.Default.PlanFilter)</c>.</summary>
     public CrmMetadata? MetadataContains { get; init; }
+
+    /// <summary>Whose customer-visible custom fields have these values (a multiselect value matches tickets having at least
+    /// those options), by field key. Combined with <see cref="MetadataContains"/>; indexed.</summary>
+    /// <example><code>new TicketQuery { FieldValues = new Dictionary&lt;string, TicketFieldValue&gt; { ["plan"] = TicketFieldValue.Option("pro") } }</code></example>
+    public IReadOnlyDictionary<string, AutoCrm.Sdk.Fields.TicketFieldValue>? FieldValues { get; init; }
+
+    /// <summary>Whose agent-only custom fields have these values, by field key (staff; a customer's listing matches nothing,
+    /// since customers never read agent-only values). Indexed like <see cref="FieldValues"/>.</summary>
+    public IReadOnlyDictionary<string, AutoCrm.Sdk.Fields.TicketFieldValue>? AgentFieldValues { get; init; }
 
     /// <summary>Created at or after this time.</summary>
     public DateTimeOffset? CreatedFrom { get; init; }
@@ -51,6 +61,35 @@ public sealed record TicketQuery
 
     /// <summary>Whose subject contains this text (case-insensitive).</summary>
     public string? SubjectContains { get; init; }
+
+    /// <summary>Having none of these tags.</summary>
+    public IReadOnlyList<string>? TagsNone { get; init; }
+
+    /// <summary>Only tickets in no queue.</summary>
+    public bool Unqueued { get; init; }
+
+    /// <summary>In the queue with this slug (<c>general</c>). Names that match no queue match no ticket. Search only (<see cref="TicketsClient.SearchAsync(AutoCrm.Sdk.Search.TicketSearchQuery, CancellationToken)"/>): the server resolves it, so <see cref="TicketsClient.ListAsync"/> refuses it.</summary>
+    public string? QueueSlug { get; init; }
+
+    /// <summary>Assigned to the signed-in user. Search only (<see cref="TicketsClient.SearchAsync(AutoCrm.Sdk.Search.TicketSearchQuery, CancellationToken)"/>): the server resolves it, so <see cref="TicketsClient.ListAsync"/> refuses it.</summary>
+    public bool AssignedToMe { get; init; }
+
+    /// <summary>Assigned to the agent with this email (as the caller may see profiles). Search only (<see cref="TicketsClient.SearchAsync(AutoCrm.Sdk.Search.TicketSearchQuery, CancellationToken)"/>): the server resolves it, so <see cref="TicketsClient.ListAsync"/> refuses it.</summary>
+    public string? AssigneeEmail { get; init; }
+
+    /// <summary>Asked by the signed-in user. Search only (<see cref="TicketsClient.SearchAsync(AutoCrm.Sdk.Search.TicketSearchQuery, CancellationToken)"/>): the server resolves it, so <see cref="TicketsClient.ListAsync"/> refuses it.</summary>
+    public bool RequestedByMe { get; init; }
+
+    /// <summary>Asked by the customer with this email (as the caller may see profiles: a customer sees only herself). Search only (<see cref="TicketsClient.SearchAsync(AutoCrm.Sdk.Search.TicketSearchQuery, CancellationToken)"/>): the server resolves it, so <see cref="TicketsClient.ListAsync"/> refuses it.</summary>
+    public string? RequesterEmail { get; init; }
+
+    /// <summary>Custom field (or metadata) values: for each key, the value is one of the given ones (or, for a list value
+    /// such as a multiselect, holds one of them). Keys are ANDed. Search only (<see cref="TicketsClient.SearchAsync(AutoCrm.Sdk.Search.TicketSearchQuery, CancellationToken)"/>): the server resolves it, so <see cref="TicketsClient.ListAsync"/> refuses it.</summary>
+    /// <example><code>new TicketQuery { Fields = new Dictionary&lt;string, IReadOnlyList&lt;string&gt;&gt; { ["plan"] = ["pro", "business"] } }</code></example>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Fields { get; init; }
+
+    /// <summary>Custom field (or metadata) values to exclude: for each key, the value is none of the given ones. Search only (<see cref="TicketsClient.SearchAsync(AutoCrm.Sdk.Search.TicketSearchQuery, CancellationToken)"/>): the server resolves it, so <see cref="TicketsClient.ListAsync"/> refuses it.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? ExcludedFields { get; init; }
 
     /// <summary>The sort key. Default <see cref="TicketSort.Created"/>.</summary>
     public TicketSort Sort { get; init; } = TicketSort.Created;

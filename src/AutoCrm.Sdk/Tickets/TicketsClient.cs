@@ -1,3 +1,4 @@
+using AutoCrm.Sdk.Search;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -10,7 +11,7 @@ namespace AutoCrm.Sdk.Tickets;
 /// Tickets, their conversation and their history, as the caller is allowed to see them (row-level security decides).
 /// Get it from <see cref="CrmClient.Tickets"/>.
 /// </summary>
-public class TicketsClient
+public partial class TicketsClient
 {
     private const string TicketColumns = "*";
     private readonly RestClient _rest = null!;
@@ -138,17 +139,12 @@ public class TicketsClient
     {
         query ??= new TicketQuery();
         Guard.InRange(query.PageSize, 1, TicketQuery.MaxPageSize, "page_size");
+        TicketFilters.RefuseSearchOnly(query);
         var sort = query.Sort;
-        var column = sort switch
-        {
-            TicketSort.Created => "created_at",
-            TicketSort.Updated => "updated_at",
-            TicketSort.Priority => "priority",
-            _ => throw CrmErrors.Invalid("sort", $"{sort} is not a ticket sort."),
-        };
+        var column = SortColumn(sort);
         return new RestListing<Ticket>(
-            TicketFilters.Apply(_rest.From("tickets").Select(TicketColumns), query),
-            new KeysetOrder(column, "id", query.Descending),
+            TicketFilters.Apply(_rest.From("tickets").Select(TicketFilters.Columns(query)), query),
+            new KeysetOrder(column, "id", query.Descending, ManyTies: sort == TicketSort.Priority),
             query.PageSize,
             CrmJsonContext.Default.Ticket,
             sort switch
@@ -160,6 +156,86 @@ public class TicketsClient
             query.Count,
             cancellationToken);
     }
+
+    /// <summary>
+    /// Searches the tickets the caller may read with a query in the ticket query language (docs/search.md): filters
+    /// such as <c>status:open,pending priority&gt;=high tag:billing assignee:me created&gt;2026-01-01</c> and free text
+    /// (words, <c>"exact phrases"</c>, <c>-excluded</c> words, <c>or</c>, <c>#123</c>), typo-tolerant. With text the hits
+    /// come by relevance (<see cref="TicketSearchHit.Rank"/>), without text in <see cref="TicketQuery.Sort"/> order of
+    /// the filters; at most 1,000 (the newest matching tickets). Row-level security decides what is found: a customer's
+    /// search never matches or quotes an internal note.
+    /// </summary>
+    /// <param name="query">The query text.</param>
+    /// <param name="cancellationToken">Cancels every page request (together with the enumeration's own token).</param>
+    /// <returns>The hits, paged like every listing.</returns>
+    /// <exception cref="CrmValidationException">The query does not parse (code <c>invalid_query</c>, field <c>query</c>,
+    /// the message names the token and its position; see <see cref="TicketSearchQuery.TryParse"/>).</exception>
+    /// <example><code>await foreach (var hit in crm.Tickets.SearchAsync("status:open printer -toner")) Console.WriteLine($"#{hit.Ticket.Number} {hit.Snippet}");</code></example>
+    public virtual CrmPageable<TicketSearchHit> SearchAsync(string query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return SearchAsync(TicketSearchQuery.Parse(query, _timeProvider), cancellationToken);
+    }
+
+    /// <summary>Searches the tickets the caller may read with a parsed (or built) query; see
+    /// <see cref="SearchAsync(string, CancellationToken)"/>. The filter's <see cref="TicketQuery.PageSize"/> and
+    /// <see cref="TicketQuery.Count"/> apply; its sort applies when there is no text.</summary>
+    /// <param name="search">The query.</param>
+    /// <param name="cancellationToken">Cancels every page request (together with the enumeration's own token).</param>
+    /// <returns>The hits, paged like every listing.</returns>
+    /// <exception cref="CrmValidationException">The page size is out of range (field <c>page_size</c>) or the text is
+    /// longer than <see cref="TicketSearchQuery.MaxLength"/> (field <c>query</c>).</exception>
+    public virtual CrmPageable<TicketSearchHit> SearchAsync(TicketSearchQuery search, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        var filter = search.Filter;
+        Guard.InRange(filter.PageSize, 1, TicketQuery.MaxPageSize, "page_size");
+        if (search.Text.Length > TicketSearchQuery.MaxLength)
+        {
+            throw CrmErrors.Invalid("query", $"A search query has at most {TicketSearchQuery.MaxLength} characters; this one has {search.Text.Length}.");
+        }
+
+        var arguments = new List<KeyValuePair<string, object?>> { new("query", search.Text) };
+        if (TicketSearchFilters.ToJson(filter) is { } filters)
+        {
+            arguments.Add(new("filters", filters));
+        }
+
+        var call = _rest.RpcGet("search_tickets", arguments).Select(TicketColumns);
+        if (search.HasText)
+        {
+            return new RestListing<TicketSearchHit>(
+                call,
+                new KeysetOrder("rank", "id", Descending: true),
+                filter.PageSize,
+                CrmJsonContext.Default.TicketSearchHit,
+                static h => (h.Rank.ToString("R", System.Globalization.CultureInfo.InvariantCulture), h.Ticket.Id.ToString("D")),
+                filter.Count,
+                cancellationToken);
+        }
+
+        return new RestListing<TicketSearchHit>(
+            call,
+            new KeysetOrder(SortColumn(filter.Sort), "id", filter.Descending),
+            filter.PageSize,
+            CrmJsonContext.Default.TicketSearchHit,
+            filter.Sort switch
+            {
+                TicketSort.Created => static h => (RestText.FormatTimestamp(h.Ticket.CreatedAt), h.Ticket.Id.ToString("D")),
+                TicketSort.Updated => static h => (RestText.FormatTimestamp(h.Ticket.UpdatedAt), h.Ticket.Id.ToString("D")),
+                _ => static h => (EnumText.Get(h.Ticket.Priority), h.Ticket.Id.ToString("D")),
+            },
+            filter.Count,
+            cancellationToken);
+    }
+
+    private static string SortColumn(TicketSort sort) => sort switch
+    {
+        TicketSort.Created => "created_at",
+        TicketSort.Updated => "updated_at",
+        TicketSort.Priority => "priority",
+        _ => throw CrmErrors.Invalid("sort", $"{sort} is not a ticket sort."),
+    };
 
     /// <summary>Changes a ticket: only the properties set on <paramref name="patch"/> are sent.</summary>
     /// <param name="id">The ticket id.</param>

@@ -98,6 +98,36 @@ public sealed class AuthRefreshTests(AuthStackFixture stack)
         Assert.Equal(0L, await stack.ScalarAsync<long>("select count(*) from auth.refresh_tokens where session_id = $1 and revoked = false", sessionId));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(60)]
+    public async Task After_reuse_is_detected_no_token_of_the_session_refreshes_again(int secondsLater)
+    {
+        // The attacker replays a stolen, rotated token; the victim (or the attacker) then tries the newest one.
+        var session = await stack.SignUpAsync(AuthStackFixture.UniqueEmail());
+        var stolen = (string)session["refresh_token"]!;
+        var parent = (string)(await RefreshOkAsync(stolen))["refresh_token"]!;
+        var newest = (string)(await RefreshOkAsync(parent))["refresh_token"]!;
+        stack.Clock.Advance(TimeSpan.FromSeconds(11));
+        using (var replay = await stack.RefreshAsync(stolen))
+        {
+            Assert.Equal("refresh_token_already_used", (string?)(await AuthStackFixture.ReadObjectAsync(replay))["error_code"]);
+        }
+
+        stack.Clock.Advance(TimeSpan.FromSeconds(secondsLater));
+        foreach (var token in new[] { newest, parent, stolen })
+        {
+            using var response = await stack.RefreshAsync(token);
+            var json = await AuthStackFixture.ReadObjectAsync(response);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("session_expired", (string?)json["error_code"]);
+        }
+
+        Assert.Equal(0L, await stack.ScalarAsync<long>(
+            "select count(*) from auth.refresh_tokens where session_id = $1 and revoked = false", Guid.Parse(SessionOf(session))));
+    }
+
     [Fact]
     public async Task Unknown_refresh_token_is_refresh_token_not_found()
     {

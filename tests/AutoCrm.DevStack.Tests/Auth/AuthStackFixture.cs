@@ -22,7 +22,7 @@ public sealed class AuthStackFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _server = await DevStackServer.StartAsync(new DevStackOptions { TimeProvider = Clock }, TestContext.Current.CancellationToken);
+        _server = await DevStackServer.StartAsync(new DevStackOptions { TimeProvider = Clock, JwtSecret = DevStackDefaults.JwtSecret, EnforceAuthRateLimits = false }, TestContext.Current.CancellationToken);
         Http = new HttpClient { BaseAddress = _server.Url };
     }
 
@@ -58,6 +58,7 @@ public sealed class AuthStackFixture : IAsyncLifetime
                 DatabaseUrl = Server.DatabaseUrl,
                 SupabaseDirectory = directory.FullName,
                 Seed = false,
+                JwtSecret = DevStackDefaults.JwtSecret,
                 TimeProvider = clock ?? Clock,
                 EnforceAuthRateLimits = enforceRateLimits,
             },

@@ -114,7 +114,7 @@ public sealed class GatewayMiddlewareTests
     [InlineData("/rest/v1/tickets")]
     [InlineData("/auth/v1/token")]
     [InlineData("/realtime/v1/api/broadcast")]
-    public async Task Preflights_are_answered_for_any_origin_without_an_apikey(string path)
+    public async Task Preflights_are_answered_for_a_local_origin_without_an_apikey(string path)
     {
         var context = await SendAsync("OPTIONS", path, headers: new()
         {
@@ -125,7 +125,8 @@ public sealed class GatewayMiddlewareTests
 
         Assert.Null(_seen);
         Assert.Equal(200, context.Response.StatusCode);
-        Assert.Equal("*", context.Response.Headers.AccessControlAllowOrigin.ToString());
+        Assert.Equal("http://localhost:3000", context.Response.Headers.AccessControlAllowOrigin.ToString());
+        Assert.Equal("Origin", context.Response.Headers.Vary.ToString());
         Assert.Contains("PATCH", context.Response.Headers.AccessControlAllowMethods.ToString(), StringComparison.Ordinal);
         Assert.Equal("apikey, authorization, content-type, prefer, x-client-info", context.Response.Headers.AccessControlAllowHeaders.ToString());
         Assert.Equal("86400", context.Response.Headers.AccessControlMaxAge.ToString());
@@ -136,7 +137,7 @@ public sealed class GatewayMiddlewareTests
     {
         var context = await SendAsync("GET", "/rest/v1/tickets", headers: new() { ["Origin"] = "http://localhost:3000" });
         Assert.Equal(401, context.Response.StatusCode);
-        Assert.Equal("*", context.Response.Headers.AccessControlAllowOrigin.ToString());
+        Assert.Equal("http://localhost:3000", context.Response.Headers.AccessControlAllowOrigin.ToString());
         var exposed = context.Response.Headers.AccessControlExposeHeaders.ToString();
         foreach (var header in new[] { "Content-Range", "Content-Location", "Location", "Range-Unit", "X-Total-Count", "x-sb-error-code" })
         {

@@ -74,6 +74,6 @@ public sealed class SharedCluster : IAsyncLifetime
     public async Task<DevStackServer> StartDevStackAsync(bool seed = false, CancellationToken cancellationToken = default)
     {
         var connectionString = await CreateDatabaseAsync("ds", cancellationToken);
-        return await DevStackServer.StartAsync(new DevStackOptions { DatabaseUrl = connectionString, Seed = seed }, cancellationToken);
+        return await DevStackServer.StartAsync(new DevStackOptions { DatabaseUrl = connectionString, Seed = seed, EnforceAuthRateLimits = false }, cancellationToken);
     }
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace AutoCrm.DevStack.Tests.Realtime;
 
 /// <summary>Realtime over the real AutoCRM schema and policies, in a full DevStack.</summary>
-public sealed class AutoCrmRealtimeTests(AutoCrmStackFixture stack) : IClassFixture<AutoCrmStackFixture>
+public sealed partial class AutoCrmRealtimeTests(AutoCrmStackFixture stack) : IClassFixture<AutoCrmStackFixture>
 {
     private static JsonArray AllTickets() => [new JsonObject { ["event"] = "*", ["schema"] = "public", ["table"] = "tickets" }];
 

@@ -19,7 +19,7 @@ public sealed class AutoCrmStackFixture : IAsyncLifetime
     public DevStackServer Server => _server ?? throw new InvalidOperationException("not started");
 
     public async ValueTask InitializeAsync() =>
-        _server = await DevStackServer.StartAsync(new DevStackOptions(), TestContext.Current.CancellationToken);
+        _server = await DevStackServer.StartAsync(new DevStackOptions { JwtSecret = TestTokens.Secret, EnforceAuthRateLimits = false }, TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {

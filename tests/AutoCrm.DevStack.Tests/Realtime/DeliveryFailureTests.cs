@@ -105,14 +105,14 @@ public sealed class DeliveryFailureTests(RealtimeEnvironment env)
             xid = (uint)((long)(await current.ExecuteScalarAsync(ct))! & 0xFFFFFFFF);
         }
 
-        var dispatcher = new ChangeDispatcher(env.Server.Service);
+        var security = new RowSecurityCheck(env.Server.Service);
         await using var checker = new NpgsqlConnection(env.Postgres.ConnectionString);
         await checker.OpenAsync(ct);
 
-        await Assert.ThrowsAsync<TimeoutException>(() => dispatcher.WaitUntilVisibleAsync([xid], checker, ct, timeoutMs: 50));
+        await Assert.ThrowsAsync<TimeoutException>(() => security.WaitUntilVisibleAsync([xid], checker, ct, timeoutMs: 50));
 
         await transaction.CommitAsync(ct);
-        await dispatcher.WaitUntilVisibleAsync([xid], checker, ct, timeoutMs: 60_000);
+        await security.WaitUntilVisibleAsync([xid], checker, ct, timeoutMs: 60_000);
         await using var count = new NpgsqlCommand("select count(*) from public.notes where title = $1", checker);
         count.Parameters.Add(new NpgsqlParameter { Value = "pending-" + tag });
         Assert.Equal(1L, await count.ExecuteScalarAsync(ct));

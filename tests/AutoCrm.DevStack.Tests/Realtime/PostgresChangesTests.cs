@@ -191,13 +191,13 @@ public sealed partial class PostgresChangesTests(RealtimeEnvironment env)
         var text = new PgTypeInfo(25, "text", "text", null);
         var relation = new RelationInfo(1, "public", "t", [new RelationColumn("id", new PgTypeInfo(23, "int4", "integer", null), true), new RelationColumn("a", text, false), new RelationColumn("b", text, false)], [0]);
         var change = new RowChange(relation, "INSERT", [new RowValue("1", true), new RowValue(new string('x', 62), true), new RowValue(new string('x', 63), true)], null, DateTime.UtcNow);
-        var access = new ChangeDispatcher.TableAccess(true, false, ["id", "a", "b"], 0);
+        var access = new TableAccess(true, false, false, ["id", "a", "b"], 0);
 
-        var whole = System.Text.Json.Nodes.JsonNode.Parse(ChangeDispatcher.BuildData(change, access))!;
+        var whole = System.Text.Json.Nodes.JsonNode.Parse(ChangePayload.BuildData(change, access))!;
         Assert.Null(whole["errors"]);
         Assert.Equal(3, whole["record"]!.AsObject().Count);
 
-        var trimmed = System.Text.Json.Nodes.JsonNode.Parse(ChangeDispatcher.BuildData(change, access, maxRecordBytes: 100))!;
+        var trimmed = System.Text.Json.Nodes.JsonNode.Parse(ChangePayload.BuildData(change, access, maxRecordBytes: 100))!;
         Assert.Equal("""["Error 413: Payload Too Large"]""", trimmed["errors"]!.ToJsonString());
         Assert.Equal(["id", "a"], trimmed["record"]!.AsObject().Select(p => p.Key));
     }

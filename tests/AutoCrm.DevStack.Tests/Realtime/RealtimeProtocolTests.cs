@@ -108,15 +108,17 @@ public sealed class RealtimeProtocolTests(RealtimeEnvironment env)
     }
 
     [Fact]
-    public async Task Topic_without_a_name_and_private_channels_are_refused()
+    public async Task Topic_without_a_name_and_private_channels_without_a_read_policy_are_refused()
     {
         await using var client = await env.ConnectAsync();
         var (_, empty) = await client.JoinAsync("realtime:");
         Assert.Equal("TopicNameRequired: You must provide a topic name", (string?)empty["response"]!["reason"]);
 
-        var (_, @private) = await client.JoinAsync(Topic(), new JsonObject { ["private"] = true });
+        // No policy on realtime.messages grants read (this scratch database has not even the table): Realtime's refusal.
+        var topic = Topic();
+        var (_, @private) = await client.JoinAsync(topic, new JsonObject { ["private"] = true });
         Assert.Equal("error", (string?)@private["status"]);
-        Assert.Contains("private", (string?)@private["response"]!["reason"], StringComparison.OrdinalIgnoreCase);
+        Assert.Equal($"Unauthorized: You do not have permissions to read from this Channel topic: {topic["realtime:".Length..]}", (string?)@private["response"]!["reason"]);
     }
 
     [Fact]
@@ -133,6 +135,22 @@ public sealed class RealtimeProtocolTests(RealtimeEnvironment env)
         Assert.Contains("Token has expired", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
         await Assert.ThrowsAsync<WebSocketException>(() => RealtimeTestClient.ConnectAsync(env.Url, "garbage"));
+    }
+
+    [Theory]
+    [InlineData("1.0.0")]
+    [InlineData("2.0.0")]
+    public async Task A_repeated_query_key_counts_with_its_last_value_as_on_Realtime(string vsn)
+    {
+        // realtime-js appends its own vsn after the app's params (which may carry another vsn, or an apikey).
+        var other = vsn == "1.0.0" ? "2.0.0" : "1.0.0";
+        await using var client = await RealtimeTestClient.ConnectAsync(env.Url, TestTokens.Anon(), vsn, queryPrefix: $"vsn={other}&apikey=garbage&");
+        await client.SendAsync(null, "hb-1", "phoenix", "heartbeat", new JsonObject());
+
+        var reply = await client.NextAsync(f => f.Event == "phx_reply");
+
+        Assert.Equal("hb-1", reply.Ref);
+        Assert.Equal("ok", (string?)reply.Payload!["status"]);
     }
 
     [Theory]

@@ -44,10 +44,11 @@ internal sealed class RealtimeTestClient : IAsyncDisposable
     /// <summary>Completes with the server's close status when the socket closes (null when aborted).</summary>
     public Task<WebSocketCloseStatus?> Closed => _closed.Task;
 
-    public static async Task<RealtimeTestClient> ConnectAsync(Uri serverUrl, string apiKey, string vsn = "1.0.0", bool startReceiving = true)
+    /// <param name="queryPrefix">Query parameters sent before <c>apikey</c> and <c>vsn</c> (e.g. a repeated key), ending with '&amp;'.</param>
+    public static async Task<RealtimeTestClient> ConnectAsync(Uri serverUrl, string apiKey, string vsn = "1.0.0", bool startReceiving = true, string queryPrefix = "")
     {
         var socket = new ClientWebSocket();
-        var uri = new UriBuilder(serverUrl) { Scheme = "ws", Path = "/realtime/v1/websocket", Query = $"apikey={apiKey}&vsn={vsn}" }.Uri;
+        var uri = new UriBuilder(serverUrl) { Scheme = "ws", Path = "/realtime/v1/websocket", Query = $"{queryPrefix}apikey={apiKey}&vsn={vsn}" }.Uri;
         using var timeout = new CancellationTokenSource(DefaultTimeout);
         await socket.ConnectAsync(uri, timeout.Token);
         return new RealtimeTestClient(socket, vsn, startReceiving);

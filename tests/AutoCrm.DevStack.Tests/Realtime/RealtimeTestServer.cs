@@ -26,7 +26,7 @@ internal sealed class RealtimeTestServer : IAsyncDisposable
 
     public RealtimeService Service => _app.Services.GetRequiredService<RealtimeService>();
 
-    public static async Task<RealtimeTestServer> StartAsync(string connectionString, TimeProvider? time = null, int sendBufferFrames = 1024, TimeSpan? closeTimeout = null, TimeSpan? shutdownTimeout = null)
+    public static async Task<RealtimeTestServer> StartAsync(string connectionString, TimeProvider? time = null, int sendBufferFrames = 1024, TimeSpan? closeTimeout = null, TimeSpan? shutdownTimeout = null, RealtimeLimits? limits = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -34,7 +34,7 @@ internal sealed class RealtimeTestServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var clock = time ?? TimeProvider.System;
         builder.Services.AddSingleton(clock);
-        builder.Services.AddSingleton(new RealtimeOptions { AdminConnectionString = connectionString, SendBufferFrames = sendBufferFrames, CloseTimeout = closeTimeout ?? TimeSpan.FromSeconds(5) });
+        builder.Services.AddSingleton(new RealtimeOptions { AdminConnectionString = connectionString, SendBufferFrames = sendBufferFrames, CloseTimeout = closeTimeout ?? TimeSpan.FromSeconds(5), Limits = limits ?? new RealtimeLimits() });
         builder.Services.AddSingleton<IRealtimeTokenVerifier>(new HmacRealtimeTokenVerifier(TestTokens.Secret, clock));
         if (shutdownTimeout is { } cap)
         {

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using AutoCrm.DevStack.Realtime;
+using AutoCrm.DevStack.Realtime.Filters;
 
 namespace AutoCrm.DevStack.Tests.Realtime;
 

@@ -28,7 +28,7 @@ public sealed class ShutdownTests(RealtimeEnvironment env)
     [Fact]
     public async Task The_devstack_host_closes_realtime_sockets_when_it_stops()
     {
-        var stack = await DevStackServer.StartAsync(new DevStackOptions { Seed = false }, TestContext.Current.CancellationToken);
+        var stack = await DevStackServer.StartAsync(new DevStackOptions { Seed = false, JwtSecret = TestTokens.Secret }, TestContext.Current.CancellationToken);
         await using var client = await RealtimeTestClient.ConnectAsync(stack.Url, stack.AnonKey, "1.0.0");
         await client.JoinAsync("realtime:bye");
 

@@ -32,7 +32,7 @@ public sealed class RestFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        server = await DevStackServer.StartAsync(new DevStackOptions { Seed = false });
+        server = await DevStackServer.StartAsync(new DevStackOptions { Seed = false, JwtSecret = Secret, EnforceAuthRateLimits = false });
         await using (var command = Admin.CreateCommand(RestSchema.Sql))
         {
             await command.ExecuteNonQueryAsync();

@@ -65,7 +65,7 @@ public sealed class SelectFuzzTests
             await command.ExecuteNonQueryAsync(ct);
         }
 
-        await using var server = await DevStackServer.StartAsync(new DevStackOptions { DatabaseUrl = cluster.ConnectionString, Seed = false }, ct);
+        await using var server = await DevStackServer.StartAsync(new DevStackOptions { DatabaseUrl = cluster.ConnectionString, Seed = false, EnforceAuthRateLimits = false }, ct);
         await using (var command = server.Services.GetRequiredService<DatabaseConnections>().Admin.CreateCommand(RestSchema.Sql))
         {
             await command.ExecuteNonQueryAsync(ct);

@@ -51,7 +51,7 @@ public sealed class ConventionTests
     {
         var offenders = Sdk.GetExportedTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
-            .Where(m => m.Name.EndsWith("Async", StringComparison.Ordinal) && m.Name != "GetAsyncEnumerator")
+            .Where(m => m.Name.EndsWith("Async", StringComparison.Ordinal) && m.Name is not ("GetAsyncEnumerator" or "DisposeAsync")) // IAsyncEnumerable's and IAsyncDisposable's shapes
             .Where(m => m.GetParameters() is var p && (p.Length == 0 || p[^1].ParameterType != typeof(CancellationToken)))
             .Select(m => m.DeclaringType!.Name + "." + m.Name)
             .ToList();

@@ -33,6 +33,19 @@ public sealed class QueuesContractTests : IDisposable
     }
 
     [Fact]
+    public async Task GetBySlug_of_an_unknown_queue_names_it_in_the_not_found_error()
+    {
+        _stub.Reply("GET", "/rest/v1/queues", 406, """{"code":"PGRST116","message":"Cannot coerce the result to a single JSON object","details":"The result contains 0 rows","hint":null}""");
+
+        var error = await Assert.ThrowsAsync<CrmNotFoundException>(() => _crm.Queues.GetBySlugAsync("no-such-queue", Ct));
+
+        Assert.Equal(404, error.Status);
+        Assert.Equal("not_found", error.Code);
+        Assert.Equal("Queue 'no-such-queue' does not exist or is not visible to the caller.", error.Message);
+        Assert.Contains("406 PGRST116", error.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stats_call_queue_stats_with_an_empty_object()
     {
         _stub.Reply("POST", "/rest/v1/rpc/queue_stats", 200,

@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace AutoCrm.Sdk.Tests.Infrastructure;
 
-/// <summary>Collects formatted log messages.</summary>
+/// <summary>Collects formatted log messages and the text of the exceptions logged with them.</summary>
 public sealed class ListLoggerFactory : ILoggerFactory
 {
-    public ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> Entries { get; } = new();
+    public ConcurrentQueue<(LogLevel Level, EventId Id, string Message, string? Exception)> Entries { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 
@@ -26,6 +26,6 @@ public sealed class ListLoggerFactory : ILoggerFactory
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((logLevel, eventId, formatter(state, exception)));
+            owner.Entries.Enqueue((logLevel, eventId, formatter(state, exception), exception?.ToString()));
     }
 }

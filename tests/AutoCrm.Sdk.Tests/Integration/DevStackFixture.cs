@@ -21,7 +21,7 @@ public sealed class DevStackFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _server = await DevStackServer.StartAsync(new DevStackOptions(), TestContext.Current.CancellationToken);
+        _server = await DevStackServer.StartAsync(new DevStackOptions { EnforceAuthRateLimits = false }, TestContext.Current.CancellationToken);
         _service = Client(_server.ServiceRoleKey);
     }
 

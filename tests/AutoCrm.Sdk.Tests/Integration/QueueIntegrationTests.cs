@@ -75,7 +75,8 @@ public sealed class QueueIntegrationTests(DevStackFixture stack)
         Assert.Single(await admin.Crm.Queues.ListMembersAsync(queue.Id, Ct).ToListAsync(Ct));
         await Assert.ThrowsAnyAsync<CrmException>(() => customer.Crm.Profiles.SetRoleAsync(customer.Id, UserRole.Admin, Ct));
         await admin.Crm.Queues.DeleteAsync(queue.Id, Ct);
-        await Assert.ThrowsAsync<CrmNotFoundException>(() => admin.Crm.Queues.GetBySlugAsync(slug, Ct));
+        var gone = await Assert.ThrowsAsync<CrmNotFoundException>(() => admin.Crm.Queues.GetBySlugAsync(slug, Ct));
+        Assert.Equal($"Queue '{slug}' does not exist or is not visible to the caller.", gone.Message);
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed class BroadcastAndOptionsTests
         var broadcast = join.Payload.GetProperty("config").GetProperty("broadcast");
         Assert.True(broadcast.GetProperty("ack").GetBoolean());
         Assert.False(broadcast.GetProperty("self").GetBoolean());
+        Assert.True(join.Payload.GetProperty("config").GetProperty("private").GetBoolean()); // authorized by the project's policies
         await connection.ReplyAsync(join, """{"postgres_changes":[]}""");
 
         var ticket = Guid.NewGuid();
@@ -66,12 +67,10 @@ public sealed class BroadcastAndOptionsTests
     {
         await using var h = await ClientHarness.StartAsync();
         await using var room = h.Client.Broadcast("agents");
+        var sending = room.SendAsync("ping", JsonSerializer.SerializeToElement(1), Ct); // joins first
         var connection = await h.Server.AcceptAsync();
         var join = await connection.ReceiveAsync("phx_join");
         await connection.ReplyAsync(join, """{"postgres_changes":[]}""");
-        await room.WhenJoinedAsync(Ct).Within();
-
-        var sending = room.SendAsync("ping", JsonSerializer.SerializeToElement(1), Ct);
         await connection.ReceiveAsync(); // the push (binary under vsn 2.0.0)
         h.Time.Advance(TimeSpan.FromSeconds(10));
 
@@ -91,12 +90,13 @@ public sealed class BroadcastAndOptionsTests
             Realtime = new RealtimeOptions { ProtocolVersion = RealtimeProtocolVersion.V1, HeartbeatInterval = TimeSpan.FromSeconds(5) },
         });
         await using var room = crm.Realtime.Broadcast("options");
+        using var listening = room.Messages.Subscribe(_ => { });
 
         var connection = await server.AcceptAsync();
         Assert.Equal("1.0.0", connection.Vsn);
         var join = await connection.ReceiveAsync("phx_join");
         await connection.ReplyAsync(join, """{"postgres_changes":[]}""");
-        await room.WhenJoinedAsync(Ct).Within();
+        await room.Messages.WhenLiveAsync(Ct).Within();
 
         time.Advance(TimeSpan.FromSeconds(5));
         var heartbeat = await connection.ReceiveAsync("heartbeat");
@@ -130,5 +130,18 @@ public sealed class BroadcastAndOptionsTests
             Realtime = new RealtimeOptions { PushTimeout = TimeSpan.Zero },
         }));
         Assert.Contains("Realtime", invalid.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Broadcast_names_and_event_names_the_server_cannot_carry_are_refused_as_validation_errors()
+    {
+        using var crm = new CrmClient(new CrmClientOptions { Url = new Uri("http://127.0.0.1:54321"), ApiKey = "anon-key" });
+
+        Assert.Equal("name", Assert.Throws<CrmValidationException>(() => crm.Realtime.Broadcast(" ")).Field);
+        Assert.Equal("name", Assert.Throws<CrmValidationException>(() => crm.Realtime.Broadcast(new string('n', 247))).Field);
+        await using var room = crm.Realtime.Broadcast(new string('n', 246));
+        var empty = JsonDocument.Parse("{}").RootElement;
+        Assert.Equal("event", (await Assert.ThrowsAsync<CrmValidationException>(() => room.SendAsync("", empty, TestContext.Current.CancellationToken))).Field);
+        Assert.Equal("event", (await Assert.ThrowsAsync<CrmValidationException>(() => room.SendAsync(new string('e', 256), empty, TestContext.Current.CancellationToken))).Field);
     }
 }

@@ -126,7 +126,7 @@ public sealed class RealtimeClientTests
         var error = await Assert.ThrowsAsync<CrmRealtimeException>(() => subscribing.Within());
         Assert.Contains("Unauthorized", error.Message, StringComparison.Ordinal);
         Assert.Same(error, await recorder.Error.Task.Within());
-        Assert.Throws<InvalidOperationException>(() => { _ = stream.WhenLiveAsync(TestContext.Current.CancellationToken); });
+        Assert.Equal("not_subscribed", Assert.Throws<CrmException>(() => { _ = stream.WhenLiveAsync(TestContext.Current.CancellationToken); }).Code);
     }
 
     [Fact]
@@ -251,10 +251,12 @@ public sealed class RealtimeClientTests
         await using var h = await ClientHarness.StartAsync(ClientHarness.Jwt(me));
         var ticket = Guid.NewGuid();
         var recorder = new Recorder<IReadOnlyList<TicketViewer>>();
-        using var viewers = h.Client.Viewers(ticket).Subscribe(recorder);
+        var stream = h.Client.Viewers(ticket);
+        using var viewers = stream.Subscribe(recorder);
         var connection = await h.Server.AcceptAsync();
         var join = await connection.ReceiveAsync("phx_join");
         Assert.Equal($"realtime:ticket-viewers:{ticket}", join.Topic);
+        Assert.True(join.Payload.GetProperty("config").GetProperty("private").GetBoolean()); // staff-only, by the project's policies
         var presence = join.Payload.GetProperty("config").GetProperty("presence");
         Assert.True(presence.GetProperty("enabled").GetBoolean());
         Assert.Equal(me.ToString(), presence.GetProperty("key").GetString());
@@ -264,16 +266,19 @@ public sealed class RealtimeClientTests
         var track = await connection.ReceiveAsync("presence");
         Assert.Equal(join.Topic, track.Topic);
         Assert.Equal("track", track.Payload.GetProperty("event").GetString());
-        Assert.Equal(me.ToString(), track.Payload.GetProperty("payload").GetProperty("user_id").GetString());
+        Assert.False(track.Payload.GetProperty("payload").TryGetProperty("user_id", out _)); // who it is comes from the key
         await connection.ReplyAsync(track);
         var lease = await tracking.Within();
 
+        Assert.False(stream.WhenLiveAsync(TestContext.Current.CancellationToken).IsCompleted); // live once the presence state of the join arrived
         await connection.SendAsync(join.JoinRef, null, join.Topic, "presence_state",
-            $$$"""{"{{{me}}}":{"metas":[{"phx_ref":"a","user_id":"{{{me}}}","online_at":"2026-01-01T12:00:00Z"}]}}""");
+            $$$"""{"{{{me}}}":{"metas":[{"phx_ref":"a","online_at":"2026-01-01T12:00:00Z"}]}}""");
         var seen = await recorder.NextAsync();
         var viewer = Assert.Single(seen);
         Assert.True(viewer.IsCurrentUser);
         Assert.Equal(me, viewer.UserId);
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero), viewer.Since);
+        await stream.WhenLiveAsync(TestContext.Current.CancellationToken).Within();
 
         connection.Abort();
         h.Time.Advance(await h.NextReconnectDelayAsync());
@@ -304,7 +309,7 @@ public sealed class RealtimeClientTests
         Assert.Equal(me.ToString(), join.Payload.GetProperty("config").GetProperty("presence").GetProperty("key").GetString());
         await connection.ReplyAsync(join, """{"postgres_changes":[]}""");
         var track = await connection.ReceiveAsync("presence");
-        Assert.Equal(me.ToString(), track.Payload.GetProperty("payload").GetProperty("user_id").GetString());
+        Assert.Equal("track", track.Payload.GetProperty("event").GetString());
         await connection.ReplyAsync(track);
         var lease = await tracking.Within();
 

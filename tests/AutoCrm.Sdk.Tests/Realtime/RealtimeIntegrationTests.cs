@@ -148,14 +148,14 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
     {
         var alice = await devStack.CreateUserAsync(UserRole.Agent);
         var bob = await devStack.CreateUserAsync(UserRole.Agent);
-        var name = "agents-" + Guid.NewGuid().ToString("N")[..8];
+        // A private staff channel (agents:<name>): the project's policies let agents in.
+        var name = "agents:" + Guid.NewGuid().ToString("N")[..8];
         await using var bobRoom = bob.Crm.Realtime.Broadcast(name);
         var received = new Recorder<Typing>();
-        using var subscription = bobRoom.MessagesOf("typing", BroadcastTestJson.Default.Typing).Subscribe(received);
-        await bobRoom.WhenJoinedAsync(Ct).Within();
-        await using var aliceRoom = alice.Crm.Realtime.Broadcast(name, receiveOwn: true);
+        using var subscription = await bobRoom.MessagesOf("typing", BroadcastTestJson.Default.Typing).SubscribeAsync(received, Ct).Within();
+        await using var aliceRoom = alice.Crm.Realtime.Broadcast(name, new BroadcastOptions { ReceiveOwn = true });
         var own = new Recorder<BroadcastMessage>();
-        using var ownSubscription = aliceRoom.Messages.Subscribe(own);
+        using var ownSubscription = await aliceRoom.Messages.SubscribeAsync(own, Ct).Within();
 
         var ticket = Guid.NewGuid();
         await aliceRoom.SendAsync("typing", new Typing(ticket, "alice"), BroadcastTestJson.Default.Typing, Ct).Within();
@@ -163,6 +163,36 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
         Assert.Equal(new Typing(ticket, "alice"), await received.NextAsync());
         var echo = await own.NextAsync();
         Assert.Equal(("typing", "alice"), (echo.Event, echo.Payload.GetProperty("who").GetString()));
+    }
+
+    [Fact]
+    public async Task Ticket_viewers_are_staff_only_and_each_viewer_is_the_signed_in_user()
+    {
+        var customer = await devStack.CreateUserAsync(UserRole.Customer);
+        var alice = await devStack.CreateUserAsync(UserRole.Agent);
+        var bob = await devStack.CreateUserAsync(UserRole.Agent);
+        var ticket = await devStack.Service.Tickets.CreateAsync(
+            new NewTicket { Subject = "Viewers " + Guid.NewGuid().ToString("N")[..8], RequesterId = customer.Id }, Ct);
+
+        // The private viewers channel refuses the requester: she may not see which agents are on her ticket, nor appear there.
+        var refused = new Recorder<IReadOnlyList<TicketViewer>>();
+        using var customerViewers = customer.Crm.Realtime.Viewers(ticket.Id).Subscribe(refused);
+        Assert.IsType<CrmRealtimeException>(await refused.Error.Task.Within());
+        await Assert.ThrowsAsync<CrmRealtimeException>(() => customer.Crm.Realtime.TrackViewingAsync(ticket.Id, Ct).Within());
+
+        var seen = new Recorder<IReadOnlyList<TicketViewer>>();
+        using var bobViewers = await bob.Crm.Realtime.Viewers(ticket.Id).SubscribeAsync(seen, Ct).Within();
+        await using var viewing = await alice.Crm.Realtime.TrackViewingAsync(ticket.Id, Ct).Within();
+        while (true)
+        {
+            var viewers = await seen.NextAsync();
+            if (viewers.SingleOrDefault(v => v.UserId == alice.Id) is { } aliceViewing)
+            {
+                Assert.False(aliceViewing.IsCurrentUser);
+                Assert.Equal(alice.Id.ToString(), aliceViewing.Key);
+                break;
+            }
+        }
     }
 
     private async Task<Ticket> NewTicketAsync(TestUser requester, Guid queueId) =>

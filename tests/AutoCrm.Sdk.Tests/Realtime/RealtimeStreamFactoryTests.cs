@@ -17,7 +17,7 @@ public sealed class RealtimeStreamFactoryTests
         var stream = RealtimeStream.Create(source);
         var recorder = new Recorder<TicketStatusChanged>();
 
-        Assert.Throws<InvalidOperationException>(() => { _ = stream.WhenLiveAsync(Ct); });
+        Assert.Equal("not_subscribed", Assert.Throws<CrmException>(() => { _ = stream.WhenLiveAsync(Ct); }).Code);
         using var subscription = await stream.SubscribeAsync(recorder, Ct).Within();
         var change = new TicketStatusChanged { TicketId = Guid.NewGuid(), From = TicketStatus.New, To = TicketStatus.Open, EventId = 7 };
         source.OnNext(change);

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AutoCrm.WebHost.Pages.Account;
 
 /// <summary>Signs out on the server (revokes this session's refresh token) and forgets the cookie.</summary>
-public sealed class SignOutModel(CrmBackend backend, CrmSessionStore sessions) : PageModel
+public sealed class SignOutModel(CrmSessionStore sessions) : PageModel
 {
     public IActionResult OnGet() => Redirect("/");
 
@@ -18,7 +18,7 @@ public sealed class SignOutModel(CrmBackend backend, CrmSessionStore sessions) :
         {
             try
             {
-                using var crm = backend.Root.ForUser(entry.Session.AccessToken);
+                using var crm = sessions.ClientFor(entry);
                 await crm.Auth.SignOutAsync(SignOutScope.Local, cancellationToken);
             }
             catch (CrmException)

@@ -30,9 +30,9 @@ public sealed class AdminQueuesModel(UserCrm user) : PageModel
         }
 
         Members = members;
-        var profiles = await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken);
-        Staff = profiles.Where(p => p.Role is UserRole.Agent or UserRole.Admin).OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
-        Names = profiles.ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
+        var profiles = await StaffProfiles.ListAsync(crm, cancellationToken);
+        Staff = profiles.OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
+        Names = StaffProfiles.Names(profiles);
     }
 
     public Task<IActionResult> OnPostCreateAsync([FromForm] string name, [FromForm] string slug, [FromForm] string? description, CancellationToken cancellationToken) =>

@@ -25,8 +25,8 @@ public sealed record QueueBoard(Queue Queue, IReadOnlyList<Ticket> Tickets, IRea
             }
         }
 
-        var profiles = await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken);
-        var names = profiles.ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
+        // The board names assignees only, who are staff.
+        var names = StaffProfiles.Names(await StaffProfiles.ListAsync(crm, cancellationToken));
         return new QueueBoard(queue, tickets, names);
     }
 }

@@ -18,10 +18,12 @@ public sealed record TicketView(
     public static async Task<TicketView> LoadAsync(CrmClient crm, long number, bool isStaff, Guid userId, CancellationToken cancellationToken)
     {
         var ticket = await crm.Tickets.GetByNumberAsync(number, TicketInclude.Conversation, cancellationToken);
-        var profiles = await crm.Profiles.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken);
-        var queues = isStaff ? await crm.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken) : [];
         var messages = (ticket.ConversationHistory ?? []).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToList();
-        var names = profiles.ToDictionary(p => p.Id, p => p.DisplayName is { Length: > 0 } n ? n : p.Email ?? "someone");
+
+        // Authors are the requester or staff; the assignee is staff.
+        var profiles = await StaffProfiles.WithAsync(crm, [ticket.RequesterId, .. messages.Where(m => m.AuthorId is not null).Select(m => m.AuthorId!.Value)], cancellationToken);
+        var queues = isStaff ? await crm.Queues.ListAsync(cancellationToken).ToListAsync(cancellationToken) : [];
+        var names = StaffProfiles.Names(profiles);
         var agents = profiles.Where(p => p.Role is UserRole.Agent or UserRole.Admin).OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
         return new TicketView(ticket, messages, names, queues, agents, isStaff, userId);
     }

@@ -2,7 +2,8 @@
 --
 -- What a Supabase Postgres image has before any user migration (docs/protocols.md#auth-tables-and-sql-helpers, docs/protocols.md#database-bootstrap):
 -- API roles, schema auth (tables + helper functions), schema extensions, the CLI's
--- migration history tables, grants/default privileges and the supabase_realtime publication.
+-- migration history tables, grants/default privileges, the supabase_realtime publication,
+-- and Realtime's authorization objects (realtime.messages, realtime.topic()).
 --
 -- Idempotent: it runs on every DevStack start, before the migrations. It therefore never
 -- grants on existing tables or alters the publication's table list (migrations own those).
@@ -365,6 +366,37 @@ end
 $bootstrap$;
 -- postgres owns it, so migrations add their tables with ALTER PUBLICATION as on Supabase.
 alter publication supabase_realtime owner to postgres;
+
+-- ---------------------------------------------------------------------------
+-- Realtime authorization: realtime.messages and realtime.topic(), as a Supabase
+-- project has them. Private channels are authorized by row-level security on
+-- realtime.messages (policies come from migrations); Realtime inserts probe rows
+-- and rolls them back, so the table stays empty. Supabase partitions it by day
+-- for Broadcast replay, which the DevStack does not need.
+-- ---------------------------------------------------------------------------
+create table if not exists realtime.messages (
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp without time zone not null default now(),
+  inserted_at timestamp without time zone not null default now(),
+  id uuid not null default gen_random_uuid(),
+  constraint messages_pkey primary key (id, inserted_at)
+);
+grant usage, create on schema realtime to supabase_realtime_admin;
+alter table realtime.messages enable row level security;
+alter table realtime.messages owner to supabase_realtime_admin;
+grant insert, select, update on table realtime.messages to postgres, anon, authenticated, service_role;
+
+create or replace function realtime.topic() returns text
+language sql stable
+as $$
+  select nullif(current_setting('realtime.topic', true), '')::text;
+$$;
+alter function realtime.topic() owner to supabase_realtime_admin;
+grant execute on function realtime.topic() to anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------
 -- Schema cache reload notifications, as the Supabase image's pgrst_ddl_watch does

@@ -5,20 +5,34 @@ using AutoCrm.Sdk.Realtime.Protocol;
 
 namespace AutoCrm.Sdk.Realtime.Streams;
 
+/// <summary>What a <see cref="PresenceTopic"/> tells each of its <c>Viewers</c> subscriptions.</summary>
+internal interface IPresenceListener
+{
+    void OnViewers(IReadOnlyList<TicketViewer> viewers);
+
+    /// <summary>True once the channel joined and the server sent its presence state; false after a drop.</summary>
+    void OnLive(bool live);
+
+    void OnFailed(Exception error);
+}
+
 /// <summary>
-/// The presence channel of one ticket, shared inside a client by every <c>Viewers</c> subscriber and <c>TrackViewingAsync</c>
-/// lease (one channel per topic per socket). Re-tracks after every rejoin, since the server forgets metas with the socket.
+/// The private presence channel of one ticket (<c>realtime:ticket-viewers:&lt;id&gt;</c>, <c>config.private = true</c>:
+/// the project's policies let only staff who can see the ticket join), shared inside a client by every <c>Viewers</c>
+/// subscription and <c>TrackViewingAsync</c> lease (one channel per topic per socket). The presence key is the signed-in
+/// user's id (the server keys private presence by the token's user). Re-tracks after every rejoin, since the server forgets
+/// metas with the socket.
 /// </summary>
-internal sealed class PresenceTopic
+internal sealed class PresenceTopic : ISharedTopic
 {
     private readonly RealtimeClient _client;
     private readonly object _gate = new();
-    private readonly List<Action<IReadOnlyList<TicketViewer>>> _listeners = [];
-    private readonly List<Action<Exception>> _failures = [];
+    private readonly List<IPresenceListener> _listeners = [];
     private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JsonObject? _meta;
     private int _trackers;
     private IReadOnlyList<TicketViewer>? _last;
+    private bool _synced;
 
     public PresenceTopic(RealtimeClient client, Guid ticketId, Func<string> presenceKey)
     {
@@ -27,9 +41,10 @@ internal sealed class PresenceTopic
         Channel = new RealtimeChannel(
             client.Socket,
             string.Create(CultureInfo.InvariantCulture, $"realtime:ticket-viewers:{ticketId}"),
-            new RealtimeChannelConfig { Presence = true, PresenceKeyProvider = presenceKey })
+            new RealtimeChannelConfig { Presence = true, PresenceKeyProvider = presenceKey, Private = true })
         {
             Joined = OnJoined,
+            Errored = () => SetSynced(false),
             PresenceChanged = OnPresence,
             Closed = reason => FailAll(new CrmRealtimeException($"The presence channel was closed by the server{(reason is null ? "" : ": " + reason)}")),
             JoinFailed = reason =>
@@ -46,43 +61,36 @@ internal sealed class PresenceTopic
 
     public RealtimeChannel Channel { get; }
 
-    /// <summary>Completes after the first successful join.</summary>
+    /// <summary>Completes after the first successful join; faults when the channel is refused or closed for good.</summary>
     public Task Joined => _joined.Task;
 
-    /// <summary>True while nobody listens or tracks (the client then leaves the channel).</summary>
-    public bool IsUnused
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _listeners.Count == 0 && _trackers == 0;
-            }
-        }
-    }
-
-    public void AddListener(Action<IReadOnlyList<TicketViewer>> listener, Action<Exception> failure)
+    public void AddListener(IPresenceListener listener)
     {
         IReadOnlyList<TicketViewer>? last;
+        bool synced;
         lock (_gate)
         {
             _listeners.Add(listener);
-            _failures.Add(failure);
             last = _last;
+            synced = _synced;
         }
 
         if (last is not null)
         {
-            listener(last);
+            listener.OnViewers(last);
+        }
+
+        if (synced)
+        {
+            listener.OnLive(true);
         }
     }
 
-    public void RemoveListener(Action<IReadOnlyList<TicketViewer>> listener, Action<Exception> failure)
+    public void RemoveListener(IPresenceListener listener)
     {
         lock (_gate)
         {
             _listeners.Remove(listener);
-            _failures.Remove(failure);
         }
     }
 
@@ -113,6 +121,9 @@ internal sealed class PresenceTopic
 
     private void OnJoined()
     {
+        // Live again once the server's presence state of this join arrives.
+        SetSynced(false);
+
         // The first join: TrackViewingAsync tracks itself. Rejoins: the server forgot the meta, so track it again.
         var rejoin = !_joined.TrySetResult();
         JsonObject? meta;
@@ -142,7 +153,7 @@ internal sealed class PresenceTopic
     private void OnPresence(IReadOnlyDictionary<string, IReadOnlyList<JsonElement>> state)
     {
         var viewers = ToViewers(state, _client.CurrentUserId);
-        Action<IReadOnlyList<TicketViewer>>[] listeners;
+        IPresenceListener[] listeners;
         lock (_gate)
         {
             _last = viewers;
@@ -151,49 +162,68 @@ internal sealed class PresenceTopic
 
         foreach (var listener in listeners)
         {
-            listener(viewers);
+            listener.OnViewers(viewers);
+        }
+
+        SetSynced(true);
+    }
+
+    private void SetSynced(bool synced)
+    {
+        IPresenceListener[] listeners;
+        lock (_gate)
+        {
+            if (_synced == synced)
+            {
+                return;
+            }
+
+            _synced = synced;
+            listeners = [.. _listeners];
+        }
+
+        foreach (var listener in listeners)
+        {
+            listener.OnLive(synced);
         }
     }
 
     private void FailAll(Exception error)
     {
-        Action<Exception>[] failures;
+        _joined.TrySetException(error);
+        IPresenceListener[] listeners;
         lock (_gate)
         {
-            failures = [.. _failures];
+            listeners = [.. _listeners];
         }
 
-        foreach (var failure in failures)
+        foreach (var listener in listeners)
         {
-            failure(error);
+            listener.OnFailed(error);
         }
     }
 
+    /// <summary>
+    /// One viewer per presence key. On the private viewers channel the key is the viewer's user id as the server knows it
+    /// (from the access token), so it names the user; a meta's own fields are only informative.
+    /// </summary>
     internal static IReadOnlyList<TicketViewer> ToViewers(IReadOnlyDictionary<string, IReadOnlyList<JsonElement>> state, Guid? currentUser)
     {
         var viewers = new List<TicketViewer>(state.Count);
         foreach (var (key, metas) in state)
         {
-            Guid? userId = null;
             DateTimeOffset? since = null;
             foreach (var meta in metas)
             {
-                if (meta.ValueKind != JsonValueKind.Object)
-                {
-                    continue;
-                }
-
-                if (userId is null && meta.TryGetProperty("user_id", out var u) && u.ValueKind == JsonValueKind.String && u.TryGetGuid(out var parsed))
-                {
-                    userId = parsed;
-                }
-
-                if (meta.TryGetProperty("online_at", out var o) && o.ValueKind == JsonValueKind.String && o.TryGetDateTimeOffset(out var at) && (since is null || at < since))
+                if (meta.ValueKind == JsonValueKind.Object
+                    && meta.TryGetProperty("online_at", out var o) && o.ValueKind == JsonValueKind.String && o.TryGetDateTimeOffset(out var at)
+                    && (since is null || at < since))
                 {
                     since = at;
                 }
             }
 
+            Guid? userId = Guid.TryParse(key, out var parsed) ? parsed : null;
             viewers.Add(new TicketViewer
             {
                 Key = key,

@@ -3,12 +3,11 @@
 -- features emit through (emit_webhook_event), and the functions the .NET dispatcher calls with the service_role key.
 -- Forward-only. docs/webhooks.md describes the whole design.
 --
--- Secrets: generated here (pgcrypto), stored in autocrm_private (no API role has any privilege on it, service_role
--- included) and never returned after create/rotate. The database signs each attempt itself
+-- Secrets: generated here (pgcrypto), stored in autocrm_private.webhook_secrets (no API role has any privilege on
+-- that table, service_role included) and never returned after create/rotate. The database signs each attempt itself
 -- (lease_webhook_deliveries returns the finished AutoCrm-Signature header), so the signing material never leaves it.
-
-create schema if not exists autocrm_private;
-revoke all on schema autocrm_private from public, anon, authenticated, service_role;
+-- The schema autocrm_private exists already (custom fields, search); API roles may use the schema, but each object in
+-- it grants nothing unless its migration says so.
 
 -- ---------------------------------------------------------------------------
 -- Event types an endpoint can subscribe to. A feature that emits a new type registers it here (insert a row).

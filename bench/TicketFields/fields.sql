@@ -1,0 +1,22 @@
+-- The 20 field definitions of the custom-field write benchmark: every type, 14 customer-visible, 6 agent-only.
+insert into public.ticket_fields (key, label, type, options, pattern, customer_visible, customer_editable, position) values
+  ('plan', 'Plan', 'dropdown', '["free", "pro", "enterprise"]', null, true, true, 1),
+  ('seats', 'Seats', 'integer', '[]', null, true, true, 2),
+  ('renewal', 'Renewal date', 'date', '[]', null, true, true, 3),
+  ('product', 'Product', 'dropdown', '["crm", "desk", "chat", "voice", "analytics", "api"]', null, true, true, 4),
+  ('platforms', 'Platforms', 'multiselect', '["windows", "macos", "linux", "ios", "android", "web"]', null, true, true, 5),
+  ('order_ref', 'Order reference', 'regex', '[]', '[A-Z]{3}-[0-9]{4,8}', true, true, 6),
+  ('contact_phone', 'Phone', 'text', '[]', null, true, true, 7),
+  ('steps', 'Steps to reproduce', 'textarea', '[]', null, true, true, 8),
+  ('browser', 'Browser', 'dropdown', '["chrome", "firefox", "safari", "edge", "other"]', null, true, true, 9),
+  ('invoice_total', 'Invoice total', 'decimal', '[]', null, true, false, 10),
+  ('urgent_flag', 'Urgent', 'checkbox', '[]', null, true, true, 11),
+  ('region', 'Region', 'dropdown', '["emea", "amer", "apac"]', null, true, false, 12),
+  ('language', 'Language', 'dropdown', '["en", "fr", "de", "es", "it", "pt", "nl", "ja"]', null, true, true, 13),
+  ('company', 'Company', 'text', '[]', null, true, true, 14),
+  ('vip', 'VIP', 'checkbox', '[]', null, false, false, 15),
+  ('tier', 'Support tier', 'dropdown', '["gold", "silver", "bronze"]', null, false, false, 16),
+  ('churn_risk', 'Churn risk', 'integer', '[]', null, false, false, 17),
+  ('account_manager', 'Account manager', 'text', '[]', null, false, false, 18),
+  ('root_cause', 'Root cause', 'dropdown', '["bug", "config", "user", "outage", "unknown"]', null, false, false, 19),
+  ('internal_notes', 'Internal notes', 'textarea', '[]', null, false, false, 20);

@@ -1,0 +1,41 @@
+namespace AutoCrm.Sdk;
+
+/// <summary>
+/// What this SDK needs of the database: the oldest migration it works with, and the functions and tables it calls.
+/// A database is new enough when its applied migrations (<c>supabase_migrations.schema_migrations</c>) include
+/// <see cref="MinimumVersion"/>. The minimum is the newest migration the SDK depends on, not the newest of the
+/// repository: later migrations that the SDK does not call into need no change here (a repository test fails when a
+/// listed function or table is only created after the minimum).
+/// </summary>
+/// <example>
+/// <code>
+/// Console.WriteLine($"This SDK needs migration {CrmSchema.MinimumMigration} or later (supabase db push).");
+/// </code>
+/// </example>
+public static class CrmSchema
+{
+    /// <summary>The version (timestamp) of the newest migration this SDK depends on.</summary>
+    public static string MinimumVersion { get; } = "20261205005211";
+
+    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205005211_deployment_checks</c>.</summary>
+    public static string MinimumMigration { get; } = "20261205005211_deployment_checks";
+
+    /// <summary>The database functions (RPCs) the SDK calls.</summary>
+    public static IReadOnlyList<string> Functions { get; } =
+    [
+        "assign_ticket", "claim_next_ticket", "deployment_status", "merge_ticket_metadata", "queue_stats", "release_ticket",
+        "reorder_ticket_fields", "search_tickets", "set_ticket_field", "set_user_role", "ticket_field_values", "transfer_ticket",
+    ];
+
+    /// <summary>The tables the SDK reads and writes.</summary>
+    public static IReadOnlyList<string> Tables { get; } =
+    [
+        "profiles", "queue_members", "queues", "ticket_events", "ticket_fields", "ticket_messages", "tickets",
+    ];
+
+    /// <summary>The tables the SDK's realtime streams subscribe to (they must be in the <c>supabase_realtime</c> publication).</summary>
+    public static IReadOnlyList<string> RealtimeTables { get; } =
+    [
+        "ticket_events", "ticket_messages", "tickets",
+    ];
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AutoCrm.Sdk.Tests.Integration;
+
+/// <summary>
+/// <see cref="CrmSchema"/> states what the SDK needs of the database; these tests keep it true: the minimum names a
+/// real migration, every function and table the SDK's code uses is listed, and a migrated database has them all.
+/// </summary>
+public sealed partial class SchemaRequirementsTests(DevStackFixture stack)
+{
+    [Fact]
+    public void The_minimum_migration_is_a_migration_of_the_repository()
+    {
+        var file = Path.Combine(RepositoryDirectory(), "supabase", "migrations", CrmSchema.MinimumMigration + ".sql");
+
+        Assert.True(File.Exists(file), $"{file} does not exist");
+        Assert.StartsWith(CrmSchema.MinimumVersion + "_", CrmSchema.MinimumMigration, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_listed_function_and_table_is_created_by_the_minimum_migration_or_an_older_one()
+    {
+        // The minimum is the newest migration the SDK depends on: a function or table that only a later migration
+        // creates means the minimum must move forward with it.
+        var upToMinimum = Directory.EnumerateFiles(Path.Combine(RepositoryDirectory(), "supabase", "migrations"), "*.sql")
+            .Where(f => string.CompareOrdinal(Path.GetFileNameWithoutExtension(f), CrmSchema.MinimumMigration) <= 0)
+            .Select(File.ReadAllText)
+            .ToList();
+
+        var created = upToMinimum.SelectMany(s => CreatedObject().Matches(s)).Select(m => m.Groups["name"].Value).ToHashSet();
+
+        Assert.Empty(CrmSchema.Functions.Concat(CrmSchema.Tables).Except(created));
+    }
+
+    [Fact]
+    public void Every_function_and_table_the_sdk_code_uses_is_listed()
+    {
+        var sources = Directory.EnumerateFiles(Path.Combine(RepositoryDirectory(), "src", "AutoCrm.Sdk"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(File.ReadAllText)
+            .ToList();
+        Assert.NotEmpty(sources);
+
+        var functions = sources.SelectMany(s => FunctionCall().Matches(s)).Select(m => m.Groups["name"].Value).ToHashSet();
+        var tables = sources.SelectMany(s => TableRead().Matches(s)).Select(m => m.Groups["name"].Value).ToHashSet();
+        var streamed = sources.SelectMany(s => StreamedTable().Matches(s)).Select(m => m.Groups["name"].Value).ToHashSet();
+
+        Assert.Contains("claim_next_ticket", functions); // the scan finds calls at all
+        Assert.Empty(functions.Except(CrmSchema.Functions));
+        Assert.Empty(tables.Except(CrmSchema.Tables));
+        Assert.Empty(streamed.Except(CrmSchema.RealtimeTables));
+    }
+
+    [Fact]
+    public async Task A_migrated_database_has_every_function_and_table_the_sdk_needs()
+    {
+        var status = await stack.Service.Rest.Rpc("deployment_status").ToJsonAsync(TestContext.Current.CancellationToken);
+
+        Assert.Contains(CrmSchema.MinimumVersion, Names(status, "migrations"));
+        Assert.Empty(CrmSchema.Functions.Except(Names(status, "functions")));
+        Assert.Empty(CrmSchema.Tables.Except(Names(status, "tables")));
+        Assert.Empty(CrmSchema.RealtimeTables.Except(Names(status, "realtime_tables")));
+    }
+
+    private static List<string> Names(JsonElement status, string property) =>
+        status.GetProperty(property).EnumerateArray().Select(e => e.GetString()!).ToList();
+
+    private static string RepositoryDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (Directory.Exists(Path.Combine(dir.FullName, "supabase", "migrations")) && Directory.Exists(Path.Combine(dir.FullName, "src", "AutoCrm.Sdk")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("The repository root was not found above the test assembly.");
+    }
+
+    [GeneratedRegex(@"(?:\bRpc|\bRpcGet|CallTicketFunctionAsync)\(\s*""(?<name>[a-z_]+)""")]
+    private static partial Regex FunctionCall();
+
+    [GeneratedRegex(@"create\s+(?:or\s+replace\s+)?(?:function|table)\s+public\.(?<name>[a-z_]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex CreatedObject();
+
+    [GeneratedRegex(@"\bFrom\(\s*""(?<name>[a-z_]+)""")]
+    private static partial Regex TableRead();
+
+    [GeneratedRegex(@"PostgresChangesBinding\([^,]+,\s*""public"",\s*""(?<name>[a-z_]+)""")]
+    private static partial Regex StreamedTable();
+}

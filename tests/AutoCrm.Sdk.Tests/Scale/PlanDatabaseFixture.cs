@@ -1,0 +1,80 @@
+using AutoCrm.DataGenerator;
+using AutoCrm.DevStack;
+using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Tests.Integration;
+using AutoCrm.Scale;
+using Npgsql;
+
+namespace AutoCrm.Sdk.Tests.Scale;
+
+/// <summary>
+/// A generated 100 000-ticket database (bootstrap, every migration, then <see cref="CrmDataGenerator"/>) in the assembly
+/// DevStack's cluster, served by its own DevStack with PostgREST's plan output on (<c>pgrst.db_plan_enabled</c>), and
+/// the generated users a list shape is sent as.
+/// </summary>
+public sealed class PlanDatabaseFixture(DevStackFixture stack) : IAsyncLifetime
+{
+    public const int Tickets = 100_000;
+
+    private DevStackServer? _server;
+
+    internal CrmDataGenerator Generator { get; } = new(new CrmDataOptions { Tickets = Tickets, Seed = 1 });
+
+    internal string ConnectionString { get; private set; } = "";
+
+    internal ShapeFacts Facts { get; private set; } = null!;
+
+    internal DevStackServer Server => _server ?? throw new InvalidOperationException("not started");
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var admin = new NpgsqlConnectionStringBuilder(CrmDataGenerator.ConnectionStringFrom(stack.Server.DatabaseUrl));
+        var name = "plans_" + Guid.NewGuid().ToString("N")[..12];
+        await ExecuteAsync(admin.ConnectionString, $"create database \"{name}\"", ct);
+        admin.Database = name;
+        ConnectionString = admin.ConnectionString;
+        await ExecuteAsync(ConnectionString, $"alter role authenticator in database \"{name}\" set pgrst.db_plan_enabled = 'true'", ct);
+
+        // Migrate with one DevStack start, load while nothing decodes the load for Realtime, then serve it.
+        await (await DevStackServer.StartAsync(new DevStackOptions { DatabaseUrl = ConnectionString, Seed = false }, ct)).DisposeAsync();
+        await Generator.LoadAsync(ConnectionString, cancellationToken: ct);
+        _server = await DevStackServer.StartAsync(new DevStackOptions { DatabaseUrl = ConnectionString, Seed = false }, ct);
+
+        var data = Generator.Data;
+        var agent = data.Queues[0].AgentIds[0];
+        Facts = new ShapeFacts(data.Queues[0].Id, agent, data.Customers[0].Id, data.Customers[data.Customers.Count / 2].Id, Generator.Options.End);
+    }
+
+    /// <summary>A client signed in as the shape's role, whose requests go through <paramref name="handler"/>.</summary>
+    internal async Task<CrmClient> SignInAsync(ShapeRole role, HttpMessageHandler handler, CancellationToken ct)
+    {
+        var data = Generator.Data;
+        var user = role switch
+        {
+            ShapeRole.Admin => data.Admins[0],
+            ShapeRole.Agent => data.Agents.First(a => a.Id == Facts.AgentId),
+            ShapeRole.HeavyCustomer => data.Customers[0],
+            _ => data.Customers[data.Customers.Count / 2],
+        };
+        var client = new CrmClient(new CrmClientOptions { Url = Server.Url, ApiKey = Server.AnonKey, SessionStore = new InMemorySessionStore(), HttpMessageHandler = handler, MaxRetries = 0 });
+        await client.Auth.SignInWithPasswordAsync(user.Email, Generator.Options.Password, ct);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    internal static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
