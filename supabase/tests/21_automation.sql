@@ -255,8 +255,8 @@ select is((select count(*) from public.ticket_events e where e.ticket_id = (pg_t
             and e.kind = 'rule_loop_stopped' and e.rule_name = 'Ping'), 1::bigint, 'the loop is stopped and recorded');
 select is(pg_temp.firings('Order test', 'Ping'), 1::bigint, 'each rule of the loop fired once');
 select pg_temp.act_as('agent1');
-select is((select count(*) from public.ticket_events where kind = 'rule_loop_stopped'
-            and ticket_id = (select id from public.tickets where subject = 'Order test')), 1::bigint, 'staff read the loop report');
+select is((select count(*) from public.ticket_events where kind = 'rule_loop_stopped' and rule_name = 'Ping'), 1::bigint,
+  'staff read the loop report');
 select pg_temp.act_as('cust_a');
 select is((select count(*) from public.ticket_events where kind = 'rule_loop_stopped'), 0::bigint, 'customers do not');
 
