@@ -269,159 +269,175 @@ comment on function public.conditions_problem(jsonb, text, text) is
 -- Evaluation.
 -- ---------------------------------------------------------------------------
 
--- What a condition field holds in a context (p_old: in the ticket before the change). Empty values ("", [], {},
+-- Evaluation is plain SQL expressions, so that the planner inlines condition_holds into the query that evaluates
+-- every rule of an event at once (a rule engine pays this on every ticket write). A SQL function is inlined only
+-- when it has no SET clause and no sub-select: these functions name every object with its schema instead of
+-- setting search_path, and leave list work (any element of one array in another) to the helpers below.
+
+-- What a condition field holds in a context (old: in the ticket before the change). Empty values ("", [], {},
 -- JSON null) are null: "no value" is one thing.
 create function public.condition_field_value(field text, context jsonb, old boolean default false)
 returns jsonb
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
-  select case when v in ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb) then null else v end
-    from (select case
-                   when field like 'message.%' then context -> 'message' -> substr(field, 9)
-                   when field = 'actor_role' then context -> 'actor_role'
-                   when field like 'metadata.%' then
-                     context -> (case when old then 'old' else 'ticket' end) -> 'metadata' -> substr(field, 10)
-                   else context -> (case when old then 'old' else 'ticket' end) -> field
-                 end) f(v)
+  select nullif(nullif(nullif(nullif(
+           case
+             when field like 'message.%' then context -> 'message' -> substr(field, 9)
+             when field = 'actor_role' then context -> 'actor_role'
+             when field like 'metadata.%' then
+               context -> (case when old then 'old' else 'ticket' end) -> 'metadata' -> substr(field, 10)
+             else context -> (case when old then 'old' else 'ticket' end) -> field
+           end, 'null'::jsonb), '""'::jsonb), '[]'::jsonb), '{}'::jsonb)
 $$;
 comment on function public.condition_field_value(text, jsonb, boolean) is
   'The value a condition field has in an evaluation context (old: before the change); empty values are null.';
 
--- A value's rank for greater_than/less_than: priorities and statuses by their order, numbers as numbers.
-create function autocrm_private.condition_rank(p_field text, p_value jsonb)
-returns numeric
+-- Whether an element of the list p_values is one of p_allowed (in / not_in on tags).
+create function autocrm_private.condition_any_in(p_values jsonb, p_allowed jsonb)
+returns boolean
 language sql
 immutable
 parallel safe
 set search_path = ''
 as $$
+  select exists (select 1 from jsonb_array_elements(p_values) e where p_allowed @> jsonb_build_array(e))
+$$;
+
+-- Whether an element of the list p_values matches the regular expression (matches on tags).
+create function autocrm_private.condition_any_matches(p_values jsonb, p_pattern text)
+returns boolean
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select exists (select 1 from jsonb_array_elements_text(p_values) e where e ~ p_pattern)
+$$;
+
+-- A value's rank for greater_than/less_than: priorities and statuses by their order, numbers as numbers; null
+-- when it has none (then the texts are compared).
+create function public.condition_rank(field text, value jsonb)
+returns numeric
+language sql
+immutable
+parallel safe
+as $$
   select case
-           when p_field = 'priority' then array_position(enum_range(null::public.ticket_priority)::text[], p_value #>> '{}')
-           when p_field = 'status' then array_position(enum_range(null::public.ticket_status)::text[], p_value #>> '{}')
-           when jsonb_typeof(p_value) = 'number' then (p_value #>> '{}')::numeric
+           when field = 'priority' then pg_catalog.array_position(array['low', 'normal', 'high', 'urgent'], value #>> '{}')
+           when field = 'status' then
+             pg_catalog.array_position(array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], value #>> '{}')
+           when pg_catalog.jsonb_typeof(value) = 'number' then (value #>> '{}')::numeric
+         end
+$$;
+
+-- -1, 0 or 1: how the field's value compares with the condition's value (null: not comparable).
+create function public.condition_compare(field text, current jsonb, value jsonb)
+returns integer
+language sql
+immutable
+parallel safe
+as $$
+  select case
+           when current is null or pg_catalog.jsonb_typeof(current) = 'array' then null
+           when public.condition_rank(field, current) is not null and public.condition_rank(field, value) is not null
+             then pg_catalog.sign(public.condition_rank(field, current) - public.condition_rank(field, value))::integer
+           when (current #>> '{}') > (value #>> '{}') then 1
+           when (current #>> '{}') < (value #>> '{}') then -1
+           else 0
          end
 $$;
 
 -- Whether one (valid) condition holds in a context.
 create function public.condition_holds(condition jsonb, context jsonb)
 returns boolean
-language plpgsql
+language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
-declare
-  v_field text := condition ->> 'field';
-  v_operator text := condition ->> 'operator';
-  v_value jsonb := condition -> 'value';
-  v_current jsonb := public.condition_field_value(v_field, context, false);
-  v_old jsonb;
-  v_list boolean;
-  v_text text;
-  v_rank_current numeric;
-  v_rank_value numeric;
-begin
-  if v_operator in ('changed', 'changed_to', 'changed_from') then
-    -- A new ticket (no "old") changed every field that has a value.
-    v_old := case when context -> 'old' is null or context -> 'old' = 'null'::jsonb then null
-                  else public.condition_field_value(v_field, context, true) end;
-    if v_current is not distinct from v_old then
-      return false;
-    end if;
-    if v_operator = 'changed' then
-      return true;
-    end if;
-    if v_field = 'tags' then
-      -- A tag was added (changed_to) or removed (changed_from).
-      return case v_operator
-               when 'changed_to' then coalesce(v_current @> jsonb_build_array(v_value), false)
-                                      and not coalesce(v_old @> jsonb_build_array(v_value), false)
-               else coalesce(v_old @> jsonb_build_array(v_value), false)
-                    and not coalesce(v_current @> jsonb_build_array(v_value), false)
-             end;
-    end if;
-    return case v_operator when 'changed_to' then v_current = v_value else v_old = v_value end;
-  end if;
-
-  if v_operator = 'is_empty' then
-    return v_current is null;
-  elsif v_operator = 'is_not_empty' then
-    return v_current is not null;
-  end if;
-
-  v_list := jsonb_typeof(v_current) = 'array';
-  case v_operator
+  select case condition ->> 'operator'
     when 'is' then
-      return coalesce(v_current = v_value, false);
+      coalesce(public.condition_field_value(condition ->> 'field', context) = condition -> 'value', false)
     when 'is_not' then
-      return v_current is distinct from v_value;
-    when 'in', 'not_in' then
-      return (v_operator = 'in') = coalesce(
-        case when v_list then exists (select 1 from jsonb_array_elements(v_current) e where v_value @> jsonb_build_array(e))
-             else v_value @> jsonb_build_array(v_current) end, false);
-    when 'contains', 'not_contains' then
-      if v_list then
-        return (v_operator = 'contains') =
-          (v_current @> case when jsonb_typeof(v_value) = 'array' then v_value else jsonb_build_array(v_value) end);
-      end if;
-      v_text := v_current #>> '{}';
-      return (v_operator = 'contains') = coalesce(strpos(lower(v_text), lower(v_value #>> '{}')) > 0, false);
-    when 'matches' then
-      if v_list then
-        return exists (select 1 from jsonb_array_elements_text(v_current) e where e ~ (v_value #>> '{}'));
-      end if;
-      return coalesce((v_current #>> '{}') ~ (v_value #>> '{}'), false);
-    when 'greater_than', 'less_than' then
-      if v_current is null or v_list then
-        return false;
-      end if;
-      v_rank_current := autocrm_private.condition_rank(v_field, v_current);
-      v_rank_value := autocrm_private.condition_rank(v_field, v_value);
-      if v_rank_current is not null and v_rank_value is not null then
-        return case v_operator when 'greater_than' then v_rank_current > v_rank_value else v_rank_current < v_rank_value end;
-      end if;
-      return case v_operator when 'greater_than' then (v_current #>> '{}') > (v_value #>> '{}')
-                             else (v_current #>> '{}') < (v_value #>> '{}') end;
-    else
-      raise exception 'field "conditions": "%" is not an operator', v_operator using errcode = '23514';
-  end case;
-end;
+      public.condition_field_value(condition ->> 'field', context) is distinct from condition -> 'value'
+    when 'in' then coalesce(
+      case when pg_catalog.jsonb_typeof(public.condition_field_value(condition ->> 'field', context)) = 'array'
+           then autocrm_private.condition_any_in(public.condition_field_value(condition ->> 'field', context), condition -> 'value')
+           else condition -> 'value' @> ('[]'::jsonb || public.condition_field_value(condition ->> 'field', context)) end,
+      false)
+    when 'not_in' then not coalesce(
+      case when pg_catalog.jsonb_typeof(public.condition_field_value(condition ->> 'field', context)) = 'array'
+           then autocrm_private.condition_any_in(public.condition_field_value(condition ->> 'field', context), condition -> 'value')
+           else condition -> 'value' @> ('[]'::jsonb || public.condition_field_value(condition ->> 'field', context)) end,
+      false)
+    -- ('[]' || v) is [v] for a single value and v itself for a list (jsonb_build_array is not immutable).
+    when 'contains' then coalesce(
+      case when pg_catalog.jsonb_typeof(public.condition_field_value(condition ->> 'field', context)) = 'array'
+           then public.condition_field_value(condition ->> 'field', context)
+                @> case when pg_catalog.jsonb_typeof(condition -> 'value') = 'array' then condition -> 'value'
+                        else ('[]'::jsonb || (condition -> 'value')) end
+           else pg_catalog.strpos(pg_catalog.lower(public.condition_field_value(condition ->> 'field', context) #>> '{}'),
+                                  pg_catalog.lower(condition ->> 'value')) > 0 end,
+      false)
+    when 'not_contains' then not coalesce(
+      case when pg_catalog.jsonb_typeof(public.condition_field_value(condition ->> 'field', context)) = 'array'
+           then public.condition_field_value(condition ->> 'field', context)
+                @> case when pg_catalog.jsonb_typeof(condition -> 'value') = 'array' then condition -> 'value'
+                        else ('[]'::jsonb || (condition -> 'value')) end
+           else pg_catalog.strpos(pg_catalog.lower(public.condition_field_value(condition ->> 'field', context) #>> '{}'),
+                                  pg_catalog.lower(condition ->> 'value')) > 0 end,
+      false)
+    when 'matches' then coalesce(
+      case when pg_catalog.jsonb_typeof(public.condition_field_value(condition ->> 'field', context)) = 'array'
+           then autocrm_private.condition_any_matches(public.condition_field_value(condition ->> 'field', context), condition ->> 'value')
+           else (public.condition_field_value(condition ->> 'field', context) #>> '{}') ~ (condition ->> 'value') end,
+      false)
+    when 'greater_than' then
+      coalesce(public.condition_compare(condition ->> 'field', public.condition_field_value(condition ->> 'field', context),
+                                        condition -> 'value') > 0, false)
+    when 'less_than' then
+      coalesce(public.condition_compare(condition ->> 'field', public.condition_field_value(condition ->> 'field', context),
+                                        condition -> 'value') < 0, false)
+    when 'is_empty' then public.condition_field_value(condition ->> 'field', context) is null
+    when 'is_not_empty' then public.condition_field_value(condition ->> 'field', context) is not null
+    -- A new ticket (no "old") changed every field that has a value. On tags, changed_to / changed_from mean that
+    -- the tag was added / removed.
+    when 'changed' then
+      public.condition_field_value(condition ->> 'field', context)
+        is distinct from public.condition_field_value(condition ->> 'field', context, true)
+    when 'changed_to' then
+      case when condition ->> 'field' = 'tags'
+           then coalesce(public.condition_field_value('tags', context) @> ('[]'::jsonb || (condition -> 'value')), false)
+                and not coalesce(public.condition_field_value('tags', context, true) @> ('[]'::jsonb || (condition -> 'value')), false)
+           else public.condition_field_value(condition ->> 'field', context)
+                  is distinct from public.condition_field_value(condition ->> 'field', context, true)
+                and coalesce(public.condition_field_value(condition ->> 'field', context) = condition -> 'value', false) end
+    when 'changed_from' then
+      case when condition ->> 'field' = 'tags'
+           then coalesce(public.condition_field_value('tags', context, true) @> ('[]'::jsonb || (condition -> 'value')), false)
+                and not coalesce(public.condition_field_value('tags', context) @> ('[]'::jsonb || (condition -> 'value')), false)
+           else public.condition_field_value(condition ->> 'field', context)
+                  is distinct from public.condition_field_value(condition ->> 'field', context, true)
+                and coalesce(public.condition_field_value(condition ->> 'field', context, true) = condition -> 'value', false) end
+    else false
+  end
 $$;
 comment on function public.condition_holds(jsonb, jsonb) is 'Whether one condition (already validated) holds in an evaluation context.';
 
 -- Whether conditions {"all": [...], "any": [...]} hold in a context: every "all" condition and, when "any" has
--- conditions, at least one of them. Stops at the first condition that decides.
+-- conditions, at least one of them.
 create function public.conditions_match(conditions jsonb, context jsonb)
 returns boolean
-language plpgsql
+language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
-declare
-  v_condition jsonb;
-  v_any jsonb := conditions -> 'any';
-begin
-  if conditions -> 'all' is not null then
-    for v_condition in select e from jsonb_array_elements(conditions -> 'all') e loop
-      if not public.condition_holds(v_condition, context) then
-        return false;
-      end if;
-    end loop;
-  end if;
-  if v_any is null or jsonb_array_length(v_any) = 0 then
-    return true;
-  end if;
-  for v_condition in select e from jsonb_array_elements(v_any) e loop
-    if public.condition_holds(v_condition, context) then
-      return true;
-    end if;
-  end loop;
-  return false;
-end;
+  select not exists (select 1 from pg_catalog.jsonb_array_elements(coalesce(conditions -> 'all', '[]'::jsonb)) c
+                      where not public.condition_holds(c, context))
+     and (coalesce(pg_catalog.jsonb_array_length(conditions -> 'any'), 0) = 0
+          or exists (select 1 from pg_catalog.jsonb_array_elements(conditions -> 'any') c
+                      where public.condition_holds(c, context)))
 $$;
 comment on function public.conditions_match(jsonb, jsonb) is
   'Whether validated conditions {"all": [...], "any": [...]} hold in an evaluation context (docs/automation.md).';
@@ -430,4 +446,8 @@ comment on function public.conditions_match(jsonb, jsonb) is
 revoke execute on function public.condition_operators(), public.condition_fields(),
   public.validate_conditions(jsonb, text, text), public.conditions_problem(jsonb, text, text),
   public.condition_field_value(text, jsonb, boolean), public.condition_holds(jsonb, jsonb),
-  public.conditions_match(jsonb, jsonb) from public, anon, authenticated;
+  public.conditions_match(jsonb, jsonb), public.condition_rank(text, jsonb), public.condition_compare(text, jsonb, jsonb)
+  from public, anon, authenticated;
+revoke execute on function autocrm_private.raise_vocabulary_error(text, text, text), autocrm_private.vocabulary_quote(jsonb),
+  autocrm_private.condition_any_in(jsonb, jsonb), autocrm_private.condition_any_matches(jsonb, text)
+  from public, anon, authenticated;
