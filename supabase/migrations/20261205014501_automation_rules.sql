@@ -307,8 +307,9 @@ as $$
 begin
   if tg_when = 'BEFORE' then
     -- One writer of rules at a time (readers are not blocked): the compilation after the statement then sees every
-    -- committed rule, so two admins saving at once cannot leave a stale rule set behind.
-    lock table public.automation_rules in share row exclusive mode;
+    -- committed rule, so two admins saving at once cannot leave a stale rule set behind. (An advisory lock: a table
+    -- lock taken here, after the statement's own row-exclusive lock, could deadlock two writers.)
+    perform pg_advisory_xact_lock(hashtext('autocrm.automation_rules'));
     return null;
   end if;
   delete from autocrm_private.automation_rule_sets;
