@@ -33,7 +33,8 @@ select is(auth.uid(), null, 'auth.uid() is null without claims');
 select tables_are('public', array['profiles', 'queues', 'queue_members', 'tickets', 'ticket_messages', 'ticket_events',
                                   'ticket_fields', 'ticket_agent_fields', 'ticket_staff_activity', 'ticket_views',
                                   'queue_ticket_counts', 'deployment_probes',
-                                  'webhook_event_types', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts'],
+                                  'webhook_event_types', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts',
+                                  'automation_rules', 'automation_notifications', 'macros'],
   'public has exactly the AutoCRM tables');
 select enum_has_labels('public', 'ticket_status', array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], 'ticket_status labels');
 select enum_has_labels('public', 'ticket_priority', array['low', 'normal', 'high', 'urgent'], 'ticket_priority labels');
@@ -56,7 +57,8 @@ select columns_are('public', 'ticket_messages', array['id', 'ticket_id', 'author
   'ticket_messages columns');
 select fk_ok('public', 'ticket_messages', 'ticket_id', 'public', 'tickets', 'id',
   'ticket_messages.ticket_id references tickets (embedding as conversation_history)');
-select columns_are('public', 'ticket_events', array['id', 'ticket_id', 'actor_id', 'kind', 'changes', 'created_at', 'visibility'],
+select columns_are('public', 'ticket_events', array['id', 'ticket_id', 'actor_id', 'kind', 'changes', 'created_at', 'visibility',
+                                             'rule_id', 'rule_name'],
   'ticket_events columns');
 select columns_are('public', 'profiles', array['id', 'email', 'display_name', 'role', 'metadata', 'created_at', 'updated_at'], 'profiles columns');
 select columns_are('public', 'queues', array['id', 'slug', 'name', 'description', 'created_at', 'updated_at'], 'queues columns');
