@@ -52,6 +52,7 @@ namespace AutoCrm.Sdk.Internal;
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.ConditionOperator))]
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.TicketActionType))]
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleEvent))]
+[JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleTest))]
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleTestResult))]
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleFiring))]
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleStop))]
