@@ -6,6 +6,7 @@ using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Realtime;
 using AutoCrm.Sdk.Rest;
 using AutoCrm.Sdk.Tickets;
+using AutoCrm.Sdk.Views;
 
 namespace AutoCrm.Sdk;
 
@@ -38,6 +39,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Queues = null!;
         Profiles = null!;
         Fields = null!;
+        Views = null!;
     }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -70,6 +72,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         var auth = new AuthClient(Connection, options.SessionStore ?? new InMemorySessionStore(), Connection.AutoRefreshToken);
         (Auth, Rest, Tickets, Queues, Profiles, Fields) = Build(Connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
+        Views = CreateViews(Connection, auth);
     }
 
     private CrmClient(CrmConnection connection, AuthClient auth)
@@ -78,6 +81,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         _ownsAuth = true;
         (Auth, Rest, Tickets, Queues, Profiles, Fields) = Build(connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
+        Views = CreateViews(connection, auth);
     }
 
     /// <summary>Sign-in, session and user management.</summary>
@@ -94,6 +98,9 @@ public class CrmClient : IDisposable, IAsyncDisposable
 
     /// <summary>Custom ticket field definitions and the field values of a ticket.</summary>
     public virtual FieldsClient Fields { get; }
+
+    /// <summary>Saved views (named searches) and their live counts.</summary>
+    public virtual ViewsClient Views { get; }
 
     /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
     /// requests as the anon key alone, for data a project exposes publicly.</summary>
@@ -226,6 +233,9 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Connection.TimeProvider,
         Connection.LoggerFactory,
         Connection.Realtime);
+
+    private ViewsClient CreateViews(CrmConnection connection, AuthClient auth) =>
+        new(new RestClient(connection, auth, connection.Schema, requiresUser: true), Tickets, () => Realtime, connection.TimeProvider);
 
     private static (AuthClient, RestClient, TicketsClient, QueuesClient, ProfilesClient, FieldsClient) Build(CrmConnection connection, AuthClient auth)
     {

@@ -30,7 +30,7 @@ public static class CrmSchema
     /// <summary>The tables the SDK reads and writes.</summary>
     public static IReadOnlyList<string> Tables { get; } =
     [
-        "profiles", "queue_members", "queues", "ticket_events", "ticket_fields", "ticket_messages", "tickets",
+        "profiles", "queue_members", "queues", "ticket_events", "ticket_fields", "ticket_messages", "ticket_views", "tickets",
     ];
 
     /// <summary>The tables the SDK's realtime streams subscribe to (they must be in the <c>supabase_realtime</c> publication).</summary>
