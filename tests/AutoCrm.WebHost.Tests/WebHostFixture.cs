@@ -42,6 +42,9 @@ public sealed partial class WebHostFixture : IAsyncLifetime
 
     public CrmBackend Backend => _factory.Services.GetRequiredService<CrmBackend>();
 
+    /// <summary>The app's embedded DevStack (demo mode), which other hosts may use as their Supabase project.</summary>
+    public DevStack.DevStackServer DevStack => _factory.Services.GetRequiredService<EmbeddedDevStack>().Server;
+
     public ValueTask InitializeAsync()
     {
         _factory.UseKestrel(0);
@@ -124,7 +127,7 @@ public sealed partial class WebHostFixture : IAsyncLifetime
         }
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
