@@ -145,6 +145,13 @@ if [ -f "$devstack_dir/data/pgdata/postmaster.pid" ]; then
 fi
 rm -rf "$devstack_dir"
 
+# Repeat the names of the failures last, next to the counts, where a truncated CI log still shows them.
+failures="$(grep -h '^failed ' "$results/dotnet.log" 2>/dev/null; grep -hE '^ *not ok ' "$results/conformance.tap" 2>/dev/null; grep -h ': failed' "$results/docs-programs.log" 2>/dev/null)"
+if [ -n "$failures" ]; then
+  echo
+  echo "Failures:"
+  printf '%s\n' "$failures" | head -40
+fi
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]

@@ -90,6 +90,7 @@ public sealed class AccessTests(WebHostFixture app)
     [InlineData("/agent/queues/general")]
     [InlineData("/admin/queues")]
     [InlineData("/admin/users")]
+    [InlineData("/admin/fields")]
     public async Task Customer_is_forbidden_from_agent_and_admin_pages(string path)
     {
         using var client = await app.SignInAsync("carol@customer.demo", Ct);

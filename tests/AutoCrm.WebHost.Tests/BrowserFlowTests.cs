@@ -11,45 +11,16 @@ namespace AutoCrm.WebHost.Tests;
 /// The whole support conversation in real headless Chromium (Debian's /usr/bin/chromium), two browser contexts side by
 /// side, every wait an auto-waiting expectation. On failure each open page is saved to test-results/.
 /// </summary>
-public sealed class BrowserFlowTests(WebHostFixture app) : IAsyncLifetime
+public sealed class BrowserFlowTests(WebHostFixture app) : BrowserTest(app)
 {
-    private static readonly LocatorAssertionsToBeVisibleOptions Visible = new() { Timeout = 30_000 };
-    private static readonly LocatorAssertionsToHaveCountOptions Count = new() { Timeout = 30_000 };
-    private static readonly LocatorAssertionsToHaveTextOptions Text = new() { Timeout = 30_000 };
-    private static readonly LocatorAssertionsToHaveAttributeOptions Attribute = new() { Timeout = 30_000 };
-
-    private readonly List<IPage> _pages = [];
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-    }
-
     [Fact]
-    public async Task Customer_and_agent_work_a_ticket_live_and_the_customer_never_sees_the_internal_note()
+    public Task Customer_and_agent_work_a_ticket_live_and_the_customer_never_sees_the_internal_note() =>
+        RunAsync(nameof(Customer_and_agent_work_a_ticket_live_and_the_customer_never_sees_the_internal_note), WorkATicketAsync);
+
+    private async Task WorkATicketAsync()
     {
         // Arrange through the public API: a fresh queue worked by Alice, so "claim next" can only pick this test's ticket.
-        using var admin = await app.SdkAsAsync("admin@autocrm.demo", Ct);
+        using var admin = await App.SdkAsAsync("admin@autocrm.demo", Ct);
         var slug = "e2e-" + Guid.NewGuid().ToString("N")[..8];
         var queue = await admin.Queues.CreateAsync(new NewQueue { Name = "E2E " + slug, Slug = slug }, Ct);
         var alice = (await admin.Profiles.ListAsync(UserRole.Agent, Ct).ToListAsync(Ct)).Single(p => p.Email == "agent.alice@autocrm.demo");
@@ -60,122 +31,102 @@ public sealed class BrowserFlowTests(WebHostFixture app) : IAsyncLifetime
         const string Reply = "We are on it: please unplug the printer.";
         const string Note = "INTERNAL: customer sounds upset, escalate if it happens again.";
 
-        try
+        // The customer's browser is in Tokyo (UTC+9 all year), with British formats: the page shows times in that zone.
+        await using var customerContext = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            // The customer's browser is in Tokyo (UTC+9 all year), with British formats: the page shows times in that zone.
-            await using var customerContext = await _browser!.NewContextAsync(new BrowserNewContextOptions
-            {
-                BaseURL = app.BaseAddress.ToString(),
-                TimezoneId = "Asia/Tokyo",
-                Locale = "en-GB",
-            });
-            await using var agentContext = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseAddress.ToString() });
-            var customer = await OpenAsync(customerContext);
-            var board = await OpenAsync(agentContext);
-            var agent = await OpenAsync(agentContext);
+            BaseURL = App.BaseAddress.ToString(),
+            TimezoneId = "Asia/Tokyo",
+            Locale = "en-GB",
+        });
+        await using var agentContext = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseAddress.ToString() });
+        var customer = await OpenAsync(customerContext);
+        var board = await OpenAsync(agentContext);
+        var agent = await OpenAsync(agentContext);
 
-            // The customer signs up.
-            await customer.GotoAsync("/signup");
-            await customer.GetByLabel("Name").FillAsync("Pat Customer");
-            await customer.GetByLabel("Email").FillAsync(customerEmail);
-            await customer.GetByLabel("Password").FillAsync("correct-horse-1");
-            await customer.GetByRole(AriaRole.Button, new() { Name = "Sign up" }).ClickAsync();
-            await Expect(customer.GetByRole(AriaRole.Heading, new() { Name = "My tickets" })).ToBeVisibleAsync(Visible);
+        // The customer signs up.
+        await customer.GotoAsync("/signup");
+        await customer.GetByLabel("Name").FillAsync("Pat Customer");
+        await customer.GetByLabel("Email").FillAsync(customerEmail);
+        await customer.GetByLabel("Password").FillAsync("correct-horse-1");
+        await customer.GetByRole(AriaRole.Button, new() { Name = "Sign up" }).ClickAsync();
+        await Expect(customer.GetByRole(AriaRole.Heading, new() { Name = "My tickets" })).ToBeVisibleAsync(Visible);
 
-            // Alice opens the queue board and keeps it open.
-            await board.GotoAsync("/signin");
-            await board.GetByLabel("Email").FillAsync("agent.alice@autocrm.demo");
-            await board.GetByLabel("Password").FillAsync(WebHostFixture.DemoPassword);
-            await board.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-            await Expect(board.GetByRole(AriaRole.Heading, new() { Name = "Workspace" })).ToBeVisibleAsync(Visible);
-            await board.GotoAsync($"/agent/queues/{slug}");
-            await Expect(board.GetByTestId("board-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
+        // Alice opens the queue board and keeps it open.
+        await board.GotoAsync("/signin");
+        await board.GetByLabel("Email").FillAsync("agent.alice@autocrm.demo");
+        await board.GetByLabel("Password").FillAsync(WebHostFixture.DemoPassword);
+        await board.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(board.GetByRole(AriaRole.Heading, new() { Name = "Workspace" })).ToBeVisibleAsync(Visible);
+        await board.GotoAsync($"/agent/queues/{slug}");
+        await Expect(board.GetByTestId("board-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
 
-            // The customer files a ticket in that queue.
-            await customer.GotoAsync("/tickets/new");
-            await customer.GetByLabel("Subject").FillAsync(subject);
-            await customer.GetByLabel("Description").FillAsync("It started smoking after the last print job.");
-            await customer.GetByLabel("Priority").SelectOptionAsync("High");
-            await customer.GetByLabel("Queue").SelectOptionAsync(queue.Id.ToString());
-            await customer.GetByLabel("Detail name 1").FillAsync("printer_model");
-            await customer.GetByLabel("Detail value 1").FillAsync("LaserJet 9000");
-            await customer.GetByRole(AriaRole.Button, new() { Name = "File ticket" }).ClickAsync();
-            await Expect(customer.GetByTestId("ticket-subject")).ToHaveTextAsync(subject, Text);
-            await Expect(customer.GetByTestId("ticket-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
+        // The customer files a ticket in that queue.
+        await customer.GotoAsync("/tickets/new");
+        await customer.GetByLabel("Subject").FillAsync(subject);
+        await customer.GetByLabel("Description").FillAsync("It started smoking after the last print job.");
+        await customer.GetByLabel("Priority").SelectOptionAsync("High");
+        await customer.GetByLabel("Queue").SelectOptionAsync(queue.Id.ToString());
+        await customer.GetByLabel("Detail name 1").FillAsync("printer_model");
+        await customer.GetByLabel("Detail value 1").FillAsync("LaserJet 9000");
+        await customer.GetByRole(AriaRole.Button, new() { Name = "File ticket" }).ClickAsync();
+        await Expect(customer.GetByTestId("ticket-subject")).ToHaveTextAsync(subject, Text);
+        await Expect(customer.GetByTestId("ticket-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
 
-            // The description's time reads in the viewer's local time (the server sent UTC) with its age.
-            var posted = customer.GetByTestId("message").First.Locator("time");
-            var utc = DateTimeOffset.Parse((await posted.GetAttributeAsync("datetime"))!, CultureInfo.InvariantCulture);
-            var inTokyo = utc.ToOffset(TimeSpan.FromHours(9)).ToString("HH:mm", CultureInfo.InvariantCulture);
-            await Expect(posted).ToHaveTextAsync(new Regex($@"{inTokyo} · (just now|\d+ min ago)$"), Text);
+        // The description's time reads in the viewer's local time (the server sent UTC) with its age.
+        var posted = customer.GetByTestId("message").First.Locator("time");
+        var utc = DateTimeOffset.Parse((await posted.GetAttributeAsync("datetime"))!, CultureInfo.InvariantCulture);
+        var inTokyo = utc.ToOffset(TimeSpan.FromHours(9)).ToString("HH:mm", CultureInfo.InvariantCulture);
+        await Expect(posted).ToHaveTextAsync(new Regex($@"{inTokyo} · (just now|\d+ min ago)$"), Text);
 
-            // It appears on Alice's board without a reload.
-            var row = board.GetByTestId("board-ticket").Filter(new() { HasText = subject });
-            await Expect(row).ToBeVisibleAsync(Visible);
+        // It appears on Alice's board without a reload.
+        var row = board.GetByTestId("board-ticket").Filter(new() { HasText = subject });
+        await Expect(row).ToBeVisibleAsync(Visible);
 
-            // Alice claims it (in a second tab), adds an internal note, then replies.
-            await agent.GotoAsync($"/agent/queues/{slug}");
-            await agent.GetByTestId("claim-next").ClickAsync();
-            await Expect(agent.GetByTestId("ticket-subject")).ToHaveTextAsync(subject, Text);
-            await Expect(agent.GetByTestId("ticket-assignee")).ToContainTextAsync("Alice", new() { Timeout = 30_000 });
-            await agent.GetByTestId("note-body").FillAsync(Note);
-            await agent.GetByTestId("add-note").ClickAsync();
-            await Expect(agent.GetByTestId("message").Filter(new() { HasText = Note })).ToBeVisibleAsync(Visible);
-            await agent.GetByTestId("reply-body").FillAsync(Reply);
-            await agent.GetByTestId("send-reply").ClickAsync();
-            await Expect(agent.GetByTestId("message").Filter(new() { HasText = Reply })).ToBeVisibleAsync(Visible);
+        // Alice claims it (in a second tab), adds an internal note, then replies.
+        await agent.GotoAsync($"/agent/queues/{slug}");
+        await agent.GetByTestId("claim-next").ClickAsync();
+        await Expect(agent.GetByTestId("ticket-subject")).ToHaveTextAsync(subject, Text);
+        await Expect(agent.GetByTestId("ticket-assignee")).ToContainTextAsync("Alice", new() { Timeout = 30_000 });
+        await agent.GetByTestId("note-body").FillAsync(Note);
+        await agent.GetByTestId("add-note").ClickAsync();
+        await Expect(agent.GetByTestId("message").Filter(new() { HasText = Note })).ToBeVisibleAsync(Visible);
+        await agent.GetByTestId("reply-body").FillAsync(Reply);
+        await agent.GetByTestId("send-reply").ClickAsync();
+        await Expect(agent.GetByTestId("message").Filter(new() { HasText = Reply })).ToBeVisibleAsync(Visible);
 
-            // The board shows the claim live.
-            await Expect(row).ToContainTextAsync("Alice", new() { Timeout = 30_000 });
+        // The board shows the claim live.
+        await Expect(row).ToContainTextAsync("Alice", new() { Timeout = 30_000 });
 
-            // The customer sees the reply live (the note was written before it, so it would be there by now if it leaked)...
-            await Expect(customer.GetByTestId("message").Filter(new() { HasText = Reply })).ToBeVisibleAsync(Visible);
-            await Expect(customer.GetByText(Note)).ToHaveCountAsync(0, Count);
-            await Expect(customer.GetByText("internal note")).ToHaveCountAsync(0, Count);
+        // The customer sees the reply live (the note was written before it, so it would be there by now if it leaked)...
+        await Expect(customer.GetByTestId("message").Filter(new() { HasText = Reply })).ToBeVisibleAsync(Visible);
+        await Expect(customer.GetByText(Note)).ToHaveCountAsync(0, Count);
+        await Expect(customer.GetByText("internal note")).ToHaveCountAsync(0, Count);
 
-            // ...and never the note, not even after a full reload.
-            await customer.ReloadAsync();
-            await Expect(customer.GetByTestId("message").Filter(new() { HasText = Reply })).ToBeVisibleAsync(Visible);
-            await Expect(customer.GetByText(Note)).ToHaveCountAsync(0, Count);
+        // ...and never the note, not even after a full reload.
+        await customer.ReloadAsync();
+        await Expect(customer.GetByTestId("message").Filter(new() { HasText = Reply })).ToBeVisibleAsync(Visible);
+        await Expect(customer.GetByText(Note)).ToHaveCountAsync(0, Count);
 
-            // An admin opens the same ticket: Alice's page says who else is looking (presence).
-            await using var adminContext = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = app.BaseAddress.ToString() });
-            var adminPage = await OpenAsync(adminContext);
-            await adminPage.GotoAsync("/signin");
-            await adminPage.GetByLabel("Email").FillAsync("admin@autocrm.demo");
-            await adminPage.GetByLabel("Password").FillAsync(WebHostFixture.DemoPassword);
-            await adminPage.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-            await Expect(adminPage.GetByRole(AriaRole.Heading, new() { Name = "Workspace" })).ToBeVisibleAsync(Visible);
-            await adminPage.GotoAsync(new Uri(agent.Url).PathAndQuery);
-            await Expect(agent.GetByTestId("viewers")).ToContainTextAsync("Also viewing: Ada", new() { Timeout = 30_000 });
+        // An admin opens the same ticket: Alice's page says who else is looking (presence).
+        await using var adminContext = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseAddress.ToString() });
+        var adminPage = await OpenAsync(adminContext);
+        await adminPage.GotoAsync("/signin");
+        await adminPage.GetByLabel("Email").FillAsync("admin@autocrm.demo");
+        await adminPage.GetByLabel("Password").FillAsync(WebHostFixture.DemoPassword);
+        await adminPage.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(adminPage.GetByRole(AriaRole.Heading, new() { Name = "Workspace" })).ToBeVisibleAsync(Visible);
+        await adminPage.GotoAsync(new Uri(agent.Url).PathAndQuery);
+        await Expect(agent.GetByTestId("viewers")).ToContainTextAsync("Also viewing: Ada", new() { Timeout = 30_000 });
 
-            await app.SaveScreenshotAsync(agent, "webhost-agent-ticket.png");
-            await adminPage.CloseAsync();
-            await Expect(agent.GetByTestId("viewers")).ToBeHiddenAsync(new() { Timeout = 30_000 });
+        await App.SaveScreenshotAsync(agent, "webhost-agent-ticket.png");
+        await adminPage.CloseAsync();
+        await Expect(agent.GetByTestId("viewers")).ToBeHiddenAsync(new() { Timeout = 30_000 });
 
-            // The customer closes the ticket; the agent's board drops it and the agent's ticket page shows it closed, live.
-            await Expect(customer.GetByTestId("ticket-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
-            await customer.GetByTestId("close-ticket").ClickAsync();
-            await Expect(customer.GetByTestId("ticket-status")).ToHaveTextAsync("closed", Text);
-            await Expect(row).ToHaveCountAsync(0, Count);
-            await Expect(agent.GetByTestId("ticket-status")).ToHaveTextAsync("closed", Text);
-        }
-        catch
-        {
-            for (var i = 0; i < _pages.Count; i++)
-            {
-                await app.SaveScreenshotAsync(_pages[i], $"failure-{nameof(Customer_and_agent_work_a_ticket_live_and_the_customer_never_sees_the_internal_note)}-{i}.png");
-            }
-
-            throw;
-        }
-    }
-
-    private async Task<IPage> OpenAsync(IBrowserContext context)
-    {
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
-        _pages.Add(page);
-        return page;
+        // The customer closes the ticket; the agent's board drops it and the agent's ticket page shows it closed, live.
+        await Expect(customer.GetByTestId("ticket-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
+        await customer.GetByTestId("close-ticket").ClickAsync();
+        await Expect(customer.GetByTestId("ticket-status")).ToHaveTextAsync("closed", Text);
+        await Expect(row).ToHaveCountAsync(0, Count);
+        await Expect(agent.GetByTestId("ticket-status")).ToHaveTextAsync("closed", Text);
     }
 }

@@ -47,7 +47,9 @@ public sealed partial class WebHostFixture : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        _factory.UseKestrel(0);
+        // An explicit loopback listener on port 0: UseKestrel(0) leaves Kestrel on its default localhost:5000, which
+        // fails whenever anything else on the machine holds that port.
+        _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));

@@ -1,5 +1,6 @@
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Tickets;
+using AutoCrm.WebHost.CustomFields;
 using AutoCrm.WebHost.Sessions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -54,6 +55,20 @@ public sealed class TicketDetailsModel(UserCrm user) : PageModel
             "Ticket saved.");
     }
 
+    /// <summary>Saves the custom fields the user changed (one merge update: the others keep their values).</summary>
+    public Task<IActionResult> OnPostFieldsAsync(CancellationToken cancellationToken) =>
+        ActAsync(
+            async crm =>
+            {
+                var fields = FieldForm.Editable(await crm.Fields.ListAsync(cancellationToken: cancellationToken).ToListAsync(cancellationToken), IsStaff);
+                var changes = FieldForm.Changes(Request.Form, fields, await crm.Fields.GetValuesAsync(TicketId, cancellationToken));
+                if (changes.RootElement.EnumerateObject().Any())
+                {
+                    await crm.Tickets.MergeMetadataAsync(TicketId, changes, cancellationToken: cancellationToken);
+                }
+            },
+            "Fields saved.");
+
     public Task<IActionResult> OnPostTransferAsync([FromForm] Guid queueId, CancellationToken cancellationToken) =>
         ActAsync(crm => crm.Queues.TransferAsync(TicketId, queueId, cancellationToken), "Ticket transferred.");
 
@@ -81,6 +96,12 @@ public sealed class TicketDetailsModel(UserCrm user) : PageModel
         catch (CrmException ex) when (ex is not CrmNotFoundException && ex.Status is >= 400 and < 500 and not 401)
         {
             TempData["Error"] = ex.Message;
+            if (FieldForm.FieldOf(ex) is { } field)
+            {
+                // Also shown under the field's input when the page has one (a required-to-solve field, a refused value).
+                TempData["FieldError"] = field;
+                TempData["FieldErrorMessage"] = ex.Message;
+            }
         }
 
         return Redirect($"/tickets/{Number}");
