@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using AutoCrm.DevStack;
+using AutoCrm.DevStack.Tests.Infrastructure;
 using AutoCrm.Sdk;
 
 namespace AutoCrm.WebHost.Tests;
@@ -97,17 +98,17 @@ public sealed class PublishedHostTests(WebHostFixture app, PublishedWebHost publ
     public async Task Both_image_recipes_run_the_published_app_as_a_non_root_user_on_8080_and_name_no_registry()
     {
         // The SDK's container properties, as `dotnet publish -t:PublishContainer` evaluates them (no image is pulled here).
-        var properties = await published.ContainerPropertiesAsync();
+        var properties = await published.ContainerSettingsAsync();
         Assert.Equal("autocrm-webhost", properties.GetProperty("Properties").GetProperty("ContainerRepository").GetString());
         Assert.Equal("1654", properties.GetProperty("Properties").GetProperty("ContainerUser").GetString());
         Assert.Equal("8080", Assert.Single(properties.GetProperty("Items").GetProperty("ContainerPort").EnumerateArray()).GetProperty("Identity").GetString());
         var environment = Assert.Single(properties.GetProperty("Items").GetProperty("ContainerEnvironmentVariables").EnumerateArray());
         Assert.Equal(("ASPNETCORE_HTTP_PORTS", "8080"), (environment.GetProperty("Identity").GetString(), environment.GetProperty("Value").GetString()));
-        var project = await File.ReadAllTextAsync(Path.Combine(WebHostFixture.RepositoryRoot(), "samples", "WebHost", "AutoCrm.WebHost.csproj"), Ct);
+        var project = await File.ReadAllTextAsync(Path.Combine(PublishedApp.RepositoryRoot(), "samples", "WebHost", "AutoCrm.WebHost.csproj"), Ct);
         Assert.DoesNotContain("<ContainerBaseImage>", project, StringComparison.Ordinal);
 
         // The plain Dockerfile: a base image the builder names, the publish output, the same user, port and entry point.
-        var dockerfile = (await File.ReadAllLinesAsync(Path.Combine(WebHostFixture.RepositoryRoot(), "samples", "WebHost", "Dockerfile"), Ct))
+        var dockerfile = (await File.ReadAllLinesAsync(Path.Combine(PublishedApp.RepositoryRoot(), "samples", "WebHost", "Dockerfile"), Ct))
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .ToList();
         Assert.Equal(
@@ -129,7 +130,7 @@ public sealed class PublishedHostTests(WebHostFixture app, PublishedWebHost publ
     /// (renamed, so the DevStack does not see them); <paramref name="withheld"/> are their original paths.</summary>
     private static string CopyOfSupabaseProject(out IReadOnlyList<string> withheld)
     {
-        var source = Path.Combine(WebHostFixture.RepositoryRoot(), "supabase");
+        var source = Path.Combine(PublishedApp.RepositoryRoot(), "supabase");
         var target = Path.Combine(Path.GetTempPath(), "autocrm-supabase-" + Guid.NewGuid().ToString("N")[..8]);
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {

@@ -129,7 +129,7 @@ public sealed partial class WebHostFixture : IAsyncLifetime
         }
     }
 
-    internal static string RepositoryRoot()
+    private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
