@@ -25,11 +25,20 @@ public class DeserializeTicketsBenchmark
     [Benchmark(Description = "AutoCrm.Sdk source-generated STJ (UTF-8 → records + CrmMetadata)")]
     public int Sdk() => JsonSerializer.Deserialize(_utf8, CrmJsonContext.Default.ListTicket)!.Count;
 
-    /// <summary>What the SDK does with a response body: stream in, no string copy.</summary>
-    [Benchmark(Description = "AutoCrm.Sdk from a stream")]
-    public int SdkStream()
+    /// <summary>What the client does with a response body: the buffered stream HttpClient hands back, read by
+    /// <c>BufferedJson</c> (pooled copy, one synchronous pass).</summary>
+    [Benchmark(Description = "AutoCrm.Sdk from a buffered response stream (the client's path)")]
+    public async Task<int> SdkStream()
     {
         using var stream = new MemoryStream(_utf8, writable: false);
-        return JsonSerializer.Deserialize(stream, CrmJsonContext.Default.ListTicket)!.Count;
+        return (await BufferedJson.DeserializeAsync(stream, CrmJsonContext.Default.ListTicket, CancellationToken.None))!.Count;
+    }
+
+    /// <summary>The client's path before <c>BufferedJson</c>: <c>DeserializeAsync</c> over the same stream.</summary>
+    [Benchmark(Description = "AutoCrm.Sdk DeserializeAsync over the stream (before)")]
+    public async Task<int> SdkStreamAsync()
+    {
+        using var stream = new MemoryStream(_utf8, writable: false);
+        return (await JsonSerializer.DeserializeAsync(stream, CrmJsonContext.Default.ListTicket))!.Count;
     }
 }

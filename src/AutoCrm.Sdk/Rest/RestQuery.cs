@@ -380,7 +380,7 @@ public sealed class RestQuery
         {
             using var response = await SendAsync(Mode.Single, cancellationToken).ConfigureAwait(false);
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return await JsonSerializer.DeserializeAsync(stream, rowType, cancellationToken).ConfigureAwait(false)
+            return await BufferedJson.DeserializeAsync(stream, rowType, cancellationToken).ConfigureAwait(false)
                 ?? throw new CrmNotFoundException(new CrmErrorInfo { Status = 406, Code = "PGRST116", Message = "The result contains 0 rows" });
         }
         catch (JsonException ex)
@@ -661,11 +661,11 @@ public sealed class RestQuery
 
         if (first == (byte)'[')
         {
-            return await JsonSerializer.DeserializeAsync(stream, ListTypeInfo.For(rowType), cancellationToken).ConfigureAwait(false) ?? [];
+            return await BufferedJson.DeserializeAsync(stream, ListTypeInfo.For(rowType), cancellationToken).ConfigureAwait(false) ?? [];
         }
 
         // A function returning one composite (or a scalar) answers with a bare value.
-        var single = await JsonSerializer.DeserializeAsync(stream, rowType, cancellationToken).ConfigureAwait(false);
+        var single = await BufferedJson.DeserializeAsync(stream, rowType, cancellationToken).ConfigureAwait(false);
         return single is null ? [] : [single];
     }
 

@@ -1,7 +1,9 @@
+using System.Text.Json.Serialization;
 
 namespace AutoCrm.Sdk.Tickets;
 
 /// <summary>One message of a ticket's conversation (a row of <c>public.ticket_messages</c>).</summary>
+[JsonConverter(typeof(TicketMessageConverter))]
 public sealed record TicketMessage
 {
     /// <summary>The message id.</summary>
