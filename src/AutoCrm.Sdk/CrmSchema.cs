@@ -15,22 +15,24 @@ namespace AutoCrm.Sdk;
 public static class CrmSchema
 {
     /// <summary>The version (timestamp) of the newest migration this SDK depends on.</summary>
-    public static string MinimumVersion { get; } = "20261205005211";
+    public static string MinimumVersion { get; } = "20261205014502";
 
-    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205005211_deployment_checks</c>.</summary>
-    public static string MinimumMigration { get; } = "20261205005211_deployment_checks";
+    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205014502_macros</c>.</summary>
+    public static string MinimumMigration { get; } = "20261205014502_macros";
 
     /// <summary>The database functions (RPCs) the SDK calls.</summary>
     public static IReadOnlyList<string> Functions { get; } =
     [
-        "assign_ticket", "claim_next_ticket", "deployment_status", "merge_ticket_metadata", "queue_stats", "release_ticket",
-        "reorder_ticket_fields", "search_tickets", "set_ticket_field", "set_user_role", "ticket_field_values", "transfer_ticket",
+        "apply_macro", "assign_ticket", "claim_next_ticket", "deployment_status", "merge_ticket_metadata", "preview_macro", "queue_stats",
+        "release_ticket", "reorder_ticket_fields", "search_tickets", "set_ticket_field", "set_user_role", "test_automation_rules",
+        "ticket_field_values", "transfer_ticket",
     ];
 
     /// <summary>The tables the SDK reads and writes.</summary>
     public static IReadOnlyList<string> Tables { get; } =
     [
-        "profiles", "queue_members", "queues", "ticket_events", "ticket_fields", "ticket_messages", "tickets",
+        "automation_notifications", "automation_rules", "macros", "profiles", "queue_members", "queues", "ticket_events", "ticket_fields",
+        "ticket_messages", "tickets",
     ];
 
     /// <summary>The tables the SDK's realtime streams subscribe to (they must be in the <c>supabase_realtime</c> publication).</summary>

@@ -1,108 +1,8 @@
 -- pgTAP: Schema, platform bootstrap, functions, realtime publication and indexes.
 BEGIN;
--- Runs on a database with the platform bootstrap + migrations only (no seed needed; seed data is ignored).
--- Callers are simulated as Supabase does: role + request.jwt.claims, transaction-local
--- (pg_temp.act_as does `set local role …; set local request.jwt.claims to …`).
---
--- Fixture (created below as postgres, rolled back at the end):
---   customers  A 10000000-0000-4000-8000-00000000000a   B 10000000-0000-4000-8000-00000000000b
---   agent_in   10000000-0000-4000-8000-000000000001 (member of Q1)
---   agent_out  10000000-0000-4000-8000-000000000002 (member of Q2)
---   admin      10000000-0000-4000-8000-000000000003
---   queues     Q1 20000000-0000-4000-8000-000000000001   Q2 20000000-0000-4000-8000-000000000002
---   tickets    T1 A/Q1  T2 B/Q1  T3 A/Q2  T4 B/no queue  T5 A/Q2 assigned to agent_in
---              (30000000-0000-4000-8000-00000000000N)
---   messages   M1 T1 public (A)  M2 T1 internal (agent_in)  M3 T2 public (B)
---              M4 T3 public (A)  M5 T3 internal (agent_out)  (40000000-0000-4000-8000-00000000000N)
-create extension if not exists pgtap with schema extensions;
-set local search_path = public, extensions;
-
-create function pg_temp.act_as(who text) returns void language plpgsql as $act$
-declare
-  v_sub text := case who
-    when 'cust_a' then '10000000-0000-4000-8000-00000000000a'
-    when 'cust_b' then '10000000-0000-4000-8000-00000000000b'
-    when 'agent_in' then '10000000-0000-4000-8000-000000000001'
-    when 'agent_out' then '10000000-0000-4000-8000-000000000002'
-    when 'admin' then '10000000-0000-4000-8000-000000000003'
-  end;
-begin
-  if who = 'postgres' then
-    perform set_config('role', 'none', true);
-    perform set_config('request.jwt.claims', '', true);
-  elsif who in ('anon', 'service_role') then
-    perform set_config('role', who, true);
-    perform set_config('request.jwt.claims', json_build_object('role', who)::text, true);
-  elsif v_sub is not null then
-    perform set_config('role', 'authenticated', true);
-    perform set_config('request.jwt.claims', json_build_object('sub', v_sub, 'role', 'authenticated')::text, true);
-  else
-    raise exception 'unknown test caller %', who;
-  end if;
-end
-$act$;
-
--- Rows changed by a statement, as the current caller.
-create function pg_temp.affected(stmt text) returns bigint language plpgsql as $aff$
-declare n bigint;
-begin
-  execute stmt;
-  get diagnostics n = row_count;
-  return n;
-end
-$aff$;
-
--- Reads that bypass row-level security (to check what a caller's statement really did).
-create function pg_temp.ticket(p_id uuid) returns public.tickets language sql security definer as $t$
-  select * from public.tickets where id = p_id
-$t$;
-
-insert into auth.users (id, email, raw_user_meta_data) values
-  ('10000000-0000-4000-8000-00000000000a', 'cust.a@test.local', '{"display_name":"Customer A"}'),
-  ('10000000-0000-4000-8000-00000000000b', 'cust.b@test.local', '{}'),
-  ('10000000-0000-4000-8000-000000000001', 'agent.in@test.local', '{}'),
-  ('10000000-0000-4000-8000-000000000002', 'agent.out@test.local', '{}'),
-  ('10000000-0000-4000-8000-000000000003', 'admin@test.local', '{}');
-update public.profiles set role = 'agent'
- where id in ('10000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000002');
-update public.profiles set role = 'admin' where id = '10000000-0000-4000-8000-000000000003';
-insert into public.queues (id, slug, name) values
-  ('20000000-0000-4000-8000-000000000001', 'test-q1', 'Test queue 1'),
-  ('20000000-0000-4000-8000-000000000002', 'test-q2', 'Test queue 2');
-insert into public.queue_members (queue_id, agent_id) values
-  ('20000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001'),
-  ('20000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000002');
-insert into public.tickets (id, subject, requester_id, queue_id, assignee_id, created_at) values
-  ('30000000-0000-4000-8000-000000000001', 'T1', '10000000-0000-4000-8000-00000000000a', '20000000-0000-4000-8000-000000000001', null, now() - interval '5 hours'),
-  ('30000000-0000-4000-8000-000000000002', 'T2', '10000000-0000-4000-8000-00000000000b', '20000000-0000-4000-8000-000000000001', null, now() - interval '4 hours'),
-  ('30000000-0000-4000-8000-000000000003', 'T3', '10000000-0000-4000-8000-00000000000a', '20000000-0000-4000-8000-000000000002', null, now() - interval '3 hours'),
-  ('30000000-0000-4000-8000-000000000004', 'T4', '10000000-0000-4000-8000-00000000000b', null, null, now() - interval '2 hours'),
-  ('30000000-0000-4000-8000-000000000005', 'T5', '10000000-0000-4000-8000-00000000000a', '20000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000001', now() - interval '1 hour');
-insert into public.ticket_messages (id, ticket_id, author_id, visibility, body) values
-  ('40000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-00000000000a', 'public', 'M1'),
-  ('40000000-0000-4000-8000-000000000002', '30000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001', 'internal', 'M2'),
-  ('40000000-0000-4000-8000-000000000003', '30000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-00000000000b', 'public', 'M3'),
-  ('40000000-0000-4000-8000-000000000004', '30000000-0000-4000-8000-000000000003', '10000000-0000-4000-8000-00000000000a', 'public', 'M4'),
-  ('40000000-0000-4000-8000-000000000005', '30000000-0000-4000-8000-000000000003', '10000000-0000-4000-8000-000000000002', 'internal', 'M5');
-
-create function pg_temp.uid(who text) returns uuid language sql immutable as $u$
-  select (case who
-    when 'cust_a' then '10000000-0000-4000-8000-00000000000a'
-    when 'cust_b' then '10000000-0000-4000-8000-00000000000b'
-    when 'agent_in' then '10000000-0000-4000-8000-000000000001'
-    when 'agent_out' then '10000000-0000-4000-8000-000000000002'
-    when 'admin' then '10000000-0000-4000-8000-000000000003'
-  end)::uuid
-$u$;
-create function pg_temp.tid(n int) returns uuid language sql immutable as $u$
-  select ('30000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid
-$u$;
-create function pg_temp.mid(n int) returns uuid language sql immutable as $u$
-  select ('40000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid
-$u$;
-create function pg_temp.qid(n int) returns uuid language sql immutable as $u$
-  select ('20000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid
-$u$;
+-- The shared fixture (users, queues, tickets, messages; pg_temp.act_as, affected, ticket, uid/tid/mid/qid) is
+-- described in _fixture.psql.
+\ir _fixture.psql
 
 SELECT plan(70);
 
@@ -133,7 +33,8 @@ select is(auth.uid(), null, 'auth.uid() is null without claims');
 select tables_are('public', array['profiles', 'queues', 'queue_members', 'tickets', 'ticket_messages', 'ticket_events',
                                   'ticket_fields', 'ticket_agent_fields', 'ticket_staff_activity', 'ticket_views',
                                   'queue_ticket_counts', 'deployment_probes',
-                                  'webhook_event_types', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts'],
+                                  'webhook_event_types', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts',
+                                  'automation_rules', 'automation_notifications', 'macros'],
   'public has exactly the AutoCRM tables');
 select enum_has_labels('public', 'ticket_status', array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], 'ticket_status labels');
 select enum_has_labels('public', 'ticket_priority', array['low', 'normal', 'high', 'urgent'], 'ticket_priority labels');
@@ -156,7 +57,8 @@ select columns_are('public', 'ticket_messages', array['id', 'ticket_id', 'author
   'ticket_messages columns');
 select fk_ok('public', 'ticket_messages', 'ticket_id', 'public', 'tickets', 'id',
   'ticket_messages.ticket_id references tickets (embedding as conversation_history)');
-select columns_are('public', 'ticket_events', array['id', 'ticket_id', 'actor_id', 'kind', 'changes', 'created_at', 'visibility'],
+select columns_are('public', 'ticket_events', array['id', 'ticket_id', 'actor_id', 'kind', 'changes', 'created_at', 'visibility',
+                                             'rule_id', 'rule_name'],
   'ticket_events columns');
 select columns_are('public', 'profiles', array['id', 'email', 'display_name', 'role', 'metadata', 'created_at', 'updated_at'], 'profiles columns');
 select columns_are('public', 'queues', array['id', 'slug', 'name', 'description', 'created_at', 'updated_at'], 'queues columns');
