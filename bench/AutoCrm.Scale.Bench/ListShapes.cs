@@ -40,7 +40,32 @@ internal static class ListShapes
         new("one ticket by number with its conversation", "agent",
             async (c, ct) => (await c.Agent.Client.Tickets.GetByNumberAsync(c.AgentTicketNumber, TicketInclude.Conversation, ct)).ConversationHistory?.Count ?? 0),
         .. TicketListShapes.All.Skip(6).Select(List),
+        .. SearchShapes(),
     ];
+
+    /// <summary>
+    /// Issue #14's search goals: a selective term (a made-up product name of Zipf rank 3,000, in a handful of tickets)
+    /// and a frequent one ("invoice", one of the most common subject words), as an agent and as a customer, first page.
+    /// </summary>
+    private static IEnumerable<BenchShape> SearchShapes()
+    {
+        var rare = BenchData.Generator(1_000).ProductNames[3_000];
+        foreach (var (term, kind) in new[] { (rare, "selective"), ("invoice", "frequent"), ("invoce", "typo of a frequent") })
+        {
+            yield return new($"search: {kind} term as an agent", "agent", (c, ct) => Search(c.Agent, term, ct));
+            yield return new($"search: {kind} term as a customer", "customer", (c, ct) => Search(c.HeavyCustomer, term, ct));
+        }
+    }
+
+    private static async Task<int> Search(Actor actor, string term, CancellationToken ct)
+    {
+        await foreach (var page in actor.Client.Tickets.SearchAsync(term, ct).AsPages().WithCancellation(ct))
+        {
+            return page.Items.Count;
+        }
+
+        return 0;
+    }
 
     private static BenchShape List(TicketListShape shape) => new(shape.Name, shape.Role.ToString(), (c, ct) =>
     {

@@ -52,6 +52,8 @@ internal static class WriteBench
                     results[(name, size)] = result;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {size:N0} | {result.Triple} | {result.Throughput:F0} | {LoadAverage.Now} |"));
                 }
+
+                await CompareSearchDocumentAsync(cluster.ConnectionString(database), size, operations, settings, ct);
             }
             finally
             {
@@ -65,5 +67,60 @@ internal static class WriteBench
             Console.WriteLine($"p50 at {sizes[^1]:N0} ÷ p50 at {sizes[0]:N0} (goal ≤ 1, within noise): " + string.Join("; ",
                 results.Keys.Select(k => k.Item1).Distinct().Select(n => string.Create(CultureInfo.InvariantCulture, $"{n} {results[(n, sizes[^1])].P50 / results[(n, sizes[0])].P50:F2}"))));
         }
+    }
+
+    /// <summary>The search document's triggers (issue #14: create and reply may cost at most 1.3x what they cost without them).</summary>
+    private static readonly (string Table, string Trigger)[] SearchTriggers =
+    [
+        ("public.tickets", "tickets_search_document_insert"),
+        ("public.tickets", "tickets_search_document_update"),
+        ("public.ticket_messages", "ticket_messages_search_document_insert"),
+        ("public.ticket_messages", "ticket_messages_search_document_change"),
+    ];
+
+    /// <summary>
+    /// The same operations with the search document's triggers enabled and disabled, in interleaved rounds on this
+    /// throwaway copy (so drift in the machine's load falls on both sides), and the ratio of the p50s.
+    /// </summary>
+    private static async Task CompareSearchDocumentAsync(
+        string connectionString, int size, (string Name, Func<CancellationToken, Task> Run)[] operations, BenchSettings settings, CancellationToken ct)
+    {
+        const int rounds = 3;
+        var slice = TimeSpan.FromSeconds(Math.Max(1, settings.Seconds / rounds));
+        var with = operations.ToDictionary(o => o.Name, _ => new List<double>());
+        var without = operations.ToDictionary(o => o.Name, _ => new List<double>());
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var enabled in new[] { true, false })
+            {
+                foreach (var (table, trigger) in SearchTriggers)
+                {
+                    await ScaleCluster.ExecuteAsync(connectionString, $"alter table {table} {(enabled ? "enable" : "disable")} trigger {trigger}", ct);
+                }
+
+                foreach (var (name, run) in operations)
+                {
+                    var result = await Load.RunAsync((_, t) => run(t), 1, slice, 5, ct);
+                    (enabled ? with : without)[name].Add(result.P50);
+                }
+            }
+        }
+
+        foreach (var (table, trigger) in SearchTriggers)
+        {
+            await ScaleCluster.ExecuteAsync(connectionString, $"alter table {table} enable trigger {trigger}", ct);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"search document on the write path at {size:N0} tickets ({rounds} interleaved rounds of {slice.TotalSeconds:F0} s; p50 ms with / without, ratio; goal ≤ 1.3 for create and reply; load average {LoadAverage.Now}):"));
+        foreach (var (name, _) in operations)
+        {
+            var a = with[name].Average();
+            var b = without[name].Average();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"- {name}: {a:F2} / {b:F2} ms, {a / b:F2}x"));
+        }
+
+        Console.WriteLine();
     }
 }

@@ -37,3 +37,6 @@ internal sealed record RefreshTokenRequest(string RefreshToken);
 internal sealed record AdminDeleteRequest(bool ShouldSoftDelete);
 
 internal sealed record AdminUsersResponse(IReadOnlyList<User> Users);
+
+/// <summary>The body of a webhook request, before its data is typed.</summary>
+internal sealed record WebhookEnvelope(Guid Id, AutoCrm.Sdk.Webhooks.WebhookEventType Type, DateTimeOffset CreatedAt, System.Text.Json.JsonElement Data);

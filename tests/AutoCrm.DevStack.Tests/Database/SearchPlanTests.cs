@@ -121,10 +121,23 @@ public sealed class SearchPlanTests(SearchPlanDatabase database) : IClassFixture
         {
             foreach (var table in ScannedTables)
             {
-                Assert.False(plan.Contains($"Seq Scan on {table} ", StringComparison.Ordinal), $"a sequential scan of {table}:\n{plan}");
+                Assert.False(plan.Contains($"Seq Scan on {table} ", StringComparison.Ordinal) && !IsBoundedFrequencyProbe(plan, table),
+                    $"a sequential scan of {table}:\n{plan}");
             }
         }
     }
+
+    /// <summary>
+    /// The frequency probe (<c>select 1 from … where document @@ query limit c_frequent</c>) may run as a sequential
+    /// scan directly under its Limit: the planner takes that plan only when the statistics say the word is in a large
+    /// share of the documents, and then it stops after c_frequent matches (for "login", about 12,000 rows read). Which
+    /// plan wins flips with the search tables' page count after the load (dead tuples left by the triggers), so this
+    /// statement alone may have either; at 10^6 tickets it is the GIN index (bench/README.md). Any other sequential
+    /// scan, or this one without the Limit right above it, still fails the test.
+    /// </summary>
+    private static bool IsBoundedFrequencyProbe(string plan, string table) =>
+        plan.Contains("limit c_frequent", StringComparison.Ordinal)
+        && System.Text.RegularExpressions.Regex.IsMatch(plan, $@"->  Limit [^\n]*\n\s*->  Seq Scan on {table} ");
 
     /// <summary>Runs a statement as the user (role authenticated with the user's claims, as the REST layer does) and
     /// returns the plan of every statement it executed, nested ones included.</summary>
