@@ -7,6 +7,7 @@ using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Realtime;
 using AutoCrm.Sdk.Rest;
 using AutoCrm.Sdk.Tickets;
+using AutoCrm.Sdk.Views;
 
 namespace AutoCrm.Sdk;
 
@@ -41,6 +42,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Fields = null!;
         Automations = null!;
         Macros = null!;
+        Views = null!;
     }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -73,6 +75,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         var auth = new AuthClient(Connection, options.SessionStore ?? new InMemorySessionStore(), Connection.AutoRefreshToken);
         (Auth, Rest, Tickets, Queues, Profiles, Fields, Automations, Macros) = Build(Connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
+        Views = CreateViews(Connection, auth);
     }
 
     private CrmClient(CrmConnection connection, AuthClient auth)
@@ -81,6 +84,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         _ownsAuth = true;
         (Auth, Rest, Tickets, Queues, Profiles, Fields, Automations, Macros) = Build(connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
+        Views = CreateViews(connection, auth);
     }
 
     /// <summary>Sign-in, session and user management.</summary>
@@ -103,6 +107,8 @@ public class CrmClient : IDisposable, IAsyncDisposable
 
     /// <summary>Macros: list, preview and apply them to tickets as the signed-in agent.</summary>
     public virtual MacrosClient Macros { get; }
+    /// <summary>Saved views (named searches) and their live counts.</summary>
+    public virtual ViewsClient Views { get; }
 
     /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
     /// requests as the anon key alone, for data a project exposes publicly.</summary>
@@ -235,6 +241,9 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Connection.TimeProvider,
         Connection.LoggerFactory,
         Connection.Realtime);
+
+    private ViewsClient CreateViews(CrmConnection connection, AuthClient auth) =>
+        new(new RestClient(connection, auth, connection.Schema, requiresUser: true), Tickets, () => Realtime, connection.TimeProvider);
 
     private static (AuthClient, RestClient, TicketsClient, QueuesClient, ProfilesClient, FieldsClient, AutomationsClient, MacrosClient) Build(
         CrmConnection connection, AuthClient auth)
