@@ -82,6 +82,8 @@ internal sealed class ScaleCluster : IAsyncDisposable
             {
                 DatabaseUrl = ConnectionString(database),
                 Seed = false,
+                // 50 agents sign in at once from this one process; the sign-in rate limit (on by default) would refuse them.
+                EnforceAuthRateLimits = false,
                 SupabaseDirectory = schema == Schema.Before ? BaselineSchema.Materialize(Directory) : null,
             },
             ct);

@@ -1,4 +1,5 @@
 using AutoCrm.Sdk.Auth;
+using AutoCrm.Sdk.Automation;
 using AutoCrm.Sdk.Fields;
 using AutoCrm.Sdk.Internal;
 using AutoCrm.Sdk.Profiles;
@@ -6,6 +7,7 @@ using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Realtime;
 using AutoCrm.Sdk.Rest;
 using AutoCrm.Sdk.Tickets;
+using AutoCrm.Sdk.Views;
 
 namespace AutoCrm.Sdk;
 
@@ -38,6 +40,9 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Queues = null!;
         Profiles = null!;
         Fields = null!;
+        Automations = null!;
+        Macros = null!;
+        Views = null!;
     }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -68,16 +73,18 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Connection = new CrmConnection(options, httpClient);
         _ownsAuth = true;
         var auth = new AuthClient(Connection, options.SessionStore ?? new InMemorySessionStore(), Connection.AutoRefreshToken);
-        (Auth, Rest, Tickets, Queues, Profiles, Fields) = Build(Connection, auth);
+        (Auth, Rest, Tickets, Queues, Profiles, Fields, Automations, Macros) = Build(Connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
+        Views = CreateViews(Connection, auth);
     }
 
     private CrmClient(CrmConnection connection, AuthClient auth)
     {
         Connection = connection;
         _ownsAuth = true;
-        (Auth, Rest, Tickets, Queues, Profiles, Fields) = Build(connection, auth);
+        (Auth, Rest, Tickets, Queues, Profiles, Fields, Automations, Macros) = Build(connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
+        Views = CreateViews(connection, auth);
     }
 
     /// <summary>Sign-in, session and user management.</summary>
@@ -94,6 +101,14 @@ public class CrmClient : IDisposable, IAsyncDisposable
 
     /// <summary>Custom ticket field definitions and the field values of a ticket.</summary>
     public virtual FieldsClient Fields { get; }
+
+    /// <summary>Automation rules (admins): create, change, enable, disable, delete and dry-run them.</summary>
+    public virtual AutomationsClient Automations { get; }
+
+    /// <summary>Macros: list, preview and apply them to tickets as the signed-in agent.</summary>
+    public virtual MacrosClient Macros { get; }
+    /// <summary>Saved views (named searches) and their live counts.</summary>
+    public virtual ViewsClient Views { get; }
 
     /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
     /// requests as the anon key alone, for data a project exposes publicly.</summary>
@@ -227,12 +242,16 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Connection.LoggerFactory,
         Connection.Realtime);
 
-    private static (AuthClient, RestClient, TicketsClient, QueuesClient, ProfilesClient, FieldsClient) Build(CrmConnection connection, AuthClient auth)
+    private ViewsClient CreateViews(CrmConnection connection, AuthClient auth) =>
+        new(new RestClient(connection, auth, connection.Schema, requiresUser: true), Tickets, () => Realtime, connection.TimeProvider);
+
+    private static (AuthClient, RestClient, TicketsClient, QueuesClient, ProfilesClient, FieldsClient, AutomationsClient, MacrosClient) Build(
+        CrmConnection connection, AuthClient auth)
     {
         var rest = new RestClient(connection, auth, connection.Schema);
         var asUser = new RestClient(connection, auth, connection.Schema, requiresUser: true);
         var tickets = new TicketsClient(asUser, connection.TimeProvider);
         var queues = new QueuesClient(asUser, tickets);
-        return (auth, rest, tickets, queues, new ProfilesClient(asUser), new FieldsClient(asUser));
+        return (auth, rest, tickets, queues, new ProfilesClient(asUser), new FieldsClient(asUser), new AutomationsClient(asUser), new MacrosClient(asUser));
     }
 }

@@ -32,7 +32,7 @@ public static class CrmSchema
     public static IReadOnlyList<string> Tables { get; } =
     [
         "automation_notifications", "automation_rules", "macros", "profiles", "queue_members", "queues", "ticket_events", "ticket_fields",
-        "ticket_messages", "tickets",
+        "ticket_messages", "ticket_views", "tickets",
     ];
 
     /// <summary>The tables the SDK's realtime streams subscribe to (they must be in the <c>supabase_realtime</c> publication).</summary>

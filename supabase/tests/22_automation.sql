@@ -77,7 +77,7 @@ insert into public.ticket_fields (key, label, type, options, customer_visible, c
   ('plan', 'Plan', 'dropdown', '["free", "pro", "enterprise"]', true, true),
   ('tier', 'Tier', 'text', '[]', false, false);
 
-SELECT plan(93);
+SELECT plan(94);
 
 -- ============================ schema ============================
 select has_table('public', 'automation_rules', 'automation_rules exists');
@@ -184,6 +184,8 @@ select pg_temp.rule('Untag money', 2, 'ticket_created', '{"all": [{"field": "tag
 select pg_temp.rule('Not for agents', 3, 'ticket_created', '{"all": [{"field": "actor_role", "operator": "is", "value": "agent"}]}',
   '[{"type": "add_tags", "value": ["by-agent"]}]');
 
+select ok((select p.prosrc like '%Route refunds%' from pg_proc p where p.proname = 'automation_match_ticket_created'),
+  'saving rules compiles them into the event''s matcher');
 select pg_temp.act_as('cust_a');
 select lives_ok($$insert into public.tickets (subject) values ('I want a refund')$$, 'a customer files a matching ticket');
 select pg_temp.act_as('postgres');

@@ -91,12 +91,29 @@ public sealed class AccessTests(WebHostFixture app)
     [InlineData("/admin/queues")]
     [InlineData("/admin/users")]
     [InlineData("/admin/fields")]
+    [InlineData("/agent/views")]
+    [InlineData("/live/views")]
     public async Task Customer_is_forbidden_from_agent_and_admin_pages(string path)
     {
         using var client = await app.SignInAsync("carol@customer.demo", Ct);
         using var response = await client.GetAsync(path, Ct);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("Not allowed", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("<script>alert(1)</script>")]
+    [InlineData("status:open \"unterminated")]
+    [InlineData("created>yesterday printer")]
+    [InlineData("(((( ))) ' \\ -- ; drop table tickets")]
+    public async Task Any_search_text_gets_a_page_never_a_server_error_or_raw_markup(string query)
+    {
+        using var client = await app.SignInAsync("carol@customer.demo", Ct);
+        using var response = await client.GetAsync("/search?q=" + Uri.EscapeDataString(query), Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync(Ct);
+        Assert.DoesNotContain("<script>alert", html, StringComparison.Ordinal);
+        Assert.Contains("Search", html, StringComparison.Ordinal);
     }
 
     [Fact]

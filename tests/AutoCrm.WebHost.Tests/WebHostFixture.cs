@@ -42,6 +42,9 @@ public sealed partial class WebHostFixture : IAsyncLifetime
 
     public CrmBackend Backend => _factory.Services.GetRequiredService<CrmBackend>();
 
+    /// <summary>The app's embedded DevStack (demo mode), which other hosts may use as their Supabase project.</summary>
+    public DevStack.DevStackServer DevStack => _factory.Services.GetRequiredService<EmbeddedDevStack>().Server;
+
     public ValueTask InitializeAsync()
     {
         // An explicit loopback listener on port 0: UseKestrel(0) leaves Kestrel on its default localhost:5000, which

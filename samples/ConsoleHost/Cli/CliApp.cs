@@ -65,6 +65,23 @@ internal static class CliApp
             queue.AddCommand<QueueAssignCommand>("assign").WithDescription("Assign a ticket to an agent.");
             queue.AddCommand<QueueTransferCommand>("transfer").WithDescription("Move a ticket to another queue.");
         });
+        config.AddCommand<SearchCommand>("search").WithDescription("Search tickets in the query language: ranked hits with snippets.")
+            .WithExample("search", "status:open,pending tag:billing refund");
+        config.AddBranch("views", views =>
+        {
+            views.SetDescription("Saved views (named searches).");
+            views.AddCommand<ViewsListCommand>("list").WithDescription("List your views and the team's.");
+            views.AddCommand<ViewsSaveCommand>("save").WithAlias("add").WithDescription("Save a search as a view.");
+            views.AddCommand<ViewsRemoveCommand>("rm").WithDescription("Delete a view.");
+        });
+        config.AddBranch("fields", fields =>
+        {
+            fields.SetDescription("Custom ticket fields: list; admins define and archive.");
+            fields.AddCommand<FieldsListCommand>("list").WithDescription("List the fields you may see.");
+            fields.AddCommand<FieldsAddCommand>("add").WithDescription("Define a field (admins).")
+                .WithExample("fields", "add", "plan", "Plan", "--type", "dropdown", "--option", "free", "--option", "pro=Pro plan", "--customer-editable");
+            fields.AddCommand<FieldsArchiveCommand>("archive").WithDescription("Archive a field (admins); tickets keep its values.");
+        });
         config.AddCommand<WatchCommand>("watch").WithDescription("Print status changes and queue updates live until Ctrl+C.");
         config.AddCommand<ImportCommand>("import").WithDescription("Bulk-create tickets from CSV or JSON Lines; re-running creates no duplicates.");
         config.AddCommand<ExportCommand>("export").WithDescription("Export tickets with their conversation as JSON Lines, ending with a cursor.");

@@ -30,6 +30,14 @@ internal sealed class DevStackSettings : CommandSettings
     [Description("Print the URL and keys as one JSON line.")]
     public bool Json { get; init; }
 
+    [CommandOption("--demo-keys")]
+    [Description("Use the Supabase CLI's public demo secret and keys instead of the data directory's own (never where others can reach it).")]
+    public bool DemoKeys { get; init; }
+
+    [CommandOption("--no-auth-rate-limits")]
+    [Description("Do not rate-limit sign-ins per client address (for test suites that sign in far more often than people).")]
+    public bool NoAuthRateLimits { get; init; }
+
     [CommandOption("--verbose")]
     [Description("Show server logs and stack traces.")]
     public bool Verbose { get; init; }
@@ -41,7 +49,8 @@ internal sealed class DevStackCommand(CliEnvironment environment) : AsyncCommand
     public override async Task<int> ExecuteAsync(CommandContext context, DevStackSettings settings, CancellationToken cancellationToken)
     {
         var dataDirectory = settings.Throwaway ? null : settings.DataDirectory ?? Path.Combine(environment.ConfigDirectory, "devstack");
-        await using var server = await Connector.StartEmbeddedAsync(environment, dataDirectory, settings.Port, settings.Reset, cancellationToken).ConfigureAwait(false);
+        await using var server = await Connector.StartEmbeddedAsync(
+            environment, dataDirectory, settings.Port, settings.Reset, settings.DemoKeys, authRateLimits: !settings.NoAuthRateLimits, cancellationToken).ConfigureAwait(false);
         var info = new DevStackInfo
         {
             Url = server.Url.GetLeftPart(UriPartial.Authority),

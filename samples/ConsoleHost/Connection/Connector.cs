@@ -53,7 +53,14 @@ internal static class Connector
         return (null, settings.Key, "embedded");
     }
 
-    internal static async Task<DevStackServer> StartEmbeddedAsync(CliEnvironment environment, string? dataDirectory, int port, bool reset, CancellationToken cancellationToken)
+    internal static Task<DevStackServer> StartEmbeddedAsync(
+        CliEnvironment environment, string? dataDirectory, int port, bool reset, CancellationToken cancellationToken) =>
+        StartEmbeddedAsync(environment, dataDirectory, port, reset, demoKeys: false, authRateLimits: true, cancellationToken);
+
+    /// <param name="demoKeys">Sign with the Supabase CLI's public demo secret (<c>autocrm devstack --demo-keys</c>).</param>
+    /// <param name="authRateLimits">Rate-limit sign-ins per client address (off with <c>--no-auth-rate-limits</c>).</param>
+    internal static async Task<DevStackServer> StartEmbeddedAsync(
+        CliEnvironment environment, string? dataDirectory, int port, bool reset, bool demoKeys, bool authRateLimits, CancellationToken cancellationToken)
     {
         if (dataDirectory is not null)
         {
@@ -63,7 +70,15 @@ internal static class Connector
         try
         {
             return await DevStackServer.StartAsync(
-                new DevStackOptions { DataDirectory = dataDirectory, Port = port, Reset = reset, LoggerFactory = environment.LoggerFactory },
+                new DevStackOptions
+                {
+                    DataDirectory = dataDirectory,
+                    Port = port,
+                    Reset = reset,
+                    LoggerFactory = environment.LoggerFactory,
+                    JwtSecret = demoKeys ? DevStackDefaults.JwtSecret : null,
+                    EnforceAuthRateLimits = authRateLimits,
+                },
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not UsageException)

@@ -72,7 +72,7 @@ internal static class WebHostSetup
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddProblemDetails();
-        services.AddHealthChecks();
+        services.AddAutoCrmHealthChecks();
         return builder;
     }
 
@@ -102,7 +102,7 @@ internal static class WebHostSetup
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapHealthChecks("/healthz");
+        app.MapAutoCrmHealthChecks();
         app.MapLiveEndpoints();
         app.MapRazorPages();
         return app;

@@ -25,6 +25,7 @@ internal static class LiveEndpoints
         var live = app.MapGroup("/live").RequireAuthorization();
         live.MapGet("/queues/{queueId:guid}", QueueAsync).RequireAuthorization(WebHostSetup.StaffPolicy);
         live.MapGet("/tickets/{ticketId:guid}", TicketAsync);
+        live.MapViewCounts();
         return app;
     }
 
@@ -70,7 +71,7 @@ internal static class LiveEndpoints
             context.RequestAborted));
     }
 
-    private static async Task<(CrmClient Crm, DateTimeOffset Until)> OpenAsync(
+    internal static async Task<(CrmClient Crm, DateTimeOffset Until)> OpenAsync(
         CrmSessionStore store, UserCrm user, CancellationToken cancellationToken)
     {
         var session = user.Session;
@@ -78,7 +79,7 @@ internal static class LiveEndpoints
         return (store.ClientFor(session), store.UsableUntil(session));
     }
 
-    private static SseItem<string> Change(string what, Guid ticketId, string detail) =>
+    internal static SseItem<string> Change(string what, Guid ticketId, string detail) =>
         new(JsonSerializer.Serialize(new LiveChange(what, ticketId, detail), LiveJsonContext.Default.LiveChange), "change");
 
     private static SseItem<string> Viewers(IReadOnlyList<TicketViewer> viewers, Guid me, IReadOnlyDictionary<Guid, string> names)
@@ -98,7 +99,7 @@ internal static class LiveEndpoints
     /// disconnects, the token's time is up or the stream fails for good. Disposing the subscription and the client
     /// leaves the realtime channels and closes the socket.
     /// </summary>
-    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(
+    internal static async IAsyncEnumerable<SseItem<string>> StreamAsync(
         CrmClient crm,
         IObservable<SseItem<string>> events,
         Func<CancellationToken, Task> whenLive,

@@ -22,6 +22,14 @@ public sealed record TicketEvent
     /// <summary>Who may read it: <see cref="MessageVisibility.Internal"/> for changes of agent-only custom fields (staff only).</summary>
     public MessageVisibility Visibility { get; init; } = MessageVisibility.Public;
 
+    /// <summary>For <see cref="TicketEventKind.RuleApplied"/> and <see cref="TicketEventKind.RuleLoopStopped"/>: the automation
+    /// rule (null once the rule is deleted).</summary>
+    public Guid? RuleId { get; init; }
+
+    /// <summary>For <see cref="TicketEventKind.RuleApplied"/> and <see cref="TicketEventKind.RuleLoopStopped"/>: the rule's name
+    /// when it ran.</summary>
+    public string? RuleName { get; init; }
+
     /// <summary>When it happened.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 }

@@ -44,6 +44,15 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// agent-only fields come in their own event with <see cref="TicketEvent.Visibility"/> internal, which customers never read.</summary>
     public static TicketEventKind FieldsChanged { get; } = new("fields_changed");
 
+    /// <summary>An automation rule fired (<c>rule_applied</c>): <see cref="TicketEvent.RuleId"/> and <see cref="TicketEvent.RuleName"/>
+    /// name it and <see cref="TicketEvent.Changes"/> holds what it changed (and <c>reply</c>, <c>internal_note</c>, <c>notify</c>).
+    /// What only staff may know (notes, notifications, agent-only fields) is in a second, internal event.</summary>
+    public static TicketEventKind RuleApplied { get; } = new("rule_applied");
+
+    /// <summary>A loop or too long a chain of automation rules was stopped (<c>rule_loop_stopped</c>, internal); the change
+    /// itself succeeded. <see cref="TicketEvent.Changes"/> has the <c>reason</c>.</summary>
+    public static TicketEventKind RuleLoopStopped { get; } = new("rule_loop_stopped");
+
     /// <summary>The database spelling.</summary>
     public string Value => _value ?? "";
 

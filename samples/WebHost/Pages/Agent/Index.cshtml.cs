@@ -1,16 +1,20 @@
 using AutoCrm.Sdk.Queues;
 using AutoCrm.Sdk.Tickets;
+using AutoCrm.WebHost.Search;
 using AutoCrm.WebHost.Sessions;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace AutoCrm.WebHost.Pages.Agent;
 
-/// <summary>The agent's start page: the queues they can see, with counts, and the tickets assigned to them.</summary>
+/// <summary>The agent's start page: the queues they can see, with counts, the tickets assigned to them, and their saved
+/// views (own and shared) with live counts.</summary>
 public sealed class AgentHomeModel(UserCrm user) : PageModel
 {
     public IReadOnlyList<QueueStats> Stats { get; private set; } = [];
 
     public IReadOnlyList<Ticket> Mine { get; private set; } = [];
+
+    public IReadOnlyList<SavedViewCount> Views { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
@@ -28,5 +32,6 @@ public sealed class AgentHomeModel(UserCrm user) : PageModel
         }
 
         Mine = mine;
+        Views = await SavedViewCounts.LoadAsync(crm, user.UserId, User.IsInRole("admin"), cancellationToken);
     }
 }
