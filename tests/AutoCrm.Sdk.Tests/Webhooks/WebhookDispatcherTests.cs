@@ -2,6 +2,10 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using AutoCrm.Sdk.Webhooks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AutoCrm.Sdk.Tests.Webhooks;
@@ -114,7 +118,14 @@ public sealed class WebhookDispatcherTests(WebhookStack stack) : IClassFixture<W
         {
             while (true)
             {
-                Assert.True(++rounds < 2_000, "the dispatchers stopped making progress");
+                if (++rounds >= 2_000)
+                {
+                    var state = await stack.RowsAsync(
+                        "select state || ' ' || attempt_count || ' ' || next_attempt_at || ' ' || coalesce(leased_until::text, '-') || ' ' || coalesce(last_error, '') from public.webhook_deliveries where endpoint_id = @endpoint order by seq limit 5",
+                        endpoint, r => r.GetString(0));
+                    Assert.Fail($"the dispatchers stopped making progress at {time.GetUtcNow():O}, requests {requests}: {string.Join(" | ", state)}");
+                }
+
                 if (changes.TryDequeue(out var change))
                 {
                     await change();
@@ -138,21 +149,26 @@ public sealed class WebhookDispatcherTests(WebhookStack stack) : IClassFixture<W
                     continue;
                 }
 
-                var next = await stack.ScalarAsync<object>(
-                    "select min(greatest(next_attempt_at, coalesce(leased_until, next_attempt_at))) from public.webhook_deliveries where endpoint_id = @endpoint and state = 'pending'",
-                    endpoint);
-                if (next is DBNull)
+                // Nothing is due: move the clock to the next time something becomes due (a retry, a deferral, a lease that
+                // a stopped dispatcher held). A delivery due now but waiting for an earlier one of its ticket is not "next".
+                var times = await stack.RowsAsync(
+                    "select greatest(next_attempt_at, coalesce(leased_until, next_attempt_at)) from public.webhook_deliveries where endpoint_id = @endpoint and state = 'pending'",
+                    endpoint, r => new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero));
+                if (times.Count == 0)
                 {
                     break;
                 }
 
-                var due = new DateTimeOffset(DateTime.SpecifyKind((DateTime)next, DateTimeKind.Utc));
-                time.SetUtcNow(due > time.GetUtcNow() ? due : time.GetUtcNow().AddSeconds(1));
+                var now = time.GetUtcNow();
+                // A minute past it, as dispatchers polling every few seconds would find several retries due at once.
+                var later = times.Where(t => t > now).DefaultIfEmpty(now).Min();
+                time.SetUtcNow(later + TimeSpan.FromMinutes(1));
             }
         }
         finally
         {
             a.Dispose();
+            await stack.DisableEndpointAsync(endpoint);
         }
 
         // Every committed event is delivered, exactly the committed ones, each accepted once, signed correctly.
@@ -196,6 +212,212 @@ public sealed class WebhookDispatcherTests(WebhookStack stack) : IClassFixture<W
             o.LeaseDuration = TimeSpan.FromMinutes(1);
             o.CircuitFailureRatio = 0.8;
             o.CircuitMinimumThroughput = 20;
+        }
+    }
+
+    [Fact]
+    public async Task A_receiver_answering_410_Gone_disables_its_endpoint_and_the_delivery_is_given_up()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (endpoint, secret) = await stack.CreateEndpointAsync("ticket.created");
+        await using var receiver = await WebhookReceiver.StartAsync(time, secret, (_, context) =>
+        {
+            context.Response.StatusCode = StatusCodes.Status410Gone;
+            return Task.CompletedTask;
+        });
+        await stack.PointEndpointAsync(endpoint, receiver.Url);
+        try
+        {
+            await stack.SqlAsync("insert into public.tickets (subject, requester_id) values ('gone v0', @customer)");
+            CatchUp(time);
+            using var dispatcher = stack.Dispatcher(time, "dispatcher-gone");
+
+            Assert.Equal(1, await dispatcher.DispatchDueAsync(Ct));
+
+            Assert.Equal("failed 410", await stack.ScalarAsync<string>(
+                "select state || ' ' || last_status_code from public.webhook_deliveries where endpoint_id = @endpoint", endpoint));
+            Assert.Equal("false The receiver answered 410 Gone", await stack.ScalarAsync<string>(
+                "select active::text || ' ' || left(disabled_reason, 30) from public.webhook_endpoints where id = @endpoint", endpoint));
+            time.Advance(TimeSpan.FromDays(1));
+            await stack.SqlAsync("insert into public.tickets (subject, requester_id) values ('gone again v0', @customer)");
+            Assert.Equal(0, await dispatcher.DispatchDueAsync(Ct));
+        }
+        finally
+        {
+            await stack.DisableEndpointAsync(endpoint);
+        }
+    }
+
+    [Fact]
+    public async Task A_receiver_that_does_not_answer_within_the_timeout_is_retried_later_with_backoff()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (endpoint, secret) = await stack.CreateEndpointAsync("ticket.created");
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var receiver = await WebhookReceiver.StartAsync(time, secret, async (_, _) =>
+        {
+            arrived.TrySetResult();
+            await release.Task;
+        });
+        await stack.PointEndpointAsync(endpoint, receiver.Url);
+        try
+        {
+            await stack.SqlAsync("insert into public.tickets (subject, requester_id) values ('slow v0', @customer)");
+            CatchUp(time);
+            using var dispatcher = stack.Dispatcher(time, "dispatcher-slow");
+            var started = time.GetUtcNow();
+
+            var dispatching = dispatcher.DispatchDueAsync(Ct);
+            await arrived.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            time.Advance(TimeSpan.FromSeconds(10.5));
+            Assert.Equal(1, await dispatching.WaitAsync(TimeSpan.FromSeconds(60), Ct));
+            release.TrySetResult();
+
+            var (state, attempts, error, next) = (await stack.RowsAsync(
+                "select state, attempt_count, last_error, next_attempt_at from public.webhook_deliveries where endpoint_id = @endpoint", endpoint,
+                r => (r.GetString(0), r.GetInt32(1), r.GetString(2), new DateTimeOffset(r.GetDateTime(3), TimeSpan.Zero)))).Single();
+            Assert.Equal(("pending", 1, "No answer within 10 s."), (state, attempts, error));
+            var delay = next - started;
+            Assert.InRange(delay, TimeSpan.FromSeconds(10.5 + 15) - TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10.5 + 30) + TimeSpan.FromMilliseconds(1));
+        }
+        finally
+        {
+            release.TrySetResult();
+            await stack.DisableEndpointAsync(endpoint);
+        }
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_keeps_failing_opens_its_circuit_its_deliveries_wait_and_are_not_leased_until_it_half_opens()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (endpoint, secret) = await stack.CreateEndpointAsync("ticket.created");
+        var requests = 0;
+        await using var receiver = await WebhookReceiver.StartAsync(time, secret, (_, context) =>
+        {
+            Interlocked.Increment(ref requests);
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return Task.CompletedTask;
+        });
+        await stack.PointEndpointAsync(endpoint, receiver.Url);
+        try
+        {
+            await stack.SqlAsync("insert into public.tickets (subject, requester_id) select 'circuit ' || g || ' v0', @customer from generate_series(1, 12) g");
+            CatchUp(time);
+            using var dispatcher = stack.Dispatcher(time, "dispatcher-circuit", o =>
+            {
+                o.MaxConcurrency = 1;
+                o.BatchSize = 12;
+                o.CircuitMinimumThroughput = 10;
+                o.CircuitBreakDuration = TimeSpan.FromMinutes(1);
+            });
+
+            Assert.Equal(12, await dispatcher.DispatchDueAsync(Ct));
+
+            // Ten failures open the circuit: the last two are deferred by its break, not attempted.
+            Assert.Equal(10, requests);
+            var deferred = await stack.RowsAsync(
+                "select next_attempt_at from public.webhook_deliveries where endpoint_id = @endpoint and attempt_count = 0", endpoint,
+                r => new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero));
+            Assert.Equal(2, deferred.Count);
+            Assert.All(deferred, at => Assert.Equal(time.GetUtcNow() + TimeSpan.FromMinutes(1), at, TimeSpan.FromMilliseconds(1)));
+
+            // The retries of the failed ten are due after at most 30 s, but the circuit is open: nothing is leased.
+            time.Advance(TimeSpan.FromSeconds(45));
+            Assert.Equal(0, await dispatcher.DispatchDueAsync(Ct));
+            Assert.Equal(10, requests);
+
+            // After the break one probe is let through.
+            time.Advance(TimeSpan.FromSeconds(20));
+            Assert.True(await dispatcher.DispatchDueAsync(Ct) > 0);
+            Assert.True(requests > 10);
+        }
+        finally
+        {
+            await stack.DisableEndpointAsync(endpoint);
+        }
+    }
+
+    [Fact]
+    public async Task The_hosted_dispatcher_delivers_what_was_committed_before_it_started_and_after_it_restarted()
+    {
+        var (endpoint, secret) = await stack.CreateEndpointAsync("ticket.created");
+        var accepted = new ConcurrentDictionary<Guid, bool>();
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var receiver = await WebhookReceiver.StartAsync(TimeProvider.System, secret, (evt, _) =>
+        {
+            accepted.TryAdd(evt.DeliveryId!.Value, true);
+            (accepted.Count >= 20 ? second : accepted.Count >= 10 ? first : null)?.TrySetResult();
+            return Task.CompletedTask;
+        });
+        await stack.PointEndpointAsync(endpoint, receiver.Url);
+        try
+        {
+            await stack.SqlAsync("insert into public.tickets (subject, requester_id) select 'hosted ' || g || ' v0', @customer from generate_series(1, 10) g");
+            using (var host = HostedDispatcher())
+            {
+                await host.StartAsync(Ct);
+                await first.Task.WaitAsync(TimeSpan.FromSeconds(120), Ct);
+                await host.StopAsync(Ct);
+            }
+
+            await stack.SqlAsync("insert into public.tickets (subject, requester_id) select 'hosted ' || g || ' v0', @customer from generate_series(11, 20) g");
+            using (var host = HostedDispatcher())
+            {
+                await host.StartAsync(Ct);
+                await second.Task.WaitAsync(TimeSpan.FromSeconds(120), Ct);
+                await host.StopAsync(Ct);
+            }
+
+            Assert.Equal(20, accepted.Count);
+        }
+        finally
+        {
+            await stack.DisableEndpointAsync(endpoint);
+        }
+
+        IHost HostedDispatcher()
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders();
+            builder.Services.AddAutoCrmWebhookDispatcher(o =>
+            {
+                o.Url = stack.Server.Url;
+                o.ServiceRoleKey = stack.Server.ServiceRoleKey;
+                o.PollInterval = TimeSpan.FromMilliseconds(100);
+            });
+            return builder.Build();
+        }
+    }
+
+    [Fact]
+    public async Task A_host_with_invalid_dispatcher_options_fails_to_start_and_the_dispatcher_refuses_them_with_a_typed_error()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddAutoCrmWebhookDispatcher(o => o.Url = new Uri("http://127.0.0.1:1"));
+        using var host = builder.Build();
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        Assert.Contains("ServiceRoleKey", refused.Message, StringComparison.Ordinal);
+
+        var error = Assert.Throws<CrmValidationException>(() => new WebhookDispatcher(new WebhookDispatcherOptions
+        {
+            Url = new Uri("http://127.0.0.1:1"),
+            ServiceRoleKey = "key",
+            BatchSize = 200,
+            MaxConcurrency = 2,
+        }));
+        Assert.Equal(("invalid_options", "LeaseDuration"), (error.Code, error.Field));
+    }
+
+    /// <summary>Brings the test's clock up to the database's, so what was just committed is due.</summary>
+    private static void CatchUp(FakeTimeProvider time)
+    {
+        if (DateTimeOffset.UtcNow > time.GetUtcNow())
+        {
+            time.SetUtcNow(DateTimeOffset.UtcNow);
         }
     }
 

@@ -68,6 +68,10 @@ public sealed class WebhookStack : IAsyncLifetime
     public Task PointEndpointAsync(Guid endpoint, Uri url) =>
         SqlAsync($"update public.webhook_endpoints set url = '{url.AbsoluteUri}' where id = '{endpoint}'");
 
+    /// <summary>Turns an endpoint off at the end of a test, so later tests' tickets queue nothing for its stopped receiver.</summary>
+    public Task DisableEndpointAsync(Guid endpoint) =>
+        SqlAsync($"update public.webhook_endpoints set active = false where id = '{endpoint}'");
+
     public WebhookDispatcher Dispatcher(TimeProvider time, string name, Action<WebhookDispatcherOptions>? configure = null)
     {
         var options = new WebhookDispatcherOptions
