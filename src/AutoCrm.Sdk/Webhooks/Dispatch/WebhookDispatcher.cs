@@ -260,7 +260,7 @@ public sealed class WebhookDispatcher : IDisposable
 
             var now = _time.GetUtcNow();
             var error = $"The receiver answered {status} {response.ReasonPhrase}".TrimEnd() + ".";
-            return Retry(delivery, status, error, WebhookRetrySchedule.RetryAfter(response.Headers.RetryAfter, now), now);
+            return Retry(delivery, status, error, CrmErrors.ParseRetryAfter(response, _time), now);
         }
         catch (BrokenCircuitException ex)
         {

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-
 namespace AutoCrm.Sdk.Webhooks;
 
 /// <summary>
@@ -39,12 +37,4 @@ internal sealed class WebhookRetrySchedule(WebhookDispatcherOptions options)
         var half = ceiling / 2;
         return TimeSpan.FromTicks((long)(half + (half * Random.Shared.NextDouble())));
     }
-
-    /// <summary>A <c>Retry-After</c> header as a delay from <paramref name="now"/>: delta seconds or an HTTP date.</summary>
-    public static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now) => header switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date > now ? date - now : TimeSpan.Zero,
-        _ => null,
-    };
 }
