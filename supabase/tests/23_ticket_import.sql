@@ -165,7 +165,7 @@ select throws_ok(format('select public.import_tickets(%L)', (select jsonb_agg(js
 select pg_temp.act_as('agent_out');
 select is(public.import_tickets('[{"subject": "Out one", "queue": "test-q2", "requester": "cust.a@test.local"}, {"subject": "Out two", "queue": "test-q1", "requester": "cust.a@test.local"}]') -> 'problems',
   '[{"row": 2, "code": "42501", "field": null, "message": "new row violates row-level security policy for table \"tickets\""}]'::jsonb,
-  'an agent cannot import a customer's ticket into a queue she does not work (row-level security decides each row)');
+  'an agent cannot import a customer''s ticket into a queue she does not work (row-level security decides each row)');
 select is(pg_temp.stored('Out one'), null, 'and her other rows are not imported either');
 select is(public.import_tickets('[{"subject": "Field of the agent", "vip": "true"}]') ->> 'committed', 'true',
   'agents set agent-only fields by key');
