@@ -6,9 +6,10 @@
 --
 -- Columns: id (uuid; generated when empty), subject, description (the first public message), status, priority,
 -- queue (slug or id), requester (email or id; the caller when empty), assignee (email or id), tags (a JSON array, or
--- text separated by ';'), metadata (a JSON object of free-form keys), and each custom field by its key (text is
--- converted by the field's type: numbers, true/false, multiselect options separated by ';'). number, created_at,
--- updated_at and version (as `autocrm export` writes them) are read-only and ignored. Any other column is refused
+-- text separated by ';'), metadata (a JSON object of free-form keys), created_at (kept for trusted writers only: the
+-- column rules stamp API users' tickets), and each custom field by its key (text is converted by the field's type:
+-- numbers, true/false, multiselect options separated by ';'). number, updated_at and version (as `autocrm export`
+-- writes them) are read-only and ignored. Any other column is refused
 -- before anything is written. Empty cells mean "no value".
 --
 -- All or nothing: the rows are inserted in one statement; when that fails, each row is tried again on its own (in a
@@ -18,6 +19,20 @@
 --
 -- Who: agents and admins (and trusted writers: the service_role key, direct sessions). Row-level security and the
 -- column rules decide each row as for any insert: an agent creates tickets only in her queues (or with no queue).
+
+-- The import's own column names join the keys a field may not take (started from 20261204230100_ticket_fields.sql).
+create or replace function autocrm_private.reserved_field_keys()
+returns text[]
+language sql
+stable
+set search_path = ''
+as $$
+  select array_agg(a.attname::text) || array['conversation_history', 'ticket_messages', 'ticket_events',
+                                             'ticket_agent_fields', 'agent_fields', 'fields', 'requester', 'assignee',
+                                             'queue', 'description', 'source_key']
+    from pg_catalog.pg_attribute a
+   where a.attrelid = 'public.tickets'::regclass and a.attnum > 0 and not a.attisdropped;
+$$;
 
 create type autocrm_private.imported_ticket as (
   id uuid,
@@ -29,7 +44,8 @@ create type autocrm_private.imported_ticket as (
   queue_id uuid,
   tags text[],
   metadata jsonb,
-  description text
+  description text,
+  created_at timestamptz
 );
 
 -- The custom fields' error shape (a message starting with `field "<key>": `, DETAIL {"field", "rule"}), callable by
@@ -129,6 +145,15 @@ begin
   v.description := autocrm_private.import_cell(p_row, 'description');
   if v.description is not null then
     v.description := p_row ->> 'description';
+  end if;
+
+  v_cell := autocrm_private.import_cell(p_row, 'created_at');
+  if v_cell is not null then
+    begin
+      v.created_at := v_cell::timestamptz;
+    exception when datetime_field_overflow or invalid_datetime_format then
+      perform autocrm_private.raise_import_error('created_at', 'type', format('expected a timestamp, got %s', to_jsonb(v_cell)));
+    end;
   end if;
 
   v_cell := lower(autocrm_private.import_cell(p_row, 'status'));
@@ -293,9 +318,9 @@ begin
       select array_agg(autocrm_private.import_ticket_row(x.e, v_types) order by x.n) into v_rows
         from jsonb_array_elements(rows) with ordinality as x(e, n);
       with inserted as (
-        insert into public.tickets (id, subject, status, priority, requester_id, assignee_id, queue_id, tags, metadata)
+        insert into public.tickets (id, subject, status, priority, requester_id, assignee_id, queue_id, tags, metadata, created_at)
         select r.id, r.subject, coalesce(r.status, 'new'), coalesce(r.priority, 'normal'), r.requester_id, r.assignee_id,
-               r.queue_id, r.tags, r.metadata
+               r.queue_id, r.tags, r.metadata, coalesce(r.created_at, now())
           from unnest(v_rows) r
         on conflict (id) do nothing
         returning id)
@@ -315,9 +340,10 @@ begin
       for v_element, v_index in select x.e, x.n from jsonb_array_elements(rows) with ordinality as x(e, n) loop
         begin
           v_row := autocrm_private.import_ticket_row(v_element, v_types);
-          insert into public.tickets (id, subject, status, priority, requester_id, assignee_id, queue_id, tags, metadata)
+          insert into public.tickets (id, subject, status, priority, requester_id, assignee_id, queue_id, tags, metadata, created_at)
           values (v_row.id, v_row.subject, coalesce(v_row.status, 'new'), coalesce(v_row.priority, 'normal'),
-                  v_row.requester_id, v_row.assignee_id, v_row.queue_id, v_row.tags, v_row.metadata)
+                  v_row.requester_id, v_row.assignee_id, v_row.queue_id, v_row.tags, v_row.metadata,
+                  coalesce(v_row.created_at, now()))
           on conflict (id) do nothing;
           if found then
             v_inserted := v_inserted + 1;

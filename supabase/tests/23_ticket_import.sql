@@ -5,7 +5,7 @@ BEGIN;
 -- described in _fixture.psql.
 \ir _fixture.psql
 
-SELECT plan(30);
+SELECT plan(36);
 
 -- Reads that bypass row-level security (what was really stored).
 create function pg_temp.stored(p_subject text) returns jsonb language sql security definer as $s$
@@ -26,6 +26,9 @@ exception when others then
   return v_detail;
 end
 $e$;
+create function pg_temp.ticket_by_subject(p_subject text) returns public.tickets language sql security definer as $t$
+  select * from public.tickets where subject = p_subject
+$t$;
 create function pg_temp.ticket_count() returns bigint language sql security definer as $s$
   select count(*) from public.tickets
 $s$;
@@ -178,11 +181,23 @@ select is(public.import_tickets('[{"subject": "Admin one", "queue": "test-q2", "
   'true', 'an admin imports into any queue and assigns');
 select is(pg_temp.stored('Admin one') ->> 'assignee', pg_temp.uid('agent_out')::text, 'assignee by email');
 
+select throws_ok($$insert into public.ticket_fields (key, label, type) values ('description', 'Description', 'text')$$, '23514',
+  'field "description": the key clashes with a ticket column or a name the API uses for tickets',
+  'a field cannot take the name of an import column');
+select is(public.import_tickets('[{"subject": "Bad time", "created_at": "yesterday-ish"}]') -> 'problems' -> 0 ->> 'message',
+  'field "created_at": expected a timestamp, got "yesterday-ish"', 'created_at must be a timestamp');
+select is(public.import_tickets('[{"subject": "Stamped", "created_at": "2020-01-01T00:00:00Z"}]') ->> 'committed', 'true', 'an admin''s import');
+select isnt((select created_at from public.tickets where subject = 'Stamped'), '2020-01-01T00:00:00Z'::timestamptz,
+  'API users'' tickets are stamped by the database (created_at is kept for trusted writers only)');
+
 select pg_temp.act_as('service_role');
 select is(public.import_tickets('[{"subject": "Service one"}]') -> 'problems' -> 0 ->> 'field', 'requester_id',
   'with the service key a row needs a requester (there is no caller to default to)');
 select is(public.import_tickets('[{"subject": "Service two", "requester": "cust.a@test.local", "description": "Hello"}]') ->> 'committed', 'true',
   'the service key imports for anyone');
+select is(public.import_tickets('[{"subject": "Service old", "requester": "cust.a@test.local", "created_at": "2020-01-01T00:00:00Z"}]') ->> 'committed', 'true',
+  'the service key keeps created_at');
+select is((pg_temp.ticket_by_subject('Service old')).created_at, '2020-01-01T00:00:00Z'::timestamptz, 'kept as given');
 select is(pg_temp.stored('Service two') -> 'messages', jsonb_build_array(jsonb_build_array(pg_temp.uid('cust_a'), 'public', 'Hello')),
   'with the service key the description is written by the requester');
 
