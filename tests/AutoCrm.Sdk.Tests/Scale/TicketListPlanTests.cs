@@ -60,12 +60,23 @@ public sealed class TicketListPlanTests(PlanDatabaseFixture database) : IClassFi
         using var handler = new PlanCapturingHandler();
         using var agent = await database.SignInAsync(ShapeRole.Admin, handler, ct);
         handler.Capturing = true;
-        await agent.Queues.GetStatsAsync(ct);
+
+        // A PostgreSQL backend's first call of a function loads the catalog rows its query needs and plans it, and those
+        // reads count in the call's buffers (about 1,500 blocks, whatever the function reads). The API's connection pool
+        // hands out its idle connections in turn, so a call may land on a connection that never ran queue_stats(). The
+        // cheapest of ten calls is one on a warm connection: what every later call of that connection costs.
+        for (var call = 0; call < 10; call++)
+        {
+            await agent.Queues.GetStatsAsync(ct);
+        }
 
         // Counting 100 000 tickets touches thousands of pages; the counters and one index probe per queue, a few dozen.
-        var root = Assert.Single(handler.Plans).GetProperty("Plan");
-        var blocks = root.GetProperty("Shared Hit Blocks").GetInt64() + root.GetProperty("Shared Read Blocks").GetInt64();
-        Assert.True(blocks < 600, $"queue_stats() touched {blocks} blocks\n{root}");
+        var roots = handler.Plans.Select(plan => plan.GetProperty("Plan")).ToList();
+        Assert.Equal(10, roots.Count);
+        var cheapest = roots.MinBy(Blocks);
+        Assert.True(Blocks(cheapest) < 600, $"queue_stats() touched {Blocks(cheapest)} blocks on its cheapest call\n{cheapest}");
+
+        static long Blocks(JsonElement root) => root.GetProperty("Shared Hit Blocks").GetInt64() + root.GetProperty("Shared Read Blocks").GetInt64();
     }
 
     [Fact]
