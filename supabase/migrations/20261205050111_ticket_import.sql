@@ -34,23 +34,32 @@ as $$
    where a.attrelid = 'public.tickets'::regclass and a.attnum > 0 and not a.attisdropped;
 $$;
 
-create type autocrm_private.imported_ticket as (
-  id uuid,
-  subject text,
-  status public.ticket_status,
-  priority public.ticket_priority,
-  requester_id uuid,
-  assignee_id uuid,
-  queue_id uuid,
-  tags text[],
-  metadata jsonb,
-  description text,
-  created_at timestamptz
-);
+-- Idempotent (type created only when missing, functions created or replaced): this file was first landed as
+-- 20261205042620_ticket_import.sql, which sorted before migrations already on main, and was renamed to sort after them;
+-- a database that applied it under the old name applies it again harmlessly.
+do $type$
+begin
+  if to_regtype('autocrm_private.imported_ticket') is null then
+    create type autocrm_private.imported_ticket as (
+      id uuid,
+      subject text,
+      status public.ticket_status,
+      priority public.ticket_priority,
+      requester_id uuid,
+      assignee_id uuid,
+      queue_id uuid,
+      tags text[],
+      metadata jsonb,
+      description text,
+      created_at timestamptz
+    );
+  end if;
+end
+$type$;
 
 -- The custom fields' error shape (a message starting with `field "<key>": `, DETAIL {"field", "rule"}), callable by
 -- the importing roles.
-create function autocrm_private.raise_import_error(p_key text, p_rule text, p_problem text, p_errcode text default '23514')
+create or replace function autocrm_private.raise_import_error(p_key text, p_rule text, p_problem text, p_errcode text default '23514')
 returns void
 language plpgsql
 set search_path = ''
@@ -64,7 +73,7 @@ end;
 $$;
 
 -- A cell as text, or null when it is missing, JSON null or blank.
-create function autocrm_private.import_cell(p_row jsonb, p_column text)
+create or replace function autocrm_private.import_cell(p_row jsonb, p_column text)
 returns text
 language sql
 immutable
@@ -77,7 +86,7 @@ $$;
 
 -- A custom field's cell as the JSON value its type expects, or null for no value. Text that cannot be read as the type
 -- stays a string, so that the field's own validation refuses it with its usual message.
-create function autocrm_private.import_field_value(p_value jsonb, p_type text)
+create or replace function autocrm_private.import_field_value(p_value jsonb, p_type text)
 returns jsonb
 language plpgsql
 immutable
@@ -119,7 +128,7 @@ end;
 $$;
 
 -- One row's cells as a ticket. Raises (with the field named as custom fields do) when a cell cannot be read.
-create function autocrm_private.import_ticket_row(p_row jsonb, p_types jsonb)
+create or replace function autocrm_private.import_ticket_row(p_row jsonb, p_types jsonb)
 returns autocrm_private.imported_ticket
 language plpgsql
 stable
@@ -245,7 +254,7 @@ end;
 $$;
 
 -- Where an error points: the field named in DETAIL (custom fields) or in the message, else the column.
-create function autocrm_private.import_problem_field(p_message text, p_detail text, p_column text, p_constraint text)
+create or replace function autocrm_private.import_problem_field(p_message text, p_detail text, p_column text, p_constraint text)
 returns text
 language sql
 immutable
@@ -258,7 +267,7 @@ as $$
     substring(p_constraint from '^tickets_([a-z_]+)_(length|format|is_object|no_nulls|positive|check|range|not_blank)$'));
 $$;
 
-create function public.import_tickets(rows jsonb, dry_run boolean default false)
+create or replace function public.import_tickets(rows jsonb, dry_run boolean default false)
 returns jsonb
 language plpgsql
 volatile
