@@ -135,7 +135,15 @@ public sealed class CrmDataGenerator
         progress?.Report(new CrmDataProgress(Options.Vacuum ? "vacuum" : "analyze", 0, 1));
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         {
-            var tables = "auth.users, auth.identities, public.profiles, public.queues, public.queue_members, public.tickets, public.ticket_messages, public.ticket_events";
+            // The search documents, where the schema has them (the triggers wrote them during the load): search decides
+            // between its two plans from their statistics, which autovacuum would otherwise gather at an unknown time.
+            var searchDocuments = await ScalarAsync<string>(connection, """
+                select coalesce(string_agg(', ' || t::regclass::text, ''), '')
+                  from unnest(array[to_regclass('autocrm_private.ticket_search_documents'),
+                                    to_regclass('autocrm_private.ticket_staff_search_documents')]) t
+                 where t is not null
+                """, cancellationToken);
+            var tables = "auth.users, auth.identities, public.profiles, public.queues, public.queue_members, public.tickets, public.ticket_messages, public.ticket_events" + searchDocuments;
             await ExecuteAsync(connection, Options.Vacuum ? $"vacuum (analyze) {tables}" : $"analyze {tables}", cancellationToken);
         }
 
