@@ -8,6 +8,7 @@ using AutoCrm.Sdk.Realtime;
 using AutoCrm.Sdk.Rest;
 using AutoCrm.Sdk.Tickets;
 using AutoCrm.Sdk.Views;
+using AutoCrm.Sdk.Webhooks;
 
 namespace AutoCrm.Sdk;
 
@@ -43,6 +44,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Automations = null!;
         Macros = null!;
         Views = null!;
+        Webhooks = null!;
     }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -76,6 +78,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         (Auth, Rest, Tickets, Queues, Profiles, Fields, Automations, Macros) = Build(Connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
         Views = CreateViews(Connection, auth);
+        Webhooks = new WebhooksClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
     }
 
     private CrmClient(CrmConnection connection, AuthClient auth)
@@ -85,6 +88,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         (Auth, Rest, Tickets, Queues, Profiles, Fields, Automations, Macros) = Build(connection, auth);
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
         Views = CreateViews(connection, auth);
+        Webhooks = new WebhooksClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
     }
 
     /// <summary>Sign-in, session and user management.</summary>
@@ -109,6 +113,10 @@ public class CrmClient : IDisposable, IAsyncDisposable
     public virtual MacrosClient Macros { get; }
     /// <summary>Saved views (named searches) and their live counts.</summary>
     public virtual ViewsClient Views { get; }
+
+    /// <summary>Webhook endpoints and their delivery log (admins, or back-office code with the service-role key): create,
+    /// list, change, rotate secrets, send a test event, list deliveries, redeliver.</summary>
+    public virtual WebhooksClient Webhooks { get; }
 
     /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
     /// requests as the anon key alone, for data a project exposes publicly.</summary>

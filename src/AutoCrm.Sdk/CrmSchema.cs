@@ -23,8 +23,8 @@ public static class CrmSchema
     /// <summary>The database functions (RPCs) the SDK calls.</summary>
     public static IReadOnlyList<string> Functions { get; } =
     [
-        "apply_macro", "assign_ticket", "claim_next_ticket", "deployment_status", "merge_ticket_metadata", "preview_macro", "queue_stats",
-        "release_ticket", "reorder_ticket_fields", "search_tickets", "set_ticket_field", "set_user_role", "test_automation_rules",
+        "apply_macro", "assign_ticket", "claim_next_ticket", "create_webhook_endpoint", "deployment_status", "merge_ticket_metadata", "preview_macro", "queue_stats",
+        "redeliver_webhook", "release_ticket", "reorder_ticket_fields", "rotate_webhook_secret", "search_tickets", "send_test_webhook", "set_ticket_field", "set_user_role", "test_automation_rules",
         "ticket_field_values", "transfer_ticket",
     ];
 
@@ -40,7 +40,7 @@ public static class CrmSchema
     public static IReadOnlyList<string> Tables { get; } =
     [
         "automation_notifications", "automation_rules", "macros", "profiles", "queue_members", "queues", "ticket_events", "ticket_fields",
-        "ticket_messages", "ticket_views", "tickets",
+        "ticket_messages", "ticket_views", "tickets", "webhook_deliveries", "webhook_endpoints",
     ];
 
     /// <summary>The tables the SDK's realtime streams subscribe to (they must be in the <c>supabase_realtime</c> publication).</summary>
