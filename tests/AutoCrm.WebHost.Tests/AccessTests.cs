@@ -91,6 +91,7 @@ public sealed class AccessTests(WebHostFixture app)
     [InlineData("/admin/queues")]
     [InlineData("/admin/users")]
     [InlineData("/admin/fields")]
+    [InlineData("/admin/fields/plan")]
     [InlineData("/agent/views")]
     [InlineData("/live/views")]
     public async Task Customer_is_forbidden_from_agent_and_admin_pages(string path)
