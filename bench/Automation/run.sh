@@ -15,63 +15,11 @@
 #   bash bench/Automation/run.sh --tickets 1000000 --seconds 30 --rounds 5 --clients 2   # the quiet-machine run
 set -euo pipefail
 
-tickets=100000; seconds=8; rounds=3; clients=2
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --tickets) tickets=$2; shift 2 ;;
-    --seconds) seconds=$2; shift 2 ;;
-    --rounds) rounds=$2; shift 2 ;;
-    --clients) clients=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+. "$(dirname "${BASH_SOURCE[0]}")/../Shared/write-bench.sh"
+write_bench_options "$@"
+write_bench_start automation
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bin=/usr/lib/postgresql/15/bin
-work="$(mktemp -d /tmp/autocrm-automation-bench.XXXXXX)"
-port=$((20000 + RANDOM % 20000))
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" -eq 0 ] && chown postgres "$work"
-cleanup() { as_pg "$bin/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-as_pg "$bin/initdb" -D "$work/data" -U postgres --auth=trust >/dev/null
-cat >> "$work/data/postgresql.conf" <<CONF
-port = $port
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$work'
-shared_buffers = 256MB
-max_wal_size = 4GB
-wal_level = logical
-CONF
-as_pg "$bin/pg_ctl" -D "$work/data" -l "$work/log" -w start >/dev/null
-psql_() { "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d bench -v ON_ERROR_STOP=1 -q "$@"; }
-"$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -c 'create database bench'
-psql_ -f "$repo/src/AutoCrm.DevStack/Postgres/Sql/bootstrap.sql" >/dev/null
-for f in "$repo"/supabase/migrations/*.sql; do psql_ --single-transaction -f "$f" >/dev/null; done
-
-echo "Loading $tickets tickets ($(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-psql_ <<SQL
-insert into auth.users (id, email) values
-  ('b0000000-0000-4000-8000-000000000001', 'agent@bench.local'),
-  ('b0000000-0000-4000-8000-00000000000c', 'customer@bench.local');
-update public.profiles set role = 'agent' where id = 'b0000000-0000-4000-8000-000000000001';
-alter table public.tickets disable trigger tickets_record_events;
-insert into public.tickets (subject, requester_id, status, priority, tags, metadata, created_at)
-select 'Bench ticket ' || g, 'b0000000-0000-4000-8000-00000000000c',
-       (array['new', 'open', 'pending', 'solved'])[1 + g % 4]::public.ticket_status,
-       (array['low', 'normal', 'high', 'urgent'])[1 + g % 4]::public.ticket_priority,
-       array['t' || (g % 50)],
-       jsonb_build_object('channel', (array['email', 'web', 'phone'])[1 + g % 3], 'plan', (array['free', 'pro', 'enterprise'])[1 + g % 3],
-                          'seats', g % 500),
-       now() - make_interval(mins => g)
-  from generate_series(1, $tickets) g;
-alter table public.tickets enable trigger tickets_record_events;
-vacuum analyze public.tickets;
-SQL
-
-claims="{\"sub\": \"b0000000-0000-4000-8000-000000000001\", \"role\": \"authenticated\"}"
-setup="select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '$claims', true);"
+setup="$(write_bench_session_setup)"
 cat > "$work/create.sql" <<S
 \\set r random(1, 1000000000)
 begin;
@@ -100,10 +48,6 @@ configure() { # scenario
     rules20_firing) psql_ -f "$here/rules.sql" -f "$here/firing.sql" ;;
   esac
 }
-measure() { # script -> tps
-  "$bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -c "$clients" -j "$clients" -T "$seconds" -f "$1" bench 2>/dev/null \
-    | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
-}
 
 echo
 echo "CPU time per write in the backend ($rounds rounds of 2000 writes, medians; load average $(cut -d' ' -f1-3 /proc/loadavg) before)"
@@ -119,22 +63,21 @@ declare -A create update loads
 for round in $(seq 1 "$rounds"); do
   for s in "${scenarios[@]}"; do
     configure "$s" >/dev/null
-    c=$(measure "$work/create.sql"); u=$(measure "$work/update.sql")
+    c=$(write_bench_measure "$work/create.sql"); u=$(write_bench_measure "$work/update.sql")
     l=$(cut -d' ' -f1 /proc/loadavg)
     create[$s]+="$c "; update[$s]+="$u "; loads[$s]+="$l "
     printf 'round %s %-14s create %8.1f/s  update %8.1f/s  (load average %s)\n' "$round" "$s" "$c" "$u" "$l"
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 echo
 echo "$tickets tickets, $clients clients, $rounds rounds of ${seconds}s per figure; medians; time ratio = none's throughput / the scenario's (same run)"
 echo
 echo "| Scenario | create/s | time ratio | update/s | time ratio | load average (per round) |"
 echo "|---|---:|---:|---:|---:|---|"
-base_c=$(echo "${create[none]}" | median); base_u=$(echo "${update[none]}" | median)
+base_c=$(echo "${create[none]}" | write_bench_median); base_u=$(echo "${update[none]}" | write_bench_median)
 for s in "${scenarios[@]}"; do
-  c=$(echo "${create[$s]}" | median); u=$(echo "${update[$s]}" | median)
+  c=$(echo "${create[$s]}" | write_bench_median); u=$(echo "${update[$s]}" | write_bench_median)
   awk -v s="$s" -v c="$c" -v u="$u" -v bc="$base_c" -v bu="$base_u" -v l="${loads[$s]}" \
     'BEGIN { printf "| %s | %.0f | %.2f | %.0f | %.2f | %s|\n", s, c, bc / c, u, bu / u, l }'
 done

@@ -6,12 +6,15 @@ namespace AutoCrm.ConsoleHost.Tests;
 
 /// <summary>Runs <c>autocrm</c> in-process (the same entry the executable uses, minus the host) with captured output and a
 /// private config directory. Runs from one instance share the directory (and so the saved session). With
-/// <paramref name="terminal"/> the commands behave as in a terminal (live displays), rendered without colours.</summary>
-internal sealed class Cli(DevStackFixture? stack, bool terminal = false)
+/// <paramref name="terminal"/> the commands behave as in a terminal (live displays), rendered without colours. With
+/// <paramref name="server"/> it points at that DevStack instead of the fixture's.</summary>
+internal sealed class Cli(DevStackFixture? stack, bool terminal = false, AutoCrm.DevStack.DevStackServer? server = null)
 {
+    private AutoCrm.DevStack.DevStackServer? Server => server ?? stack?.Server;
+
     public string Home { get; } = TestPaths.NewDirectory("home-");
 
-    public string ServiceKey => stack!.Server.ServiceRoleKey;
+    public string ServiceKey => Server!.ServiceRoleKey;
 
     public Task<CliResult> RunAsync(params string[] args) =>
         RunAsync(new SignalWriter(), new SignalWriter(), TestContext.Current.CancellationToken, args);
@@ -29,10 +32,10 @@ internal sealed class Cli(DevStackFixture? stack, bool terminal = false)
         });
         console.Profile.Width = 240;
         var variables = new Dictionary<string, string?>();
-        if (stack is not null)
+        if (Server is { } target)
         {
-            variables["AUTOCRM_URL"] = stack.Server.Url.ToString();
-            variables["AUTOCRM_ANON_KEY"] = stack.Server.AnonKey;
+            variables["AUTOCRM_URL"] = target.Url.ToString();
+            variables["AUTOCRM_ANON_KEY"] = target.AnonKey;
         }
 
         var environment = new CliEnvironment

@@ -31,58 +31,6 @@ public sealed class ImportExportTests(DevStackFixture stack)
     }
 
     [Fact]
-    public async Task Csv_import_lands_good_rows_reports_bad_rows_by_line_and_reimport_creates_nothing()
-    {
-        var run = Guid.NewGuid().ToString("N");
-        var csv = $"""
-            source_key,subject,priority,status,queue,requester,tags,metadata
-            {run}-1,Cannot print {run},high,new,general,carol@customer.demo,printer;office,"{"{"}""plan"":""pro""{"}"}"
-            {run}-2,,normal,new,general,carol@customer.demo,,
-            {run}-3,"Quoted, with comma {run}",low,open,billing,dave@customer.demo,,
-            {run}-4,Bad priority {run},extreme,new,general,carol@customer.demo,,
-            {run}-5,Unknown queue {run},normal,new,nowhere,carol@customer.demo,,
-            {run}-6,Too few fields
-            {run}-7,"Multi
-            line {run}",normal,new,,erin@customer.demo,,
-            """;
-        var file = TempFile(".csv", csv);
-        var cli = stack.Cli();
-
-        var first = await cli.RunAsServiceAsync("import", file, "--json");
-        Assert.Equal(1, first.ExitCode);
-        var summary = first.Json;
-        Assert.Equal(7, summary.GetProperty("rows").GetInt32());
-        Assert.Equal(3, summary.GetProperty("created").GetInt32());
-        Assert.Equal(4, summary.GetProperty("bad_rows").GetInt32());
-        var lines = summary.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("line").GetInt32()).ToList();
-        Assert.Equal([3, 5, 6, 7], lines);
-
-        var again = (await cli.RunAsServiceAsync("import", file, "--json")).Json;
-        Assert.Equal(0, again.GetProperty("created").GetInt32());
-        Assert.Equal(3, again.GetProperty("already_present").GetInt32());
-
-        using var service = stack.ServiceClient();
-        var found = new List<Ticket>();
-        await foreach (var t in service.Tickets.ListAsync(new TicketQuery { SubjectContains = run }, TestContext.Current.CancellationToken))
-        {
-            found.Add(t);
-        }
-
-        Assert.Equal(3, found.Count);
-        var printer = Assert.Single(found, t => t.Subject.StartsWith("Cannot print", StringComparison.Ordinal));
-        Assert.Equal(TicketPriority.High, printer.Priority);
-        Assert.Equal(["printer", "office"], printer.Tags);
-        Assert.Equal("pro", printer.Metadata["plan"]?.GetString());
-        Assert.Contains(found, t => t.Subject == $"Multi\nline {run}");
-        Assert.Equal(TicketStatus.Open, Assert.Single(found, t => t.Subject.StartsWith("Quoted", StringComparison.Ordinal)).Status);
-        Assert.Equal(TicketStatus.New, printer.Status);
-
-        var text = await cli.RunAsServiceAsync("import", file);
-        Assert.Contains("0 created, 3 already present", text.Text, StringComparison.Ordinal);
-        Assert.Contains(":5: skipped: priority 'extreme'", text.Error, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Jsonl_import_as_a_signed_in_agent_writes_tickets_and_conversation()
     {
         var run = Guid.NewGuid().ToString("N");

@@ -18,6 +18,14 @@ internal sealed class ExportSettings : ConnectionSettings
     [Description("Write to a file instead of standard output.")]
     public string? Output { get; init; }
 
+    [CommandOption("--format <FORMAT>")]
+    [Description("jsonl (tickets with their conversation, ending with a cursor) or csv (one row per ticket with a column per custom field, as `autocrm import` reads it). Default: from --output's extension, else jsonl.")]
+    public string? Format { get; init; }
+
+    [CommandOption("-q|--query <QUERY>")]
+    [Description("Only tickets matching a search in the query language, e.g. \"status:open field.plan:pro\" (free text needs --format csv).")]
+    public string? Query { get; init; }
+
     [CommandOption("--overlap <SECONDS>")]
     [Description("How far back the next export re-reads, to catch changes that committed late (default 600).")]
     [DefaultValue(600)]
@@ -29,19 +37,55 @@ internal sealed class ExportSettings : ConnectionSettings
 
 /// <summary><c>autocrm export</c>: tickets the caller can see, oldest change first, one JSON object per line with the
 /// conversation; the last line is <c>{"cursor": "..."}</c> for the next incremental export, which re-reads an overlap
-/// window and skips ticket states already written (see <see cref="ExportCursor"/>). The lines import back.</summary>
+/// window and skips ticket states already written (see <see cref="ExportCursor"/>). The lines import back. With
+/// <c>--format csv</c>, <see cref="CsvTicketExport"/> writes a CSV file instead.</summary>
 internal sealed class ExportCommand(CliEnvironment environment) : CrmCommand<ExportSettings>(environment)
 {
     protected override async Task<int> RunAsync(CrmTarget target, ExportSettings s, CancellationToken cancellationToken)
     {
+        var csv = (s.Format ?? (s.Output is null ? "jsonl" : Path.GetExtension(s.Output).TrimStart('.'))).ToLowerInvariant() switch
+        {
+            "csv" => true,
+            "jsonl" or "ndjson" or "json" or "" => false,
+            var other => throw new UsageException($"unknown format '{other}': use --format csv or --format jsonl"),
+        };
+        var search = s.Query is null ? null : SearchQueries.Parse(s.Query);
+        if (csv && s.Since is not null)
+        {
+            throw new UsageException("--since is for JSON Lines exports (CSV has no cursor line)");
+        }
+
+        if (!csv && search is { HasText: true })
+        {
+            throw new UsageException("free text in --query needs --format csv; a JSON Lines export takes filters only");
+        }
+
         var since = s.Since is null ? null : ExportCursor.Decode(s.Since);
         var crm = target.Client;
         var writer = s.Output is null ? Environment.Out : new StreamWriter(s.Output, append: false);
         try
         {
+            if (csv)
+            {
+                var written = await new CsvTicketExport(crm).WriteAsync(writer, search, cancellationToken).ConfigureAwait(false);
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (s.Output is not null)
+                {
+                    Environment.Error.WriteLine($"Exported {written} tickets to {s.Output}.");
+                }
+
+                return ExitCodes.Success;
+            }
+
             var read = new List<(Guid Id, int Version, DateTimeOffset UpdatedAt)>();
             var count = 0;
-            var query = new TicketQuery { UpdatedFrom = since?.Watermark, Sort = TicketSort.Updated, PageSize = 200 };
+            var filter = search?.Filter ?? new TicketQuery();
+            var from = (filter.UpdatedFrom, since?.Watermark) switch
+            {
+                ({ } a, { } b) => a > b ? a : b,
+                var (a, b) => a ?? b,
+            };
+            var query = filter with { UpdatedFrom = from, Sort = TicketSort.Updated, Descending = false, PageSize = 200 };
             await foreach (var ticket in crm.Tickets.ListAsync(query).WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 read.Add((ticket.Id, ticket.Version, ticket.UpdatedAt));

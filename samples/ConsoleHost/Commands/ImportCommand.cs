@@ -15,7 +15,7 @@ namespace AutoCrm.ConsoleHost.Commands;
 internal sealed class ImportSettings : ReadSettings
 {
     [CommandArgument(0, "<FILE>")]
-    [Description("A .csv file (header row) or a .jsonl file (one ticket object per line, e.g. from `autocrm export`).")]
+    [Description("A .csv file (header row: ticket columns and custom field keys) or a .jsonl file (one ticket object per line, e.g. from `autocrm export`).")]
     public string File { get; init; } = "";
 
     [CommandOption("--format <FORMAT>")]
@@ -23,17 +23,22 @@ internal sealed class ImportSettings : ReadSettings
     public string? Format { get; init; }
 
     [CommandOption("--batch <N>")]
-    [Description("Tickets per round (one existence check and one conversation insert; each ticket is one create). Default 50.")]
-    [DefaultValue(50)]
-    public int Batch { get; init; } = 50;
+    [Description("CSV: rows per call of import_tickets (default 200). JSON Lines: tickets per round (one existence check and one conversation insert; default 50).")]
+    public int? Batch { get; init; }
+
+    [CommandOption("--dry-run")]
+    [Description("CSV: check every row with the database's rules and report, writing nothing.")]
+    public bool DryRun { get; init; }
 
     public override ValidationResult Validate() =>
         Batch is < 1 or > 1000 ? ValidationResult.Error("--batch must be between 1 and 1000") : ValidationResult.Success();
 }
 
-/// <summary><c>autocrm import</c>: creates tickets through the SDK (<c>crm.Tickets.CreateAsync</c>) with ids derived from each
-/// row's source key, and their conversation with ignore-duplicates, so re-running the same file creates nothing new. Bad rows are reported with their
-/// line number and skipped; the good ones still land. Exit 0 when every row is in, 1 when some were bad.</summary>
+/// <summary><c>autocrm import</c>. CSV goes through the database's <c>import_tickets</c> (see <see cref="CsvTicketImport"/>): all
+/// or nothing, every bad row reported with its line. JSON Lines (the export's format, with conversations) creates tickets
+/// through the SDK (<c>crm.Tickets.CreateAsync</c>) with ids derived from each row's source key, and their conversation with
+/// ignore-duplicates, so re-running the same file creates nothing new; its bad rows are reported and skipped. Exit 0 when
+/// every row is in, 1 when some were bad.</summary>
 internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<ImportSettings>(environment)
 {
     protected override async Task<int> RunAsync(CrmTarget target, ImportSettings s, CancellationToken cancellationToken)
@@ -49,6 +54,16 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
         if (session is null && !asService)
         {
             throw new CrmAuthException("import needs a signed-in agent or admin (`autocrm login`) or the service_role key (--key)");
+        }
+
+        if (Format(s) == "csv")
+        {
+            return await ImportCsvAsync(crm, s, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (s.DryRun)
+        {
+            throw new UsageException("--dry-run is for CSV files");
         }
 
         var me = session?.User?.Id ?? (session is null ? null : (await crm.Auth.GetUserAsync(cancellationToken).ConfigureAwait(false)).Id);
@@ -92,7 +107,7 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
         var messages = 0;
         async Task RunBatchesAsync(Action<int>? advance)
         {
-            foreach (var batch in rows.Chunk(s.Batch))
+            foreach (var batch in rows.Chunk(s.Batch ?? 50))
             {
                 var (c, p, m) = await ImportBatchAsync(crm, batch, bad, cancellationToken).ConfigureAwait(false);
                 created += c;
@@ -135,40 +150,77 @@ internal sealed class ImportCommand(CliEnvironment environment) : CrmCommand<Imp
         return bad.Count == 0 ? ExitCodes.Success : ExitCodes.Error;
     }
 
+    private static string Format(ImportSettings s) =>
+        (s.Format ?? Path.GetExtension(s.File).TrimStart('.')).ToLowerInvariant() switch
+        {
+            "csv" => "csv",
+            "jsonl" or "ndjson" or "json" => "jsonl",
+            var other => throw new UsageException($"unknown format '{other}': use --format csv or --format jsonl"),
+        };
+
+    /// <summary>The CSV path: read, check and write through <c>import_tickets</c>, then report.</summary>
+    private async Task<int> ImportCsvAsync(CrmClient crm, ImportSettings s, CancellationToken cancellationToken)
+    {
+        CsvFile file;
+        using (var reader = new StreamReader(s.File, detectEncodingFromByteOrderMarks: true))
+        {
+            file = await CsvTicketImport.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+        }
+
+        var import = new CsvTicketImport(crm, s.Batch ?? 200);
+        CsvImportResult result;
+        if (Environment.IsTerminal && !s.Json && file.Rows.Count > 0)
+        {
+            var total = file.Rows.Count * (import.ChecksFirst(file, s.DryRun) && !s.DryRun ? 2 : 1);
+            CsvImportResult? done = null;
+            await Console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask(s.DryRun ? $"Checking {file.Rows.Count} tickets" : $"Importing {file.Rows.Count} tickets", maxValue: total);
+                    done = await import.ImportAsync(file, s.DryRun, n => task.Increment(n), cancellationToken).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            result = done!;
+        }
+        else
+        {
+            result = await import.ImportAsync(file, s.DryRun, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (s.Json)
+        {
+            JsonOutput.WriteDocument(Environment.Out, result);
+        }
+        else
+        {
+            foreach (var problem in result.Problems)
+            {
+                var column = problem.Field is { } f && !problem.Message.StartsWith($"field \"{f}\"", StringComparison.Ordinal) ? $" (column {f})" : "";
+                Environment.Error.WriteLine($"{s.File}:{problem.Line}: {problem.Message}{column}");
+            }
+
+            var name = Markup.Escape(s.File);
+            var summary = (result.DryRun, result.Committed, result.BadRows) switch
+            {
+                (true, _, 0) => $"Checked {name}: {result.Rows} rows are good; {result.Created} would be created, {result.AlreadyPresent} are already present. Nothing was written.",
+                (true, _, var n) => $"Checked {name}: [red]{n} bad rows[/] of {result.Rows}. Nothing was written.",
+                (false, true, 0) => $"Imported {name}: [green]{result.Created} created[/], {result.AlreadyPresent} already present.",
+                (false, true, var n) => $"Imported {name} in part: [green]{result.Created} created[/] before [red]{n} bad rows[/] (see above).",
+                (false, false, var n) => $"Nothing imported from {name}: [red]{n} bad rows[/] of {result.Rows}; fix them and run again.",
+            };
+            Console.MarkupLine(summary);
+        }
+
+        return result.BadRows == 0 ? ExitCodes.Success : ExitCodes.Error;
+    }
+
     private async Task<List<TicketRecord>> ReadAsync(ImportSettings s, List<ImportProblem> bad, CancellationToken cancellationToken)
     {
-        var format = (s.Format ?? Path.GetExtension(s.File).TrimStart('.')).ToLowerInvariant();
+        var format = Format(s);
         var records = new List<TicketRecord>();
         using var reader = new StreamReader(s.File);
         switch (format)
         {
-            case "csv":
-                List<string>? header = null;
-                await foreach (var (line, fields) in CsvReader.ReadAsync(reader, cancellationToken).ConfigureAwait(false))
-                {
-                    if (header is null)
-                    {
-                        header = [.. fields.Select(f => f.Trim().ToLowerInvariant())];
-                        continue;
-                    }
-
-                    if (fields.Count != header.Count)
-                    {
-                        bad.Add(new ImportProblem(line, $"expected {header.Count} fields, found {fields.Count}"));
-                        continue;
-                    }
-
-                    var o = new JsonObject();
-                    for (var i = 0; i < header.Count; i++)
-                    {
-                        o[header[i]] = fields[i];
-                    }
-
-                    Add(line, o);
-                }
-
-                break;
-            case "jsonl" or "ndjson" or "json":
+            case "jsonl":
                 var number = 0;
                 string? text;
                 while ((text = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false)) is not null)

@@ -1,0 +1,80 @@
+# Shared by the write-path benchmarks (bench/TicketFields/run.sh, bench/Automation/run.sh): a throwaway PostgreSQL 15
+# cluster holding the AutoCRM migrations and N generated tickets, pgbench throughput, medians. Source it, then call
+#   write_bench_options "$@"        sets tickets, seconds, rounds, clients (defaults: 100000, 8, 3, 2)
+#   write_bench_start <name>        starts the cluster, applies the migrations, loads the tickets; defines psql_
+#   write_bench_session_setup       prints the statement that makes a pgbench transaction a signed-in agent's request
+#   write_bench_measure <script>    pgbench tps of one script over $seconds with $clients clients
+#   write_bench_median              median of the numbers on stdin (space or newline separated)
+# The users are b0000000-…-000000000001 (agent) and b0000000-…-00000000000c (customer, requester of every ticket).
+
+write_bench_options() {
+  tickets=100000; seconds=8; rounds=3; clients=2
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --tickets) tickets=$2; shift 2 ;;
+      --seconds) seconds=$2; shift 2 ;;
+      --rounds) rounds=$2; shift 2 ;;
+      --clients) clients=$2; shift 2 ;;
+      *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+  done
+}
+
+write_bench_as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+write_bench_start() { # name
+  repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  bin=/usr/lib/postgresql/15/bin
+  work="$(mktemp -d "/tmp/autocrm-$1-bench.XXXXXX")"
+  port=$((20000 + RANDOM % 20000))
+  [ "$(id -u)" -eq 0 ] && chown postgres "$work"
+  trap 'write_bench_as_pg "$bin/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+  write_bench_as_pg "$bin/initdb" -D "$work/data" -U postgres --auth=trust >/dev/null
+  cat >> "$work/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$work'
+shared_buffers = 256MB
+max_wal_size = 4GB
+wal_level = logical
+CONF
+  write_bench_as_pg "$bin/pg_ctl" -D "$work/data" -l "$work/log" -w start >/dev/null
+  "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q -c 'create database bench'
+  psql_ -f "$repo/src/AutoCrm.DevStack/Postgres/Sql/bootstrap.sql" >/dev/null
+  for f in "$repo"/supabase/migrations/*.sql; do psql_ --single-transaction -f "$f" >/dev/null; done
+
+  echo "Loading $tickets tickets ($(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  psql_ <<SQL
+insert into auth.users (id, email) values
+  ('b0000000-0000-4000-8000-000000000001', 'agent@bench.local'),
+  ('b0000000-0000-4000-8000-00000000000c', 'customer@bench.local');
+update public.profiles set role = 'agent' where id = 'b0000000-0000-4000-8000-000000000001';
+alter table public.tickets disable trigger tickets_record_events;
+insert into public.tickets (subject, requester_id, status, priority, tags, metadata, created_at)
+select 'Bench ticket ' || g, 'b0000000-0000-4000-8000-00000000000c',
+       (array['new', 'open', 'pending', 'solved'])[1 + g % 4]::public.ticket_status,
+       (array['low', 'normal', 'high', 'urgent'])[1 + g % 4]::public.ticket_priority,
+       array['t' || (g % 50)],
+       jsonb_build_object('channel', (array['email', 'web', 'phone'])[1 + g % 3], 'plan', (array['free', 'pro', 'enterprise'])[1 + g % 3],
+                          'seats', g % 500),
+       now() - make_interval(mins => g)
+  from generate_series(1, $tickets) g;
+alter table public.tickets enable trigger tickets_record_events;
+vacuum analyze public.tickets;
+SQL
+}
+
+psql_() { "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d bench -v ON_ERROR_STOP=1 -q "$@"; }
+
+write_bench_session_setup() {
+  local claims='{"sub": "b0000000-0000-4000-8000-000000000001", "role": "authenticated"}'
+  echo "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '$claims', true);"
+}
+
+write_bench_measure() { # script -> tps
+  "$bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -c "$clients" -j "$clients" -T "$seconds" -f "$1" bench 2>/dev/null \
+    | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}
+
+write_bench_median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
