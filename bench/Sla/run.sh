@@ -5,8 +5,8 @@
 # 1. run_due_automations: the time of one call with nothing due, and with 100 / 1,000 / 10,000 clocks due (each call
 #    rolled back so the next finds the same clocks), median of the rounds, load average beside each figure. The claim
 #    to check: with nothing due it stays far under a second at 10^6 tickets, and it grows with what is due, not with N.
-# 2. The write path, as a signed-in agent through the real triggers, measured in the same run in interleaved rounds
-#    (median reported, so that a busy machine slows the scenarios alike):
+# 2. The write path, as a signed-in agent through the real triggers: first the backend's CPU time per write (which load
+#    distorts far less), then pgbench throughput, both in interleaved rounds of the same run (medians):
 #      off       the SLA triggers disabled (the write path before SLAs: the baseline)
 #      policies  three active policies (one counted in a business-hours calendar): every new ticket starts two clocks,
 #                status changes pause and resume them, replies fulfil them
@@ -127,7 +127,73 @@ echo
 echo "Plan with nothing due (the partial index on due_at, no table scan):"
 psql_ -At -c "explain (costs off) select s.ticket_id from public.ticket_slas s where s.due_at <= now() and s.fulfilled_at is null and s.breached_at is null and s.due_at is not null order by s.due_at limit 10000 for update skip locked" | sed 's/^/    /'
 
-# 2. the write path
+# 2. the write path, first as CPU time per write inside one backend (user + system time of the backend process from
+# /proc/self/stat), which load distorts far less than throughput: each figure is a batch of writes as the agent,
+# rolled back afterwards; the scenarios alternate their order per round.
+psql_ <<'SQL'
+create function public.bench_cpu_ms() returns numeric language sql security definer as $$
+  select (split_part(s, ' ', 12)::numeric + split_part(s, ' ', 13)::numeric) * 10
+    from (select split_part(pg_read_file('/proc/self/stat', 0, 1000), ') ', 2) s) x
+$$;
+create function public.bench_cpu(p_scenario text, p_write text, p_n integer) returns numeric language plpgsql as $$
+declare
+  c0 numeric;
+  v_us numeric;
+begin
+  begin
+    if p_scenario = 'off' then
+      update public.sla_policies set active = false;
+      alter table public.tickets disable trigger tickets_sla_insert, disable trigger tickets_sla_status;
+      alter table public.ticket_messages disable trigger ticket_messages_sla;
+    else
+      update public.sla_policies set active = true;
+    end if;
+    perform set_config('role', 'authenticated', true),
+            set_config('request.jwt.claims', '{"sub": "b0000000-0000-4000-8000-000000000001", "role": "authenticated"}', true);
+    c0 := public.bench_cpu_ms();
+    for i in 1..p_n loop
+      if p_write = 'create' then
+        insert into public.tickets (subject, requester_id, tags, priority)
+        values ('Created', 'b0000000-0000-4000-8000-00000000000c', array['t' || (i % 50)],
+                (array['low', 'normal', 'high', 'urgent'])[1 + i % 4]::public.ticket_priority);
+      elsif p_write = 'status' then
+        update public.tickets set status = case when status = 'pending' then 'open' else 'pending' end::public.ticket_status
+         where number = i;
+      else
+        insert into public.ticket_messages (ticket_id, author_id, body)
+        select id, 'b0000000-0000-4000-8000-000000000001', 'Bench reply' from public.tickets where number = i;
+      end if;
+    end loop;
+    v_us := (public.bench_cpu_ms() - c0) * 1000 / p_n;
+    perform set_config('role', 'none', true);
+    raise exception 'rollback';
+  exception when raise_exception then
+    return v_us;
+  end;
+end $$;
+SQL
+batch=$(( clocks < 1000 ? clocks : 1000 ))
+declare -A cpu
+for round in $(seq 1 "$rounds"); do
+  order=(off policies); [ $((round % 2)) -eq 0 ] && order=(policies off)
+  for s in "${order[@]}"; do
+    for w in create status reply; do
+      cpu[$s.$w]+="$(psql_ -At -c "select public.bench_cpu('$s', '$w', $batch)") "
+    done
+  done
+done
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+echo
+echo "CPU time per write in the backend ($rounds rounds of $batch writes, medians; load average $(load) after)"
+echo
+echo "| write | off µs | policies µs | ratio |"
+echo "|---|---:|---:|---:|"
+for w in create status reply; do
+  o=$(echo "${cpu[off.$w]}" | median); p=$(echo "${cpu[policies.$w]}" | median)
+  awk -v w="$w" -v o="$o" -v p="$p" 'BEGIN { printf "| %s | %.0f | %.0f | %.2f |\n", w, o, p, p / o }'
+done
+
+# then as throughput with pgbench
 claims="{\"sub\": \"b0000000-0000-4000-8000-000000000001\", \"role\": \"authenticated\"}"
 setup="select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '$claims', true);"
 cat > "$work/create.sql" <<S
@@ -182,7 +248,6 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 echo
 echo "$tickets tickets, $clients clients, $rounds rounds of ${seconds}s per figure; medians; ratio = policies / off (same run)"
 echo
