@@ -91,6 +91,9 @@ public sealed class AccessTests(WebHostFixture app)
     [InlineData("/admin/queues")]
     [InlineData("/admin/users")]
     [InlineData("/admin/fields")]
+    [InlineData("/admin/rules")]
+    [InlineData("/admin/rules/edit")]
+    [InlineData("/admin/macros")]
     [InlineData("/agent/views")]
     [InlineData("/live/views")]
     public async Task Customer_is_forbidden_from_agent_and_admin_pages(string path)
