@@ -28,6 +28,14 @@ public static class CrmSchema
         "ticket_field_values", "transfer_ticket",
     ];
 
+    /// <summary>The database functions only back-office code with the service role calls: the webhook dispatcher's lease
+    /// and record of attempts. No signed-in user may execute them, so <c>deployment_status</c> (which lists what signed-in
+    /// users may call) does not show them.</summary>
+    public static IReadOnlyList<string> ServiceFunctions { get; } =
+    [
+        "complete_webhook_delivery", "lease_webhook_deliveries",
+    ];
+
     /// <summary>The tables the SDK reads and writes.</summary>
     public static IReadOnlyList<string> Tables { get; } =
     [

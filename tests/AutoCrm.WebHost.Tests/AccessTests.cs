@@ -91,6 +91,7 @@ public sealed class AccessTests(WebHostFixture app)
     [InlineData("/admin/queues")]
     [InlineData("/admin/users")]
     [InlineData("/admin/fields")]
+    [InlineData("/admin/fields/plan")]
     [InlineData("/admin/rules")]
     [InlineData("/admin/rules/edit")]
     [InlineData("/admin/macros")]

@@ -92,4 +92,54 @@ public sealed class CustomFieldsBrowserTests(WebHostFixture app) : BrowserTest(a
                 }
             }
         });
+
+    [Fact]
+    public Task Admin_edits_a_field_that_tickets_use_and_sees_the_databases_refusal_beside_the_form() =>
+        RunAsync(nameof(Admin_edits_a_field_that_tickets_use_and_sees_the_databases_refusal_beside_the_form), async () =>
+        {
+            var run = Guid.NewGuid().ToString("N")[..8];
+            var tier = "tier_" + run;
+            using var adminSdk = await App.SdkAsAsync("admin@autocrm.demo", Ct);
+            await adminSdk.Fields.CreateAsync(new NewTicketField
+            {
+                Key = tier, Label = "Tier " + run, Type = TicketFieldType.Dropdown, CustomerVisible = true,
+                Options = [new TicketFieldOption { Value = "gold", Label = "Gold" }, new TicketFieldOption { Value = "silver", Label = "Silver" }],
+            }, Ct);
+            try
+            {
+                var ticket = await adminSdk.Tickets.CreateAsync(new AutoCrm.Sdk.Tickets.NewTicket
+                {
+                    Subject = "Edited field " + run,
+                    Metadata = AutoCrm.Sdk.CrmMetadata.Empty.WithFieldValue(tier, TicketFieldValue.Option("silver")),
+                }, Ct);
+
+                var admin = await SignInAsync("admin@autocrm.demo", "Workspace");
+                await admin.GotoAsync("/admin/fields");
+                await admin.GetByTestId("edit-field-" + tier).ClickAsync();
+                var form = admin.GetByTestId("edit-field");
+                await Expect(form.GetByLabel("Options")).ToHaveValueAsync("gold | Gold\nsilver | Silver", new() { Timeout = 30_000 });
+
+                // No options at all: the database refuses, its message appears beside the form, and what was typed stays.
+                await form.GetByLabel("Label", new() { Exact = true }).FillAsync("Service tier " + run);
+                await form.GetByLabel("Options").FillAsync("");
+                await admin.GetByTestId("save-field").ClickAsync();
+                await Expect(admin.GetByTestId("edit-field-error")).ToHaveTextAsync($"field \"{tier}\": dropdown fields need a non-empty options array of {{\"value\", \"label\"}}", Text);
+                await Expect(form.GetByLabel("Label", new() { Exact = true })).ToHaveValueAsync("Service tier " + run, new() { Timeout = 30_000 });
+
+                // Dropping an option tickets use and making the field agent-only are allowed: the ticket keeps its value.
+                await form.GetByLabel("Options").FillAsync("gold | Gold\nplatinum | Platinum");
+                await form.GetByLabel("Customers see it").UncheckAsync();
+                await admin.GetByTestId("save-field").ClickAsync();
+                await Expect(admin.GetByTestId("field-row-" + tier)).ToContainTextAsync("Service tier " + run, Contains);
+                await Expect(admin.GetByTestId("field-row-" + tier)).ToContainTextAsync("agents only", Contains);
+                var field = await adminSdk.Fields.GetAsync(tier, Ct);
+                Assert.Equal(["gold", "platinum"], field.Options.Select(o => o.Value));
+                Assert.False(field.CustomerVisible);
+                Assert.Equal("silver", (await adminSdk.Fields.GetValuesAsync(ticket.Id, Ct)).GetFieldValue(tier).AsText());
+            }
+            finally
+            {
+                await adminSdk.Fields.ArchiveAsync(tier, Ct);
+            }
+        });
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AutoCrm.DataGenerator;
+using Npgsql;
 
 namespace AutoCrm.Sdk.Tests.Integration;
 
@@ -30,7 +32,7 @@ public sealed partial class SchemaRequirementsTests(DevStackFixture stack)
 
         var created = upToMinimum.SelectMany(s => CreatedObject().Matches(s)).Select(m => m.Groups["name"].Value).ToHashSet();
 
-        Assert.Empty(CrmSchema.Functions.Concat(CrmSchema.Tables).Except(created));
+        Assert.Empty(CrmSchema.Functions.Concat(CrmSchema.ServiceFunctions).Concat(CrmSchema.Tables).Except(created));
     }
 
     [Fact]
@@ -47,7 +49,9 @@ public sealed partial class SchemaRequirementsTests(DevStackFixture stack)
         var streamed = sources.SelectMany(s => StreamedTable().Matches(s)).Select(m => m.Groups["name"].Value).ToHashSet();
 
         Assert.Contains("claim_next_ticket", functions); // the scan finds calls at all
-        Assert.Empty(functions.Except(CrmSchema.Functions));
+        Assert.Contains("lease_webhook_deliveries", functions); // and the dispatcher's, which only the service role calls
+        Assert.Empty(functions.Except(CrmSchema.Functions).Except(CrmSchema.ServiceFunctions));
+        Assert.Empty(CrmSchema.Functions.Intersect(CrmSchema.ServiceFunctions));
         Assert.Empty(tables.Except(CrmSchema.Tables));
         Assert.Empty(streamed.Except(CrmSchema.RealtimeTables));
     }
@@ -61,6 +65,34 @@ public sealed partial class SchemaRequirementsTests(DevStackFixture stack)
         Assert.Empty(CrmSchema.Functions.Except(Names(status, "functions")));
         Assert.Empty(CrmSchema.Tables.Except(Names(status, "tables")));
         Assert.Empty(CrmSchema.RealtimeTables.Except(Names(status, "realtime_tables")));
+    }
+
+    [Fact]
+    public async Task A_migrated_database_has_the_service_functions_executable_by_the_service_role_only()
+    {
+        // deployment_status lists what signed-in users may call, so these are checked in the catalog.
+        var ct = TestContext.Current.CancellationToken;
+        await using var connection = new NpgsqlConnection(CrmDataGenerator.ConnectionStringFrom(stack.Server.DatabaseUrl));
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            """
+            select p.proname from pg_catalog.pg_proc p
+             where p.pronamespace = 'public'::regnamespace and p.proname = any(@names)
+               and pg_catalog.has_function_privilege('service_role', p.oid, 'execute')
+               and not pg_catalog.has_function_privilege('authenticated', p.oid, 'execute')
+               and not pg_catalog.has_function_privilege('anon', p.oid, 'execute')
+            """, connection);
+        command.Parameters.AddWithValue("names", CrmSchema.ServiceFunctions.ToArray());
+        var found = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                found.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Equal(CrmSchema.ServiceFunctions.Order(), found.Order());
     }
 
     private static List<string> Names(JsonElement status, string property) =>

@@ -13,7 +13,7 @@ namespace AutoCrm.Sdk.Tests.Scale;
 /// sequentially and sorts no more than a page of rows; a keyset page deep in a listing reads no more rows than a page
 /// near its start would. Plans, not timings: a migration that drops or reshapes an index these lists need fails here.
 /// </summary>
-public sealed class TicketListPlanTests(PlanDatabaseFixture database) : IClassFixture<PlanDatabaseFixture>
+public sealed partial class TicketListPlanTests(PlanDatabaseFixture database) : IClassFixture<PlanDatabaseFixture>
 {
     public static TheoryData<string> PinnedShapes()
     {

@@ -1,5 +1,6 @@
 using AutoCrm.Sdk;
 using AutoCrm.Sdk.Fields;
+using AutoCrm.WebHost.CustomFields;
 using AutoCrm.WebHost.Sessions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AutoCrm.WebHost.Pages.Admin;
 
 /// <summary>
-/// Custom ticket fields: define, reorder, archive and restore. The database allows it only to admins and checks every
+/// Custom ticket fields: define, reorder, archive and restore (editing one is <see cref="AdminFieldEditModel"/>). The database allows it only to admins and checks every
 /// definition (key, type, options, pattern); its refusal is shown as it comes.
 /// </summary>
 public sealed class AdminFieldsModel(UserCrm user) : PageModel
@@ -43,7 +44,7 @@ public sealed class AdminFieldsModel(UserCrm user) : PageModel
                     Label = label?.Trim() ?? "",
                     Description = description?.Trim() is { Length: > 0 } d ? d : null,
                     Type = type,
-                    Options = type is TicketFieldType.Dropdown or TicketFieldType.Multiselect ? ParseOptions(options) : null,
+                    Options = type is TicketFieldType.Dropdown or TicketFieldType.Multiselect ? FieldOptionsText.Parse(options) : null,
                     Pattern = type == TicketFieldType.Regex ? pattern?.Trim() : null,
                     CustomerVisible = customerVisible || customerEditable || requiredForCustomers,
                     CustomerEditable = customerEditable || requiredForCustomers,
@@ -77,13 +78,6 @@ public sealed class AdminFieldsModel(UserCrm user) : PageModel
 
     public Task<IActionResult> OnPostRestoreAsync([FromForm] string key, CancellationToken cancellationToken) =>
         ActAsync(crm => crm.Fields.UpdateAsync(key, new TicketFieldPatch { Active = true }, cancellationToken), $"Field \"{key}\" restored.");
-
-    /// <summary>One option a line: <c>value</c>, or <c>value | Label</c>.</summary>
-    private static List<TicketFieldOption> ParseOptions(string? text) =>
-        (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => line.Split('|', 2, StringSplitOptions.TrimEntries))
-            .Select(parts => new TicketFieldOption { Value = parts[0], Label = parts.Length > 1 && parts[1].Length > 0 ? parts[1] : parts[0] })
-            .ToList();
 
     private async Task<IActionResult> ActAsync(Func<CrmClient, Task> action, string done)
     {
