@@ -82,6 +82,24 @@ internal static class CliApp
                 .WithExample("fields", "add", "plan", "Plan", "--type", "dropdown", "--option", "free", "--option", "pro=Pro plan", "--customer-editable");
             fields.AddCommand<FieldsArchiveCommand>("archive").WithDescription("Archive a field (admins); tickets keep its values.");
         });
+        config.AddBranch("rules", rules =>
+        {
+            rules.SetDescription("Automation rules (admins): list, add, enable, disable, and dry-run them on tickets.");
+            rules.AddCommand<RulesListCommand>("list").WithDescription("List the rules in evaluation order.");
+            rules.AddCommand<RulesAddCommand>("add").WithDescription("Save a rule; the database checks it.")
+                .WithExample("rules", "add", "Route refunds", "--when", "subject contains refund", "--do", "set_queue billing", "--do", "set_priority high", "--do", "add_tags refund");
+            rules.AddCommand<RulesEnableCommand>("enable").WithDescription("Run a rule again.");
+            rules.AddCommand<RulesDisableCommand>("disable").WithDescription("Keep a rule without running it.");
+            rules.AddCommand<RulesTestCommand>("test").WithDescription("Dry run: which rules would fire for a ticket or the last N tickets, and what they would do.")
+                .WithExample("rules", "test", "Route refunds", "--last", "20");
+        });
+        config.AddBranch("macros", macros =>
+        {
+            macros.SetDescription("Macros: several actions and a reply in one step, applied as you.");
+            macros.AddCommand<MacrosListCommand>("list").WithDescription("List the macros you may apply.");
+            macros.AddCommand<MacrosApplyCommand>("apply").WithDescription("Apply a macro to a ticket.")
+                .WithExample("macros", "apply", "Refund received", "#42");
+        });
         config.AddCommand<WatchCommand>("watch").WithDescription("Print status changes and queue updates live until Ctrl+C.");
         config.AddCommand<ImportCommand>("import").WithDescription("Bulk-create tickets from CSV or JSON Lines; re-running creates no duplicates.");
         config.AddCommand<ExportCommand>("export").WithDescription("Export tickets with their conversation as JSON Lines, ending with a cursor.");
