@@ -100,6 +100,16 @@ internal static class CliApp
             macros.AddCommand<MacrosApplyCommand>("apply").WithDescription("Apply a macro to a ticket.")
                 .WithExample("macros", "apply", "Refund received", "#42");
         });
+        config.AddBranch("webhooks", webhooks =>
+        {
+            webhooks.SetDescription("Webhooks: endpoints, the delivery log, and the dispatcher (admins / service_role key).");
+            webhooks.AddCommand<WebhooksListCommand>("list").WithDescription("List webhook endpoints.");
+            webhooks.AddCommand<WebhooksAddCommand>("add").WithDescription("Add an endpoint; prints its secret once.")
+                .WithExample("webhooks", "add", "https://example.com/hooks/autocrm", "--event", "ticket.created", "--event", "ticket.status_changed");
+            webhooks.AddCommand<WebhooksDeliveriesCommand>("deliveries").WithDescription("The delivery log, newest first, with attempts.");
+            webhooks.AddCommand<WebhooksRedeliverCommand>("redeliver").WithDescription("Send a delivery again (same delivery id).");
+            webhooks.AddCommand<WebhooksRunCommand>("run").WithDescription("Run the webhook dispatcher until Ctrl+C (needs the service_role key).");
+        });
         config.AddCommand<WatchCommand>("watch").WithDescription("Print status changes and queue updates live until Ctrl+C.");
         config.AddCommand<ImportCommand>("import").WithDescription("Bulk-create tickets from CSV or JSON Lines; re-running creates no duplicates.");
         config.AddCommand<ExportCommand>("export").WithDescription("Export tickets with their conversation as JSON Lines, ending with a cursor.");
