@@ -19,6 +19,15 @@ public sealed partial class DemoTests(DevStackFixture stack)
         Assert.Equal(summary.GetProperty("queue_updates_made").GetInt32(), summary.GetProperty("queue_updates_received").GetInt32());
         Assert.True(summary.GetProperty("median_first_response_seconds").GetDouble() >= 0);
         Assert.Equal(0, summary.GetProperty("tickets_by_status").GetProperty("new").GetInt32());
+
+        // The automation step: the rule routed the refund ticket in the same transaction; the agent's macro applied.
+        var automation = summary.GetProperty("automation");
+        Assert.StartsWith("billing-", automation.GetProperty("queue").GetString(), StringComparison.Ordinal);
+        Assert.Equal("high", automation.GetProperty("priority").GetString());
+        Assert.Contains("refund", automation.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(1, automation.GetProperty("rule_firings").GetInt32());
+        Assert.Equal("pending", automation.GetProperty("status_after_macro").GetString());
+        Assert.EndsWith("is on its way.", automation.GetProperty("macro_reply").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

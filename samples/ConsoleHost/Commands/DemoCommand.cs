@@ -145,6 +145,12 @@ internal sealed class DemoCommand(CliEnvironment environment) : AsyncCommand<Dem
         grid.AddRow("status changes: made / received", $"{s.StatusChangesMade} / {s.StatusEventsReceived} {ok}");
         grid.AddRow("queue updates: made / received", $"{s.QueueUpdatesMade} / {s.QueueUpdatesReceived} {ok}");
         grid.AddRow("live events from", Markup.Escape(s.Feed));
+        if (s.Automation is { } a)
+        {
+            grid.AddRow("automation rule", Markup.Escape($"\"{a.Rule}\" routed #{a.TicketNumber} to {a.Queue}, {a.Priority}, tags {string.Join(", ", a.Tags)} ({a.RuleFirings} rule_applied event in its history)"));
+            grid.AddRow("macro", Markup.Escape($"\"{a.Macro}\": #{a.TicketNumber} now {a.StatusAfterMacro}; reply \"{a.MacroReply}\""));
+        }
+
         console.Write(grid);
     }
 }

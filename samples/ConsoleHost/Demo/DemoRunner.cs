@@ -120,7 +120,10 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
                 await FinishAsync(work, service, queueIds, baseline, cancellationToken).ConfigureAwait(false);
             }
 
-            return await SummarizeAsync(service, queues, feed, started, cancellationToken).ConfigureAwait(false);
+            var summary = await SummarizeAsync(service, queues, feed, started, cancellationToken).ConfigureAwait(false);
+            Phase("automation: a rule routes a refund ticket, an agent applies a macro");
+            var automation = await DemoAutomationStep.RunAsync(adminClient.Client, customerClients[0].Client, agentClients[0].Client, billing, _run, cancellationToken).ConfigureAwait(false);
+            return summary with { Automation = automation };
         }
         finally
         {

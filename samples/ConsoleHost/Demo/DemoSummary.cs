@@ -43,6 +43,9 @@ internal sealed record DemoSummary
 
     public IReadOnlyDictionary<string, long> QueueOpenCounts { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>The automation step: a rule that fired and a macro applied (after the streams were counted).</summary>
+    public DemoAutomation? Automation { get; init; }
+
     /// <summary>Every change the audit log holds arrived on the streams, and nothing else did.</summary>
     public required bool Consistent { get; init; }
 }
