@@ -92,6 +92,7 @@ internal static class ClaimBench
     }
 
     private static int s_empty;
+    private static int s_failed;
 
     private static void Row(string side, string path, Latencies result, Latencies bare, ConcurrentDictionary<Guid, int> seen)
     {
@@ -100,6 +101,11 @@ internal static class ClaimBench
         if (Interlocked.Exchange(ref s_empty, 0) is > 0 and var empty)
         {
             Console.WriteLine($"|  | (warning: {empty} claims found nothing to claim; raise --backlog) |  |  |  |  |  |");
+        }
+
+        if (Interlocked.Exchange(ref s_failed, 0) is > 0 and var failed)
+        {
+            Console.WriteLine($"|  | ({failed} claims failed, e.g. the API's statement timeout: not counted in claims/s or the latencies) |  |  |  |  |  |");
         }
     }
 
@@ -125,7 +131,7 @@ internal static class ClaimBench
                 select gen_random_uuid(), 'Waiting ticket ' || g, 'new',
                        (array['low', 'normal', 'normal', 'normal', 'high', 'urgent'])[1 + g % 6]::public.ticket_priority,
                        ($2::uuid[])[1 + g % cardinality($2::uuid[])],
-                       ($3::uuid[])[1 + (g * 7919) % cardinality($3::uuid[])],
+                       ($3::uuid[])[1 + (g::bigint * 7919) % cardinality($3::uuid[])],
                        $4::timestamptz - make_interval(secs => g), $4::timestamptz - make_interval(secs => g)
                   from generate_series(1, $1) g
                 """, db) { CommandTimeout = 0 })
@@ -216,7 +222,18 @@ internal static class ClaimBench
                 while (clock.Elapsed < duration)
                 {
                     var start = Stopwatch.GetTimestamp();
-                    var ticket = await actor.Client.Queues.ClaimNextAsync(cancellationToken: ct);
+                    AutoCrm.Sdk.Tickets.Ticket? ticket;
+                    try
+                    {
+                        ticket = await actor.Client.Queues.ClaimNextAsync(cancellationToken: ct);
+                    }
+                    catch (AutoCrm.Sdk.CrmException)
+                    {
+                        // The baseline schema's claim can outlast the API's statement timeout at 10^6 tickets.
+                        Interlocked.Increment(ref s_failed);
+                        continue;
+                    }
+
                     mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                     if (ticket is not null)
                     {
