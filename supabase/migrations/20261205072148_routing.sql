@@ -20,9 +20,11 @@
 -- the agent_states rows of every member of the ticket's queue (in agent id order, so two routers never deadlock)
 -- before it reads their load and status, so it waits for a concurrent "agent frees capacity / comes online" to commit
 -- and then sees it; and a transaction that frees capacity sweeps waiting tickets after its own change (seeing every
--- ticket committed before it, and the router of any later ticket sees its change). Waiting tickets are read with
--- skip locked, so a sweep never waits for a ticket's writer. route_waiting_tickets(), run every minute by pg_cron, is
--- the safety net for the paths that do not lock every agent (a membership or setting change racing a new ticket).
+-- ticket committed before it, and the router of any later ticket sees its change). A sweep never waits for a ticket:
+-- it skips a ticket another transaction holds, and that transaction routes the ticket itself (every change of a
+-- waiting ticket routes it, waiting for the agents' rows). route_waiting_tickets(), run every minute by pg_cron, is the
+-- safety net for what does not follow that rule: claim_next_ticket keeps each of the caller's queues' first candidate
+-- locked until it commits (the scale migration's design), and a membership or setting change can race a new ticket.
 
 -- ---------------------------------------------------------------------------
 -- Types and settings
@@ -192,8 +194,11 @@ $$;
 -- Sweeps: give waiting tickets to an agent who can take more, or to a queue's agents
 -- ---------------------------------------------------------------------------
 -- Assigns waiting tickets (unassigned, new or open) of the agent's automatic queues to the agent while they are online
--- and under capacity, most urgent then oldest first, skipping tickets another transaction holds and p_exclude (a ticket
--- its assignee just released). Returns how many.
+-- and under capacity, most urgent then oldest first, skipping p_exclude (a ticket its assignee just released). Returns
+-- how many. Candidates are read without locks and only the one taken is locked (skip locked): a ticket this sweep
+-- skips is being changed by a transaction whose own routing (tickets_zz_route routes a waiting ticket on every update)
+-- waits for this agent's row and then sees the room made here. Locking candidates it does not take would leave them
+-- waiting with nobody to look at them again.
 create function autocrm_private.fill_agent(p_agent_id uuid, p_exclude uuid default null)
 returns integer
 language plpgsql
@@ -203,36 +208,60 @@ set search_path = ''
 as $$
 declare
   v_state public.agent_states;
+  v_candidate record;
   v_ticket uuid;
+  v_seen integer;
   v_count integer := 0;
+  -- Where the scan is in the claim order (priority desc, created_at, id): skipped tickets are never looked at again.
+  v_priority public.ticket_priority;
+  v_created timestamptz;
+  v_id uuid;
 begin
+  <<fill>>
   loop
     select * into v_state from public.agent_states s where s.agent_id = p_agent_id for update;
     exit when v_state.agent_id is null or v_state.status <> 'online';
-    select c.id into v_ticket
-      from public.queue_members qm
-      join public.queue_routing r on r.queue_id = qm.queue_id and r.mode <> 'manual'
-      cross join lateral (
-        select t.id, t.priority, t.created_at
-          from public.tickets t
-         where t.queue_id = qm.queue_id and t.assignee_id is null and t.status in ('new', 'open')
-           and t.required_skills <@ v_state.skills
-           and t.id is distinct from p_exclude
-         order by t.priority desc, t.created_at, t.id
-         limit 1
-         for update of t skip locked) as c
-     where qm.agent_id = p_agent_id
-       and (autocrm_private.capacity_for(v_state.capacity, qm.queue_id) is null
-            or v_state.open_tickets < autocrm_private.capacity_for(v_state.capacity, qm.queue_id))
-     order by c.priority desc, c.created_at, c.id
-     limit 1;
-    exit when v_ticket is null;
+    v_ticket := null;
+    v_seen := 0;
+    for v_candidate in
+      select c.id, c.priority, c.created_at
+        from public.queue_members qm
+        join public.queue_routing r on r.queue_id = qm.queue_id and r.mode <> 'manual'
+        cross join lateral (
+          select t.id, t.priority, t.created_at
+            from public.tickets t
+           where t.queue_id = qm.queue_id and t.assignee_id is null and t.status in ('new', 'open')
+             and t.required_skills <@ v_state.skills
+             and t.id is distinct from p_exclude
+             and (v_id is null or t.priority < v_priority
+                  or (t.priority = v_priority and (t.created_at, t.id) > (v_created, v_id)))
+           order by t.priority desc, t.created_at, t.id
+           limit 20) as c
+       where qm.agent_id = p_agent_id
+         and (autocrm_private.capacity_for(v_state.capacity, qm.queue_id) is null
+              or v_state.open_tickets < autocrm_private.capacity_for(v_state.capacity, qm.queue_id))
+       order by c.priority desc, c.created_at, c.id
+       limit 20
+    loop
+      v_seen := v_seen + 1;
+      v_priority := v_candidate.priority;
+      v_created := v_candidate.created_at;
+      v_id := v_candidate.id;
+      select t.id into v_ticket
+        from public.tickets t
+       where t.id = v_candidate.id and t.assignee_id is null and t.status in ('new', 'open')
+       for no key update skip locked;
+      exit when v_ticket is not null;
+    end loop;
+    if v_ticket is null then
+      exit fill when v_seen = 0;  -- nothing left to look at
+      continue fill;              -- every candidate of this batch was held by others: the next batch
+    end if;
     update public.tickets t
        set assignee_id = p_agent_id,
            status = case when t.status = 'new' then 'open'::public.ticket_status else t.status end
      where t.id = v_ticket;
     v_count := v_count + 1;
-    v_ticket := null;
   end loop;
   return v_count;
 end;
@@ -317,13 +346,77 @@ begin
 end
 $$;
 
+-- deployment_status() (autocrm doctor) expects the sweep to be scheduled: 20261205005211's definition with
+-- route_waiting_tickets added to the scheduled functions.
+create or replace function public.deployment_status()
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_migrations jsonb;
+  v_cron_enabled boolean := exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron');
+  v_scheduled jsonb := '[]'::jsonb;
+  v_function text;
+  v_present boolean;
+  v_is_scheduled boolean;
+begin
+  -- The Supabase CLI's history; absent when the migrations were applied some other way.
+  if to_regclass('supabase_migrations.schema_migrations') is not null then
+    execute 'select coalesce(jsonb_agg(version order by version), ''[]''::jsonb) from supabase_migrations.schema_migrations'
+      into v_migrations;
+  end if;
+
+  -- Functions the schema expects pg_cron to run once they exist. A migration that adds such a function adds its
+  -- name here; the check starts applying when the function appears.
+  foreach v_function in array array['run_due_automations', 'route_waiting_tickets'] loop
+    v_present := exists (
+      select 1 from pg_catalog.pg_proc p
+      where p.pronamespace = 'public'::regnamespace and p.proname = v_function);
+    v_is_scheduled := false;
+    if v_present and v_cron_enabled then
+      execute 'select exists (select 1 from cron.job where active and command ~ $1)'
+        into v_is_scheduled
+        using '\m' || v_function || '\M';
+    end if;
+    v_scheduled := v_scheduled || jsonb_build_object('function', v_function, 'present', v_present, 'scheduled', v_is_scheduled);
+  end loop;
+
+  return jsonb_build_object(
+    'migrations', v_migrations,
+    'tables', (
+      select coalesce(jsonb_agg(c.relname::text order by c.relname), '[]'::jsonb)
+      from pg_catalog.pg_class c
+      where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and not c.relispartition),
+    'tables_without_rls', (
+      select coalesce(jsonb_agg(c.relname::text order by c.relname), '[]'::jsonb)
+      from pg_catalog.pg_class c
+      where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and not c.relispartition
+        and not c.relrowsecurity),
+    'realtime_tables', (
+      select coalesce(jsonb_agg(t.tablename::text order by t.tablename), '[]'::jsonb)
+      from pg_catalog.pg_publication_tables t
+      where t.pubname = 'supabase_realtime' and t.schemaname = 'public'),
+    'functions', (
+      select coalesce(jsonb_agg(distinct p.proname::text), '[]'::jsonb)
+      from pg_catalog.pg_proc p
+      where p.pronamespace = 'public'::regnamespace and p.prokind = 'f'
+        and pg_catalog.has_function_privilege('authenticated', p.oid, 'execute')),
+    'pg_cron', jsonb_build_object('enabled', v_cron_enabled, 'scheduled_functions', v_scheduled)
+  );
+end
+$$;
+
+
 -- ---------------------------------------------------------------------------
 -- Triggers on tickets
 -- ---------------------------------------------------------------------------
 -- Before insert or update, after every other before trigger (name order; "zz" sorts last): validates required_skills
--- (customers may not set them), and routes a ticket of an automatic queue that is waiting because of this change: a
--- new ticket, a released one (not back to the agent who released it), one moved into the queue, one reopened without
--- an assignee, or one whose required skills its assignee lacks (it is taken from them and routed again).
+-- (customers may not set them), and routes an unassigned ticket of an automatic queue: a new ticket, a released one
+-- (not back to the agent who released it), one moved into the queue, one reopened, any change of a waiting one; and
+-- one whose required skills its assignee lacks or whose assignee is not in its new queue (taken from them, routed).
 create function public.tickets_zz_route()
 returns trigger
 language plpgsql
@@ -369,11 +462,9 @@ begin
       end if;
     elsif old.assignee_id is not null then
       v_exclude := old.assignee_id;  -- released
-    elsif new.queue_id is not distinct from old.queue_id
-          and old.status in ('new', 'open')
-          and new.required_skills is not distinct from old.required_skills then
-      return new;  -- was already waiting here; a sweep places it when someone can take it
     end if;
+    -- Otherwise it was waiting already (or became active again): any change of a waiting ticket routes it again. This
+    -- is what lets sweeps skip tickets other transactions hold (fill_agent): the holder routes the ticket itself.
   elsif new.assignee_id is not null then
     return new;  -- created assigned
   end if;

@@ -6,7 +6,7 @@
 BEGIN;
 \ir _fixture.psql
 
-select plan(73);
+select plan(74);
 
 -- Three more agents and a queue of their own (r1 < r2 < r3 by id, the chooser's last tie-break).
 insert into auth.users (id, email, raw_user_meta_data) values
@@ -117,6 +117,8 @@ select pg_temp.act_as('service_role');
 select is((public.set_agent_status('offline', pg_temp.uid('agent_in'))).status, 'offline'::public.agent_status,
   'the service role sets a status (the hosts on sign-out)');
 select is(public.route_waiting_tickets(), 0, 'the sweep runs for the service role (nothing automatic yet)');
+select is((public.deployment_status() #> '{pg_cron,scheduled_functions}' -> 1) ->> 'function', 'route_waiting_tickets',
+  'autocrm doctor checks that the sweep is scheduled');
 
 select pg_temp.act_as('agent_in');
 select throws_ok($$update public.tickets set required_skills = '{"no spaces"}' where id = '30000000-0000-4000-8000-000000000001'$$,
