@@ -14,7 +14,7 @@ namespace AutoCrm.Scale.Bench;
 /// </summary>
 internal static partial class ClaimRoutingBench
 {
-    private const string RoutingVersion = "20261205072148";
+    private const string RoutingVersion = "20261205080722";
 
     private static readonly string[] RoutingTriggers =
         ["tickets_zz_route", "tickets_agent_load_insert", "tickets_agent_load_update", "tickets_agent_load_delete"];

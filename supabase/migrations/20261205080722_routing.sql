@@ -1,7 +1,8 @@
 -- Routing: agent availability, capacity and skills; a routing mode per queue; automatic assignment in the transaction
 -- that makes a ticket waiting or makes an agent able to take one; claim_next_ticket bounded by capacity and skills.
 -- Forward-only; claim_next_ticket starts from 20261205004332_scale_ticket_indexes_and_queue_counts.sql's definition,
--- refresh_generated_data from the same file's. docs/routing.md describes the rules; this file says how they hold.
+-- refresh_generated_data from 20261205072300_csat_and_metric_facts.sql's; deployment_status from
+-- 20261205005211_deployment_checks.sql's. docs/routing.md describes the rules; this file says how they hold.
 --
 -- Load: an agent's open tickets are the tickets assigned to them whose status is new, open, pending or on_hold. It is
 -- kept in agent_states.open_tickets by an after trigger on tickets (exact, one row per agent), never counted.
@@ -604,7 +605,7 @@ comment on function public.recount_agent_loads() is
 revoke execute on function public.recount_agent_loads() from public, anon, authenticated, service_role;
 select public.recount_agent_loads();
 
--- Starts from 20261205004332's definition and adds the agent loads.
+-- Starts from 20261205072300_csat_and_metric_facts.sql's definition (the newest) and adds the agent loads.
 create or replace function public.refresh_generated_data()
 returns void
 language plpgsql
@@ -616,11 +617,12 @@ begin
   perform public.rebuild_ticket_staff_activity();
   perform autocrm_private.build_missing_search_documents();
   perform public.recount_queue_tickets();
+  perform autocrm_private.backfill_ticket_metric_facts();
   perform public.recount_agent_loads();
 end;
 $$;
 comment on function public.refresh_generated_data() is
-  'Rebuilds trigger-maintained data (staff activity, search documents, vocabulary, queue counters, agent loads) after a bulk load with triggers off.';
+  'Rebuilds trigger-maintained data (staff activity, search documents, vocabulary, queue counters, metric facts, agent loads) after a bulk load with triggers off.';
 
 -- ---------------------------------------------------------------------------
 -- The API
