@@ -14,6 +14,7 @@
 #   bash bench/Automation/run.sh                                   # small: 100k tickets, 3 rounds of 8 s
 #   bash bench/Automation/run.sh --tickets 1000000 --seconds 30 --rounds 5 --clients 2   # the quiet-machine run
 #   bash bench/Automation/run.sh --tickets 20000 --instructions-only                      # instructions only (valgrind), any load
+#   (--skip-instructions leaves the valgrind table out)
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/../Shared/write-bench.sh"
@@ -87,6 +88,7 @@ done
 fi
 
 # Instructions per write (valgrind; load-independent). Stops the cluster, so it comes last.
+if [ -z "$skip_instructions" ]; then
 claims='{"sub": "b0000000-0000-4000-8000-000000000001", "role": "authenticated"}'
 instr_create() { printf "begin;\nselect set_config('role', 'authenticated', true), set_config('request.jwt.claims', '%s', true);\ninsert into public.tickets (subject, requester_id, metadata) values ('Created %s', 'b0000000-0000-4000-8000-00000000000c', jsonb_build_object('channel', 'web', 'n', %s));\ncommit;\n" "$claims" "$1" "$1"; }
 instr_update() { printf "begin;\nselect set_config('role', 'authenticated', true), set_config('request.jwt.claims', '%s', true);\nupdate public.tickets set priority = (array['low', 'normal', 'high'])[1 + %s %% 3]::public.ticket_priority, metadata = metadata || jsonb_build_object('n', %s) where number = %s;\ncommit;\n" "$claims" "$1" "$1" "$(( 1 + ($1 * 7919) % tickets ))"; }
@@ -114,3 +116,4 @@ for s in "${scenarios[@]}"; do
   awk -v s="$s" -v c="${icreate[$s]}" -v u="${iupdate[$s]}" -v bc="${icreate[none]}" -v bu="${iupdate[none]}" \
     'BEGIN { printf "| %s | %.2f M | %.2f | %.2f M | %.2f |\n", s, c / 1e6, c / bc, u / 1e6, u / bu }'
 done
+fi

@@ -1,6 +1,7 @@
 # Shared by the write-path benchmarks (bench/TicketFields/run.sh, bench/Automation/run.sh): a throwaway PostgreSQL 15
 # cluster holding the AutoCRM migrations and N generated tickets, pgbench throughput, medians. Source it, then call
-#   write_bench_options "$@"        sets tickets, seconds, rounds, clients (defaults: 100000, 8, 3, 2), instructions_only
+#   write_bench_options "$@"        sets tickets, seconds, rounds, clients (defaults: 100000, 8, 3, 2), instructions_only,
+#                                   skip_instructions
 #   write_bench_start <name>        starts the cluster, applies the migrations, loads the tickets; defines psql_
 #   write_bench_session_setup       prints the statement that makes a pgbench transaction a signed-in agent's request
 #   write_bench_measure <script>    pgbench tps of one script over $seconds with $clients clients
@@ -8,7 +9,7 @@
 # The users are b0000000-…-000000000001 (agent) and b0000000-…-00000000000c (customer, requester of every ticket).
 
 write_bench_options() {
-  tickets=100000; seconds=8; rounds=3; clients=2; instructions_only=""
+  tickets=100000; seconds=8; rounds=3; clients=2; instructions_only=""; skip_instructions=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --tickets) tickets=$2; shift 2 ;;
@@ -16,6 +17,7 @@ write_bench_options() {
       --rounds) rounds=$2; shift 2 ;;
       --clients) clients=$2; shift 2 ;;
       --instructions-only) instructions_only=1; shift ;;
+      --skip-instructions) skip_instructions=1; shift ;;
       *) echo "unknown option $1" >&2; exit 2 ;;
     esac
   done
@@ -89,6 +91,7 @@ write_bench_median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} EN
 # so what a session pays once (catalog caches, plans) is left out. Counted: statement execution (PortalRun), which
 # includes every trigger; not parsing and planning the top-level statement, which the scenarios share.
 write_bench_instructions() {
+  [ -n "$skip_instructions" ] && { echo "n/a (--skip-instructions)"; return; }
   command -v valgrind >/dev/null || { echo "n/a (valgrind not installed)"; return; }
   write_bench_as_pg "$bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
   chmod 755 "$work"; cp "$1" "$work/instr-setup.sql"; chmod 644 "$work/instr-setup.sql"
