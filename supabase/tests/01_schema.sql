@@ -43,7 +43,8 @@ select enum_has_labels('public', 'app_role', array['customer', 'agent', 'admin']
 select enum_has_labels('public', 'message_visibility', array['public', 'internal'], 'message_visibility labels');
 
 select columns_are('public', 'tickets', array['id', 'number', 'subject', 'status', 'priority', 'requester_id', 'assignee_id',
-  'queue_id', 'tags', 'metadata', 'version', 'created_at', 'updated_at', 'first_response_at', 'solved_at', 'closed_at'],
+  'queue_id', 'tags', 'metadata', 'version', 'created_at', 'updated_at', 'first_response_at', 'solved_at', 'closed_at',
+  'status_changed_at', 'assignee_changed_at'],
   'tickets columns');
 select col_type_is('public', 'tickets', 'id', 'uuid', 'tickets.id is uuid');
 select col_type_is('public', 'tickets', 'number', 'bigint', 'tickets.number is bigint');

@@ -53,6 +53,11 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// itself succeeded. <see cref="TicketEvent.Changes"/> has the <c>reason</c>.</summary>
     public static TicketEventKind RuleLoopStopped { get; } = new("rule_loop_stopped");
 
+    /// <summary>A time-based rule (<see cref="Automation.RuleEvent.TimeElapsed"/>) could not run its actions on the ticket
+    /// (<c>rule_failed</c>, internal), which was left unchanged: <see cref="TicketEvent.RuleId"/> and
+    /// <see cref="TicketEvent.RuleName"/> name it and <see cref="TicketEvent.Changes"/> has the <c>error</c>.</summary>
+    public static TicketEventKind RuleFailed { get; } = new("rule_failed");
+
     /// <summary>The database spelling.</summary>
     public string Value => _value ?? "";
 
