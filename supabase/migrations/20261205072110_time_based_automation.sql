@@ -339,7 +339,9 @@ $$;
 -- evaluated on it as it is then: when its conditions hold, its actions run and are recorded like an event rule's.
 -- The cursor then moves past the tickets looked at, so a ticket is looked at once per period. A rule whose actions
 -- fail on a ticket (a queue deleted since it was saved) leaves that ticket unchanged and records a rule_failed event.
--- Sessions running this at the same moment each take other rules (the cursor row is locked with SKIP LOCKED).
+-- One session at a time runs the time rules: a session that finds another one at it (a transaction-level advisory
+-- lock) skips them, so two schedulers never lock the same tickets in different orders. Tickets are locked FOR NO KEY
+-- UPDATE, which does not conflict with the key-share locks of rows that reference them (the breaches' events).
 -- Returns how many times rules fired.
 create function autocrm_private.run_time_rules(p_now timestamptz, p_batch integer default 10000)
 returns integer
@@ -361,13 +363,14 @@ declare
   v_message text;
   c record;
 begin
+  if not pg_try_advisory_xact_lock(hashtext('autocrm.run_time_rules')) then
+    return 0;  -- another session is running the time rules now
+  end if;
   for v_rule in
     select r.* from public.automation_rules r where r.active and r.event = 'time_elapsed' order by r.position, r.id
   loop
     insert into autocrm_private.automation_timer_cursors (rule_id) values (v_rule.id) on conflict do nothing;
-    select * into v_cursor from autocrm_private.automation_timer_cursors k where k.rule_id = v_rule.id
-       for update skip locked;
-    continue when not found;  -- another session is running this rule now
+    select * into v_cursor from autocrm_private.automation_timer_cursors k where k.rule_id = v_rule.id for update;
     v_since := v_rule.timer ->> 'since';
     v_moment := autocrm_private.automation_timer_moment_sql(v_since);
     if v_cursor.since is distinct from v_since then
@@ -386,7 +389,7 @@ begin
     loop
       v_after_moment := c.moment_at;
       v_after_id := c.id;
-      execute format('select %s from public.tickets t where t.id = $1 for update', v_moment) into v_current using c.id;
+      execute format('select %s from public.tickets t where t.id = $1 for no key update', v_moment) into v_current using c.id;
       continue when v_current is distinct from c.moment_at;
       v_ticket := autocrm_private.automation_ticket(c.id);
       -- One ticket's failure (an action that no longer fits, e.g. a queue deleted since the rule was saved) is
