@@ -175,11 +175,11 @@ comment on table autocrm_private.automation_timer_cursors is
 -- ---------------------------------------------------------------------------
 -- ticket_events: rule_failed (internal), when a time rule's actions could not run on a ticket
 -- ---------------------------------------------------------------------------
--- From 20261205052002_sla_policies.sql (the newest definition), plus rule_failed.
+-- From 20261205081928_routing_load_events.sql (the newest definition), plus rule_failed.
 alter table public.ticket_events drop constraint ticket_events_kind_check;
 alter table public.ticket_events add constraint ticket_events_kind_check check (kind in (
   'created', 'status_changed', 'priority_changed', 'assignee_changed', 'queue_changed', 'tags_changed',
-  'fields_changed', 'rule_applied', 'rule_loop_stopped', 'sla_breached', 'rule_failed')) not valid;
+  'fields_changed', 'rule_applied', 'rule_loop_stopped', 'sla_breached', 'agent_load_changed', 'rule_failed')) not valid;
 alter table public.ticket_events validate constraint ticket_events_kind_check;
 
 -- ---------------------------------------------------------------------------
