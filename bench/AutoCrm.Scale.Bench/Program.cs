@@ -30,6 +30,9 @@ switch (settings.Command)
     case "writes":
         await WriteBench.RunAsync(cluster, settings.Sizes, settings, ct);
         break;
+    case "reports":
+        await ReportBench.RunAsync(cluster, settings.Sizes[^1], settings, ct);
+        break;
     default:
         Console.Error.WriteLine(BenchSettings.Usage);
         return 2;
@@ -48,6 +51,7 @@ namespace AutoCrm.Scale.Bench
               claims  [--tickets N] [--seconds S] [--clients C] [--backlog N]
               soak    [--tickets N] [--minutes M] [--clients C] [--backlog N]
               writes  [--tickets N,N] [--seconds S]
+              reports [--tickets N] [--seconds S] [--clients C] [--only TEXT] [--force]   (database reports_<N>, built on first use)
             common: --dir DIR (default /var/tmp/autocrm-scale)
             """;
 
