@@ -2,7 +2,8 @@
 -- and queue, the net change of the backlog (created + reopened - solved) of that day's facts, maintained by statement
 -- triggers on ticket_metric_facts (insert adds, delete - a ticket's cascade - subtracts). report_summary's backlog at
 -- to_at is then the sum of the days before to_at's UTC day (a few thousand rows at 10^6 tickets) plus the facts of
--- that day up to to_at (one index range). (2) The facts backfill in linear time (below). Forward-only.
+-- that day up to to_at (one index range). (2) The facts backfill in linear time. (3) The fact triggers' SQL helpers in
+-- PL/pgSQL (a security definer SQL function is planned again on every call; PL/pgSQL keeps its plans). Forward-only.
 --
 -- Concurrency: writers in the same queue on the same day would all update one row and wait for each other's commits,
 -- so each key is split over 8 shards chosen by the writing backend (as queue_ticket_counts does); a sum reads them all.
@@ -175,7 +176,7 @@ begin
 end;
 $$;
 
--- From 20261205072300_csat_and_metric_facts.sql (the newest definition), plus the backlog table.
+-- From 20261205080722_routing.sql (the newest definition), plus the backlog table.
 create or replace function public.refresh_generated_data()
 returns void
 language plpgsql
@@ -189,10 +190,11 @@ begin
   perform public.recount_queue_tickets();
   perform autocrm_private.backfill_ticket_metric_facts();
   perform autocrm_private.rebuild_ticket_backlog_daily();
+  perform public.recount_agent_loads();
 end;
 $$;
 comment on function public.refresh_generated_data() is
-  'Rebuilds trigger-maintained data (staff activity, search documents, vocabulary, queue counters, metric facts, daily backlog) after a bulk load with triggers off.';
+  'Rebuilds trigger-maintained data (staff activity, search documents, vocabulary, queue counters, metric facts, daily backlog, agent loads) after a bulk load with triggers off.';
 revoke execute on function public.refresh_generated_data() from public, anon, authenticated, service_role;
 
 -- report_summary's SLA achievement finds the clocks that ended in the period (met, or found breached first) by index.
@@ -289,5 +291,40 @@ begin
     || ' and f.occurred_at >= $1 and f.occurred_at < $2' || v_filter || ') a'
     using report_summary.from_at, report_summary.to_at, v_queues, report_summary.agent_id,
           v_backlog, v_ratings, v_satisfied, v_clocks, v_met;
+end;
+$$;
+
+-- From 20261205072300_csat_and_metric_facts.sql (the newest definitions), in PL/pgSQL: they run on every measured
+-- write, and a security definer SQL function is parsed and planned again on each call (as
+-- 20261205073030_write_path_helpers_plpgsql.sql explains). Same names, arguments, results, volatility and grants.
+create or replace function autocrm_private.metric_calendar(p_ticket_id uuid)
+returns uuid
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return coalesce(
+    (select s.business_hours_id from public.ticket_slas s
+      where s.ticket_id = p_ticket_id and s.business_hours_id is not null
+      order by s.metric desc limit 1),
+    (select r.business_hours_id from public.report_settings r));
+end;
+$$;
+
+create or replace function autocrm_private.metric_staff_replies(p_ticket_id uuid, p_requester uuid)
+returns integer
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return (select count(*)::integer
+            from public.ticket_messages m
+            join public.profiles p on p.id = m.author_id
+           where m.ticket_id = p_ticket_id and m.visibility = 'public' and m.author_id is distinct from p_requester
+             and p.role in ('agent', 'admin'));
 end;
 $$;
