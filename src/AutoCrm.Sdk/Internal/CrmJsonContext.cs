@@ -52,6 +52,8 @@ namespace AutoCrm.Sdk.Internal;
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.ConditionOperator))]
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.TicketActionType))]
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleEvent))]
+[JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleTimer))]
+[JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleTimerMoment))]
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleTest))]
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleTestResult))]
 [JsonSerializable(typeof(AutoCrm.Sdk.Automation.RuleFiring))]
