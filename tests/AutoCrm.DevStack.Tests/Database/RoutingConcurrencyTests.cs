@@ -208,9 +208,9 @@ public sealed class RoutingConcurrencyTests(SharedCluster shared)
 
     private static async Task InTransactionAsync(NpgsqlConnection connection, string claims, string role, string sql, object[] values)
     {
-        // A deadlock (40P01) rolls the losing transaction back whole, and a client retries it as a transient error (the
-        // SDK's resilience pipeline does). Known defect, docs/routing.md: a solve that frees capacity and a status change
-        // can take the agent and ticket locks in opposite orders. The invariants below still judge every committed state;
+        // A deadlock (40P01) rolls the losing transaction back whole, and a client retries it as PostgreSQL advises. Known
+        // defect, docs/routing.md: a solve that frees capacity and a status change can take the agent and ticket locks in
+        // opposite orders. The invariants below still judge every committed state;
         // a deadlock that keeps recurring fails the test.
         for (var attempt = 1; ; attempt++)
         {
