@@ -62,6 +62,11 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// maps each agent id to their <c>open_tickets</c> and <c>capacity</c> before and after (docs/routing.md).</summary>
     public static TicketEventKind AgentLoadChanged { get; } = new("agent_load_changed");
 
+    /// <summary>An SLA target was missed (<c>sla_breached</c>, internal), recorded once by <c>run_due_automations</c>:
+    /// <see cref="TicketEvent.Changes"/> has <c>metric</c> and <c>due_at</c> (as <see cref="TicketFieldChange.New"/>).
+    /// <see cref="Realtime.RealtimeClient.SlaBreaches"/> streams them.</summary>
+    public static TicketEventKind SlaBreached { get; } = new("sla_breached");
+
     /// <summary>The database spelling.</summary>
     public string Value => _value ?? "";
 
