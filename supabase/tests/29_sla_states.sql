@@ -5,7 +5,7 @@
 BEGIN;
 \ir _fixture.psql
 
-select plan(16);
+select plan(18);
 
 create function pg_temp.state(p_ticket uuid) returns public.ticket_sla_states language sql security definer as $c$
   select * from public.ticket_sla_states where ticket_id = p_ticket
@@ -72,6 +72,15 @@ select is((select count(*) from public.ticket_sla_states where ticket_id = pg_te
 select pg_temp.act_as('agent_in');
 select is((select count(*) from public.ticket_sla_states where ticket_id in (pg_temp.t('other_queue'))), 0::bigint,
   'an agent outside the ticket''s queue does not see its state');
+select pg_temp.act_as('postgres');
+update public.tickets set queue_id = pg_temp.qid(1) where id = pg_temp.t('other_queue');
+select pg_temp.act_as('agent_in');
+select is((select count(*) from public.ticket_sla_states where ticket_id in (pg_temp.t('other_queue'))), 1::bigint,
+  'moved into the agent''s queue, the ticket''s state follows it');
+select pg_temp.act_as('postgres');
+update public.tickets set queue_id = pg_temp.qid(2) where id = pg_temp.t('other_queue');
+select is((select queue_id from public.ticket_sla_states where ticket_id = pg_temp.t('other_queue')), pg_temp.qid(2),
+  'and back');
 select pg_temp.act_as('agent_out');
 select is((select count(*) from public.ticket_sla_states where ticket_id = pg_temp.t('other_queue')), 1::bigint,
   'an agent of the ticket''s queue sees its state');

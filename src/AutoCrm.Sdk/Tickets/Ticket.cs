@@ -54,8 +54,8 @@ public sealed record Ticket
     public DateTimeOffset? ClosedAt { get; init; }
 
     /// <summary>The SLA state (next target due, missed targets) for staff, read with every ticket the SDK lists or gets;
-    /// <see langword="null"/> for customers, for tickets without a running or missed target, and on the tickets that
-    /// create and update calls return.</summary>
+    /// <see langword="null"/> for customers, for tickets without a running or missed target, on search hits, and (not read)
+    /// on the tickets that create and update calls return.</summary>
     public TicketSlaState? Sla { get; init; }
 
     /// <summary>The messages, oldest first, when they were requested (<see cref="TicketInclude.Conversation"/>); otherwise <see langword="null"/>.</summary>

@@ -87,7 +87,7 @@ internal static class TicketFilters
 
         if (query.SlaBreached && prefix.Length == 0)
         {
-            q = q.Not(RestFilter.Is(SlaRelation + ".breached_at", null));
+            q = q.Not(RestFilter.Is(SlaStates + ".breached_at", null));
         }
 
         var contains = query.MetadataContains is { } metadata ? JsonNode.Parse(metadata.Utf8Json.Span)!.AsObject() : null;
@@ -148,16 +148,18 @@ internal static class TicketFilters
     /// listing filtered by <see cref="TicketQuery.AgentFieldValues"/> adds it.</summary>
     public const string AgentFieldsRelation = "ticket_agent_fields";
 
-    /// <summary>The embed of a ticket's SLA state (<see cref="Ticket.Sla"/>, staff only).</summary>
-    public const string SlaRelation = "sla";
+    /// <summary>The table of SLA states, joined (without showing it) to filter by <see cref="TicketQuery.SlaBreached"/>.</summary>
+    public const string SlaStates = "ticket_sla_states";
 
-    /// <summary>The select list of a ticket with its SLA state.</summary>
-    public const string TicketWithSla = "*," + SlaRelation + ":ticket_sla_states(*)";
+    /// <summary>The select list of a ticket with its SLA state (<see cref="Ticket.Sla"/>, staff only): the computed field
+    /// <c>ticket_sla</c>, one primary-key read per returned ticket.</summary>
+    public const string TicketWithSla = "*,sla:ticket_sla";
 
-    /// <summary>The select list for a listing of <paramref name="query"/> (<paramref name="slaFilter"/>: the SLA embed
-    /// filters the tickets, for <see cref="TicketQuery.SlaBreached"/>).</summary>
+    /// <summary>The select list for a listing of <paramref name="query"/> (<paramref name="slaFilter"/>: the states are
+    /// joined to filter the tickets, for <see cref="TicketQuery.SlaBreached"/>).</summary>
     public static string Columns(TicketQuery query, bool slaFilter = true) =>
-        (slaFilter && query.SlaBreached ? "*," + SlaRelation + ":ticket_sla_states!inner(*)" : TicketWithSla)
+        TicketWithSla
+        + (slaFilter && query.SlaBreached ? "," + SlaStates + "!inner()" : "")
         + (query.AgentFieldValues is { Count: > 0 } ? "," + AgentFieldsRelation + "!inner()" : "");
 
     private static JsonNode FieldValue(string key, TicketFieldValue? value)

@@ -76,10 +76,11 @@ public sealed class PlanDatabaseFixture(DevStackFixture stack) : IAsyncLifetime
     /// resolution target, and one in ten of them a missed first reply.
     /// </summary>
     private const string SlaStates = """
-        insert into public.ticket_sla_states (ticket_id, metric, due_at, target_minutes, breached_metric, breached_at)
+        insert into public.ticket_sla_states (ticket_id, metric, due_at, target_minutes, breached_metric, breached_at, queue_id, assignee_id)
         select id, 'resolution', created_at + interval '3 days', 4320,
                case when abs(hashtext(id::text)) % 10 = 0 then 'first_reply' end,
-               case when abs(hashtext(id::text)) % 10 = 0 then created_at + interval '1 hour' end
+               case when abs(hashtext(id::text)) % 10 = 0 then created_at + interval '1 hour' end,
+               queue_id, assignee_id
           from public.tickets where status in ('new', 'open');
         analyze public.ticket_sla_states;
         """;
