@@ -15,16 +15,17 @@ namespace AutoCrm.Sdk;
 public static class CrmSchema
 {
     /// <summary>The version (timestamp) of the newest migration this SDK depends on.</summary>
-    public static string MinimumVersion { get; } = "20261205101957";
+    public static string MinimumVersion { get; } = "20261205113940";
 
-    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205101957_ticket_sla_states</c>.</summary>
-    public static string MinimumMigration { get; } = "20261205101957_ticket_sla_states";
+    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205113940_ticket_sla_states</c>.</summary>
+    public static string MinimumMigration { get; } = "20261205113940_ticket_sla_states";
 
     /// <summary>The database functions (RPCs) the SDK calls.</summary>
     public static IReadOnlyList<string> Functions { get; } =
     [
         "apply_macro", "assign_ticket", "claim_next_ticket", "create_webhook_endpoint", "deployment_status", "merge_ticket_metadata", "preview_macro", "queue_stats",
-        "redeliver_webhook", "release_ticket", "reorder_ticket_fields", "rotate_webhook_secret", "search_tickets", "send_test_webhook", "set_ticket_field", "set_user_role", "test_automation_rules",
+        "redeliver_webhook", "release_ticket", "reorder_ticket_fields", "rotate_webhook_secret", "search_tickets", "send_test_webhook", "set_agent_capacity", "set_agent_skills",
+        "set_agent_status", "set_queue_routing", "set_routing_defaults", "set_ticket_field", "set_user_role", "test_automation_rules",
         "ticket_field_values", "transfer_ticket",
     ];
 
@@ -39,7 +40,7 @@ public static class CrmSchema
     /// <summary>The tables the SDK reads and writes.</summary>
     public static IReadOnlyList<string> Tables { get; } =
     [
-        "automation_notifications", "automation_rules", "business_hours", "macros", "profiles", "queue_members", "queues", "sla_policies",
+        "agent_states", "automation_notifications", "automation_rules", "business_hours", "macros", "profiles", "queue_members", "queue_routing", "queues", "routing_settings", "sla_policies",
         "ticket_events", "ticket_fields", "ticket_messages", "ticket_sla_states", "ticket_slas", "ticket_views", "tickets", "webhook_deliveries", "webhook_endpoints",
     ];
 
