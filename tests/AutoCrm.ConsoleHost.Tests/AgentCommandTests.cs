@@ -70,10 +70,11 @@ public sealed class AgentCommandTests(DevStackFixture stack)
 
         var skills = (await admin.RunAsync("agents", "skills", agent.Email, "german", "billing,german", "--json")).Succeeded().Json;
         Assert.Equal(["billing", "german"], skills.GetProperty("skills").EnumerateArray().Select(e => e.GetString()).ToArray());
-        var ticket = await service.Tickets.CreateAsync(new NewTicket { Subject = "Needs billing", QueueId = queue.Id }, Ct);
-        var needs = (await admin.RunAsync("agents", "skills", "--ticket", "#" + ticket.Number, "billing", "--json")).Succeeded().Json;
+        var carol = (await service.Profiles.ListAsync(UserRole.Customer, Ct).ToListAsync(Ct)).First(p => p.Email == "carol@customer.demo");
+        var ticket = await service.Tickets.CreateAsync(new NewTicket { Subject = "Needs billing", QueueId = queue.Id, RequesterId = carol.Id }, Ct);
+        var needs = (await admin.RunAsync("agents", "skills", "#" + ticket.Number, "billing", "--ticket", "--json")).Succeeded().Json;
         Assert.Equal(["billing"], needs.GetProperty("required_skills").EnumerateArray().Select(e => e.GetString()).ToArray());
-        Assert.Contains("needs none", (await admin.RunAsync("agents", "skills", "--ticket", ticket.Id.ToString(), "--clear")).Succeeded().Text, StringComparison.Ordinal);
+        Assert.Contains("needs none", (await admin.RunAsync("agents", "skills", ticket.Id.ToString(), "--ticket", "--clear")).Succeeded().Text, StringComparison.Ordinal);
 
         // Refusals: usage (2), the database's validation (1, naming the field), not allowed (4), not found (3).
         Assert.Equal(2, (await admin.RunAsync("agents", "capacity", "lots", "--agent", agent.Email)).ExitCode);
