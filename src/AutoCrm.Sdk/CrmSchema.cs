@@ -15,10 +15,10 @@ namespace AutoCrm.Sdk;
 public static class CrmSchema
 {
     /// <summary>The version (timestamp) of the newest migration this SDK depends on.</summary>
-    public static string MinimumVersion { get; } = "20261205113940";
+    public static string MinimumVersion { get; } = "20261205115313";
 
-    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205113940_ticket_sla_states</c>.</summary>
-    public static string MinimumMigration { get; } = "20261205113940_ticket_sla_states";
+    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205115313_ticket_sla_states</c>.</summary>
+    public static string MinimumMigration { get; } = "20261205115313_ticket_sla_states";
 
     /// <summary>The database functions (RPCs) the SDK calls.</summary>
     public static IReadOnlyList<string> Functions { get; } =
