@@ -8,6 +8,7 @@ using AutoCrm.Sdk.Realtime;
 using AutoCrm.Sdk.Rest;
 using AutoCrm.Sdk.Tickets;
 using AutoCrm.Sdk.Views;
+using AutoCrm.Sdk.Reports;
 using AutoCrm.Sdk.Sla;
 using AutoCrm.Sdk.Webhooks;
 
@@ -47,6 +48,8 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Views = null!;
         Webhooks = null!;
         Sla = null!;
+        Ratings = null!;
+        Reports = null!;
     }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -82,6 +85,8 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Views = CreateViews(Connection, auth);
         Webhooks = new WebhooksClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
         Sla = new SlaClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
+        Ratings = new RatingsClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
+        Reports = new ReportsClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
     }
 
     private CrmClient(CrmConnection connection, AuthClient auth)
@@ -93,6 +98,8 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Views = CreateViews(connection, auth);
         Webhooks = new WebhooksClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
         Sla = new SlaClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
+        Ratings = new RatingsClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
+        Reports = new ReportsClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
     }
 
     /// <summary>Sign-in, session and user management.</summary>
@@ -124,6 +131,14 @@ public class CrmClient : IDisposable, IAsyncDisposable
 
     /// <summary>SLAs: business-hours calendars and SLA policies (admins manage, agents read) and the SLA clocks of a ticket.</summary>
     public virtual SlaClient Sla { get; }
+
+    /// <summary>CSAT: a requester rates a solved ticket (and may change the rating for 7 days); staff read the ratings of the
+    /// tickets they see; admins choose the scale.</summary>
+    public virtual RatingsClient Ratings { get; }
+
+    /// <summary>Reports over the metric facts (agents: their queues; admins: everything): a period's summary, time series in
+    /// a time zone's days, weeks or months, and the agent leaderboard.</summary>
+    public virtual ReportsClient Reports { get; }
 
     /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
     /// requests as the anon key alone, for data a project exposes publicly.</summary>

@@ -17,9 +17,11 @@ public enum CsatScale
 
 /// <summary>A rating to give: <see cref="Good"/>, <see cref="Bad"/> or <see cref="Points(int)"/> 1–5, matching the scale the
 /// admins chose (<see cref="ReportSettings.CsatScale"/>).</summary>
-public readonly record struct CsatScore
+public readonly struct CsatScore : IEquatable<CsatScore>
 {
-    private CsatScore(string value) => Value = value;
+    private readonly string? _value;
+
+    private CsatScore(string value) => _value = value;
 
     /// <summary>Good (the good/bad scale).</summary>
     public static CsatScore Good { get; } = new("good");
@@ -27,8 +29,8 @@ public readonly record struct CsatScore
     /// <summary>Bad (the good/bad scale).</summary>
     public static CsatScore Bad { get; } = new("bad");
 
-    /// <summary>What the database receives: <c>good</c>, <c>bad</c> or <c>1</c>–<c>5</c>.</summary>
-    public string Value { get; }
+    /// <summary>What the database receives: <c>good</c>, <c>bad</c> or <c>1</c>–<c>5</c> (empty for <c>default</c>).</summary>
+    public string Value => _value ?? "";
 
     /// <summary>A score of the five-point scale.</summary>
     /// <param name="points">1 to 5.</param>
@@ -38,9 +40,30 @@ public readonly record struct CsatScore
         ? new CsatScore(points.ToString(System.Globalization.CultureInfo.InvariantCulture))
         : throw CrmErrors.Invalid("rating", $"field \"rating\": \"{points}\" is not one of 1, 2, 3, 4, 5");
 
+    /// <summary>Whether two scores are the same.</summary>
+    /// <param name="left">One score.</param>
+    /// <param name="right">The other.</param>
+    /// <returns><see langword="true"/> when equal.</returns>
+    public static bool operator ==(CsatScore left, CsatScore right) => left.Equals(right);
+
+    /// <summary>Whether two scores differ.</summary>
+    /// <param name="left">One score.</param>
+    /// <param name="right">The other.</param>
+    /// <returns><see langword="true"/> when different.</returns>
+    public static bool operator !=(CsatScore left, CsatScore right) => !left.Equals(right);
+
+    /// <inheritdoc/>
+    public bool Equals(CsatScore other) => string.Equals(Value, other.Value, StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is CsatScore other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
+
     /// <summary>The database spelling.</summary>
     /// <returns><see cref="Value"/>.</returns>
-    public override string ToString() => Value ?? "";
+    public override string ToString() => Value;
 }
 
 /// <summary>A requester's rating of one solve of a ticket (<c>public.ticket_ratings</c>).</summary>
