@@ -1,3 +1,4 @@
+using AutoCrm.Sdk.Agents;
 using AutoCrm.Sdk.Auth;
 using AutoCrm.Sdk.Automation;
 using AutoCrm.Sdk.Fields;
@@ -50,6 +51,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Sla = null!;
         Ratings = null!;
         Reports = null!;
+        Agents = null!;
     }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -87,6 +89,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Sla = new SlaClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
         Ratings = new RatingsClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
         Reports = new ReportsClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
+        Agents = CreateAgents(Connection, auth);
     }
 
     private CrmClient(CrmConnection connection, AuthClient auth)
@@ -100,6 +103,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Sla = new SlaClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
         Ratings = new RatingsClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
         Reports = new ReportsClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
+        Agents = CreateAgents(connection, auth);
     }
 
     /// <summary>Sign-in, session and user management.</summary>
@@ -139,6 +143,10 @@ public class CrmClient : IDisposable, IAsyncDisposable
     /// <summary>Reports over the metric facts (agents: their queues; admins: everything): a period's summary, time series in
     /// a time zone's days, weeks or months, and the agent leaderboard.</summary>
     public virtual ReportsClient Reports { get; }
+
+    /// <summary>Routing: agents' availability (and the signed-in agent's idle presence), load, capacity and skills, the
+    /// skills a ticket needs, queues' routing modes and the default capacity.</summary>
+    public virtual AgentsClient Agents { get; }
 
     /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
     /// requests as the anon key alone, for data a project exposes publicly.</summary>
@@ -271,6 +279,9 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Connection.TimeProvider,
         Connection.LoggerFactory,
         Connection.Realtime);
+
+    private static AgentsClient CreateAgents(CrmConnection connection, AuthClient auth) =>
+        new(new RestClient(connection, auth, connection.Schema, requiresUser: true), connection.TimeProvider, connection.Logger);
 
     private ViewsClient CreateViews(CrmConnection connection, AuthClient auth) =>
         new(new RestClient(connection, auth, connection.Schema, requiresUser: true), Tickets, () => Realtime, connection.TimeProvider);
