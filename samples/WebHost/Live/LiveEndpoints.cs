@@ -25,6 +25,7 @@ internal static class LiveEndpoints
         var live = app.MapGroup("/live").RequireAuthorization();
         live.MapGet("/queues/{queueId:guid}", QueueAsync).RequireAuthorization(WebHostSetup.StaffPolicy);
         live.MapGet("/tickets/{ticketId:guid}", TicketAsync);
+        live.MapGet("/sla", SlaAsync).RequireAuthorization(WebHostSetup.StaffPolicy);
         live.MapViewCounts();
         return app;
     }
@@ -35,11 +36,28 @@ internal static class LiveEndpoints
         var (crm, until) = await OpenAsync(store, user, context.RequestAborted);
         var updates = crm.Realtime.QueueUpdates(queueId);
         var statuses = crm.Realtime.StatusChanges(queueId);
+        var breaches = crm.Realtime.SlaBreaches(queueId);
         var events = Observable.Merge(
             updates.Select(u => Change("queue", u.TicketId, u.Kind.ToString())),
+            statuses.Select(s => Change("status", s.TicketId, s.To.ToString())),
+            breaches.Select(b => Change("sla", b.TicketId, b.Metric)));
+        return TypedResults.ServerSentEvents(StreamAsync(
+            crm, events, ct => Task.WhenAll(updates.WhenLiveAsync(ct), statuses.WhenLiveAsync(ct), breaches.WhenLiveAsync(ct)),
+            null, until, time, context.RequestAborted));
+    }
+
+    /// <summary>"Breaching soon": a breach recorded, or a status that pauses or resumes a clock, anywhere the agent can see.</summary>
+    private static async Task<ServerSentEventsResult<string>> SlaAsync(
+        HttpContext context, CrmSessionStore store, UserCrm user, TimeProvider time)
+    {
+        var (crm, until) = await OpenAsync(store, user, context.RequestAborted);
+        var breaches = crm.Realtime.SlaBreaches();
+        var statuses = crm.Realtime.StatusChanges();
+        var events = Observable.Merge(
+            breaches.Select(b => Change("sla", b.TicketId, b.Metric)),
             statuses.Select(s => Change("status", s.TicketId, s.To.ToString())));
         return TypedResults.ServerSentEvents(StreamAsync(
-            crm, events, ct => Task.WhenAll(updates.WhenLiveAsync(ct), statuses.WhenLiveAsync(ct)), null, until, time, context.RequestAborted));
+            crm, events, ct => Task.WhenAll(breaches.WhenLiveAsync(ct), statuses.WhenLiveAsync(ct)), null, until, time, context.RequestAborted));
     }
 
     private static async Task<ServerSentEventsResult<string>> TicketAsync(
@@ -52,8 +70,15 @@ internal static class LiveEndpoints
             messages.Select(m => Change("message", ticketId, m.Visibility.ToString())),
             changes.Select(c => Change("ticket", ticketId, c.Kind.ToString())));
         var staff = context.User.IsInRole("agent") || context.User.IsInRole("admin");
+        var whenLive = (CancellationToken ct) => Task.WhenAll(messages.WhenLiveAsync(ct), changes.WhenLiveAsync(ct));
         if (staff)
         {
+            // The SLA badge turns red when the scheduler records a breach, which changes no ticket row: listen for it.
+            var breaches = crm.Realtime.SlaBreaches();
+            events = events.Merge(breaches.Where(b => b.TicketId == ticketId).Select(b => Change("sla", ticketId, b.Metric)));
+            var ticketLive = whenLive;
+            whenLive = ct => Task.WhenAll(ticketLive(ct), breaches.WhenLiveAsync(ct));
+
             // "Also viewing": announce this agent on the ticket's private presence channel (staff who can see the ticket only;
             // each viewer is present as their own user) and pass on who else is there.
             var names = StaffProfiles.Names(await StaffProfiles.ListAsync(crm, context.RequestAborted));
@@ -64,7 +89,7 @@ internal static class LiveEndpoints
         return TypedResults.ServerSentEvents(StreamAsync(
             crm,
             events,
-            ct => Task.WhenAll(messages.WhenLiveAsync(ct), changes.WhenLiveAsync(ct)),
+            whenLive,
             staff ? c => crm.Realtime.TrackViewingAsync(ticketId, c) : null,
             until,
             time,
