@@ -77,7 +77,7 @@ insert into public.ticket_fields (key, label, type, options, customer_visible, c
   ('plan', 'Plan', 'dropdown', '["free", "pro", "enterprise"]', true, true),
   ('tier', 'Tier', 'text', '[]', false, false);
 
-SELECT plan(94);
+SELECT plan(96);
 
 -- ============================ schema ============================
 select has_table('public', 'automation_rules', 'automation_rules exists');
@@ -128,6 +128,27 @@ select ok(public.conditions_match('{"all": [{"field": "actor_role", "operator": 
 select ok(not public.conditions_match('{"any": [{"field": "priority", "operator": "is", "value": "high"}]}',
   '{"ticket": {"priority": "low"}}'), 'any needs one');
 select ok(public.conditions_match('{}', '{"ticket": {}}'), 'no conditions match everything');
+-- The compiled matchers test conditions on field values looked up once (condition_holds_value); it must agree with
+-- condition_holds on every operator, field kind and value, including empty, missing and list values.
+create temp table holds_cases as
+select c.condition, x.context
+  from (select jsonb_build_object('field', f, 'operator', o) || case when v is null then '{}'::jsonb else jsonb_build_object('value', v) end condition
+          from unnest(array['status', 'priority', 'tags', 'subject', 'assignee_id', 'metadata.seats', 'metadata.order',
+                            'message.body', 'actor_role']) f,
+               unnest(public.condition_operators()) o,
+               unnest(array[null, '"open"', '"high"', '["high", "urgent"]', '"vip"', '["a", "vip"]', '10', '"^ORD-[0-9]+$"',
+                            '"REFUND"', '""']::jsonb[]) v) c,
+       unnest(array[
+         '{"ticket": {"status": "open", "priority": "urgent", "tags": ["a", "vip"], "subject": "A refund please", "metadata": {"seats": 9, "order": "ORD-12"}}, "old": {"status": "new", "priority": "urgent", "tags": ["a"], "metadata": {"seats": 12}}, "actor_role": "customer", "message": {"body": "vip open"}}',
+         '{"ticket": {"status": "solved", "priority": "low", "tags": [], "subject": "", "assignee_id": null, "metadata": {}}, "old": {"status": "solved", "tags": ["vip"], "metadata": {"order": "x"}}}',
+         '{"ticket": {"status": "new", "priority": "high", "tags": ["high"], "subject": "open", "metadata": {"seats": "10", "order": ["ORD-1"]}}}',
+         '{"ticket": {}}']::jsonb[]) x(context);
+select ok((select count(*) from holds_cases) > 2000, 'the agreement check covers every operator on many fields and values');
+select is((select count(*) from holds_cases h
+            where public.condition_holds(h.condition, h.context) is distinct from public.condition_holds_value(h.condition,
+                    public.condition_field_value(h.condition ->> 'field', h.context),
+                    public.condition_field_value(h.condition ->> 'field', h.context, true))),
+          0::bigint, 'condition_holds_value agrees with condition_holds everywhere');
 
 -- ============================ who may read and write rules ============================
 select pg_temp.act_as('admin');
