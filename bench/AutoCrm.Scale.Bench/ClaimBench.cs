@@ -110,7 +110,7 @@ internal static class ClaimBench
     }
 
     /// <summary>A copy of the bench database with <paramref name="backlog"/> more waiting tickets (unassigned, new), spread over the queues by their volume.</summary>
-    private static async Task<string> PrepareAsync(ScaleCluster cluster, int tickets, Schema schema, int backlog, CrmDataGenerator generator, CancellationToken ct)
+    internal static async Task<string> PrepareAsync(ScaleCluster cluster, int tickets, Schema schema, int backlog, CrmDataGenerator generator, CancellationToken ct)
     {
         var database = $"scale_claims_{schema.ToString().ToLowerInvariant()}";
         await cluster.DropAsync(database, ct);
@@ -186,7 +186,8 @@ internal static class ClaimBench
         }, source, seen, ct);
     }
 
-    private static async Task<Latencies> DirectAsync(string connection, IReadOnlyList<GeneratedUser> agents, TimeSpan duration, ConcurrentDictionary<Guid, int> seen, CancellationToken ct)
+    internal static async Task<Latencies> DirectAsync(string connection, IReadOnlyList<GeneratedUser> agents, TimeSpan duration, ConcurrentDictionary<Guid, int> seen, CancellationToken ct,
+        string function = "public.claim_next_ticket")
     {
         var builder = new NpgsqlConnectionStringBuilder(connection) { MaxPoolSize = agents.Count + 5, MaxAutoPrepare = 20, AutoPrepareMinUsages = 1 };
         await using var source = NpgsqlDataSource.Create(builder.ConnectionString);
@@ -196,7 +197,7 @@ internal static class ClaimBench
             var setup = new NpgsqlBatchCommand("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)");
             setup.Parameters.Add(new NpgsqlParameter { Value = $$"""{"sub":"{{agent.Id}}","role":"authenticated"}""" });
             batch.BatchCommands.Add(setup);
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("select id from public.claim_next_ticket()"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"select id from {function}()"));
             await using var reader = await batch.ExecuteReaderAsync(token);
             await reader.NextResultAsync(token);
             return await reader.ReadAsync(token) ? reader.GetGuid(0) : null;

@@ -24,6 +24,9 @@ switch (settings.Command)
     case "claims":
         await ClaimBench.RunAsync(cluster, settings.Sizes[^1], settings, ct);
         break;
+    case "claims-routing":
+        await ClaimRoutingBench.RunAsync(cluster, settings.Sizes[^1], settings, ct);
+        break;
     case "soak":
         await ClaimBench.SoakAsync(cluster, settings.Sizes[^1], settings, ct);
         break;
@@ -46,6 +49,7 @@ namespace AutoCrm.Scale.Bench
               setup   [--tickets N[,N...]] [--force] [--rebuild-after]   build scale_<N>_before and scale_<N>_after
               lists   [--tickets N] [--seconds S] [--clients C] [--only TEXT]
               claims  [--tickets N] [--seconds S] [--clients C] [--backlog N]
+              claims-routing [--tickets N] [--seconds S] [--clients C] [--backlog N]   claims with and without routing, interleaved
               soak    [--tickets N] [--minutes M] [--clients C] [--backlog N]
               writes  [--tickets N,N] [--seconds S]
             common: --dir DIR (default /var/tmp/autocrm-scale)

@@ -35,7 +35,8 @@ select tables_are('public', array['profiles', 'queues', 'queue_members', 'ticket
                                   'queue_ticket_counts', 'deployment_probes',
                                   'webhook_event_types', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts',
                                   'automation_rules', 'automation_notifications', 'macros', 'business_hours',
-                                  'sla_policies', 'ticket_slas', 'report_settings', 'ticket_metric_facts', 'ticket_ratings'],
+                                  'sla_policies', 'ticket_slas', 'report_settings', 'ticket_metric_facts', 'ticket_ratings',
+                                  'routing_settings', 'queue_routing', 'agent_states'],
   'public has exactly the AutoCRM tables');
 select enum_has_labels('public', 'ticket_status', array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], 'ticket_status labels');
 select enum_has_labels('public', 'ticket_priority', array['low', 'normal', 'high', 'urgent'], 'ticket_priority labels');
@@ -43,7 +44,8 @@ select enum_has_labels('public', 'app_role', array['customer', 'agent', 'admin']
 select enum_has_labels('public', 'message_visibility', array['public', 'internal'], 'message_visibility labels');
 
 select columns_are('public', 'tickets', array['id', 'number', 'subject', 'status', 'priority', 'requester_id', 'assignee_id',
-  'queue_id', 'tags', 'metadata', 'version', 'created_at', 'updated_at', 'first_response_at', 'solved_at', 'closed_at'],
+  'queue_id', 'tags', 'metadata', 'version', 'created_at', 'updated_at', 'first_response_at', 'solved_at', 'closed_at',
+  'required_skills'],
   'tickets columns');
 select col_type_is('public', 'tickets', 'id', 'uuid', 'tickets.id is uuid');
 select col_type_is('public', 'tickets', 'number', 'bigint', 'tickets.number is bigint');
