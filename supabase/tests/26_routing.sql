@@ -6,7 +6,7 @@
 BEGIN;
 \ir _fixture.psql
 
-select plan(74);
+select plan(76);
 
 -- Three more agents and a queue of their own (r1 < r2 < r3 by id, the chooser's last tie-break).
 insert into auth.users (id, email, raw_user_meta_data) values
@@ -262,6 +262,15 @@ select is((select count(*) from public.agent_states s
             where s.open_tickets <> (select count(*) from public.tickets t where t.assignee_id = s.agent_id
                                       and t.status in ('new', 'open', 'pending', 'on_hold'))), 0::bigint,
   'every counter equals a real count');
+
+-- Loads travel as internal events: staff read them, the requester does not.
+select pg_temp.act_as('agent_in');
+select is((select changes -> pg_temp.uid('agent_in')::text -> 1 from public.ticket_events
+            where ticket_id = pg_temp.tid(1) and kind = 'agent_load_changed'),
+          '{"open_tickets": 2, "capacity": 2}'::jsonb, 'the claim of T1 recorded the agent''s load after it, with the queue''s capacity');
+select pg_temp.act_as('cust_a');
+select is((select count(*) from public.ticket_events where ticket_id = pg_temp.tid(1) and kind = 'agent_load_changed'), 0::bigint,
+  'the requester does not see agents'' loads');
 
 select * from finish();
 ROLLBACK;

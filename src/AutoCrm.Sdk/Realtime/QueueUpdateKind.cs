@@ -14,4 +14,11 @@ public enum QueueUpdateKind
 
     /// <summary>The ticket's agent let it go; it is back in the queue unassigned.</summary>
     Released = 3,
+
+    /// <summary>
+    /// An agent's open tickets changed without an assignment (the ticket was solved, closed, reopened or put back to
+    /// active work); <see cref="QueueUpdate.AgentLoads"/> has the new load. Assignments carry their loads on
+    /// <see cref="Claimed"/> and <see cref="Released"/>.
+    /// </summary>
+    LoadChanged = 4,
 }

@@ -53,6 +53,10 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// itself succeeded. <see cref="TicketEvent.Changes"/> has the <c>reason</c>.</summary>
     public static TicketEventKind RuleLoopStopped { get; } = new("rule_loop_stopped");
 
+    /// <summary>Agents' open tickets changed with this ticket (<c>agent_load_changed</c>, internal): <see cref="TicketEvent.Changes"/>
+    /// maps each agent id to their <c>open_tickets</c> and <c>capacity</c> before and after (docs/routing.md).</summary>
+    public static TicketEventKind AgentLoadChanged { get; } = new("agent_load_changed");
+
     /// <summary>The database spelling.</summary>
     public string Value => _value ?? "";
 

@@ -223,7 +223,7 @@ public sealed class RealtimeClientTests
         var connection = await h.Server.AcceptAsync();
         var join = await ClientHarness.JoinAsync(connection);
         var binding = Assert.Single(join.Payload.GetProperty("config").GetProperty("postgres_changes").EnumerateArray());
-        Assert.Equal("kind=in.(created,queue_changed,assignee_changed)", binding.GetProperty("filter").GetString());
+        Assert.Equal("kind=in.(created,queue_changed,assignee_changed,agent_load_changed)", binding.GetProperty("filter").GetString());
 
         TicketEvent[] events =
         [

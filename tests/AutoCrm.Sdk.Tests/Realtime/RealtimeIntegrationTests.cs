@@ -84,6 +84,41 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
     }
 
     [Fact]
+    public async Task QueueUpdates_carry_the_agents_load_on_claims_releases_and_solves()
+    {
+        var queue = await devStack.CreateQueueAsync();
+        var customer = await devStack.CreateUserAsync(UserRole.Customer);
+        var claimer = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var watcher = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
+        // Loads are reported where routing is in use: this queue limits agents to 5 (claims stay manual).
+        await devStack.Service.Rest.Rpc("set_queue_routing", new System.Text.Json.Nodes.JsonObject
+        {
+            ["queue_id"] = queue.Id.ToString(),
+            ["mode"] = "manual",
+            ["capacity"] = 5,
+        }).ToJsonAsync(Ct);
+        var recorder = new Recorder<QueueUpdate>();
+        using var subscription = await SubscribeReadyAsync(watcher.Crm.Realtime.QueueUpdates(queue.Id), recorder);
+
+        var first = await NewTicketAsync(customer, queue.Id);
+        var second = await NewTicketAsync(customer, queue.Id);
+        Assert.Equal(first.Id, (await claimer.Crm.Queues.ClaimNextAsync(queue.Id, Ct))?.Id);
+        Assert.Equal(second.Id, (await claimer.Crm.Queues.ClaimNextAsync(queue.Id, Ct))?.Id);
+        await claimer.Crm.Queues.ReleaseAsync(second.Id, Ct);
+        await claimer.Crm.Tickets.UpdateAsync(first.Id, new TicketPatch { Status = TicketStatus.Solved }, cancellationToken: Ct);
+
+        var updates = await recorder.TakeAsync(6);
+        Assert.Equal([QueueUpdateKind.Entered, QueueUpdateKind.Entered, QueueUpdateKind.Claimed, QueueUpdateKind.Claimed,
+                      QueueUpdateKind.Released, QueueUpdateKind.LoadChanged], updates.Select(u => u.Kind));
+        Assert.Equal([first.Id, second.Id, first.Id, second.Id, second.Id, first.Id], updates.Select(u => u.TicketId));
+        Assert.Empty(updates[0].AgentLoads);
+        Assert.Equal([1, 2, 1, 0], updates.Skip(2).Select(u => Assert.Single(u.AgentLoads).OpenTickets));
+        Assert.All(updates.Skip(2), u => Assert.Equal(claimer.Id, Assert.Single(u.AgentLoads).AgentId));
+        Assert.All(updates.Skip(2), u => Assert.Equal(5, u.AgentLoads[0].Capacity));
+        Assert.Equal(claimer.Id, updates[5].AgentId);
+    }
+
+    [Fact]
     public async Task StatusChanges_deliver_all_500_changes_exactly_once_in_order_across_dropped_connections()
     {
         const int Changes = 500;

@@ -69,7 +69,11 @@ internal sealed class QueueUpdateProjection(Guid queueId, ITicketEventReader rea
 {
     private readonly QueueMembership _membership = new(reader);
 
-    public IReadOnlyList<string> Kinds { get; } = ["created", "queue_changed", "assignee_changed"];
+    // Loads of an assignment wait for the created or assignee_changed event of the same ticket, which the database
+    // writes right after them in the same transaction (agent_load_changed carries "assignee_id" then).
+    private readonly Dictionary<Guid, IReadOnlyList<AgentLoad>> _pendingLoads = [];
+
+    public IReadOnlyList<string> Kinds { get; } = ["created", "queue_changed", "assignee_changed", "agent_load_changed"];
 
     public async ValueTask ProjectAsync(TicketEvent ticketEvent, List<QueueUpdate> output, CancellationToken cancellationToken)
     {
@@ -82,10 +86,11 @@ internal sealed class QueueUpdateProjection(Guid queueId, ITicketEventReader rea
                     output.Add(Update(QueueUpdateKind.Entered, ticketEvent, agent: null));
                     if (TicketEventChanges.TryGet(ticketEvent, "assignee_id", out _, out var assignee) && TicketEventChanges.AsGuid(assignee) is { } agent)
                     {
-                        output.Add(Update(QueueUpdateKind.Claimed, ticketEvent, agent));
+                        output.Add(Update(QueueUpdateKind.Claimed, ticketEvent, agent) with { AgentLoads = TakeLoads(ticketEvent.TicketId) });
                     }
                 }
 
+                _pendingLoads.Remove(ticketEvent.TicketId);
                 break;
             case "queue_changed":
                 _membership.Observe(ticketEvent);
@@ -107,13 +112,51 @@ internal sealed class QueueUpdateProjection(Guid queueId, ITicketEventReader rea
                 if (TicketEventChanges.TryGet(ticketEvent, "assignee_id", out var before, out var after)
                     && await _membership.QueueOfAsync(ticketEvent.TicketId, cancellationToken).ConfigureAwait(false) == queueId)
                 {
-                    output.Add(TicketEventChanges.AsGuid(after) is { } claimedBy
+                    output.Add((TicketEventChanges.AsGuid(after) is { } claimedBy
                         ? Update(QueueUpdateKind.Claimed, ticketEvent, claimedBy)
-                        : Update(QueueUpdateKind.Released, ticketEvent, TicketEventChanges.AsGuid(before)));
+                        : Update(QueueUpdateKind.Released, ticketEvent, TicketEventChanges.AsGuid(before))) with { AgentLoads = TakeLoads(ticketEvent.TicketId) });
+                }
+
+                _pendingLoads.Remove(ticketEvent.TicketId);
+                break;
+            case "agent_load_changed":
+                var loads = Loads(ticketEvent);
+                if (ticketEvent.Changes.ContainsKey("assignee_id"))
+                {
+                    _pendingLoads[ticketEvent.TicketId] = loads;
+                }
+                else if (await _membership.QueueOfAsync(ticketEvent.TicketId, cancellationToken).ConfigureAwait(false) == queueId)
+                {
+                    output.Add(Update(QueueUpdateKind.LoadChanged, ticketEvent, loads.Count == 1 ? loads[0].AgentId : null) with { AgentLoads = loads });
                 }
 
                 break;
         }
+    }
+
+    private IReadOnlyList<AgentLoad> TakeLoads(Guid ticketId) =>
+        _pendingLoads.Remove(ticketId, out var loads) ? loads : [];
+
+    // changes = {"<agent id>": [{"open_tickets", "capacity"} before, … after], "assignee_id": [old, new]?}
+    private static List<AgentLoad> Loads(TicketEvent ticketEvent)
+    {
+        var loads = new List<AgentLoad>();
+        foreach (var (key, change) in ticketEvent.Changes)
+        {
+            if (Guid.TryParse(key, out var agent) && change.New.ValueKind == JsonValueKind.Object
+                && change.New.TryGetProperty("open_tickets", out var open) && open.TryGetInt32(out var openTickets))
+            {
+                loads.Add(new AgentLoad
+                {
+                    AgentId = agent,
+                    OpenTickets = openTickets,
+                    Capacity = change.New.TryGetProperty("capacity", out var capacity) && capacity.TryGetInt32(out var limit) ? limit : null,
+                });
+            }
+        }
+
+        loads.Sort((a, b) => a.AgentId.CompareTo(b.AgentId));
+        return loads;
     }
 
     private QueueUpdate Update(QueueUpdateKind kind, TicketEvent ticketEvent, Guid? agent) => new()
