@@ -57,6 +57,10 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// maps each agent id to their <c>open_tickets</c> and <c>capacity</c> before and after (docs/routing.md).</summary>
     public static TicketEventKind AgentLoadChanged { get; } = new("agent_load_changed");
 
+    /// <summary>The AI triage worker applied a chat model's suggestion (<c>ai_triaged</c>, internal): <see cref="TicketEvent.Model"/>
+    /// names the model and <see cref="TicketEvent.Changes"/> holds what changed, with <c>language</c> and <c>sentiment</c>.</summary>
+    public static TicketEventKind AiTriaged { get; } = new("ai_triaged");
+
     /// <summary>The database spelling.</summary>
     public string Value => _value ?? "";
 
