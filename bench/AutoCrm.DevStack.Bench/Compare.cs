@@ -11,11 +11,12 @@ namespace AutoCrm.DevStack.Bench;
 /// </summary>
 internal static class Compare
 {
-    public static async Task RunAsync(string baseDll, string candidateDll, int seconds, int rounds)
+    public static async Task RunAsync(
+        string baseDll, string candidateDll, int seconds, int rounds, string? baseSupabaseDir = null, string? candidateSupabaseDir = null)
     {
         Console.Error.WriteLine("Starting both DevStacks...");
-        await using var baseline = await ExternalDevStack.StartAsync(baseDll);
-        await using var candidate = await ExternalDevStack.StartAsync(candidateDll);
+        await using var baseline = await ExternalDevStack.StartAsync(baseDll, baseSupabaseDir);
+        await using var candidate = await ExternalDevStack.StartAsync(candidateDll, candidateSupabaseDir);
         var stacks = new[] { baseline, candidate };
         foreach (var stack in stacks)
         {
@@ -44,8 +45,8 @@ internal static class Compare
             }
         }
 
-        Console.WriteLine($"Base: {baseDll}");
-        Console.WriteLine($"Candidate: {candidateDll}");
+        Console.WriteLine($"Base: {baseDll}{(baseSupabaseDir is null ? "" : " over " + baseSupabaseDir)}");
+        Console.WriteLine($"Candidate: {candidateDll}{(candidateSupabaseDir is null ? "" : " over " + candidateSupabaseDir)}");
         Console.WriteLine("| Workload | Clients | base req/s | candidate req/s | candidate ÷ base | base p50 ms | candidate p50 ms | load average (1 min) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (name, request) in workloads)
@@ -106,11 +107,14 @@ internal static class Compare
 
         public string DatabaseUrl { get; }
 
-        public static async Task<ExternalDevStack> StartAsync(string dll)
+        public static async Task<ExternalDevStack> StartAsync(string dll, string? supabaseDir = null)
         {
             var dataDirectory = Path.Combine(Path.GetTempPath(), "autocrm-bench-" + Guid.NewGuid().ToString("N"));
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { dll, "--port", "0", "--data-dir", dataDirectory, "--no-seed" })
+            string[] arguments = supabaseDir is null
+                ? [dll, "--port", "0", "--data-dir", dataDirectory, "--no-seed"]
+                : [dll, "--port", "0", "--data-dir", dataDirectory, "--no-seed", "--supabase-dir", supabaseDir];
+            foreach (var argument in arguments)
             {
                 start.ArgumentList.Add(argument);
             }

@@ -33,6 +33,9 @@ switch (settings.Command)
     case "writes":
         await WriteBench.RunAsync(cluster, settings.Sizes, settings, ct);
         break;
+    case "reports":
+        await ReportBench.RunAsync(cluster, settings.Sizes[^1], settings, ct);
+        break;
     default:
         Console.Error.WriteLine(BenchSettings.Usage);
         return 2;
@@ -52,6 +55,7 @@ namespace AutoCrm.Scale.Bench
               claims-routing [--tickets N] [--seconds S] [--clients C] [--backlog N]   claims with and without routing, interleaved
               soak    [--tickets N] [--minutes M] [--clients C] [--backlog N]
               writes  [--tickets N,N] [--seconds S]
+              reports [--tickets N] [--seconds S] [--clients C] [--only TEXT] [--force]   (database reports_<N>, built on first use)
             common: --dir DIR (default /var/tmp/autocrm-scale)
             """;
 

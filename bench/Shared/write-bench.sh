@@ -1,6 +1,7 @@
 # Shared by the write-path benchmarks (bench/TicketFields/run.sh, bench/Automation/run.sh): a throwaway PostgreSQL 15
 # cluster holding the AutoCRM migrations and N generated tickets, pgbench throughput, medians. Source it, then call
-#   write_bench_options "$@"        sets tickets, seconds, rounds, clients (defaults: 100000, 8, 3, 2)
+#   write_bench_options "$@"        sets tickets, seconds, rounds, clients (defaults: 100000, 8, 3, 2), instructions_only,
+#                                   skip_instructions
 #   write_bench_start <name>        starts the cluster, applies the migrations, loads the tickets; defines psql_
 #   write_bench_session_setup       prints the statement that makes a pgbench transaction a signed-in agent's request
 #   write_bench_measure <script>    pgbench tps of one script over $seconds with $clients clients
@@ -8,13 +9,15 @@
 # The users are b0000000-…-000000000001 (agent) and b0000000-…-00000000000c (customer, requester of every ticket).
 
 write_bench_options() {
-  tickets=100000; seconds=8; rounds=3; clients=2
+  tickets=100000; seconds=8; rounds=3; clients=2; instructions_only=""; skip_instructions=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --tickets) tickets=$2; shift 2 ;;
       --seconds) seconds=$2; shift 2 ;;
       --rounds) rounds=$2; shift 2 ;;
       --clients) clients=$2; shift 2 ;;
+      --instructions-only) instructions_only=1; shift ;;
+      --skip-instructions) skip_instructions=1; shift ;;
       *) echo "unknown option $1" >&2; exit 2 ;;
     esac
   done
@@ -78,3 +81,33 @@ write_bench_measure() { # script -> tps
 }
 
 write_bench_median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# Instructions per write, counted by valgrind (callgrind) in a single-user backend: exact and repeatable, so unlike
+# throughput and CPU time it does not move with the machine's load. Stops the cluster (the single-user backend needs
+# the data directory to itself); call it after the pgbench measurements.
+#   write_bench_instructions <setup.sql> <write-generator> -> instructions per write, steady state
+# The generator prints one write (a whole transaction; statements end with ';' at the end of a line) for the number it is given. The setup
+# runs first, outside valgrind; then two counted runs of 10 and 60 writes, and the figure is their difference / 50,
+# so what a session pays once (catalog caches, plans) is left out. Counted: statement execution (PortalRun), which
+# includes every trigger; not parsing and planning the top-level statement, which the scenarios share.
+write_bench_instructions() {
+  [ -n "$skip_instructions" ] && { echo "n/a (--skip-instructions)"; return; }
+  command -v valgrind >/dev/null || { echo "n/a (valgrind not installed)"; return; }
+  write_bench_as_pg "$bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
+  chmod 755 "$work"; cp "$1" "$work/instr-setup.sql"; chmod 644 "$work/instr-setup.sql"
+  write_bench_as_pg "$bin/postgres" --single -j -D "$work/data" -c fsync=off bench < "$work/instr-setup.sql" > "$work/instr.log" 2>&1
+  local n total a=0 b=0
+  # A warm-up pass of the same writes, uncounted: the first write to a row or of a word pays once (search terms,
+  # side rows, pruning) and would otherwise be charged to whichever scenario runs first.
+  for i in $(seq 1 60); do "$2" "$i"; done > "$work/instr-writes.sql"; chmod 644 "$work/instr-writes.sql"
+  write_bench_as_pg "$bin/postgres" --single -j -D "$work/data" -c fsync=off bench < "$work/instr-writes.sql" >> "$work/instr.log" 2>&1
+  for n in 10 60; do
+    for i in $(seq 1 "$n"); do "$2" "$i"; done > "$work/instr-writes.sql"; chmod 644 "$work/instr-writes.sql"
+    write_bench_as_pg valgrind --tool=callgrind --toggle-collect=PortalRun --callgrind-out-file="$work/instr.out" \
+      "$bin/postgres" --single -j -D "$work/data" -c fsync=off bench < "$work/instr-writes.sql" >> "$work/instr.log" 2>&1
+    total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$work/instr.out"); rm -f "$work/instr.out"
+    if [ "$n" = 10 ]; then a=$total; else b=$total; fi
+  done
+  if grep -q ERROR "$work/instr.log"; then echo "error: $(grep -m1 ERROR "$work/instr.log")" >&2; fi
+  echo $(( (b - a) / 50 ))
+}

@@ -137,10 +137,13 @@ public sealed class CrmDataGenerator
         {
             // The search documents, where the schema has them (the triggers wrote them during the load): search decides
             // between its two plans from their statistics, which autovacuum would otherwise gather at an unknown time.
+            // The metric facts and ratings likewise (the reports read them through index-only scans, which need the
+            // visibility map a vacuum writes).
             var searchDocuments = await ScalarAsync<string>(connection, """
                 select coalesce(string_agg(', ' || t::regclass::text, ''), '')
                   from unnest(array[to_regclass('autocrm_private.ticket_search_documents'),
-                                    to_regclass('autocrm_private.ticket_staff_search_documents')]) t
+                                    to_regclass('autocrm_private.ticket_staff_search_documents'),
+                                    to_regclass('public.ticket_metric_facts'), to_regclass('public.ticket_ratings')]) t
                  where t is not null
                 """, cancellationToken);
             var tables = "auth.users, auth.identities, public.profiles, public.queues, public.queue_members, public.tickets, public.ticket_messages, public.ticket_events" + searchDocuments;

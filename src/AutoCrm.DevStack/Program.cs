@@ -31,7 +31,8 @@ void OnSignal(PosixSignalContext context)
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 using var startCancellation = new CancellationTokenSource();
-using var cancelStartOnSignal = stopping.Task.ContinueWith(_ => startCancellation.Cancel(), TaskScheduler.Default);
+// Not disposed: disposing a task that has not completed throws, and this one completes only on a signal.
+_ = stopping.Task.ContinueWith(_ => startCancellation.Cancel(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
 
 DevStackServer server;
 try

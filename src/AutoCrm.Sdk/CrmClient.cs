@@ -8,6 +8,7 @@ using AutoCrm.Sdk.Realtime;
 using AutoCrm.Sdk.Rest;
 using AutoCrm.Sdk.Tickets;
 using AutoCrm.Sdk.Views;
+using AutoCrm.Sdk.Sla;
 using AutoCrm.Sdk.Webhooks;
 
 namespace AutoCrm.Sdk;
@@ -45,6 +46,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Macros = null!;
         Views = null!;
         Webhooks = null!;
+        Sla = null!;
     }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -79,6 +81,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
         Views = CreateViews(Connection, auth);
         Webhooks = new WebhooksClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
+        Sla = new SlaClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
     }
 
     private CrmClient(CrmConnection connection, AuthClient auth)
@@ -89,6 +92,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         _realtime = new Lazy<RealtimeClient>(CreateRealtime);
         Views = CreateViews(connection, auth);
         Webhooks = new WebhooksClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
+        Sla = new SlaClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
     }
 
     /// <summary>Sign-in, session and user management.</summary>
@@ -117,6 +121,9 @@ public class CrmClient : IDisposable, IAsyncDisposable
     /// <summary>Webhook endpoints and their delivery log (admins, or back-office code with the service-role key): create,
     /// list, change, rotate secrets, send a test event, list deliveries, redeliver.</summary>
     public virtual WebhooksClient Webhooks { get; }
+
+    /// <summary>SLAs: business-hours calendars and SLA policies (admins manage, agents read) and the SLA clocks of a ticket.</summary>
+    public virtual SlaClient Sla { get; }
 
     /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
     /// requests as the anon key alone, for data a project exposes publicly.</summary>

@@ -15,10 +15,10 @@ namespace AutoCrm.Sdk;
 public static class CrmSchema
 {
     /// <summary>The version (timestamp) of the newest migration this SDK depends on.</summary>
-    public static string MinimumVersion { get; } = "20261205014502";
+    public static string MinimumVersion { get; } = "20261205083924";
 
-    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205014502_macros</c>.</summary>
-    public static string MinimumMigration { get; } = "20261205014502_macros";
+    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205083924_time_based_automation</c>.</summary>
+    public static string MinimumMigration { get; } = "20261205083924_time_based_automation";
 
     /// <summary>The database functions (RPCs) the SDK calls.</summary>
     public static IReadOnlyList<string> Functions { get; } =
@@ -39,8 +39,8 @@ public static class CrmSchema
     /// <summary>The tables the SDK reads and writes.</summary>
     public static IReadOnlyList<string> Tables { get; } =
     [
-        "automation_notifications", "automation_rules", "macros", "profiles", "queue_members", "queues", "ticket_events", "ticket_fields",
-        "ticket_messages", "ticket_views", "tickets", "webhook_deliveries", "webhook_endpoints",
+        "automation_notifications", "automation_rules", "business_hours", "macros", "profiles", "queue_members", "queues", "sla_policies",
+        "ticket_events", "ticket_fields", "ticket_messages", "ticket_slas", "ticket_views", "tickets", "webhook_deliveries", "webhook_endpoints",
     ];
 
     /// <summary>The tables the SDK's realtime streams subscribe to (they must be in the <c>supabase_realtime</c> publication).</summary>

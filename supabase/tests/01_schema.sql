@@ -45,7 +45,7 @@ select enum_has_labels('public', 'message_visibility', array['public', 'internal
 
 select columns_are('public', 'tickets', array['id', 'number', 'subject', 'status', 'priority', 'requester_id', 'assignee_id',
   'queue_id', 'tags', 'metadata', 'version', 'created_at', 'updated_at', 'first_response_at', 'solved_at', 'closed_at',
-  'required_skills'],
+  'required_skills', 'status_changed_at', 'assignee_changed_at'],
   'tickets columns');
 select col_type_is('public', 'tickets', 'id', 'uuid', 'tickets.id is uuid');
 select col_type_is('public', 'tickets', 'number', 'bigint', 'tickets.number is bigint');

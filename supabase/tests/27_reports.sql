@@ -6,7 +6,7 @@
 BEGIN;
 \ir _fixture.psql
 
-select plan(68);
+select plan(71);
 
 -- ============================ the dataset ============================
 -- Calendar: Monday-Friday 09:00-17:00 UTC. 2026-03-02 is a Monday.
@@ -324,6 +324,22 @@ select set_eq(
            business_hours_id, sequence, replies from public.ticket_metric_facts where ticket_id in (pg_temp.rid('0f'), pg_temp.rid('1a'))$$,
   $$select * from triggered$$,
   'the backfill derives exactly the facts the triggers wrote');
+
+-- ============================ the daily backlog table ============================
+-- The backlog reads a per-day table the fact triggers keep; it must equal a recount from the facts, also after a
+-- ticket (and with it its facts) is deleted.
+create function pg_temp.backlog_sums() returns table (day date, queue_id uuid, net numeric) language sql security definer as $b$
+  select day, queue_id, sum(net) from autocrm_private.ticket_backlog_daily group by 1, 2 having sum(net) <> 0
+$b$;
+create temp table kept as select * from pg_temp.backlog_sums();
+select autocrm_private.rebuild_ticket_backlog_daily();
+select set_eq($$select * from pg_temp.backlog_sums()$$, $$select * from kept$$,
+  'the daily backlog the triggers kept equals a rebuild from the facts');
+select is((pg_temp.summary('2026-03-01Z', '2026-04-01Z')) -> 'backlog_at_end', '3'::jsonb,
+  'the March backlog now: D, and F and 1a (created in March, solved only now)');
+delete from public.tickets where id = pg_temp.rid('0d');
+select is((pg_temp.summary('2026-03-01Z', '2026-04-01Z')) -> 'backlog_at_end', '2'::jsonb,
+  'a deleted ticket leaves the backlog with its facts');
 
 select * from finish();
 ROLLBACK;

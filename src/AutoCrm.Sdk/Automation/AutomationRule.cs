@@ -17,6 +17,41 @@ public enum RuleEvent
 
     /// <summary><c>message_created</c>: the <c>message.*</c> condition fields exist.</summary>
     MessageCreated,
+
+    /// <summary><c>time_elapsed</c>: a time-based rule, run by the scheduler (<c>run_due_automations</c>) once its
+    /// <see cref="AutomationRule.Timer"/> has passed, once per ticket per period; it needs a <see cref="RuleTimer"/>.</summary>
+    TimeElapsed,
+}
+
+/// <summary>The moment of a ticket a <see cref="RuleTimer"/> counts from.</summary>
+[JsonConverter(typeof(SnakeCaseEnumConverter<RuleTimerMoment>))]
+public enum RuleTimerMoment
+{
+    /// <summary><c>created</c>: the ticket was created (one period per ticket).</summary>
+    Created,
+
+    /// <summary><c>updated</c>: the ticket last changed (a public message touches it too).</summary>
+    Updated,
+
+    /// <summary><c>status_changed</c>: the status last changed ("pending for 3 days").</summary>
+    StatusChanged,
+
+    /// <summary><c>assignee_changed</c>: the assignee last changed ("unassigned for 30 minutes", with the condition
+    /// that the assignee is empty).</summary>
+    AssigneeChanged,
+}
+
+/// <summary>When a <see cref="RuleEvent.TimeElapsed"/> rule runs: <see cref="Minutes"/> after <see cref="Since"/>. A
+/// period lasts while that moment stays the same; the rule fires at most once per ticket per period, when its conditions
+/// hold at that time.</summary>
+/// <example><code>new RuleTimer { Since = RuleTimerMoment.StatusChanged, Minutes = 3 * 24 * 60 }</code></example>
+public sealed record RuleTimer
+{
+    /// <summary>The moment counted from.</summary>
+    public required RuleTimerMoment Since { get; init; }
+
+    /// <summary>Whole minutes, 1 to 525,600 (a year).</summary>
+    public required int Minutes { get; init; }
 }
 
 /// <summary>An automation rule (<c>public.automation_rules</c>, admins only).</summary>
@@ -39,6 +74,9 @@ public sealed record AutomationRule
 
     /// <summary>When it runs.</summary>
     public RuleEvent Event { get; init; }
+
+    /// <summary>For <see cref="RuleEvent.TimeElapsed"/>: how long after which moment; otherwise <see langword="null"/>.</summary>
+    public RuleTimer? Timer { get; init; }
 
     /// <summary>When it fires.</summary>
     public TicketConditions Conditions { get; init; } = TicketConditions.None;
@@ -75,6 +113,9 @@ public sealed record NewAutomationRule
     /// <summary>When it runs.</summary>
     public required RuleEvent Event { get; init; }
 
+    /// <summary>Required for <see cref="RuleEvent.TimeElapsed"/> and refused for the other events.</summary>
+    public RuleTimer? Timer { get; init; }
+
     /// <summary>What it does (1 to 50 actions).</summary>
     public required IReadOnlyList<TicketAction> Actions { get; init; }
 
@@ -108,6 +149,9 @@ public sealed record AutomationRulePatch
 
     /// <summary>A new event.</summary>
     public RuleEvent? Event { get; init; }
+
+    /// <summary>A new timer (<see cref="RuleEvent.TimeElapsed"/> rules).</summary>
+    public RuleTimer? Timer { get; init; }
 
     /// <summary>New conditions.</summary>
     public TicketConditions? Conditions { get; init; }

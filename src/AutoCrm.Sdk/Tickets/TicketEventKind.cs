@@ -53,6 +53,11 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// itself succeeded. <see cref="TicketEvent.Changes"/> has the <c>reason</c>.</summary>
     public static TicketEventKind RuleLoopStopped { get; } = new("rule_loop_stopped");
 
+    /// <summary>A time-based rule (<see cref="Automation.RuleEvent.TimeElapsed"/>) could not run its actions on the ticket
+    /// (<c>rule_failed</c>, internal), which was left unchanged: <see cref="TicketEvent.RuleId"/> and
+    /// <see cref="TicketEvent.RuleName"/> name it and <see cref="TicketEvent.Changes"/> has the <c>error</c>.</summary>
+    public static TicketEventKind RuleFailed { get; } = new("rule_failed");
+
     /// <summary>Agents' open tickets changed with this ticket (<c>agent_load_changed</c>, internal): <see cref="TicketEvent.Changes"/>
     /// maps each agent id to their <c>open_tickets</c> and <c>capacity</c> before and after (docs/routing.md).</summary>
     public static TicketEventKind AgentLoadChanged { get; } = new("agent_load_changed");

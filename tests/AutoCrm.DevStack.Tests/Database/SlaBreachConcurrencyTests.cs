@@ -4,8 +4,9 @@ using Npgsql;
 namespace AutoCrm.DevStack.Tests.Database;
 
 /// <summary>
-/// <c>run_due_automations</c> records each missed SLA target exactly once when ten schedulers run it at the same moment
-/// (pg_cron on two servers, a manual run beside the cron job): ten sessions wait on one lock and are released together.
+/// <c>run_due_automations</c> records each missed SLA target, and fires each time-based rule on each ticket, exactly once
+/// when ten schedulers run it at the same moment (pg_cron on two servers, a manual run beside the cron job): ten sessions
+/// wait on one lock and are released together.
 /// </summary>
 public sealed class SlaBreachConcurrencyTests(SharedCluster shared)
 {
@@ -15,7 +16,7 @@ public sealed class SlaBreachConcurrencyTests(SharedCluster shared)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Ten_concurrent_runs_record_each_breach_exactly_once()
+    public async Task Ten_concurrent_runs_record_each_breach_and_each_time_rule_firing_exactly_once()
     {
         var db = await shared.CreateMigratedDatabaseAsync("slarace", cancellationToken: Ct);
         await Db.ExecuteAsync(db, $$$"""
@@ -25,6 +26,10 @@ public sealed class SlaBreachConcurrencyTests(SharedCluster shared)
             insert into public.sla_policies (name, targets)
             values ('All', '{"low": {"first_reply": 10, "resolution": 60}, "normal": {"first_reply": 20, "resolution": 120},
                             "high": {"first_reply": 30}, "urgent": {"first_reply": 40, "resolution": 240}}');
+            insert into public.automation_rules (name, position, event, timer, actions) values
+              ('Tag late ones', 1, 'time_elapsed', '{"since": "created", "minutes": 60}', '[{"type": "add_tags", "value": ["late"]}]'),
+              ('Note unassigned ones', 2, 'time_elapsed', '{"since": "assignee_changed", "minutes": 30}',
+               '[{"type": "add_internal_note", "value": "Still unassigned."}]');
             insert into public.tickets (subject, requester_id, priority)
             select 'ticket ' || n, '70000000-0000-4000-8000-000000000001',
                    (array['low', 'normal', 'high', 'urgent']::public.ticket_priority[])[1 + n % 4]
@@ -35,7 +40,7 @@ public sealed class SlaBreachConcurrencyTests(SharedCluster shared)
 
         var results = await RunTogetherAsync(db);
 
-        Assert.Equal(clocks, results.Sum());
+        Assert.Equal(clocks + (2 * Tickets), results.Sum());
         Assert.Equal(clocks, await Db.ScalarAsync<long>(db, "select count(*) from public.ticket_events where kind = 'sla_breached'", Ct));
         Assert.Equal(0L, await Db.ScalarAsync<long>(db, """
             select count(*) from (select ticket_id, changes ->> 'metric' from public.ticket_events
@@ -43,6 +48,15 @@ public sealed class SlaBreachConcurrencyTests(SharedCluster shared)
             """, Ct));
         Assert.Equal(clocks, await Db.ScalarAsync<long>(db, "select count(*) from public.webhook_deliveries where event_type = 'sla.breached'", Ct));
         Assert.Equal(0L, await Db.ScalarAsync<long>(db, "select count(*) from public.ticket_slas where breached_at is null", Ct));
+
+        // Each time rule fired once on each ticket: one rule_applied event per ticket and rule, its effect applied once.
+        Assert.Equal(2L * Tickets, await Db.ScalarAsync<long>(db, "select count(*) from public.ticket_events where kind = 'rule_applied'", Ct));
+        Assert.Equal(0L, await Db.ScalarAsync<long>(db, """
+            select count(*) from (select ticket_id, rule_id from public.ticket_events
+                                   where kind = 'rule_applied' group by 1, 2 having count(*) > 1) twice
+            """, Ct));
+        Assert.Equal((long)Tickets, await Db.ScalarAsync<long>(db, "select count(*) from public.tickets where tags = '{late}'", Ct));
+        Assert.Equal((long)Tickets, await Db.ScalarAsync<long>(db, "select count(*) from public.ticket_messages where body = 'Still unassigned.'", Ct));
     }
 
     // Ten sessions block on a shared advisory lock the test holds exclusively, then all run at once when it lets go.

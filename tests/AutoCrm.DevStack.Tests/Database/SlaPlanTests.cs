@@ -6,7 +6,8 @@ namespace AutoCrm.DevStack.Tests.Database;
 /// <summary>
 /// Pins the plan of <c>run_due_automations</c> on 100,000 tickets with 100,000 SLA clocks (50,000 running, the rest
 /// met): every statement it runs (the nested ones too, through <c>auto_explain</c>) finds the due clocks through the
-/// partial index on <c>due_at</c> and never scans <c>ticket_slas</c>, so a call costs what is due, not the table's size.
+/// partial index on <c>due_at</c> and never scans <c>ticket_slas</c>, and a time-based rule reads the tickets through
+/// its moment's (moment, id) index, never scanning <c>tickets</c>: a call costs what is due, not the tables' size.
 /// No timing is asserted (bench/Sla measures it).
 /// </summary>
 public sealed class SlaPlanTests(SharedCluster shared)
@@ -28,6 +29,8 @@ public sealed class SlaPlanTests(SharedCluster shared)
             select id, 'first_reply', 60, now(), now() + make_interval(mins => number::int),
                    case when number > 50000 then now() end
               from public.tickets;
+            insert into public.automation_rules (name, event, timer, actions)
+            values ('Pending long', 'time_elapsed', '{"since": "status_changed", "minutes": 200}', '[{"type": "add_tags", "value": ["late"]}]');
             analyze public.tickets, public.ticket_slas;
             """, Ct);
 
@@ -41,6 +44,11 @@ public sealed class SlaPlanTests(SharedCluster shared)
 
         Assert.Contains(nothingDue, p => p.Contains("ticket_slas_due_idx", StringComparison.Ordinal));
         Assert.Contains(someDue, p => p.Contains("ticket_slas_due_idx", StringComparison.Ordinal));
+
+        // The time rule reads the tickets whose moment has come from its (moment, id) index, not the whole table.
+        Assert.DoesNotContain(nothingDue.Concat(someDue), p => p.Contains("Seq Scan on tickets", StringComparison.Ordinal));
+        Assert.Contains(nothingDue, p => p.Contains("tickets_status_changed_id_idx", StringComparison.Ordinal));
+        Assert.Contains(someDue, p => p.Contains("tickets_status_changed_id_idx", StringComparison.Ordinal));
     }
 
     // The plans auto_explain reports for every statement the call runs, in a transaction rolled back afterwards.

@@ -25,6 +25,19 @@ public sealed partial class RepositoryReferenceTests
     }
 
     [Fact]
+    public void No_file_holds_merge_conflict_markers()
+    {
+        // A conflict resolved by committing both sides leaves these lines behind, and nothing else notices them.
+        var files = Files().Append(Path.Combine(PackageFixture.RepositoryRoot, "README.md"));
+        var offenders = files
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: f, Line: i + 1, Text: line)))
+            .Where(l => ConflictMarker().IsMatch(l.Text))
+            .Select(l => $"{Path.GetRelativePath(PackageFixture.RepositoryRoot, l.File)}:{l.Line}: {l.Text.Trim()}")
+            .ToList();
+        Assert.True(offenders.Count == 0, "Merge conflict markers:\n" + string.Join("\n", offenders));
+    }
+
+    [Fact]
     public void Every_cited_docs_anchor_names_a_heading_of_that_page()
     {
         var anchors = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
@@ -78,6 +91,10 @@ public sealed partial class RepositoryReferenceTests
         .SelectMany(f => Directory.EnumerateFiles(f, "*", SearchOption.AllDirectories))
         .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.Ordinal))
         .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or "node_modules"));
+
+    /// <summary>A line git writes around a conflict: seven &lt; or &gt; and a label, or exactly seven =.</summary>
+    [GeneratedRegex(@"^(<{7} |>{7} |={7}$)")]
+    private static partial Regex ConflictMarker();
 
     /// <summary>A section sign before a number that is not part of an RFC citation.</summary>
     [GeneratedRegex(@"(?<!RFC \d+ )§\s*\d")]

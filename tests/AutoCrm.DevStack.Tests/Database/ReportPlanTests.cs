@@ -1,0 +1,146 @@
+using AutoCrm.DevStack.Tests.Infrastructure;
+using Npgsql;
+
+namespace AutoCrm.DevStack.Tests.Database;
+
+/// <summary>
+/// Pins the plans of the report functions (docs/reports.md) on 100,000 tickets with 300,000 metric facts, 33,000 ratings
+/// and 100,000 SLA clocks over three years and 20 queues: every statement they run (the nested ones too, through <c>auto_explain</c>) reads the facts
+/// and ratings through their covering indexes (an index-only scan of the period, never a sequential scan), the
+/// backlog reads the per-day table and only the last day's facts (not every fact before the end), an agent's report
+/// reads the queue index, and the SLA clocks that ended in the period are found by their end (an index), each joined to
+/// its ticket by primary key. No timing is asserted
+/// (bench/AutoCrm.Scale.Bench "reports" measures it).
+/// </summary>
+public sealed class ReportPlanTests(SharedCluster shared)
+{
+    private const string Agent = "71000000-0000-4000-8000-000000000002";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Reports_read_the_period_through_covering_indexes_and_the_backlog_through_the_daily_table()
+    {
+        var db = await shared.CreateMigratedDatabaseAsync("reportplan", cancellationToken: Ct);
+        await ExecuteAsync(db, $"""
+            insert into auth.users (id, aud, role, email) values
+              ('71000000-0000-4000-8000-000000000001', 'authenticated', 'authenticated', 'requester@test.local'),
+              ('{Agent}', 'authenticated', 'authenticated', 'agent@test.local');
+            update public.profiles set role = 'agent' where id = '{Agent}';
+            insert into public.queues (id, slug, name)
+            select ('72000000-0000-4000-8000-' || lpad(q::text, 12, '0'))::uuid, 'q' || q, 'Queue ' || q from generate_series(1, 20) q;
+            insert into public.queue_members (queue_id, agent_id) values ('72000000-0000-4000-8000-000000000001', '{Agent}');
+            alter table public.tickets disable trigger user;
+            insert into public.tickets (subject, requester_id, queue_id, created_at)
+            select 'ticket ' || n, '71000000-0000-4000-8000-000000000001',
+                   ('72000000-0000-4000-8000-' || lpad((1 + n % 20)::text, 12, '0'))::uuid,
+                   timestamptz '2024-01-01' + make_interval(mins => n * 15)
+              from generate_series(1, 100000) n;
+            alter table public.tickets enable trigger user;
+            insert into public.ticket_metric_facts (ticket_id, kind, occurred_at, queue_id, agent_id, priority, channel,
+                                                    calendar_minutes, sequence, replies)
+            select t.id, k.kind, t.created_at + make_interval(mins => k.after), t.queue_id,
+                   case when k.kind = 'created' then null else '{Agent}'::uuid end, 'normal', 'email',
+                   case when k.kind = 'created' then null else k.after + t.number % 97 end,
+                   case when k.kind = 'resolution' then 1 end, case when k.kind = 'resolution' then 2 end
+              from public.tickets t
+             cross join (values ('created', 0), ('first_reply', 30), ('resolution', 600)) k (kind, after);
+            insert into public.ticket_ratings (ticket_id, resolution, requester_id, scale, score, satisfied, solved_at, queue_id,
+                                               agent_id, priority, channel, created_at, updated_at)
+            select t.id, 1, t.requester_id, 'good_bad', t.number % 2, t.number % 2 = 1, t.created_at + interval '10 hours',
+                   t.queue_id, '{Agent}', 'normal', 'email', t.created_at + interval '11 hours', t.created_at + interval '11 hours'
+              from public.tickets t where t.number % 3 = 0;
+            insert into public.ticket_slas (ticket_id, metric, target_minutes, started_at, fulfilled_at)
+            select t.id, 'resolution', 600, t.created_at, t.created_at + interval '10 hours' from public.tickets t;
+            """);
+        await ExecuteAsync(db, "vacuum analyze public.tickets, public.ticket_metric_facts, public.ticket_ratings, public.ticket_slas, autocrm_private.ticket_backlog_daily");
+
+        var summary = await PlansAsync(db, null, "select * from public.report_summary('2025-07-01', '2025-10-01')");
+        var series = await PlansAsync(db, null,
+            "select * from public.report_timeseries('first_reply_median', 'day', '2025-07-01', '2025-09-29', 'queue', 'Europe/Berlin')");
+        var board = await PlansAsync(db, null, "select * from public.report_agent_leaderboard('2025-07-01', '2025-10-01')");
+        var agent = await PlansAsync(db, Agent, "select * from public.report_summary('2025-07-01', '2025-10-01')");
+
+        foreach (var plan in summary.Concat(series).Concat(board).Concat(agent))
+        {
+            Assert.DoesNotContain("Seq Scan on ticket_metric_facts", plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("Seq Scan on ticket_ratings", plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("Seq Scan on tickets", plan, StringComparison.Ordinal);
+        }
+
+        // The period's facts: one index-only range of the time index (all queues) or of the queue index (an agent's).
+        Assert.Contains(summary, p => p.Contains("Index Only Scan using ticket_metric_facts_time_idx", StringComparison.Ordinal));
+        Assert.Contains(series, p => p.Contains("Index Only Scan using ticket_metric_facts_time_idx", StringComparison.Ordinal));
+        Assert.Contains(board, p => p.Contains("Index Only Scan using ticket_metric_facts_time_idx", StringComparison.Ordinal));
+        Assert.Contains(agent, p => p.Contains("ticket_metric_facts_queue_idx", StringComparison.Ordinal));
+
+        // The backlog: the per-day table, and facts of the end's day only (at most a day's facts, here ~300 rows).
+        foreach (var plans in new[] { summary, agent })
+        {
+            var backlog = Assert.Single(plans, p => p.Contains("ticket_backlog_daily", StringComparison.Ordinal));
+            Assert.Contains("date_trunc", backlog, StringComparison.Ordinal);
+        }
+    }
+
+    // Loading 100,000 tickets with their facts takes longer than a command's default 30 s on a loaded machine.
+    private static async Task ExecuteAsync(string db, string sql)
+    {
+        await using var connection = new NpgsqlConnection(db);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    // The plans auto_explain reports for every statement the call runs (as the given agent, or as the database owner),
+    // in a transaction rolled back afterwards.
+    private static async Task<List<string>> PlansAsync(string db, string? agent, string sql)
+    {
+        var plans = new List<string>();
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db) { Pooling = false }.ConnectionString);
+        connection.Notice += (_, e) =>
+        {
+            if (e.Notice.MessageText.Contains("plan:", StringComparison.Ordinal))
+            {
+                lock (plans)
+                {
+                    plans.Add(e.Notice.MessageText);
+                }
+            }
+        };
+        await connection.OpenAsync(Ct);
+        await using (var setUp = new NpgsqlCommand("""
+            load 'auto_explain';
+            set auto_explain.log_min_duration = 0;
+            set auto_explain.log_nested_statements = on;
+            set auto_explain.log_level = notice;
+            """, connection))
+        {
+            await setUp.ExecuteNonQueryAsync(Ct);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(Ct);
+        if (agent is not null)
+        {
+            await using var actAs = new NpgsqlCommand(
+                "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', json_build_object('sub', @agent, 'role', 'authenticated')::text, true)",
+                connection, transaction);
+            actAs.Parameters.AddWithValue("agent", agent);
+            await actAs.ExecuteNonQueryAsync(Ct);
+        }
+
+        await using (var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 })
+        {
+            await using var reader = await command.ExecuteReaderAsync(Ct);
+            while (await reader.ReadAsync(Ct))
+            {
+            }
+        }
+
+        await transaction.RollbackAsync(Ct);
+        lock (plans)
+        {
+            Assert.NotEmpty(plans);
+            return [.. plans];
+        }
+    }
+}
