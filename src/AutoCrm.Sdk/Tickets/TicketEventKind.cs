@@ -53,6 +53,10 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// itself succeeded. <see cref="TicketEvent.Changes"/> has the <c>reason</c>.</summary>
     public static TicketEventKind RuleLoopStopped { get; } = new("rule_loop_stopped");
 
+    /// <summary>An SLA target was missed (<c>sla_breached</c>, internal), found by the scheduled run: <see cref="TicketEvent.Changes"/>
+    /// has the <c>metric</c> and its <c>due_at</c> (docs/sla.md).</summary>
+    public static TicketEventKind SlaBreached { get; } = new("sla_breached");
+
     /// <summary>A time-based rule (<see cref="Automation.RuleEvent.TimeElapsed"/>) could not run its actions on the ticket
     /// (<c>rule_failed</c>, internal), which was left unchanged: <see cref="TicketEvent.RuleId"/> and
     /// <see cref="TicketEvent.RuleName"/> name it and <see cref="TicketEvent.Changes"/> has the <c>error</c>.</summary>

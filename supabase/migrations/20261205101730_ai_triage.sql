@@ -19,11 +19,12 @@
 alter table public.ticket_events add column model text;
 comment on column public.ticket_events.model is 'ai_triaged: the chat model whose suggestion was applied.';
 
--- From 20261205081928_routing_load_events.sql (the newest definition), plus ai_triaged.
+-- From 20261205083924_time_based_automation.sql (the newest definition), plus ai_triaged.
 alter table public.ticket_events drop constraint ticket_events_kind_check;
 alter table public.ticket_events add constraint ticket_events_kind_check check (kind in (
   'created', 'status_changed', 'priority_changed', 'assignee_changed', 'queue_changed', 'tags_changed',
-  'fields_changed', 'rule_applied', 'rule_loop_stopped', 'sla_breached', 'agent_load_changed', 'ai_triaged')) not valid;
+  'fields_changed', 'rule_applied', 'rule_loop_stopped', 'sla_breached', 'agent_load_changed', 'rule_failed',
+  'ai_triaged')) not valid;
 alter table public.ticket_events validate constraint ticket_events_kind_check;
 
 -- ---------------------------------------------------------------------------
