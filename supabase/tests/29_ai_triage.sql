@@ -53,7 +53,7 @@ SELECT plan(30);
 -- ============================ off by default ============================
 insert into public.tickets (id, subject, requester_id, queue_id) values
   ('30000000-0000-4000-8000-000000000000', 'Before triage was on', '10000000-0000-4000-8000-00000000000a', '20000000-0000-4000-8000-000000000001');
-select ok(pg_temp.job('30000000-0000-4000-8000-000000000000') is null, 'nothing is queued while triage is off');
+select ok((pg_temp.job('30000000-0000-4000-8000-000000000000')).ticket_id is null, 'nothing is queued while triage is off');
 
 -- ============================ only the service role ============================
 select pg_temp.act_as('anon');
@@ -79,7 +79,7 @@ select pg_temp.act_as('postgres');
 insert into public.tickets (id, subject, requester_id, queue_id) values
   ('30000000-0000-4000-8000-000000000001', 'Printer on fire', '10000000-0000-4000-8000-00000000000a', '20000000-0000-4000-8000-000000000001'),
   ('30000000-0000-4000-8000-000000000002', 'Question about invoices', '10000000-0000-4000-8000-00000000000a', '20000000-0000-4000-8000-000000000001');
-select ok(pg_temp.job('30000000-0000-4000-8000-000000000001') is not null, 'a new ticket is queued while triage is on');
+select ok((pg_temp.job('30000000-0000-4000-8000-000000000001')).ticket_id is not null, 'a new ticket is queued while triage is on');
 
 -- ============================ lease ============================
 select pg_temp.act_as('service_role');
@@ -104,7 +104,7 @@ select results_eq($$select priority::text, tags from public.tickets where id = '
   $$values ('urgent', '{fire,hardware}'::text[])$$, 'the suggestion is applied to the ticket');
 select results_eq($$select model, visibility::text, actor_id from public.ticket_events where ticket_id = '30000000-0000-4000-8000-000000000001' and kind = 'ai_triaged'$$,
   $$values ('fake-model', 'internal', null::uuid)$$, 'one internal ai_triaged event with the model''s name');
-select ok(pg_temp.job('30000000-0000-4000-8000-000000000001') is null, 'the job is gone');
+select ok((pg_temp.job('30000000-0000-4000-8000-000000000001')).ticket_id is null, 'the job is gone');
 select pg_temp.act_as('service_role');
 select is(public.complete_ai_triage_job('30000000-0000-4000-8000-000000000001', (select id from fx where name = 'lease1'), 'fake-model', 'low', '{again}', null, null, '2030-01-01 00:00:20+00'),
   null, 'completing twice writes nothing the second time');
