@@ -146,11 +146,12 @@ fi
 rm -rf "$devstack_dir"
 
 # Repeat the names of the failures last, next to the counts, where a truncated CI log still shows them.
-failures="$(grep -h '^failed ' "$results/dotnet.log" 2>/dev/null; grep -hE '^ *not ok ' "$results/conformance.tap" 2>/dev/null; grep -h ': failed' "$results/docs-programs.log" 2>/dev/null)"
+# Each .NET failure comes with the first lines of its message, so a CI log alone says why it failed.
+failures="$(awk '/^failed /{n=10; print; next} n>0 && /^ /{print; n--; next} {n=0}' "$results/dotnet.log" 2>/dev/null; grep -hE '^ *not ok ' "$results/conformance.tap" 2>/dev/null; grep -h ': failed' "$results/docs-programs.log" 2>/dev/null)"
 if [ -n "$failures" ]; then
   echo
   echo "Failures:"
-  printf '%s\n' "$failures" | head -40
+  printf '%s\n' "$failures" | head -80
 fi
 echo
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,3 +1,4 @@
+using AutoCrm.Sdk.Agents;
 using AutoCrm.Sdk.Auth;
 using AutoCrm.Sdk.Automation;
 using AutoCrm.Sdk.Fields;
@@ -47,6 +48,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Views = null!;
         Webhooks = null!;
         Sla = null!;
+        Agents = null!;
     }
 
     /// <summary>Creates a client. It owns its <see cref="HttpClient"/> (over <see cref="CrmClientOptions.HttpMessageHandler"/>
@@ -82,6 +84,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Views = CreateViews(Connection, auth);
         Webhooks = new WebhooksClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
         Sla = new SlaClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
+        Agents = CreateAgents(Connection, auth);
     }
 
     private CrmClient(CrmConnection connection, AuthClient auth)
@@ -93,6 +96,7 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Views = CreateViews(connection, auth);
         Webhooks = new WebhooksClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
         Sla = new SlaClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
+        Agents = CreateAgents(connection, auth);
     }
 
     /// <summary>Sign-in, session and user management.</summary>
@@ -124,6 +128,10 @@ public class CrmClient : IDisposable, IAsyncDisposable
 
     /// <summary>SLAs: business-hours calendars and SLA policies (admins manage, agents read) and the SLA clocks of a ticket.</summary>
     public virtual SlaClient Sla { get; }
+
+    /// <summary>Routing: agents' availability (and the signed-in agent's idle presence), load, capacity and skills, the
+    /// skills a ticket needs, queues' routing modes and the default capacity.</summary>
+    public virtual AgentsClient Agents { get; }
 
     /// <summary>The general PostgREST builder for any table, view or function. Unlike the typed clients it also sends
     /// requests as the anon key alone, for data a project exposes publicly.</summary>
@@ -256,6 +264,9 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Connection.TimeProvider,
         Connection.LoggerFactory,
         Connection.Realtime);
+
+    private static AgentsClient CreateAgents(CrmConnection connection, AuthClient auth) =>
+        new(new RestClient(connection, auth, connection.Schema, requiresUser: true), connection.TimeProvider, connection.Logger);
 
     private ViewsClient CreateViews(CrmConnection connection, AuthClient auth) =>
         new(new RestClient(connection, auth, connection.Schema, requiresUser: true), Tickets, () => Realtime, connection.TimeProvider);

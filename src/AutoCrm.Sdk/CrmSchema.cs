@@ -24,7 +24,8 @@ public static class CrmSchema
     public static IReadOnlyList<string> Functions { get; } =
     [
         "apply_macro", "assign_ticket", "claim_next_ticket", "create_webhook_endpoint", "deployment_status", "merge_ticket_metadata", "preview_macro", "queue_stats",
-        "redeliver_webhook", "release_ticket", "reorder_ticket_fields", "rotate_webhook_secret", "search_tickets", "send_test_webhook", "set_ticket_field", "set_user_role", "test_automation_rules",
+        "redeliver_webhook", "release_ticket", "reorder_ticket_fields", "rotate_webhook_secret", "search_tickets", "send_test_webhook", "set_agent_capacity", "set_agent_skills",
+        "set_agent_status", "set_queue_routing", "set_routing_defaults", "set_ticket_field", "set_user_role", "test_automation_rules",
         "ticket_field_values", "transfer_ticket",
     ];
 
@@ -39,7 +40,7 @@ public static class CrmSchema
     /// <summary>The tables the SDK reads and writes.</summary>
     public static IReadOnlyList<string> Tables { get; } =
     [
-        "automation_notifications", "automation_rules", "business_hours", "macros", "profiles", "queue_members", "queues", "sla_policies",
+        "agent_states", "automation_notifications", "automation_rules", "business_hours", "macros", "profiles", "queue_members", "queue_routing", "queues", "routing_settings", "sla_policies",
         "ticket_events", "ticket_fields", "ticket_messages", "ticket_slas", "ticket_views", "tickets", "webhook_deliveries", "webhook_endpoints",
     ];
 

@@ -33,4 +33,12 @@ internal static class Guard
             throw CrmErrors.Invalid(field, $"{field} must not be negative, not {value}.");
         }
     }
+
+    public static void NotEmpty(Guid value, string field)
+    {
+        if (value == Guid.Empty)
+        {
+            throw CrmErrors.Invalid(field, $"{field} must not be the empty id.");
+        }
+    }
 }

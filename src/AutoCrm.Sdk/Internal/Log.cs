@@ -31,4 +31,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "The session store failed to {Operation}")]
     public static partial void SessionStoreFailed(ILogger logger, string operation, Exception exception);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Agent marked away after {IdleSeconds} s without activity")]
+    public static partial void PresenceIdle(ILogger logger, double idleSeconds);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Presence could not change the agent's status ({Code}); trying again after the idle timeout")]
+    public static partial void PresenceChangeFailed(ILogger logger, string? code, Exception exception);
 }
