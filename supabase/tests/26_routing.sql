@@ -6,7 +6,7 @@
 BEGIN;
 \ir _fixture.psql
 
-select plan(76);
+select plan(77);
 
 -- Three more agents and a queue of their own (r1 < r2 < r3 by id, the chooser's last tie-break).
 insert into auth.users (id, email, raw_user_meta_data) values
@@ -86,6 +86,8 @@ select throws_ok($$select public.set_queue_routing('20000000-0000-4000-8000-0000
 select throws_ok($$select public.set_routing_defaults(3)$$, '42501', 'only an admin can change routing defaults',
   'an agent cannot change the default capacity');
 
+-- Customer A's ticket that needs a skill (created while an agent acts, as agents may set skills).
+select pg_temp.new_ticket(null, 0, '{billing}') as skilled_ticket \gset
 select pg_temp.act_as('cust_a');
 select throws_ok($$select public.set_agent_status('online')$$, '42501', 'only agents have a status', 'a customer has no status');
 select throws_ok($$select public.set_agent_capacity('10000000-0000-4000-8000-000000000001', 10)$$,
@@ -95,6 +97,9 @@ select throws_ok($$insert into public.tickets (subject, requester_id, required_s
   'a customer cannot set the skills a ticket needs');
 select throws_ok($$update public.tickets set required_skills = '{billing}' where id = '30000000-0000-4000-8000-000000000001'$$,
   '42501', null, 'a customer cannot change the skills a ticket needs');
+select throws_ok(format('update public.tickets set required_skills = %L where id = %L', '{}', :'skilled_ticket'),
+  '42501', 'field "required_skills": only agents and admins set the skills a ticket needs',
+  'a customer cannot clear the skills their own ticket needs (it could then go to an agent without them)');
 
 select pg_temp.act_as('admin');
 select is((public.set_agent_status('online', pg_temp.uid('agent_in'))).status, 'online'::public.agent_status,

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AutoCrm.Sdk.Agents;
 using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
+using AutoCrm.Sdk.Tickets;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -16,6 +18,60 @@ public sealed class BrowserFlowTests(WebHostFixture app) : BrowserTest(app)
     [Fact]
     public Task Customer_and_agent_work_a_ticket_live_and_the_customer_never_sees_the_internal_note() =>
         RunAsync(nameof(Customer_and_agent_work_a_ticket_live_and_the_customer_never_sees_the_internal_note), WorkATicketAsync);
+
+    [Fact]
+    public Task An_agent_toggles_away_and_stops_receiving_auto_assigned_tickets() =>
+        RunAsync(nameof(An_agent_toggles_away_and_stops_receiving_auto_assigned_tickets), ToggleAwayAsync);
+
+    private async Task ToggleAwayAsync()
+    {
+        // A fresh queue worked by Alice alone, so only this test's tickets are routed to her.
+        using var admin = await App.SdkAsAsync("admin@autocrm.demo", Ct);
+        using var carol = await App.SdkAsAsync("carol@customer.demo", Ct);
+        var slug = "rr-" + Guid.NewGuid().ToString("N")[..8];
+        var queue = await admin.Queues.CreateAsync(new NewQueue { Name = "Routing " + slug, Slug = slug }, Ct);
+        var alice = (await admin.Profiles.ListAsync(UserRole.Agent, Ct).ToListAsync(Ct)).Single(p => p.Email == "agent.alice@autocrm.demo");
+        await admin.Queues.AddMemberAsync(queue.Id, alice.Id, Ct);
+
+        // The admin makes the queue automatic on /admin/queues; a refused capacity is shown beside that queue's form.
+        var adminPage = await SignInAsync("admin@autocrm.demo", "Workspace");
+        await adminPage.GotoAsync("/admin/queues");
+        var card = adminPage.GetByTestId("queue-" + slug);
+        await card.GetByTestId("routing-mode").SelectOptionAsync("round_robin");
+        await card.GetByTestId("routing-capacity").FillAsync("5000");
+        await card.GetByTestId("routing-save").ClickAsync();
+        await Expect(card.GetByTestId("routing-error")).ToContainTextAsync("capacity", Contains);
+        Assert.Equal(RoutingMode.Manual, (await admin.Agents.GetQueueRoutingAsync(queue.Id, Ct)).Mode);
+        await card.GetByTestId("routing-mode").SelectOptionAsync("round_robin");
+        await card.GetByTestId("routing-capacity").FillAsync("");
+        await card.GetByTestId("routing-save").ClickAsync();
+        await Expect(adminPage.GetByRole(AriaRole.Status)).ToContainTextAsync("Routing saved.", Contains);
+        await Expect(card.GetByTestId("routing-error")).ToHaveCountAsync(0, Count);
+        Assert.Equal(RoutingMode.RoundRobin, (await admin.Agents.GetQueueRoutingAsync(queue.Id, Ct)).Mode);
+
+        // Alice goes online with the toggle in the header: a new ticket in the queue is hers at once.
+        var agent = await SignInAsync("agent.alice@autocrm.demo", "Workspace");
+        var status = agent.GetByTestId("agent-status");
+        await status.GetByTestId("agent-status-select").SelectOptionAsync("online");
+        await status.GetByTestId("agent-status-set").ClickAsync();
+        await Expect(agent.GetByTestId("agent-status-current")).ToHaveTextAsync("online", Text);
+        var first = await carol.Tickets.CreateAsync(new NewTicket { Subject = "While Alice is online " + slug, QueueId = queue.Id }, Ct);
+        Assert.Equal(alice.Id, (await admin.Tickets.GetAsync(first.Id, cancellationToken: Ct)).AssigneeId);
+
+        // She toggles away: the next ticket waits in the queue instead.
+        await agent.GetByTestId("agent-status").GetByTestId("agent-status-select").SelectOptionAsync("away");
+        await agent.GetByTestId("agent-status").GetByTestId("agent-status-set").ClickAsync();
+        await Expect(agent.GetByTestId("agent-status-current")).ToHaveTextAsync("away", Text);
+        Assert.Equal(AgentStatus.Away, (await admin.Agents.GetAsync(alice.Id, Ct)).Status);
+        var second = await carol.Tickets.CreateAsync(new NewTicket { Subject = "While Alice is away " + slug, QueueId = queue.Id }, Ct);
+        Assert.Null((await admin.Tickets.GetAsync(second.Id, cancellationToken: Ct)).AssigneeId);
+
+        // Signing out sets her offline.
+        await agent.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(agent.GetByRole(AriaRole.Button, new() { Name = "Sign in" })).ToBeVisibleAsync(Visible);
+        Assert.Equal(AgentStatus.Offline, (await admin.Agents.GetAsync(alice.Id, Ct)).Status);
+        Assert.Null((await admin.Tickets.GetAsync(second.Id, cancellationToken: Ct)).AssigneeId);
+    }
 
     private async Task WorkATicketAsync()
     {

@@ -64,9 +64,22 @@ internal static class CliApp
             queue.AddCommand<QueueReleaseCommand>("release").WithDescription("Give a ticket back to its queue.");
             queue.AddCommand<QueueAssignCommand>("assign").WithDescription("Assign a ticket to an agent.");
             queue.AddCommand<QueueTransferCommand>("transfer").WithDescription("Move a ticket to another queue.");
+            queue.AddCommand<QueueRoutingCommand>("routing").WithDescription("Show or set a queue's routing mode and capacity (admins set).")
+                .WithExample("queue", "routing", "billing", "least_loaded", "--capacity", "5");
         });
         config.AddCommand<SearchCommand>("search").WithDescription("Search tickets in the query language: ranked hits with snippets.")
             .WithExample("search", "status:open,pending tag:billing refund");
+        config.AddBranch("agents", agents =>
+        {
+            agents.SetDescription("Agents: availability, load, capacity and skills (routing).");
+            agents.AddCommand<AgentStatusCommand>("status").WithDescription("Show or set your availability (admins: anyone's with --agent).")
+                .WithExample("agents", "status", "away");
+            agents.AddCommand<AgentListCommand>("list").WithDescription("Every agent's status, open tickets, capacity and skills (staff).");
+            agents.AddCommand<AgentCapacityCommand>("capacity").WithDescription("Show or set an agent's, a queue's or the default capacity (admins set).")
+                .WithExample("agents", "capacity", "3", "--agent", "agent.alice@autocrm.demo");
+            agents.AddCommand<AgentSkillsCommand>("skills").WithDescription("Show or set an agent's skills, or a ticket's required skills with --ticket.")
+                .WithExample("agents", "skills", "agent.alice@autocrm.demo", "billing", "german");
+        });
         config.AddBranch("views", views =>
         {
             views.SetDescription("Saved views (named searches).");

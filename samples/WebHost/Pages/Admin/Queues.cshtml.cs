@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using System.Globalization;
 using AutoCrm.Sdk;
+using AutoCrm.Sdk.Agents;
 using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
 using AutoCrm.WebHost.Sessions;
@@ -8,7 +10,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace AutoCrm.WebHost.Pages.Admin;
 
-/// <summary>Queue administration: create, rename, delete, and who works each queue. The database allows it only to admins.</summary>
+/// <summary>Queue administration: create, rename, delete, who works each queue, and how it routes (mode and capacity). The
+/// database allows it only to admins; a refused routing setting is shown beside its form.</summary>
 public sealed class AdminQueuesModel(UserCrm user) : PageModel
 {
     public IReadOnlyList<Queue> Queues { get; private set; } = [];
@@ -18,6 +21,19 @@ public sealed class AdminQueuesModel(UserCrm user) : PageModel
     public IReadOnlyList<Profile> Staff { get; private set; } = [];
 
     public IReadOnlyDictionary<Guid, string> Names { get; private set; } = new Dictionary<Guid, string>();
+
+    public IReadOnlyDictionary<Guid, QueueRouting> Routing { get; private set; } = new Dictionary<Guid, QueueRouting>();
+
+    /// <summary>The routing mode's form value (the database's spelling).</summary>
+    public static string ModeValue(RoutingMode mode) => mode switch
+    {
+        RoutingMode.RoundRobin => "round_robin",
+        RoutingMode.LeastLoaded => "least_loaded",
+        _ => "manual",
+    };
+
+    /// <summary>The error of a queue's routing form, if the last save was refused.</summary>
+    public string? RoutingError(Guid queueId) => TempData[RoutingErrorKey(queueId)] as string;
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
@@ -33,6 +49,7 @@ public sealed class AdminQueuesModel(UserCrm user) : PageModel
         var profiles = await StaffProfiles.ListAsync(crm, cancellationToken);
         Staff = profiles.OrderBy(p => p.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
         Names = StaffProfiles.Names(profiles);
+        Routing = (await crm.Agents.ListQueueRoutingAsync(cancellationToken).ToListAsync(cancellationToken)).ToDictionary(r => r.QueueId);
     }
 
     public Task<IActionResult> OnPostCreateAsync([FromForm] string name, [FromForm] string slug, [FromForm] string? description, CancellationToken cancellationToken) =>
@@ -51,6 +68,39 @@ public sealed class AdminQueuesModel(UserCrm user) : PageModel
 
     public Task<IActionResult> OnPostRemoveMemberAsync([FromForm] Guid queueId, [FromForm] Guid agentId, CancellationToken cancellationToken) =>
         ActAsync(crm => crm.Queues.RemoveMemberAsync(queueId, agentId, cancellationToken), "Member removed.");
+
+    public async Task<IActionResult> OnPostRoutingAsync([FromForm] Guid queueId, [FromForm] string? mode, [FromForm] string? capacity, CancellationToken cancellationToken)
+    {
+        var key = RoutingErrorKey(queueId);
+        RoutingMode? chosen = mode switch { "manual" => RoutingMode.Manual, "round_robin" => RoutingMode.RoundRobin, "least_loaded" => RoutingMode.LeastLoaded, _ => null };
+        var blank = string.IsNullOrWhiteSpace(capacity);
+        var limit = 0;
+        if (chosen is null)
+        {
+            TempData[key] = "Choose manual, round robin or least loaded.";
+        }
+        else if (!blank && !int.TryParse(capacity!.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out limit))
+        {
+            TempData[key] = "Capacity must be a whole number (or empty to inherit the default).";
+        }
+        else
+        {
+            var crm = await user.GetAsync(cancellationToken);
+            try
+            {
+                await crm.Agents.SetQueueRoutingAsync(queueId, chosen.Value, blank ? null : limit, cancellationToken);
+                TempData["Notice"] = "Routing saved.";
+            }
+            catch (CrmException ex) when (ex.Status is >= 400 and < 500 and not 401)
+            {
+                TempData[key] = ex.Message;
+            }
+        }
+
+        return Redirect("/admin/queues");
+    }
+
+    private static string RoutingErrorKey(Guid queueId) => "RoutingError:" + queueId.ToString("N");
 
     private async Task<IActionResult> ActAsync(Func<CrmClient, Task> action, string done)
     {
