@@ -9,6 +9,7 @@ using AutoCrm.Sdk.Realtime;
 using AutoCrm.Sdk.Rest;
 using AutoCrm.Sdk.Tickets;
 using AutoCrm.Sdk.Views;
+using AutoCrm.Sdk.Reports;
 using AutoCrm.Sdk.Sla;
 using AutoCrm.Sdk.Webhooks;
 
@@ -48,6 +49,8 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Views = null!;
         Webhooks = null!;
         Sla = null!;
+        Ratings = null!;
+        Reports = null!;
         Agents = null!;
     }
 
@@ -84,6 +87,8 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Views = CreateViews(Connection, auth);
         Webhooks = new WebhooksClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
         Sla = new SlaClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
+        Ratings = new RatingsClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
+        Reports = new ReportsClient(new RestClient(Connection, auth, Connection.Schema, requiresUser: true));
         Agents = CreateAgents(Connection, auth);
     }
 
@@ -96,6 +101,8 @@ public class CrmClient : IDisposable, IAsyncDisposable
         Views = CreateViews(connection, auth);
         Webhooks = new WebhooksClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
         Sla = new SlaClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
+        Ratings = new RatingsClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
+        Reports = new ReportsClient(new RestClient(connection, auth, connection.Schema, requiresUser: true));
         Agents = CreateAgents(connection, auth);
     }
 
@@ -128,6 +135,14 @@ public class CrmClient : IDisposable, IAsyncDisposable
 
     /// <summary>SLAs: business-hours calendars and SLA policies (admins manage, agents read) and the SLA clocks of a ticket.</summary>
     public virtual SlaClient Sla { get; }
+
+    /// <summary>CSAT: a requester rates a solved ticket (and may change the rating for 7 days); staff read the ratings of the
+    /// tickets they see; admins choose the scale.</summary>
+    public virtual RatingsClient Ratings { get; }
+
+    /// <summary>Reports over the metric facts (agents: their queues; admins: everything): a period's summary, time series in
+    /// a time zone's days, weeks or months, and the agent leaderboard.</summary>
+    public virtual ReportsClient Reports { get; }
 
     /// <summary>Routing: agents' availability (and the signed-in agent's idle presence), load, capacity and skills, the
     /// skills a ticket needs, queues' routing modes and the default capacity.</summary>

@@ -24,7 +24,8 @@ public static class CrmSchema
     public static IReadOnlyList<string> Functions { get; } =
     [
         "apply_macro", "assign_ticket", "claim_next_ticket", "create_webhook_endpoint", "deployment_status", "merge_ticket_metadata", "preview_macro", "queue_stats",
-        "redeliver_webhook", "release_ticket", "reorder_ticket_fields", "rotate_webhook_secret", "search_tickets", "send_test_webhook", "set_agent_capacity", "set_agent_skills",
+        "rate_ticket", "redeliver_webhook", "release_ticket", "reorder_ticket_fields", "report_agent_leaderboard", "report_summary", "report_timeseries",
+        "rotate_webhook_secret", "search_tickets", "send_test_webhook", "set_agent_capacity", "set_agent_skills",
         "set_agent_status", "set_queue_routing", "set_routing_defaults", "set_ticket_field", "set_user_role", "test_automation_rules",
         "ticket_field_values", "transfer_ticket",
     ];
@@ -40,8 +41,9 @@ public static class CrmSchema
     /// <summary>The tables the SDK reads and writes.</summary>
     public static IReadOnlyList<string> Tables { get; } =
     [
-        "agent_states", "automation_notifications", "automation_rules", "business_hours", "macros", "profiles", "queue_members", "queue_routing", "queues", "routing_settings", "sla_policies",
-        "ticket_events", "ticket_fields", "ticket_messages", "ticket_slas", "ticket_views", "tickets", "webhook_deliveries", "webhook_endpoints",
+        "agent_states", "automation_notifications", "automation_rules", "business_hours", "macros", "profiles", "queue_members", "queue_routing", "queues",
+        "report_settings", "routing_settings", "sla_policies", "ticket_events", "ticket_fields", "ticket_messages", "ticket_ratings", "ticket_slas", "ticket_views",
+        "tickets", "webhook_deliveries", "webhook_endpoints",
     ];
 
     /// <summary>The tables the SDK's realtime streams subscribe to (they must be in the <c>supabase_realtime</c> publication).</summary>

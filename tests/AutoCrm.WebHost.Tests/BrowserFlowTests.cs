@@ -20,6 +20,62 @@ public sealed class BrowserFlowTests(WebHostFixture app) : BrowserTest(app)
         RunAsync(nameof(Customer_and_agent_work_a_ticket_live_and_the_customer_never_sees_the_internal_note), WorkATicketAsync);
 
     [Fact]
+    public Task A_customer_rates_a_solved_ticket_and_the_admin_dashboards_csat_changes() =>
+        RunAsync(nameof(A_customer_rates_a_solved_ticket_and_the_admin_dashboards_csat_changes), RateATicketAsync);
+
+    private async Task RateATicketAsync()
+    {
+        // Arrange through the public API: a queue of this test's own (the dashboard is filtered to it), a ticket of Carol's
+        // that Alice answers and solves.
+        using var admin = await App.SdkAsAsync("admin@autocrm.demo", Ct);
+        var slug = "csat-" + Guid.NewGuid().ToString("N")[..8];
+        var queue = await admin.Queues.CreateAsync(new NewQueue { Name = "CSAT " + slug, Slug = slug }, Ct);
+        var alice = (await admin.Profiles.ListAsync(UserRole.Agent, Ct).ToListAsync(Ct)).Single(p => p.Email == "agent.alice@autocrm.demo");
+        await admin.Queues.AddMemberAsync(queue.Id, alice.Id, Ct);
+        using var carol = await App.SdkAsAsync("carol@customer.demo", Ct);
+        var ticket = await carol.Tickets.CreateAsync(new NewTicket { Subject = $"Rate me ({slug})", QueueId = queue.Id }, Ct);
+        using var agent = await App.SdkAsAsync("agent.alice@autocrm.demo", Ct);
+        await agent.Tickets.ReplyAsync(ticket.Id, "Fixed: the cable was loose.", cancellationToken: Ct);
+        await agent.Tickets.UpdateAsync(ticket.Id, new TicketPatch { Status = TicketStatus.Solved, AssigneeId = alice.Id }, cancellationToken: Ct);
+
+        // The admin's dashboard for that queue: one ticket created and solved, no rating yet; Chart.js (vendored) draws.
+        var dashboard = await SignInAsync("admin@autocrm.demo", "Workspace");
+        await dashboard.GotoAsync($"/admin/reports?queue={queue.Id}");
+        await Expect(dashboard.GetByTestId("card-created")).ToHaveTextAsync("1", Text);
+        await Expect(dashboard.GetByTestId("card-solved")).ToHaveTextAsync("1", Text);
+        await Expect(dashboard.GetByTestId("card-csat")).ToHaveTextAsync("–", Text);
+        await Expect(dashboard.GetByTestId("card-ratings")).ToHaveTextAsync("0 ratings", Text);
+        await Expect(dashboard.GetByTestId("report-chart")).ToHaveAttributeAsync("data-drawn", "true", Attribute);
+
+        // Carol rates the solved ticket on its page.
+        var customer = await SignInAsync("carol@customer.demo", "My tickets");
+        await customer.GotoAsync($"/tickets/{ticket.Number}");
+        await Expect(customer.GetByTestId("rating-form")).ToBeVisibleAsync(Visible);
+        await customer.GetByLabel("Good").CheckAsync();
+        await customer.GetByTestId("rating-comment").FillAsync("Quick and friendly");
+        await customer.GetByTestId("rate-ticket").ClickAsync();
+        await Expect(customer.Locator(".flash.notice")).ToHaveTextAsync("Thank you for your rating.", Text);
+        await Expect(customer.GetByTestId("rating-given")).ToContainTextAsync("Good", Contains);
+
+        // The dashboard's CSAT changes: one rating, satisfied.
+        await dashboard.ReloadAsync();
+        await Expect(dashboard.GetByTestId("card-csat")).ToHaveTextAsync("100 %", Text);
+        await Expect(dashboard.GetByTestId("card-ratings")).ToHaveTextAsync("1 ratings", Text);
+        await Expect(dashboard.GetByTestId("leaderboard")).ToContainTextAsync("100 %", Contains);
+
+        // The CSV export has a row per day and today's solve.
+        var csvHref = await dashboard.GetByTestId("report-csv").GetAttributeAsync("href");
+        var csv = await (await dashboard.APIRequest.GetAsync(csvHref!)).TextAsync();
+        Assert.StartsWith("date,tickets_created,tickets_solved,first_reply_median_minutes,resolution_median_minutes,csat_percent\r\n", csv, StringComparison.Ordinal);
+        Assert.Matches(@"\r\n\d{4}-\d{2}-\d{2},1,1,", csv);
+
+        // Alice sees her own numbers in her workspace.
+        var workspace = await SignInAsync("agent.alice@autocrm.demo", "Workspace");
+        await Expect(workspace.GetByTestId("my-stats")).ToBeVisibleAsync(Visible);
+        await Expect(workspace.GetByTestId("my-solved")).ToHaveTextAsync(new Regex(@"^[1-9]\d*$"), Text);
+    }
+
+    [Fact]
     public Task An_agent_toggles_away_and_stops_receiving_auto_assigned_tickets() =>
         RunAsync(nameof(An_agent_toggles_away_and_stops_receiving_auto_assigned_tickets), ToggleAwayAsync);
 

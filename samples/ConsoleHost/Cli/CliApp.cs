@@ -123,6 +123,14 @@ internal static class CliApp
             webhooks.AddCommand<WebhooksRedeliverCommand>("redeliver").WithDescription("Send a delivery again (same delivery id).");
             webhooks.AddCommand<WebhooksRunCommand>("run").WithDescription("Run the webhook dispatcher until Ctrl+C (needs the service_role key).");
         });
+        config.AddBranch("report", report =>
+        {
+            report.SetDescription("Reports (agents: their queues; admins: everything): a period's summary and time series, as charts, JSON or CSV.");
+            report.AddCommand<ReportSummaryCommand>("summary").WithDescription("Tickets created and solved, reply and resolution times, backlog, reopens, CSAT and SLA for a period.")
+                .WithExample("report", "summary", "--from", "2026-01-01", "--to", "2026-04-01", "--queue", "billing");
+            report.AddCommand<ReportTimeSeriesCommand>("timeseries").WithDescription("One metric per day, week or month of a time zone, optionally per queue, agent, priority or channel.")
+                .WithExample("report", "timeseries", "first_reply_median", "--bucket", "week", "--time-zone", "Europe/Berlin", "--group-by", "queue");
+        });
         config.AddCommand<WatchCommand>("watch").WithDescription("Print status changes and queue updates live until Ctrl+C.");
         config.AddCommand<ImportCommand>("import").WithDescription("Bulk-create tickets from CSV or JSON Lines; re-running creates no duplicates.");
         config.AddCommand<ExportCommand>("export").WithDescription("Export tickets with their conversation as JSON Lines, ending with a cursor.");

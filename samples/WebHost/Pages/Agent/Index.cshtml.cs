@@ -1,4 +1,6 @@
+using AutoCrm.Sdk;
 using AutoCrm.Sdk.Queues;
+using AutoCrm.Sdk.Reports;
 using AutoCrm.Sdk.Tickets;
 using AutoCrm.WebHost.Search;
 using AutoCrm.WebHost.Sessions;
@@ -15,6 +17,12 @@ public sealed class AgentHomeModel(UserCrm user) : PageModel
     public IReadOnlyList<Ticket> Mine { get; private set; } = [];
 
     public IReadOnlyList<SavedViewCount> Views { get; private set; } = [];
+
+    /// <summary>The signed-in agent's own numbers over the last 30 days (her facts in her queues); null if the report
+    /// could not be read (the workspace still works).</summary>
+    public ReportSummary? MyStats { get; private set; }
+
+    public const int MyStatsDays = 30;
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
@@ -33,5 +41,14 @@ public sealed class AgentHomeModel(UserCrm user) : PageModel
 
         Mine = mine;
         Views = await SavedViewCounts.LoadAsync(crm, user.UserId, User.IsInRole("admin"), cancellationToken);
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            MyStats = await crm.Reports.GetSummaryAsync(now.AddDays(-MyStatsDays), now, agentId: user.UserId, cancellationToken: cancellationToken);
+        }
+        catch (CrmException ex) when (!ex.IsTransient && ex is not CrmAuthException)
+        {
+            MyStats = null;
+        }
     }
 }

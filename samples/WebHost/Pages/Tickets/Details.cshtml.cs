@@ -1,4 +1,5 @@
 using AutoCrm.Sdk;
+using AutoCrm.Sdk.Reports;
 using AutoCrm.Sdk.Tickets;
 using AutoCrm.WebHost.CustomFields;
 using AutoCrm.WebHost.Sessions;
@@ -21,11 +22,24 @@ public sealed partial class TicketDetailsModel(UserCrm user) : PageModel
 
     public TicketView? View { get; private set; }
 
+    /// <summary>For the requester of a solved or closed ticket: the scale to rate on (else null: no prompt).</summary>
+    public CsatScale? RatingScale { get; private set; }
+
+    /// <summary>The requester's rating of the latest rated solve, if any.</summary>
+    public TicketRating? Rating { get; private set; }
+
     private bool IsStaff => User.IsInRole("agent") || User.IsInRole("admin");
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        View = await TicketView.LoadAsync(await user.GetAsync(cancellationToken), Number, IsStaff, user.UserId, cancellationToken);
+        var crm = await user.GetAsync(cancellationToken);
+        View = await TicketView.LoadAsync(crm, Number, IsStaff, user.UserId, cancellationToken);
+        if (View.Ticket.RequesterId == user.UserId && View.Ticket.Status is TicketStatus.Solved or TicketStatus.Closed)
+        {
+            RatingScale = (await crm.Ratings.GetSettingsAsync(cancellationToken)).CsatScale;
+            Rating = (await crm.Ratings.GetForTicketAsync(View.Ticket.Id, cancellationToken)).LastOrDefault();
+        }
+
         return Page();
     }
 
@@ -69,6 +83,11 @@ public sealed partial class TicketDetailsModel(UserCrm user) : PageModel
             },
             "Fields saved.");
 
+    /// <summary>The requester rates the latest solve (or changes that rating within 7 days); the database checks the scale,
+    /// the ticket's state and who may rate.</summary>
+    public Task<IActionResult> OnPostRateAsync([FromForm] string? rating, [FromForm] string? comment, CancellationToken cancellationToken) =>
+        ActAsync(crm => crm.Ratings.RateAsync(TicketId, Score(rating), comment?.Trim() is { Length: > 0 } c ? c : null, cancellationToken), "Thank you for your rating.");
+
     public Task<IActionResult> OnPostTransferAsync([FromForm] Guid queueId, CancellationToken cancellationToken) =>
         ActAsync(crm => crm.Queues.TransferAsync(TicketId, queueId, cancellationToken), "Ticket transferred.");
 
@@ -80,6 +99,14 @@ public sealed partial class TicketDetailsModel(UserCrm user) : PageModel
 
     public Task<IActionResult> OnPostReleaseAsync(CancellationToken cancellationToken) =>
         ActAsync(crm => crm.Queues.ReleaseAsync(TicketId, cancellationToken), "Ticket released.");
+
+    private static CsatScore Score(string? rating) => rating switch
+    {
+        "good" => CsatScore.Good,
+        "bad" => CsatScore.Bad,
+        [>= '1' and <= '5'] => CsatScore.Points(rating[0] - '0'),
+        _ => throw new CrmException(new CrmErrorInfo { Status = 400, Message = "Choose a rating first." }),
+    };
 
     private static string Required(string? body) =>
         body?.Trim() is { Length: > 0 } text ? text : throw new CrmException(new CrmErrorInfo { Status = 400, Message = "Write something first." });
