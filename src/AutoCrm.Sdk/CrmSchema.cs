@@ -15,10 +15,10 @@ namespace AutoCrm.Sdk;
 public static class CrmSchema
 {
     /// <summary>The version (timestamp) of the newest migration this SDK depends on.</summary>
-    public static string MinimumVersion { get; } = "20261205083924";
+    public static string MinimumVersion { get; } = "20261205115313";
 
-    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205083924_time_based_automation</c>.</summary>
-    public static string MinimumMigration { get; } = "20261205083924_time_based_automation";
+    /// <summary>The file name of that migration without <c>.sql</c>, e.g. <c>20261205115313_ticket_sla_states</c>.</summary>
+    public static string MinimumMigration { get; } = "20261205115313_ticket_sla_states";
 
     /// <summary>The database functions (RPCs) the SDK calls.</summary>
     public static IReadOnlyList<string> Functions { get; } =
@@ -42,7 +42,7 @@ public static class CrmSchema
     public static IReadOnlyList<string> Tables { get; } =
     [
         "agent_states", "automation_notifications", "automation_rules", "business_hours", "macros", "profiles", "queue_members", "queue_routing", "queues",
-        "report_settings", "routing_settings", "sla_policies", "ticket_events", "ticket_fields", "ticket_messages", "ticket_ratings", "ticket_slas", "ticket_views",
+        "report_settings", "routing_settings", "sla_policies", "ticket_events", "ticket_fields", "ticket_messages", "ticket_ratings", "ticket_sla_states", "ticket_slas", "ticket_views",
         "tickets", "webhook_deliveries", "webhook_endpoints",
     ];
 

@@ -35,7 +35,7 @@ select tables_are('public', array['profiles', 'queues', 'queue_members', 'ticket
                                   'queue_ticket_counts', 'deployment_probes',
                                   'webhook_event_types', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts',
                                   'automation_rules', 'automation_notifications', 'macros', 'business_hours',
-                                  'sla_policies', 'ticket_slas', 'report_settings', 'ticket_metric_facts', 'ticket_ratings',
+                                  'sla_policies', 'ticket_slas', 'ticket_sla_states', 'report_settings', 'ticket_metric_facts', 'ticket_ratings',
                                   'routing_settings', 'queue_routing', 'agent_states'],
   'public has exactly the AutoCRM tables');
 select enum_has_labels('public', 'ticket_status', array['new', 'open', 'pending', 'on_hold', 'solved', 'closed'], 'ticket_status labels');

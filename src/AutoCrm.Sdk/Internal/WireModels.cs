@@ -40,3 +40,6 @@ internal sealed record AdminUsersResponse(IReadOnlyList<User> Users);
 
 /// <summary>The body of a webhook request, before its data is typed.</summary>
 internal sealed record WebhookEnvelope(Guid Id, AutoCrm.Sdk.Webhooks.WebhookEventType Type, DateTimeOffset CreatedAt, System.Text.Json.JsonElement Data);
+
+/// <summary>A row of the "due soonest" ticket listing: an SLA state's due time and key, with its ticket embedded.</summary>
+internal sealed record SlaDueRow(DateTimeOffset DueAt, Guid TicketId, Ticket Ticket);

@@ -123,6 +123,18 @@ public class RealtimeClient
         new(o => new TicketEventSession<QueueUpdate>(
             this, o, new QueueUpdateProjection(queueId, _events), _events, _options.CatchUpAfterReconnect));
 
+    /// <summary>
+    /// Missed SLA targets (<c>sla_breached</c> events, recorded once by <c>run_due_automations</c>) of the tickets the user
+    /// may read: staff only (the events are internal; customers receive none). Each breach arrives exactly once, with the
+    /// same catch-up across reconnects as <see cref="StatusChanges"/>.
+    /// </summary>
+    /// <param name="queueId">Only tickets in this queue; null for all.</param>
+    /// <returns>A cold stream, shared by its subscribers; <see cref="RealtimeStream{T}.SubscribeAsync"/> waits until it is live.</returns>
+    /// <example><code>crm.Realtime.SlaBreaches().Subscribe(b => Console.WriteLine($"{b.TicketId}: {b.Metric} missed (due {b.DueAt:t})"));</code></example>
+    public virtual RealtimeStream<SlaBreach> SlaBreaches(Guid? queueId = null) =>
+        new(o => new TicketEventSession<SlaBreach>(
+            this, o, new SlaBreachProjection(queueId, _events), _events, _options.CatchUpAfterReconnect));
+
     /// <summary>New messages on a ticket. Row-level security decides what arrives: customers never get internal notes.</summary>
     /// <param name="ticketId">The ticket.</param>
     /// <returns>A cold stream, shared by its subscribers; <see cref="RealtimeStream{T}.SubscribeAsync"/> waits until it is live.</returns>

@@ -53,6 +53,11 @@ public sealed record Ticket
     /// <summary>When the ticket was closed, if it is closed.</summary>
     public DateTimeOffset? ClosedAt { get; init; }
 
+    /// <summary>The SLA state (next target due, missed targets) for staff, read with every ticket the SDK lists or gets;
+    /// <see langword="null"/> for customers, for tickets without a running or missed target, on search hits, and (not read)
+    /// on the tickets that create and update calls return.</summary>
+    public TicketSlaState? Sla { get; init; }
+
     /// <summary>The messages, oldest first, when they were requested (<see cref="TicketInclude.Conversation"/>); otherwise <see langword="null"/>.</summary>
     public IReadOnlyList<TicketMessage>? ConversationHistory { get; init; }
 

@@ -53,10 +53,6 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// itself succeeded. <see cref="TicketEvent.Changes"/> has the <c>reason</c>.</summary>
     public static TicketEventKind RuleLoopStopped { get; } = new("rule_loop_stopped");
 
-    /// <summary>An SLA target was missed (<c>sla_breached</c>, internal), found by the scheduled run: <see cref="TicketEvent.Changes"/>
-    /// has the <c>metric</c> and its <c>due_at</c> (docs/sla.md).</summary>
-    public static TicketEventKind SlaBreached { get; } = new("sla_breached");
-
     /// <summary>A time-based rule (<see cref="Automation.RuleEvent.TimeElapsed"/>) could not run its actions on the ticket
     /// (<c>rule_failed</c>, internal), which was left unchanged: <see cref="TicketEvent.RuleId"/> and
     /// <see cref="TicketEvent.RuleName"/> name it and <see cref="TicketEvent.Changes"/> has the <c>error</c>.</summary>
@@ -69,6 +65,11 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// <summary>The AI triage worker applied a chat model's suggestion (<c>ai_triaged</c>, internal): <see cref="TicketEvent.Model"/>
     /// names the model and <see cref="TicketEvent.Changes"/> holds what changed, with <c>language</c> and <c>sentiment</c>.</summary>
     public static TicketEventKind AiTriaged { get; } = new("ai_triaged");
+
+    /// <summary>An SLA target was missed (<c>sla_breached</c>, internal), recorded once by <c>run_due_automations</c>:
+    /// <see cref="TicketEvent.Changes"/> has <c>metric</c> and <c>due_at</c> (as <see cref="TicketFieldChange.New"/>).
+    /// <see cref="Realtime.RealtimeClient.SlaBreaches"/> streams them.</summary>
+    public static TicketEventKind SlaBreached { get; } = new("sla_breached");
 
     /// <summary>The database spelling.</summary>
     public string Value => _value ?? "";

@@ -12,14 +12,17 @@ namespace AutoCrm.Sdk.Tickets;
 [JsonConverter(typeof(TicketFieldChangeConverter))]
 public sealed record TicketFieldChange(JsonElement Old, JsonElement New);
 
-/// <summary>Reads the <c>[old, new]</c> pair of the <c>changes</c> column.</summary>
+/// <summary>Reads the <c>[old, new]</c> pair of the <c>changes</c> column. A value that is not a pair (the facts of an
+/// <c>sla_breached</c> event: <c>{"metric": "first_reply", "due_at": "…"}</c>) reads as a value set from nothing.</summary>
 internal sealed class TicketFieldChangeConverter : JsonConverter<TicketFieldChange>
 {
+    private static readonly JsonElement Null = ParseNull();
+
     public override TicketFieldChange Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            throw new JsonException("A field change is an [old, new] pair.");
+            return new TicketFieldChange(Null, JsonElement.ParseValue(ref reader));
         }
 
         reader.Read();
@@ -28,6 +31,12 @@ internal sealed class TicketFieldChangeConverter : JsonConverter<TicketFieldChan
         var changed = JsonElement.ParseValue(ref reader);
         reader.Read();
         return reader.TokenType == JsonTokenType.EndArray ? new TicketFieldChange(old, changed) : throw new JsonException("A field change is an [old, new] pair.");
+    }
+
+    private static JsonElement ParseNull()
+    {
+        using var document = JsonDocument.Parse("null");
+        return document.RootElement.Clone();
     }
 
     public override void Write(Utf8JsonWriter writer, TicketFieldChange value, JsonSerializerOptions options)

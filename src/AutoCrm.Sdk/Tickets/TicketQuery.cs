@@ -91,6 +91,10 @@ public sealed record TicketQuery
     /// <summary>Custom field (or metadata) values to exclude: for each key, the value is none of the given ones. Search only (<see cref="TicketsClient.SearchAsync(AutoCrm.Sdk.Search.TicketSearchQuery, CancellationToken)"/>): the server resolves it, so <see cref="TicketsClient.ListAsync"/> refuses it.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? ExcludedFields { get; init; }
 
+    /// <summary>Only tickets with a missed SLA target that is not met yet (<see cref="TicketSlaState.IsBreached"/>; staff:
+    /// a customer's listing matches nothing). Not available to search.</summary>
+    public bool SlaBreached { get; init; }
+
     /// <summary>The sort key. Default <see cref="TicketSort.Created"/>.</summary>
     public TicketSort Sort { get; init; } = TicketSort.Created;
 

@@ -11,4 +11,9 @@ public enum TicketSort
 
     /// <summary>By priority (low to urgent; use descending for urgent first), then id.</summary>
     Priority,
+
+    /// <summary>By the due time of the ticket's running SLA target (<see cref="Ticket.Sla"/>), soonest first (descending:
+    /// latest first), then id. Lists only tickets with a running target, staff only (customers list none), from an index:
+    /// the agent's "breaching soon" view. Not available to search.</summary>
+    SlaDue,
 }

@@ -141,6 +141,11 @@ public partial class TicketsClient
         Guard.InRange(query.PageSize, 1, TicketQuery.MaxPageSize, "page_size");
         TicketFilters.RefuseSearchOnly(query);
         var sort = query.Sort;
+        if (sort == TicketSort.SlaDue)
+        {
+            return new MappedListing<SlaDueRow, Ticket>(ListBySlaDue(query, cancellationToken), static row => row.Ticket);
+        }
+
         var column = SortColumn(sort);
         return new RestListing<Ticket>(
             TicketFilters.Apply(_rest.From("tickets").Select(TicketFilters.Columns(query)), query),
@@ -190,6 +195,7 @@ public partial class TicketsClient
         ArgumentNullException.ThrowIfNull(search);
         var filter = search.Filter;
         Guard.InRange(filter.PageSize, 1, TicketQuery.MaxPageSize, "page_size");
+        TicketFilters.RefuseSla(filter);
         if (search.Text.Length > TicketSearchQuery.MaxLength)
         {
             throw CrmErrors.Invalid("query", $"A search query has at most {TicketSearchQuery.MaxLength} characters; this one has {search.Text.Length}.");
@@ -226,6 +232,30 @@ public partial class TicketsClient
                 _ => static h => (EnumText.Get(h.Ticket.Priority), h.Ticket.Id.ToString("D")),
             },
             filter.Count,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// "Due soonest": the listing reads the SLA states from their due-time index (a page, whatever the table's size), with
+    /// each ticket embedded (and filtered through the embed), keyset-paged on the due time and the ticket id.
+    /// </summary>
+    private RestListing<SlaDueRow> ListBySlaDue(TicketQuery query, CancellationToken cancellationToken)
+    {
+        var states = _rest.From("ticket_sla_states")
+            .Select("due_at,ticket_id,ticket:tickets!inner(" + TicketFilters.Columns(query, slaFilter: false) + ")")
+            .Not(RestFilter.Is("due_at", null));
+        if (query.SlaBreached)
+        {
+            states = states.Not(RestFilter.Is("breached_at", null));
+        }
+
+        return new RestListing<SlaDueRow>(
+            TicketFilters.Apply(states, query, "ticket."),
+            new KeysetOrder("due_at", "ticket_id", query.Descending),
+            query.PageSize,
+            CrmJsonContext.Default.SlaDueRow,
+            static r => (RestText.FormatTimestamp(r.DueAt), r.TicketId.ToString("D")),
+            query.Count,
             cancellationToken);
     }
 
@@ -460,10 +490,10 @@ public partial class TicketsClient
 
     private static string SelectFor(TicketInclude include) => include switch
     {
-        TicketInclude.None => TicketColumns,
-        TicketInclude.Conversation => "*,conversation_history:ticket_messages(*)",
-        TicketInclude.Events => "*,events:ticket_events(*)",
-        _ => "*,conversation_history:ticket_messages(*),events:ticket_events(*)",
+        TicketInclude.None => TicketFilters.TicketWithSla,
+        TicketInclude.Conversation => TicketFilters.TicketWithSla + ",conversation_history:ticket_messages(*)",
+        TicketInclude.Events => TicketFilters.TicketWithSla + ",events:ticket_events(*)",
+        _ => TicketFilters.TicketWithSla + ",conversation_history:ticket_messages(*),events:ticket_events(*)",
     };
 
     private static Ticket Ordered(Ticket ticket)

@@ -99,7 +99,7 @@ public sealed class QueuesContractTests : IDisposable
         Assert.Equal($$"""{"ticket_id":"{{Json.TicketId}}"}""", requests[0].Body);
         Assert.Equal($$"""{"ticket_id":"{{Json.TicketId}}","agent_id":"{{Json.AgentId}}"}""", requests[1].Body);
         Assert.Equal($$"""{"ticket_id":"{{Json.TicketId}}","queue_id":"{{Json.QueueId}}"}""", requests[2].Body);
-        Assert.Equal($"select=*&id=eq.{Json.TicketId}", requests[3].Query);
+        Assert.Equal($"select=*,sla:ticket_sla&id=eq.{Json.TicketId}", requests[3].Query);
         Assert.Equal(Json.TicketId, transferred.Id);
     }
 

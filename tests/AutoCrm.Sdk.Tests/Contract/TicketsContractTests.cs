@@ -100,7 +100,7 @@ public sealed class TicketsContractTests : IDisposable
         Assert.Equal(Json.TicketId, ticket.Id);
         var (insert, read) = (_stub.Requests[0], _stub.Requests[1]);
         var id = JsonNode.Parse(insert.Body!)!["id"]!.GetValue<string>();
-        Assert.Equal($"select=*&id=eq.{id}", read.Query);
+        Assert.Equal($"select=*,sla:ticket_sla&id=eq.{id}", read.Query);
         Assert.Equal("application/vnd.pgrst.object+json", read.Header("Accept"));
     }
 
@@ -139,7 +139,7 @@ public sealed class TicketsContractTests : IDisposable
 
         var ticket = await _crm.Tickets.GetAsync(Json.TicketId, TicketInclude.Conversation | TicketInclude.Events, Ct);
 
-        Assert.Equal($"select=*,conversation_history:ticket_messages(*),events:ticket_events(*)&id=eq.{Json.TicketId}", _stub.Single().Query);
+        Assert.Equal($"select=*,sla:ticket_sla,conversation_history:ticket_messages(*),events:ticket_events(*)&id=eq.{Json.TicketId}", _stub.Single().Query);
         Assert.Equal(42, ticket.Number);
         Assert.Equal(TicketStatus.OnHold, ticket.Status);
         Assert.Equal(TicketPriority.Urgent, ticket.Priority);
@@ -164,7 +164,7 @@ public sealed class TicketsContractTests : IDisposable
 
         await _crm.Tickets.GetByNumberAsync(42, TicketInclude.Conversation, Ct);
 
-        Assert.Equal("select=*,conversation_history:ticket_messages(*)&number=eq.42", _stub.Single().Query);
+        Assert.Equal("select=*,sla:ticket_sla,conversation_history:ticket_messages(*)&number=eq.42", _stub.Single().Query);
     }
 
     [Fact]
@@ -205,9 +205,9 @@ public sealed class TicketsContractTests : IDisposable
             + "&tags=ov.{a,b}&tags=cs.{c}&metadata=cs.{\"plan\":\"pro\"}&created_at=gte.2026-01-01T00:00:00.000000+00:00"
             + "&updated_at=lt.2026-02-01T00:00:00.000000+00:00&subject=ilike.*print*";
         var requests = _stub.Requests;
-        Assert.Equal("select=*&" + filters + "&order=created_at.desc,id.desc&limit=3", requests[0].Query);
+        Assert.Equal("select=*,sla:ticket_sla&" + filters + "&order=created_at.desc,id.desc&limit=3", requests[0].Query);
         Assert.Equal(
-            "select=*&" + filters + "&created_at=lte.2026-01-01T11:00:00.500000+00:00"
+            "select=*,sla:ticket_sla&" + filters + "&created_at=lte.2026-01-01T11:00:00.500000+00:00"
             + "&or=(created_at.lt.\"2026-01-01T11:00:00.500000+00:00\",and(created_at.eq.\"2026-01-01T11:00:00.500000+00:00\",id.lt.0190a1b2-c3d4-7e5f-8a9b-000000000002))&order=created_at.desc,id.desc&limit=3",
             requests[1].Query);
         Assert.DoesNotContain(requests, r => r.Query.Contains("offset", StringComparison.Ordinal));
@@ -274,8 +274,8 @@ public sealed class TicketsContractTests : IDisposable
 
         // A priority has many ties: the rest of the cursor's priority by id, then the priorities after it.
         var requests = _stub.Requests;
-        Assert.Equal($"select=*&priority=eq.urgent&id=gt.{Json.TicketId}&order=id.asc&limit=2", requests[^2].Query);
-        Assert.Equal("select=*&priority=gt.urgent&order=priority.asc,id.asc&limit=2", requests[^1].Query);
+        Assert.Equal($"select=*,sla:ticket_sla&priority=eq.urgent&id=gt.{Json.TicketId}&order=id.asc&limit=2", requests[^2].Query);
+        Assert.Equal("select=*,sla:ticket_sla&priority=gt.urgent&order=priority.asc,id.asc&limit=2", requests[^1].Query);
     }
 
     [Fact]

@@ -136,4 +136,75 @@ public sealed class SlaIntegrationTests(DevStackFixture stack)
             await admin.Crm.Sla.DeletePolicyAsync(policy.Id, Ct);
         }
     }
+
+    [Fact]
+    public async Task Tickets_carry_their_SLA_state_for_staff_and_list_by_due_soonest_and_breached()
+    {
+        var admin = await stack.CreateUserAsync(UserRole.Admin);
+        var queue = await stack.CreateQueueAsync();
+        var agent = await stack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var customer = await stack.CreateUserAsync(UserRole.Customer);
+        var marker = "sla" + Guid.NewGuid().ToString("N")[..12];
+        // Ten hours to the first reply: no other test's scheduler run (at most two hours ahead, or this class's own
+        // runs past ten hours on their own tickets) reaches these clocks before this test breaches them.
+        var policy = await admin.Crm.Sla.CreatePolicyAsync(new NewSlaPolicy
+        {
+            Name = "State " + marker,
+            Position = -1000,
+            Conditions = TicketConditions.AllOf(ConditionField.Tags.Contains(marker)),
+            Targets = new Dictionary<string, SlaTargets> { ["normal"] = new() { FirstReply = 600, Resolution = 6000 } },
+        }, Ct);
+        try
+        {
+            var tickets = new List<Ticket>();
+            for (var i = 0; i < 3; i++)
+            {
+                tickets.Add(await customer.Crm.Tickets.CreateAsync(new NewTicket { Subject = $"State {i} {marker}", QueueId = queue.Id, Tags = [marker] }, Ct));
+            }
+
+            var first = await agent.Crm.Tickets.GetAsync(tickets[0].Id, cancellationToken: Ct);
+            Assert.Equal(new TicketSlaState { Metric = "first_reply", DueAt = first.CreatedAt.AddMinutes(600), TargetMinutes = 600 }, first.Sla);
+            Assert.Null((await customer.Crm.Tickets.GetAsync(tickets[0].Id, cancellationToken: Ct)).Sla);
+
+            // The agent answers the first ticket: its next target is resolution, due last.
+            await agent.Crm.Tickets.ReplyAsync(tickets[0].Id, "On it", cancellationToken: Ct);
+            var dueSoonest = new TicketQuery { TagsAll = [marker], Sort = TicketSort.SlaDue, PageSize = 2 };
+            var listed = await agent.Crm.Tickets.ListAsync(dueSoonest, Ct).ToListAsync(Ct);
+            Assert.Equal([tickets[1].Id, tickets[2].Id, tickets[0].Id], listed.Select(t => t.Id));
+            Assert.Equal(["first_reply", "first_reply", "resolution"], listed.Select(t => t.Sla!.Metric));
+            var latestFirst = await agent.Crm.Tickets.ListAsync(dueSoonest with { Descending = true }, Ct).ToListAsync(Ct);
+            Assert.Equal([tickets[0].Id, tickets[2].Id, tickets[1].Id], latestFirst.Select(t => t.Id));
+            Assert.Empty(await customer.Crm.Tickets.ListAsync(dueSoonest, Ct).ToListAsync(Ct));
+            Assert.Empty(await agent.Crm.Tickets.ListAsync(new TicketQuery { TagsAll = [marker], SlaBreached = true }, Ct).ToListAsync(Ct));
+
+            // The scheduler runs just after the last first reply was due: the two unanswered tickets are breached.
+            var now = tickets[2].CreatedAt.AddMinutes(601);
+            await stack.Service.Rest.Rpc("run_due_automations", new System.Text.Json.Nodes.JsonObject
+            {
+                ["now"] = now.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            }).ToJsonAsync(Ct);
+
+            var breached = await agent.Crm.Tickets.ListAsync(new TicketQuery { TagsAll = [marker], SlaBreached = true }, Ct).ToListAsync(Ct);
+            Assert.Equal([tickets[1].Id, tickets[2].Id], breached.Select(t => t.Id));
+            Assert.All(breached, t => Assert.Equal(("first_reply", now, "resolution"), (t.Sla!.BreachedMetric, t.Sla.BreachedAt, t.Sla.Metric)));
+            Assert.All(breached, t => Assert.True(t.Sla!.IsBreached));
+            Assert.Equal([tickets[1].Id, tickets[2].Id], (await agent.Crm.Tickets.ListAsync(dueSoonest with { SlaBreached = true }, Ct).ToListAsync(Ct)).Select(t => t.Id));
+            Assert.False((await agent.Crm.Tickets.GetAsync(tickets[0].Id, cancellationToken: Ct)).Sla!.IsBreached);
+
+            // The history reads the breach event's facts.
+            var history = await agent.Crm.Tickets.ListEventsAsync(tickets[1].Id, Ct).ToListAsync(Ct);
+            var breach = Assert.Single(history, e => e.Kind == TicketEventKind.SlaBreached);
+            Assert.Equal("first_reply", breach.Changes["metric"].New.GetString());
+            Assert.Equal(tickets[1].CreatedAt.AddMinutes(600), breach.Changes["due_at"].New.GetDateTimeOffset());
+
+            // Search has no SLA criteria: it says so rather than ignoring them.
+            var refused = await Assert.ThrowsAsync<CrmValidationException>(async () =>
+                await agent.Crm.Tickets.SearchAsync(new AutoCrm.Sdk.Search.TicketSearchQuery { Filter = new TicketQuery { SlaBreached = true } }, Ct).ToListAsync(Ct));
+            Assert.Equal("sla_breached", refused.Field);
+        }
+        finally
+        {
+            await admin.Crm.Sla.DeletePolicyAsync(policy.Id, Ct);
+        }
+    }
 }

@@ -179,6 +179,121 @@ public sealed class RealtimeIntegrationTests(DevStackFixture devStack)
     }
 
     [Fact]
+    public async Task SlaBreaches_deliver_each_breach_once_across_dropped_connections_and_only_to_staff_who_see_the_ticket()
+    {
+        const int Tickets = 24;
+        var queue = await devStack.CreateQueueAsync();
+        var otherQueue = await devStack.CreateQueueAsync();
+        var alice = await devStack.CreateUserAsync(UserRole.Customer);
+        var bob = await devStack.CreateUserAsync(UserRole.Customer);
+        var watcher = await devStack.CreateUserAsync(UserRole.Agent, queue.Id);
+        var outsider = await devStack.CreateUserAsync(UserRole.Agent, otherQueue.Id);
+        var admin = await devStack.CreateUserAsync(UserRole.Admin);
+        var marker = "breach" + Guid.NewGuid().ToString("N")[..10];
+        // A minute to the first reply, for this test's tickets only (a marker tag).
+        var policy = await admin.Crm.Sla.CreatePolicyAsync(new AutoCrm.Sdk.Sla.NewSlaPolicy
+        {
+            Name = "Breaches " + marker,
+            Position = -1000,
+            Conditions = AutoCrm.Sdk.Automation.TicketConditions.AllOf(AutoCrm.Sdk.Automation.ConditionField.Tags.Contains(marker)),
+            Targets = new Dictionary<string, AutoCrm.Sdk.Sla.SlaTargets> { ["normal"] = new() { FirstReply = 1, Resolution = 100_000 } },
+        }, Ct);
+        try
+        {
+            var tickets = new List<Ticket>();
+            for (var i = 0; i < Tickets; i++)
+            {
+                tickets.Add(await devStack.Service.Tickets.CreateAsync(
+                    new NewTicket { Subject = $"Breach {i} {marker}", QueueId = queue.Id, RequesterId = alice.Id, Tags = [marker] }, Ct));
+            }
+
+            var ours = tickets.Select(t => t.Id).ToHashSet();
+            var breaches = new Recorder<SlaBreach>();
+            var outsiderBreaches = new Recorder<SlaBreach>();
+            var bobBreaches = new Recorder<SlaBreach>();
+            var bobStatuses = new Recorder<TicketStatusChanged>();
+            var connected = new ConnectedSignal();
+            using var states = watcher.Crm.Realtime.ConnectionStates.Subscribe(connected.OnState);
+            using var watching = await SubscribeReadyAsync(watcher.Crm.Realtime.SlaBreaches(queue.Id), Observer.Create<SlaBreach>(b =>
+            {
+                if (ours.Contains(b.TicketId))
+                {
+                    breaches.OnNext(b);
+                }
+            }));
+            using var outside = await SubscribeReadyAsync(outsider.Crm.Realtime.SlaBreaches(), outsiderBreaches);
+            using var bobWatching = await SubscribeReadyAsync(bob.Crm.Realtime.SlaBreaches(), bobBreaches);
+            using var bobMarker = await SubscribeReadyAsync(bob.Crm.Realtime.StatusChanges(), bobStatuses);
+
+            // The scheduler runs once per ticket, just after its first reply was due, and the sockets drop between runs.
+            var drops = 0;
+            for (var i = 0; i < Tickets; i++)
+            {
+                await RunSchedulerAsync(tickets[i].CreatedAt.AddMinutes(1).AddMilliseconds(1));
+                if (i % 4 == 1)
+                {
+                    await connected.WaitAsync();
+                    if (devStack.Server.DropRealtimeConnections() > 0)
+                    {
+                        drops++;
+                    }
+                }
+            }
+
+            // After the last drop the client reconnects with backoff and catches up: on a loaded machine that can take
+            // longer than one event's usual wait, so wait for the whole set generously (an event, not a sleep).
+            var received = new List<SlaBreach>();
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+            {
+                wait.CancelAfter(TimeSpan.FromMinutes(2));
+                while (received.Count < Tickets)
+                {
+                    received.Add(await breaches.Items.Reader.ReadAsync(wait.Token));
+                }
+            }
+
+            Assert.True(drops >= 4, $"only {drops} drops");
+            Assert.Equal(tickets.Select(t => t.Id).Order(), received.Select(b => b.TicketId).Order());
+            Assert.All(received, b => Assert.Equal("first_reply", b.Metric));
+            Assert.Equal(tickets.Select(t => t.CreatedAt.AddMinutes(1)).Order(), received.Select(b => b.DueAt).Order());
+            Assert.Equal(Tickets, received.Select(b => b.EventId).Distinct().Count());
+
+            // Markers after everything above: a breach in the outsider's own queue, and a status change of Bob's own
+            // ticket (Bob's first). Up to them the outsider saw none of this queue's breaches, and Bob no breach at all.
+            var outsiderTicket = await devStack.Service.Tickets.CreateAsync(
+                new NewTicket { Subject = "Outsider " + marker, QueueId = otherQueue.Id, RequesterId = bob.Id, Tags = [marker] }, Ct);
+            await RunSchedulerAsync(outsiderTicket.CreatedAt.AddMinutes(1).AddMilliseconds(1));
+            await devStack.Service.Tickets.UpdateAsync(outsiderTicket.Id, new TicketPatch { Status = TicketStatus.Open }, cancellationToken: Ct);
+            var seenByOutsider = new List<SlaBreach>();
+            do
+            {
+                seenByOutsider.Add(await outsiderBreaches.NextAsync());
+            }
+            while (seenByOutsider[^1].TicketId != outsiderTicket.Id);
+            Assert.DoesNotContain(seenByOutsider, b => ours.Contains(b.TicketId));
+            Assert.Equal(outsiderTicket.Id, (await bobStatuses.NextAsync()).TicketId);
+            Assert.Equal(0, bobBreaches.Items.Reader.Count);
+
+            // Nothing extra is pending for the watcher either: the next breach is a fresh one.
+            var last = await devStack.Service.Tickets.CreateAsync(
+                new NewTicket { Subject = "Last " + marker, QueueId = queue.Id, RequesterId = alice.Id, Tags = [marker] }, Ct);
+            ours.Add(last.Id);
+            await RunSchedulerAsync(last.CreatedAt.AddMinutes(1).AddMilliseconds(1));
+            Assert.Equal(last.Id, (await breaches.NextAsync()).TicketId);
+        }
+        finally
+        {
+            await admin.Crm.Sla.DeletePolicyAsync(policy.Id, Ct);
+        }
+    }
+
+    private async Task RunSchedulerAsync(DateTimeOffset now) =>
+        await devStack.Service.Rest.Rpc("run_due_automations", new System.Text.Json.Nodes.JsonObject
+        {
+            ["now"] = now.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        }).ToJsonAsync(Ct);
+
+    [Fact]
     public async Task A_broadcast_from_one_client_reaches_another_typed_and_is_acknowledged()
     {
         var alice = await devStack.CreateUserAsync(UserRole.Agent);

@@ -39,6 +39,7 @@ public sealed class PlanDatabaseFixture(DevStackFixture stack) : IAsyncLifetime
         // Migrate with one DevStack start, load while nothing decodes the load for Realtime, then serve it.
         await (await DevStackServer.StartAsync(new DevStackOptions { DatabaseUrl = ConnectionString, Seed = false }, ct)).DisposeAsync();
         await Generator.LoadAsync(ConnectionString, cancellationToken: ct);
+        await ExecuteAsync(ConnectionString, SlaStates, ct);
         _server = await DevStackServer.StartAsync(new DevStackOptions { DatabaseUrl = ConnectionString, Seed = false }, ct);
 
         var data = Generator.Data;
@@ -69,6 +70,20 @@ public sealed class PlanDatabaseFixture(DevStackFixture stack) : IAsyncLifetime
             await _server.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// SLA states as a policy would leave them (the generator writes no clocks): every new or open ticket has a running
+    /// resolution target, and one in ten of them a missed first reply.
+    /// </summary>
+    private const string SlaStates = """
+        insert into public.ticket_sla_states (ticket_id, metric, due_at, target_minutes, breached_metric, breached_at, queue_id, assignee_id)
+        select id, 'resolution', created_at + interval '3 days', 4320,
+               case when abs(hashtext(id::text)) % 10 = 0 then 'first_reply' end,
+               case when abs(hashtext(id::text)) % 10 = 0 then created_at + interval '1 hour' end,
+               queue_id, assignee_id
+          from public.tickets where status in ('new', 'open');
+        analyze public.ticket_sla_states;
+        """;
 
     internal static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
     {

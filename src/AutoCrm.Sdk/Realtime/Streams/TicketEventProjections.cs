@@ -206,3 +206,37 @@ internal static class TicketEventChanges
         }
     }
 }
+
+/// <summary><c>sla_breached</c> events (internal: staff who see the ticket) as <see cref="SlaBreach"/>es, optionally limited
+/// to one queue.</summary>
+internal sealed class SlaBreachProjection(Guid? queueId, ITicketEventReader reader) : ITicketEventProjection<SlaBreach>
+{
+    private readonly QueueMembership _membership = new(reader);
+
+    public IReadOnlyList<string> Kinds { get; } = queueId is null ? ["sla_breached"] : ["created", "sla_breached", "queue_changed"];
+
+    public async ValueTask ProjectAsync(TicketEvent ticketEvent, List<SlaBreach> output, CancellationToken cancellationToken)
+    {
+        _membership.Observe(ticketEvent);
+        if (ticketEvent.Kind != TicketEventKind.SlaBreached
+            || !TicketEventChanges.TryGet(ticketEvent, "metric", out _, out var metric) || metric.ValueKind != JsonValueKind.String)
+        {
+            return;
+        }
+
+        if (queueId is not null && await _membership.QueueOfAsync(ticketEvent.TicketId, cancellationToken).ConfigureAwait(false) != queueId)
+        {
+            return;
+        }
+
+        output.Add(new SlaBreach
+        {
+            TicketId = ticketEvent.TicketId,
+            Metric = metric.GetString()!,
+            DueAt = TicketEventChanges.TryGet(ticketEvent, "due_at", out _, out var due) && due.ValueKind == JsonValueKind.String
+                && due.TryGetDateTimeOffset(out var dueAt) ? dueAt : default,
+            RecordedAt = ticketEvent.CreatedAt,
+            EventId = ticketEvent.Id,
+        });
+    }
+}
