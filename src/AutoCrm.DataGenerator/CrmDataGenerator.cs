@@ -118,6 +118,10 @@ public sealed class CrmDataGenerator
                 """, cancellationToken);
             if (await ScalarAsync<bool>(connection, "select to_regprocedure('public.refresh_generated_data()') is not null", cancellationToken))
             {
+                // The refresh joins the loaded tables (the metric facts' backfill above all): plan it from statistics of
+                // what was loaded, not from whatever autovacuum happened to gather meanwhile. Without this a busy
+                // machine could leave the tables unanalyzed and the backfill ran for many minutes on a nested-loop plan.
+                await ExecuteAsync(connection, "analyze auth.users, public.profiles, public.queues, public.queue_members, public.tickets, public.ticket_messages, public.ticket_events", cancellationToken);
                 progress?.Report(new CrmDataProgress("refresh", 0, 1));
                 await ExecuteAsync(connection, "select public.refresh_generated_data()", cancellationToken);
             }

@@ -61,7 +61,7 @@ select columns_are('public', 'ticket_messages', array['id', 'ticket_id', 'author
 select fk_ok('public', 'ticket_messages', 'ticket_id', 'public', 'tickets', 'id',
   'ticket_messages.ticket_id references tickets (embedding as conversation_history)');
 select columns_are('public', 'ticket_events', array['id', 'ticket_id', 'actor_id', 'kind', 'changes', 'created_at', 'visibility',
-                                             'rule_id', 'rule_name'],
+                                             'rule_id', 'rule_name', 'model'],
   'ticket_events columns');
 select columns_are('public', 'profiles', array['id', 'email', 'display_name', 'role', 'metadata', 'created_at', 'updated_at'], 'profiles columns');
 select columns_are('public', 'queues', array['id', 'slug', 'name', 'description', 'created_at', 'updated_at'], 'queues columns');

@@ -28,9 +28,17 @@ public sealed partial class WebHostFixture : IAsyncLifetime
     private readonly WebApplicationFactory<CrmBackend> _factory;
 
     public WebHostFixture() => _factory = new WebApplicationFactory<CrmBackend>()
-        .WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("AutoCrm:Url", "").UseSetting("AutoCrm:DevStack:AuthRateLimits", "false").ConfigureServices(services => services
-            .AddHttpClient(AutoCrmServiceCollectionExtensions.HttpClientName)
-            .AddHttpMessageHandler(() => new RefreshRecorder(_refreshTokensPresented))));
+        .WithWebHostBuilder(b => b.UseEnvironment("Production").UseSetting("AutoCrm:Url", "").UseSetting("AutoCrm:DevStack:AuthRateLimits", "false").ConfigureServices(services =>
+        {
+            services.AddHttpClient(AutoCrmServiceCollectionExtensions.HttpClientName)
+                .AddHttpMessageHandler(() => new RefreshRecorder(_refreshTokensPresented));
+
+            // The deterministic chat model behind the ticket page's "Suggest reply" and "Summarise" (no network).
+            services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(Chat);
+        }));
+
+    /// <summary>The app's chat model: scripted answers, and the prompts it was given.</summary>
+    public ScriptedChatClient Chat { get; } = new();
 
     /// <summary>Every refresh token the app presented to the auth server, seen on the SDK's own <c>HttpClient</c> (the one
     /// <c>AddAutoCrm</c> takes from <c>IHttpClientFactory</c>).</summary>

@@ -73,6 +73,7 @@ internal static class WebHostSetup
         });
         services.AddProblemDetails();
         services.AddAutoCrmHealthChecks();
+        services.AddConfiguredChatClient(builder.Configuration.GetSection("AutoCrm:AI"));
         return builder;
     }
 

@@ -8,6 +8,7 @@ public sealed class CrmUserSession
 {
     private Session _session;
     private long _lastSeenTicks;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> _once = new(StringComparer.Ordinal);
 
     public CrmUserSession(string id, Guid userId, string email, string displayName, UserRole role, Session session, CrmSessionStore owner)
     {
@@ -43,6 +44,15 @@ public sealed class CrmUserSession
     }
 
     public Session Session => Volatile.Read(ref _session);
+
+    /// <summary>Keeps a value for this browser's next page only (see <see cref="TakeOnce{T}"/>): what a POST made and a
+    /// redirected GET must show once, such as a new webhook secret, stays on the server instead of in a cookie or a URL.</summary>
+    public void KeepOnce<T>(string key, T value)
+        where T : class => _once[key] = value;
+
+    /// <summary>The value kept under <paramref name="key"/>, removed as it is read: a reload shows nothing.</summary>
+    public T? TakeOnce<T>(string key)
+        where T : class => _once.TryRemove(key, out var value) ? value as T : null;
 
     /// <summary>Saves rotated tokens into the entry; clearing (a rejected refresh, a sign-out) ends the browser session for
     /// good: a refresh still in flight when the user signed out cannot bring the tokens back.</summary>

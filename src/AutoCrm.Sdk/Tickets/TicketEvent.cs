@@ -30,6 +30,9 @@ public sealed record TicketEvent
     /// when it ran.</summary>
     public string? RuleName { get; init; }
 
+    /// <summary>For <see cref="TicketEventKind.AiTriaged"/>: the chat model whose suggestion was applied.</summary>
+    public string? Model { get; init; }
+
     /// <summary>When it happened.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 }

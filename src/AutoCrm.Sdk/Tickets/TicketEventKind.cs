@@ -62,6 +62,10 @@ public readonly struct TicketEventKind : IEquatable<TicketEventKind>
     /// maps each agent id to their <c>open_tickets</c> and <c>capacity</c> before and after (docs/routing.md).</summary>
     public static TicketEventKind AgentLoadChanged { get; } = new("agent_load_changed");
 
+    /// <summary>The AI triage worker applied a chat model's suggestion (<c>ai_triaged</c>, internal): <see cref="TicketEvent.Model"/>
+    /// names the model and <see cref="TicketEvent.Changes"/> holds what changed, with <c>language</c> and <c>sentiment</c>.</summary>
+    public static TicketEventKind AiTriaged { get; } = new("ai_triaged");
+
     /// <summary>An SLA target was missed (<c>sla_breached</c>, internal), recorded once by <c>run_due_automations</c>:
     /// <see cref="TicketEvent.Changes"/> has <c>metric</c> and <c>due_at</c> (as <see cref="TicketFieldChange.New"/>).
     /// <see cref="Realtime.RealtimeClient.SlaBreaches"/> streams them.</summary>

@@ -38,6 +38,46 @@ internal static class Db
         return list;
     }
 
+    /// <summary>The plans auto_explain reports for every statement <paramref name="sql"/> runs (nested ones too), in a
+    /// transaction rolled back afterwards.</summary>
+    public static async Task<List<string>> NestedPlansAsync(string connectionString, string sql, CancellationToken cancellationToken = default)
+    {
+        var plans = new List<string>();
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        connection.Notice += (_, e) =>
+        {
+            if (e.Notice.MessageText.Contains("plan:", StringComparison.Ordinal))
+            {
+                lock (plans)
+                {
+                    plans.Add(e.Notice.MessageText);
+                }
+            }
+        };
+        await connection.OpenAsync(cancellationToken);
+        await using (var setUp = new NpgsqlCommand("""
+            load 'auto_explain';
+            set auto_explain.log_min_duration = 0;
+            set auto_explain.log_nested_statements = on;
+            set auto_explain.log_level = notice;
+            """, connection))
+        {
+            await setUp.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(sql, connection, transaction))
+        {
+            await command.ExecuteScalarAsync(cancellationToken);
+        }
+
+        await transaction.RollbackAsync(cancellationToken);
+        lock (plans)
+        {
+            return [.. plans];
+        }
+    }
+
     public static async Task<bool> CanConnectAsync(string connectionString)
     {
         try

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AutoCrm.DataGenerator;
+using AutoCrm.Sdk.Tickets;
 using Npgsql;
 
 namespace AutoCrm.Sdk.Tests.Integration;
@@ -95,6 +96,27 @@ public sealed partial class SchemaRequirementsTests(DevStackFixture stack)
         Assert.Equal(CrmSchema.ServiceFunctions.Order(), found.Order());
     }
 
+    [Fact]
+    public async Task Every_ticket_event_kind_the_database_accepts_is_a_kind_the_sdk_knows()
+    {
+        // Each feature that writes history adds its kind to ticket_events_kind_check; TicketEventKind must name it too.
+        var ct = TestContext.Current.CancellationToken;
+        await using var connection = new NpgsqlConnection(CrmDataGenerator.ConnectionStringFrom(stack.Server.DatabaseUrl));
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            "select pg_catalog.pg_get_constraintdef(oid) from pg_catalog.pg_constraint where conname = 'ticket_events_kind_check'",
+            connection);
+        var definition = (string)(await command.ExecuteScalarAsync(ct))!;
+        var accepted = QuotedLiteral().Matches(definition).Select(m => m.Groups["value"].Value).ToHashSet();
+        var known = typeof(TicketEventKind).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(p => p.PropertyType == typeof(TicketEventKind))
+            .Select(p => ((TicketEventKind)p.GetValue(null)!).Value)
+            .ToHashSet();
+
+        Assert.Contains("created", accepted); // the constraint was read at all
+        Assert.Equal(accepted.Order(), known.Order());
+    }
+
     private static List<string> Names(JsonElement status, string property) =>
         status.GetProperty(property).EnumerateArray().Select(e => e.GetString()!).ToList();
 
@@ -116,6 +138,9 @@ public sealed partial class SchemaRequirementsTests(DevStackFixture stack)
 
     [GeneratedRegex(@"create\s+(?:or\s+replace\s+)?(?:function|table)\s+public\.(?<name>[a-z_]+)", RegexOptions.IgnoreCase)]
     private static partial Regex CreatedObject();
+
+    [GeneratedRegex(@"'(?<value>[a-z_]+)'")]
+    private static partial Regex QuotedLiteral();
 
     [GeneratedRegex(@"\bFrom\(\s*""(?<name>[a-z_]+)""")]
     private static partial Regex TableRead();

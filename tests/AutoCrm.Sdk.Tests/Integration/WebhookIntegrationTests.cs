@@ -81,8 +81,14 @@ public sealed class WebhookIntegrationTests(DevStackFixture stack)
 
             var query = new WebhookDeliveryQuery { EndpointId = created.Endpoint.Id, PageSize = 2, IncludeAttempts = true };
             var pages = await admin.Crm.Webhooks.ListDeliveriesAsync(query, Ct).AsPages().ToListAsync(Ct);
-            Assert.Equal([2, 2, 1], pages.Select(p => p.Items.Count));
-            var all = pages.SelectMany(p => p.Items).ToList();
+            Assert.All(pages.SkipLast(1), p => Assert.Equal(2, p.Items.Count));
+            Assert.InRange(pages[^1].Items.Count, 1, 2);
+            var listed = pages.SelectMany(p => p.Items).ToList();
+            Assert.Equal(listed.Count, listed.Select(d => d.Id).Distinct().Count());
+            // Tests running at the same time on this DevStack create tickets too, and the endpoint takes every ticket.created:
+            // ours must all be there, newest first, wherever others fall between them.
+            var ours = tickets.Select(t => t.Id).ToHashSet();
+            var all = listed.Where(d => d.TicketId is { } id && ours.Contains(id)).ToList();
             Assert.Equal(tickets.Select(t => t.Id).Reverse(), all.Select(d => d.TicketId!.Value));
             Assert.All(all, d =>
             {

@@ -16,6 +16,8 @@ public sealed class AdminWebhooksModel(UserCrm user) : PageModel
 {
     public const int DefaultPageSize = 25;
 
+    private const string CreatedKey = "admin/webhooks:created";
+
     /// <summary>The event types an endpoint can subscribe to (the test event goes to every endpoint anyway).</summary>
     public static readonly IReadOnlyList<WebhookEventType> SubscribableEvents =
     [
@@ -48,7 +50,7 @@ public sealed class AdminWebhooksModel(UserCrm user) : PageModel
     /// <summary>Why the new endpoint was refused; the form keeps what was typed.</summary>
     public string? FormProblem { get; private set; }
 
-    /// <summary>The secret of an endpoint just created: shown in this one answer and never again.</summary>
+    /// <summary>The secret of an endpoint just created: shown on the first page after the add, and never again.</summary>
     public CreatedWebhookEndpoint? Created { get; private set; }
 
     public string NewUrl { get; private set; } = "";
@@ -88,7 +90,11 @@ public sealed class AdminWebhooksModel(UserCrm user) : PageModel
         return "/admin/webhooks" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
     }
 
-    public Task OnGetAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
+    public Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        Created = user.Session.TakeOnce<CreatedWebhookEndpoint>(CreatedKey);
+        return LoadAsync(cancellationToken);
+    }
 
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken cancellationToken)
     {
@@ -98,9 +104,10 @@ public sealed class AdminWebhooksModel(UserCrm user) : PageModel
         NewDescription = form["Description"].ToString().Trim();
         NewEvents = [.. form["Events"].Select(e => e ?? "").Where(e => e.Length > 0)];
         NewInternalEvents = form["InternalEvents"].Contains("true");
+        CreatedWebhookEndpoint created;
         try
         {
-            Created = await crm.Webhooks.CreateAsync(
+            created = await crm.Webhooks.CreateAsync(
                 new NewWebhookEndpoint
                 {
                     Url = NewUrl,
@@ -109,18 +116,19 @@ public sealed class AdminWebhooksModel(UserCrm user) : PageModel
                     InternalEvents = NewInternalEvents,
                 },
                 cancellationToken);
-            NewUrl = NewDescription = "";
-            NewEvents = [WebhookEventType.TicketCreated.Value];
-            NewInternalEvents = false;
         }
         catch (CrmException ex) when (Refusal(ex))
         {
+            // Rendered with the form as typed; posting it again is refused again, so a reload changes nothing.
             FormProblem = ex.Message;
+            await LoadAsync(cancellationToken);
+            return Page();
         }
 
-        // Rendered, not redirected: the secret must not travel in a cookie or a URL to be shown after a redirect.
-        await LoadAsync(cancellationToken);
-        return Page();
+        // POST-redirect-GET: a reload of the answer does not add the endpoint twice. The secret waits for the next page on
+        // the server, in this browser's session (never in a cookie or a URL), and is shown by that page only.
+        user.Session.KeepOnce(CreatedKey, created);
+        return Redirect(Link(PageToken));
     }
 
     public Task<IActionResult> OnPostTestAsync([FromForm] Guid id, CancellationToken cancellationToken) =>

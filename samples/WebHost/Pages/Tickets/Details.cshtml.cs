@@ -12,7 +12,7 @@ namespace AutoCrm.WebHost.Pages.Tickets;
 /// One ticket for its requester or for staff. Every read and write uses the user's own client: a customer asking for
 /// someone else's ticket gets 404 from row-level security, not from a check here.
 /// </summary>
-public sealed class TicketDetailsModel(UserCrm user) : PageModel
+public sealed partial class TicketDetailsModel(UserCrm user) : PageModel
 {
     [FromRoute]
     public long Number { get; set; }
