@@ -1,8 +1,12 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using AutoCrm.Sdk;
 using AutoCrm.Sdk.Agents;
+using AutoCrm.Sdk.Automation;
 using AutoCrm.Sdk.Profiles;
 using AutoCrm.Sdk.Queues;
+using AutoCrm.Sdk.Sla;
 using AutoCrm.Sdk.Tickets;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -78,6 +82,75 @@ public sealed class BrowserFlowTests(WebHostFixture app) : BrowserTest(app)
     [Fact]
     public Task An_agent_toggles_away_and_stops_receiving_auto_assigned_tickets() =>
         RunAsync(nameof(An_agent_toggles_away_and_stops_receiving_auto_assigned_tickets), ToggleAwayAsync);
+
+    [Fact]
+    public Task The_SLA_badge_turns_red_live_when_the_breach_is_recorded() =>
+        RunAsync(nameof(The_SLA_badge_turns_red_live_when_the_breach_is_recorded), SlaBreachLiveAsync);
+
+    /// <summary>
+    /// A ticket with a one-hour first-reply target shows "first reply due" on the queue board, the ticket page and the
+    /// agent's "breaching soon" list; when the scheduler (run here with an explicit <c>now</c>: the clock's due time)
+    /// records the breach, all three turn red live, without a reload.
+    /// </summary>
+    private async Task SlaBreachLiveAsync()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        using var admin = await App.SdkAsAsync("admin@autocrm.demo", Ct);
+        var queue = await admin.Queues.CreateAsync(new NewQueue { Name = "SLA " + run, Slug = "sla-" + run }, Ct);
+        var alice = (await admin.Profiles.ListAsync(UserRole.Agent, Ct).ToListAsync(Ct)).Single(p => p.Email == "agent.alice@autocrm.demo");
+        await admin.Queues.AddMemberAsync(queue.Id, alice.Id, Ct);
+
+        // A policy of this test's own, first by position, matching only its tag; a one-hour target cannot run out on its
+        // own while the pages open, however loaded the machine is (pg_cron runs the scheduler with the real time).
+        var policy = await admin.Sla.CreatePolicyAsync(new NewSlaPolicy
+        {
+            Name = "Badge " + run,
+            Position = -1000,
+            Conditions = TicketConditions.AllOf(ConditionField.Tags.Contains("sla-" + run)),
+            Targets = new Dictionary<string, SlaTargets> { ["normal"] = new() { FirstReply = 60, Resolution = 100_000 } },
+        }, Ct);
+        try
+        {
+            var ticket = await admin.Tickets.CreateAsync(new NewTicket { Subject = $"Badge {run}", QueueId = queue.Id, Tags = ["sla-" + run] }, Ct);
+            var due = (await admin.Sla.ListClocksAsync(ticket.Id, Ct).ToListAsync(Ct)).Single(c => c.Metric == "first_reply").DueAt!.Value;
+
+            var agent = await SignInAsync("agent.alice@autocrm.demo", "Workspace");
+            var board = await OpenAsync(agent.Context);
+            var breaching = await OpenAsync(agent.Context);
+            await agent.GotoAsync($"/tickets/{ticket.Number}");
+            await board.GotoAsync($"/agent/queues/{queue.Slug}");
+            await breaching.GotoAsync("/agent/breaching");
+            var onTicket = agent.GetByTestId("ticket-sla").GetByTestId("sla-badge");
+            var onBoard = board.Locator($"[data-testid=board-ticket][data-number='{ticket.Number}']").GetByTestId("sla-badge");
+            var inList = breaching.Locator($"[data-testid=breaching-ticket][data-number='{ticket.Number}']").GetByTestId("sla-badge");
+            foreach (var badge in new[] { onTicket, onBoard, inList })
+            {
+                await Expect(badge).ToContainTextAsync("first reply due in", Contains);
+                await Expect(badge).ToHaveAttributeAsync("data-sla-level", "ok", Attribute);
+            }
+
+            await Expect(agent.GetByTestId("ticket-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
+            await Expect(board.GetByTestId("board-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
+            await Expect(breaching.GetByTestId("breaching-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
+
+            // The scheduler runs at the due time: the breach is recorded, and every badge turns red.
+            await using var service = new CrmClient(new CrmClientOptions { Url = App.DevStack.Url, ApiKey = App.DevStack.ServiceRoleKey });
+            await service.Rest.Rpc("run_due_automations", new JsonObject
+            {
+                ["now"] = due.ToString("O", CultureInfo.InvariantCulture),
+            }).ToJsonAsync(Ct);
+
+            foreach (var badge in new[] { onTicket, onBoard, inList })
+            {
+                await Expect(badge).ToHaveAttributeAsync("data-sla-level", "breached", Attribute);
+                await Expect(badge).ToHaveTextAsync("first reply breached", Text);
+            }
+        }
+        finally
+        {
+            await admin.Sla.DeletePolicyAsync(policy.Id, Ct);
+        }
+    }
 
     private async Task ToggleAwayAsync()
     {

@@ -36,28 +36,40 @@ internal static class LiveEndpoints
         var (crm, until) = await OpenAsync(store, user, context.RequestAborted);
         var updates = crm.Realtime.QueueUpdates(queueId);
         var statuses = crm.Realtime.StatusChanges(queueId);
+        // SLA badges: a breach changes no ticket row (the scheduler records it), and a reply that meets a target changes
+        // only the ticket's version (a new message touches its ticket), so both are listened for besides the queue's moves.
         var breaches = crm.Realtime.SlaBreaches(queueId);
+        var touched = crm.Realtime.TicketChanges(TicketChangeFilter.ForQueue(queueId) with { Kinds = [TicketChangeKind.Updated] });
         var events = Observable.Merge(
             updates.Select(u => Change("queue", u.TicketId, u.Kind.ToString())),
             statuses.Select(s => Change("status", s.TicketId, s.To.ToString())),
-            breaches.Select(b => Change("sla", b.TicketId, b.Metric)));
+            breaches.Select(b => Change("sla", b.TicketId, b.Metric)),
+            touched.Select(c => Change("ticket", c.TicketId, c.Kind.ToString())));
         return TypedResults.ServerSentEvents(StreamAsync(
-            crm, events, ct => Task.WhenAll(updates.WhenLiveAsync(ct), statuses.WhenLiveAsync(ct), breaches.WhenLiveAsync(ct)),
-            null, until, time, context.RequestAborted));
+            crm,
+            events,
+            ct => Task.WhenAll(updates.WhenLiveAsync(ct), statuses.WhenLiveAsync(ct), breaches.WhenLiveAsync(ct), touched.WhenLiveAsync(ct)),
+            null,
+            until,
+            time,
+            context.RequestAborted));
     }
 
-    /// <summary>"Breaching soon": a breach recorded, or a status that pauses or resumes a clock, anywhere the agent can see.</summary>
+    /// <summary>
+    /// "Breaching soon": a breach recorded, or any change of a ticket the agent can see (a new ticket starts clocks, a status
+    /// pauses or resumes them, a reply meets one). The page re-reads one indexed page on each, and again after a reconnect.
+    /// </summary>
     private static async Task<ServerSentEventsResult<string>> SlaAsync(
         HttpContext context, CrmSessionStore store, UserCrm user, TimeProvider time)
     {
         var (crm, until) = await OpenAsync(store, user, context.RequestAborted);
         var breaches = crm.Realtime.SlaBreaches();
-        var statuses = crm.Realtime.StatusChanges();
+        var tickets = crm.Realtime.TicketChanges(TicketChangeFilter.All with { Kinds = [TicketChangeKind.Inserted, TicketChangeKind.Updated] });
         var events = Observable.Merge(
             breaches.Select(b => Change("sla", b.TicketId, b.Metric)),
-            statuses.Select(s => Change("status", s.TicketId, s.To.ToString())));
+            tickets.Select(c => Change("ticket", c.TicketId, c.Kind.ToString())));
         return TypedResults.ServerSentEvents(StreamAsync(
-            crm, events, ct => Task.WhenAll(breaches.WhenLiveAsync(ct), statuses.WhenLiveAsync(ct)), null, until, time, context.RequestAborted));
+            crm, events, ct => Task.WhenAll(breaches.WhenLiveAsync(ct), tickets.WhenLiveAsync(ct)), null, until, time, context.RequestAborted));
     }
 
     private static async Task<ServerSentEventsResult<string>> TicketAsync(
