@@ -99,6 +99,7 @@ public sealed class AccessTests(WebHostFixture app)
     [InlineData("/live/views")]
     [InlineData("/agent/breaching")]
     [InlineData("/live/sla")]
+    [InlineData("/admin/sla")]
     public async Task Customer_is_forbidden_from_agent_and_admin_pages(string path)
     {
         using var client = await app.SignInAsync("carol@customer.demo", Ct);

@@ -53,6 +53,61 @@ public sealed class AutomationPageTests(WebHostFixture app)
     }
 
     [Fact]
+    public async Task A_time_rule_is_saved_with_its_timer_and_loses_it_when_moved_to_another_event()
+    {
+        using var client = await app.SignInAsync("admin@autocrm.demo", Ct);
+        using var admin = await app.SdkAsAsync("admin@autocrm.demo", Ct);
+        var word = "tq" + Guid.NewGuid().ToString("N")[..10];
+        var name = "Pending too long " + word;
+        Dictionary<string, string> Form(string ruleEvent, string since, string minutes) => new()
+        {
+            ["Name"] = name, ["Event"] = ruleEvent, ["Active"] = "true", ["TimerSince"] = since, ["TimerMinutes"] = minutes,
+            ["cond_group_0"] = "all", ["cond_field_0"] = "tags", ["cond_op_0"] = "contains", ["cond_value_0"] = word,
+            ["act_type_0"] = "set_priority", ["act_value_0"] = "high",
+        };
+
+        // A timer the form cannot read, and a time rule without one, come back with a message; nothing is saved.
+        foreach (var (since, minutes, says) in new[] { ("status_changed", "soon", "is not a whole number of minutes"), ("", "", "timer"), ("status_changed", "0", "timer") })
+        {
+            using var refused = await WebHostFixture.PostFormAsync(client, "/admin/rules/edit?handler=Save", Form("time_elapsed", since, minutes), Ct, formPage: "/admin/rules/edit");
+            Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+            var html = WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync(Ct));
+            Assert.Contains("data-testid=\"rule-error\"", html, StringComparison.Ordinal);
+            Assert.Contains(says, html, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(await admin.Automations.ListAsync(Ct).ToListAsync(Ct), r => r.Name == name);
+        using (var saved = await WebHostFixture.PostFormAsync(client, "/admin/rules/edit?handler=Save", Form("time_elapsed", "status_changed", "4320"), Ct, formPage: "/admin/rules/edit"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        }
+
+        var rule = Assert.Single(await admin.Automations.ListAsync(Ct).ToListAsync(Ct), r => r.Name == name);
+        try
+        {
+            Assert.Equal(RuleEvent.TimeElapsed, rule.Event);
+            Assert.Equal(new RuleTimer { Since = RuleTimerMoment.StatusChanged, Minutes = 4320 }, rule.Timer);
+            var edit = await client.GetStringAsync($"/admin/rules/edit/{rule.Id}", Ct);
+            Assert.Contains("name=\"TimerMinutes\" value=\"4320\"", edit, StringComparison.Ordinal);
+            Assert.Contains("4320 min after status changed", WebUtility.HtmlDecode(await client.GetStringAsync("/admin/rules", Ct)), StringComparison.Ordinal);
+
+            // Moved to an event rule (the timer inputs still filled in), it is saved without a timer.
+            using (var moved = await WebHostFixture.PostFormAsync(client, $"/admin/rules/edit/{rule.Id}?handler=Save", Form("ticket_updated", "status_changed", "4320"), Ct, formPage: $"/admin/rules/edit/{rule.Id}"))
+            {
+                Assert.Equal(HttpStatusCode.Redirect, moved.StatusCode);
+            }
+
+            var after = await admin.Automations.GetAsync(rule.Id, Ct);
+            Assert.Equal(RuleEvent.TicketUpdated, after.Event);
+            Assert.Null(after.Timer);
+        }
+        finally
+        {
+            await admin.Automations.DeleteAsync(rule.Id, Ct);
+        }
+    }
+
+    [Fact]
     public async Task A_macro_that_moves_to_a_queue_the_agent_is_not_in_is_refused_on_the_ticket_page_and_changes_nothing()
     {
         using var admin = await app.SdkAsAsync("admin@autocrm.demo", Ct);

@@ -35,7 +35,10 @@ public sealed class AutomationVocabulary
     public static readonly IReadOnlySet<string> ValuelessOperators = new HashSet<string>(StringComparer.Ordinal) { "is_empty", "is_not_empty", "changed" };
 
     /// <summary>The events, in the database's spelling.</summary>
-    public static readonly IReadOnlyList<string> Events = ["ticket_created", "ticket_updated", "message_created"];
+    public static readonly IReadOnlyList<string> Events = ["ticket_created", "ticket_updated", "message_created", "time_elapsed"];
+
+    /// <summary>The moments a <c>time_elapsed</c> rule's timer counts from, in the database's spelling.</summary>
+    public static readonly IReadOnlyList<string> TimerMoments = [.. Enum.GetValues<RuleTimerMoment>().Select(m => Spell(m))];
 
     private AutomationVocabulary(IReadOnlyList<Queue> queues, IReadOnlyList<Profile> staff, IReadOnlyList<TicketField> fields)
     {

@@ -132,9 +132,13 @@ public sealed record NewAutomationRule
     public bool Active { get; init; } = true;
 }
 
-/// <summary>A change to a rule: the properties left <see langword="null"/> keep their value.</summary>
+/// <summary>A change to a rule: the properties left <see langword="null"/> keep their value (<see cref="Timer"/>: left
+/// out; set to <see langword="null"/> it is removed).</summary>
 public sealed record AutomationRulePatch
 {
+    private readonly RuleTimer? _timer;
+    private readonly bool _timerSet;
+
     /// <summary>A new name.</summary>
     public string? Name { get; init; }
 
@@ -150,8 +154,12 @@ public sealed record AutomationRulePatch
     /// <summary>A new event.</summary>
     public RuleEvent? Event { get; init; }
 
-    /// <summary>A new timer (<see cref="RuleEvent.TimeElapsed"/> rules).</summary>
-    public RuleTimer? Timer { get; init; }
+    /// <summary>A new timer (<see cref="RuleEvent.TimeElapsed"/> rules); set to <see langword="null"/>, the timer is
+    /// removed (a rule moved to another event must lose it); left out, it is kept.</summary>
+    public RuleTimer? Timer { get => _timer; init { _timer = value; _timerSet = true; } }
+
+    /// <summary>Whether <see cref="Timer"/> was set to <see langword="null"/> (sent as a JSON null).</summary>
+    internal bool ClearsTimer => _timerSet && _timer is null;
 
     /// <summary>New conditions.</summary>
     public TicketConditions? Conditions { get; init; }

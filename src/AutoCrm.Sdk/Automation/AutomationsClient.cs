@@ -245,8 +245,11 @@ public class AutomationsClient
 
     private async Task<AutomationRule> UpdateCoreAsync(Guid id, AutomationRulePatch patch, CancellationToken cancellationToken)
     {
-        var rows = await _rest.From("automation_rules").Eq("id", id).AsIdempotent()
-            .Update(patch, CrmJsonContext.Default.AutomationRulePatch)
+        var update = _rest.From("automation_rules").Eq("id", id).AsIdempotent();
+        update = patch.ClearsTimer
+            ? update.Update(CrmJsonBodies.WithNull(patch, CrmJsonContext.Default.AutomationRulePatch, "timer"))
+            : update.Update(patch, CrmJsonContext.Default.AutomationRulePatch);
+        var rows = await update
             .ToListAsync(CrmJsonContext.Default.AutomationRule, cancellationToken).ConfigureAwait(false);
         return rows.Count > 0 ? rows[0] : throw NotFound(id);
     }

@@ -204,8 +204,11 @@ public class SlaClient
                 Guard.NotBlank(patch.Name, "name");
             }
 
-            var rows = await _rest.From("sla_policies").Eq("id", id).AsIdempotent()
-                .Update(patch, CrmJsonContext.Default.SlaPolicyPatch)
+            var update = _rest.From("sla_policies").Eq("id", id).AsIdempotent();
+            update = patch.ClearsBusinessHours
+                ? update.Update(CrmJsonBodies.WithNull(patch, CrmJsonContext.Default.SlaPolicyPatch, "business_hours_id"))
+                : update.Update(patch, CrmJsonContext.Default.SlaPolicyPatch);
+            var rows = await update
                 .ToListAsync(CrmJsonContext.Default.SlaPolicy, cancellationToken).ConfigureAwait(false);
             return rows.Count > 0 ? rows[0] : throw NotFound("SLA policy", id);
         }

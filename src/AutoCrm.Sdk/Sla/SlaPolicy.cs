@@ -89,10 +89,13 @@ public sealed record NewSlaPolicy
     public Guid? BusinessHoursId { get; init; }
 }
 
-/// <summary>A change to a policy: the properties left <see langword="null"/> keep their value. Running clocks keep the
-/// targets they started with.</summary>
+/// <summary>A change to a policy: the properties left out keep their value. Running clocks keep the targets they started
+/// with.</summary>
 public sealed record SlaPolicyPatch
 {
+    private readonly Guid? _businessHoursId;
+    private readonly bool _businessHoursSet;
+
     /// <summary>A new name.</summary>
     public string? Name { get; init; }
 
@@ -108,8 +111,12 @@ public sealed record SlaPolicyPatch
     /// <summary>New targets (replacing all of them).</summary>
     public IReadOnlyDictionary<string, SlaTargets>? Targets { get; init; }
 
-    /// <summary>A new calendar.</summary>
-    public Guid? BusinessHoursId { get; init; }
+    /// <summary>A new calendar; set to <see langword="null"/>, the policy counts in calendar time from now on (left out:
+    /// the calendar is kept).</summary>
+    public Guid? BusinessHoursId { get => _businessHoursId; init { _businessHoursId = value; _businessHoursSet = true; } }
+
+    /// <summary>Whether <see cref="BusinessHoursId"/> was set to <see langword="null"/> (sent as a JSON null).</summary>
+    internal bool ClearsBusinessHours => _businessHoursSet && _businessHoursId is null;
 }
 
 /// <summary>One SLA clock of a ticket (<c>public.ticket_slas</c>, staff only), written by the database.</summary>

@@ -69,6 +69,11 @@ public sealed class SlaIntegrationTests(DevStackFixture stack)
 
             // A calendar a policy counts in cannot be deleted.
             await Assert.ThrowsAsync<CrmConflictException>(() => admin.Crm.Sla.DeleteCalendarAsync(calendar.Id, Ct));
+
+            // Left out of a patch, the calendar is kept; set to null, the policy counts in calendar time.
+            Assert.Equal(calendar.Id, (await admin.Crm.Sla.UpdatePolicyAsync(policy.Id, new SlaPolicyPatch { Name = "Renamed " + marker }, Ct)).BusinessHoursId);
+            Assert.Null((await admin.Crm.Sla.UpdatePolicyAsync(policy.Id, new SlaPolicyPatch { BusinessHoursId = null }, Ct)).BusinessHoursId);
+            Assert.Null((await admin.Crm.Sla.GetPolicyAsync(policy.Id, Ct)).BusinessHoursId);
         }
         finally
         {

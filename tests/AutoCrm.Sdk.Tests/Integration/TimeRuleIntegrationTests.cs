@@ -53,6 +53,12 @@ public sealed class TimeRuleIntegrationTests(DevStackFixture stack)
             var applied = Assert.Single(fired.Events!, e => e.Kind == TicketEventKind.RuleApplied);
             Assert.Equal(rule.Id, applied.RuleId);
             Assert.Equal(["priority"], applied.Changes.Keys);
+
+            // Left out of a patch, the timer is kept; a rule moved to another event loses it with Timer = null.
+            Assert.Equal(rule.Timer, (await admin.Crm.Automations.UpdateAsync(rule.Id, new AutomationRulePatch { Description = "kept" }, Ct)).Timer);
+            var moved = await admin.Crm.Automations.UpdateAsync(rule.Id, new AutomationRulePatch { Event = RuleEvent.TicketUpdated, Timer = null }, Ct);
+            Assert.Equal(RuleEvent.TicketUpdated, moved.Event);
+            Assert.Null(moved.Timer);
         }
         finally
         {
