@@ -106,6 +106,13 @@ internal static class CliApp
             rules.AddCommand<RulesTestCommand>("test").WithDescription("Dry run: which rules would fire for a ticket or the last N tickets, and what they would do.")
                 .WithExample("rules", "test", "Route refunds", "--last", "20");
         });
+        config.AddBranch("sla", sla =>
+        {
+            sla.SetDescription("SLA policies and business-hours calendars (admins add; staff list).");
+            sla.AddCommand<SlaListCommand>("list").WithDescription("List the SLA policies in the order they are tried, and the calendars.");
+            sla.AddCommand<SlaAddCommand>("add").WithDescription("Save an SLA policy with targets per priority; the database checks it.")
+                .WithExample("sla", "add", "Standard", "--target", "urgent.first_reply=30", "--target", "urgent.resolution=4h", "--target", "normal.first_reply=2h", "--calendar", "Berlin office");
+        });
         config.AddBranch("macros", macros =>
         {
             macros.SetDescription("Macros: several actions and a reply in one step, applied as you.");
@@ -131,7 +138,7 @@ internal static class CliApp
             report.AddCommand<ReportTimeSeriesCommand>("timeseries").WithDescription("One metric per day, week or month of a time zone, optionally per queue, agent, priority or channel.")
                 .WithExample("report", "timeseries", "first_reply_median", "--bucket", "week", "--time-zone", "Europe/Berlin", "--group-by", "queue");
         });
-        config.AddCommand<WatchCommand>("watch").WithDescription("Print status changes and queue updates live until Ctrl+C.");
+        config.AddCommand<WatchCommand>("watch").WithDescription("Print status changes, queue updates and SLA breaches live until Ctrl+C.");
         config.AddCommand<ImportCommand>("import").WithDescription("Bulk-create tickets from CSV or JSON Lines; re-running creates no duplicates.");
         config.AddCommand<ExportCommand>("export").WithDescription("Export tickets with their conversation as JSON Lines, ending with a cursor.");
         config.AddCommand<DoctorCommand>("doctor").WithDescription("Check a deployment: migrations, functions, row-level security, anon access, pg_cron and realtime.")

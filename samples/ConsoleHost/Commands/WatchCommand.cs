@@ -15,8 +15,8 @@ internal sealed class WatchSettings : ReadSettings
     public string? Queue { get; init; }
 }
 
-/// <summary><c>autocrm watch</c>: status changes (<c>tickets:status_change</c>) and queue updates (<c>queue:updates</c>) as they
-/// happen, until Ctrl+C (exit 0). --json prints JSON Lines.</summary>
+/// <summary><c>autocrm watch</c>: status changes (<c>tickets:status_change</c>), queue updates (<c>queue:updates</c>) and SLA
+/// breaches (<c>sla:breached</c>, staff only) as they happen, until Ctrl+C (exit 0). --json prints JSON Lines.</summary>
 internal sealed class WatchCommand(CliEnvironment environment) : CrmCommand<WatchSettings>(environment)
 {
     protected override async Task<int> RunAsync(CrmTarget target, WatchSettings s, CancellationToken cancellationToken)
@@ -27,7 +27,7 @@ internal sealed class WatchCommand(CliEnvironment environment) : CrmCommand<Watc
         var queueIds = only is { } q ? [q] : queues.Keys.ToList();
         var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var gate = new object();
-        await using (var feed = new RealtimeFeed(crm, only, queueIds, e => { lock (gate) { Print(s, e, queues); } }, ex => failed.TrySetResult(ex)))
+        await using (var feed = new RealtimeFeed(crm, only, queueIds, e => { lock (gate) { Print(s, e, queues); } }, ex => failed.TrySetResult(ex), slaBreaches: true))
         {
             // Once the streams are live every later change is shown; the banner says so.
             await feed.WhenLiveAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
@@ -56,13 +56,21 @@ internal sealed class WatchCommand(CliEnvironment environment) : CrmCommand<Watc
                 actor_id = e.ActorId,
                 event_id = e.EventId,
                 at = e.At,
+                due_at = e.DueAt,
             });
             return;
         }
 
         var time = (e.At ?? DateTimeOffset.UtcNow).ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
-        var stream = e.Stream == DemoEvent.StatusStream ? "[blue]status[/]" : "[green]queue [/]";
-        var where = e.QueueId is { } id ? " in " + Markup.Escape(queues.GetValueOrDefault(id, id.ToString())) : string.Empty;
+        var stream = e.Stream switch
+        {
+            DemoEvent.StatusStream => "[blue]status[/]",
+            DemoEvent.SlaStream => "[red]sla   [/]",
+            _ => "[green]queue [/]",
+        };
+        var where = e.QueueId is { } id ? " in " + Markup.Escape(queues.GetValueOrDefault(id, id.ToString()))
+            : e.DueAt is { } due ? " (was due " + due.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture) + ")"
+            : string.Empty;
         Console.MarkupLine($"[grey]{time}[/] {stream} ticket {e.TicketId.ToString()[..8]} {Markup.Escape(e.Text)}{where}");
     }
 }

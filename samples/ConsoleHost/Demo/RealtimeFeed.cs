@@ -3,15 +3,25 @@ using AutoCrm.Sdk.Realtime;
 
 namespace AutoCrm.ConsoleHost.Demo;
 
-/// <summary>The demo's live events from the SDK's realtime streams: <c>tickets:status_change</c> (StatusChanges) and
-/// <c>queue:updates</c> (QueueUpdates of each demo queue).</summary>
+/// <summary>The demo's live events from the SDK's realtime streams: <c>tickets:status_change</c> (StatusChanges),
+/// <c>queue:updates</c> (QueueUpdates of each demo queue) and, for <c>watch</c>, <c>sla:breached</c> (SlaBreaches).</summary>
 internal sealed class RealtimeFeed : IDemoFeed
 {
     private readonly List<IDisposable> _subscriptions = [];
     private readonly List<Func<CancellationToken, Task>> _live = [];
 
-    internal RealtimeFeed(CrmClient crm, Guid? statusQueue, IReadOnlyCollection<Guid> queues, Action<DemoEvent> onEvent, Action<Exception> onError)
+    internal RealtimeFeed(
+        CrmClient crm, Guid? statusQueue, IReadOnlyCollection<Guid> queues, Action<DemoEvent> onEvent, Action<Exception> onError, bool slaBreaches = false)
     {
+        if (slaBreaches)
+        {
+            var breaches = crm.Realtime.SlaBreaches(statusQueue);
+            _live.Add(breaches.WhenLiveAsync);
+            _subscriptions.Add(breaches.Subscribe(new Observer<SlaBreach>(
+                b => onEvent(new DemoEvent(DemoEvent.SlaStream, DemoEvent.BreachKey(b.EventId), b.TicketId, b.Metric + " breached") { EventId = b.EventId, At = b.RecordedAt, DueAt = b.DueAt }),
+                onError)));
+        }
+
         var statusChanges = crm.Realtime.StatusChanges(statusQueue);
         _live.Add(statusChanges.WhenLiveAsync);
         _subscriptions.Add(statusChanges.Subscribe(new Observer<TicketStatusChanged>(
