@@ -8,9 +8,10 @@ namespace AutoCrm.DevStack.Tests.Database;
 /// Pins the plans of the report functions (docs/reports.md) on 100,000 tickets with 300,000 metric facts, 33,000 ratings
 /// and 100,000 SLA clocks over three years and 20 queues: every statement they run (the nested ones too, through <c>auto_explain</c>) reads the facts
 /// and ratings through their covering indexes (an index-only scan of the period, never a sequential scan), the
-/// backlog reads the per-day table and only the last day's facts (not every fact before the end), an agent's report
-/// reads the queue index, and the SLA clocks that ended in the period are found by their end (an index), each joined to
-/// its ticket by primary key. No timing is asserted
+/// backlog reads the per-day table and only the last day's facts (not every fact before the end), the counts (summary,
+/// count and CSAT series) read the hourly rollups and only the facts and ratings of the period's partial hours, an
+/// agent's report reads the queue index, and the SLA clocks that ended in the period are found by their end (an index),
+/// each joined to its ticket by primary key. No timing is asserted
 /// (bench/AutoCrm.Scale.Bench "reports" measures it).
 /// </summary>
 public sealed class ReportPlanTests(SharedCluster shared)
