@@ -49,32 +49,44 @@ internal sealed record DemoIntegrations
 /// served by a real local HTTP receiver (Kestrel on a free loopback port), a customer files a ticket, and a
 /// <see cref="WebhookDispatcher"/> with the service-role key delivers the signed <c>ticket.created</c> event, which the
 /// receiver verifies with the endpoint's secret (the endpoint is deleted afterwards); the customer searches their
-/// tickets for the run's id, rates one of this run's solved tickets, and the admin reads that queue's report for today.
+/// tickets for the run's id, a customer rates one of this run's solved tickets, and the admin reads that queue's report for today.
 /// </summary>
 internal static class DemoIntegrationsStep
 {
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(30);
 
     internal static async Task<DemoIntegrations> RunAsync(
-        CrmClient admin, CrmClient customer, Uri url, string serviceKey, IReadOnlyCollection<Guid> runTickets, string run,
+        CrmClient admin, IReadOnlyList<CrmClient> customers, Uri url, string serviceKey, IReadOnlyCollection<Guid> runTickets, string run,
         CancellationToken cancellationToken)
     {
+        var customer = customers[0];
+
         // A signed webhook first: its ticket's subject names the run, so the search below has a known hit.
         var webhook = await DeliverWebhookAsync(admin, customer, url, serviceKey, run, cancellationToken).ConfigureAwait(false);
 
         // Search, as the customer: their tickets mentioning the run's id (the webhook's ticket, the automation step's).
         var hits = await customer.Tickets.SearchAsync(run, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
 
-        // CSAT: the customer rates the first of their solved tickets of this run; the admin reads that queue's day.
+        // CSAT: the first customer with a solved ticket of this run rates it; the admin reads that queue's day.
         var runSet = runTickets.ToHashSet();
-        var solved = await customer.Tickets.ListAsync(new TicketQuery { Statuses = [TicketStatus.Solved] }, cancellationToken)
-            .FirstOrDefaultAsync(t => runSet.Contains(t.Id), cancellationToken).ConfigureAwait(false);
+        Ticket? solved = null;
+        CrmClient? rater = null;
+        foreach (var candidate in customers)
+        {
+            solved = await candidate.Tickets.ListAsync(new TicketQuery { Statuses = [TicketStatus.Solved] }, cancellationToken)
+                .FirstOrDefaultAsync(t => runSet.Contains(t.Id), cancellationToken).ConfigureAwait(false);
+            if (solved is not null)
+            {
+                rater = candidate;
+                break;
+            }
+        }
 
         var scale = (await customer.Ratings.GetSettingsAsync(cancellationToken).ConfigureAwait(false)).CsatScale;
         var score = scale == CsatScale.GoodBad ? CsatScore.Good : CsatScore.Points(5);
-        if (solved is not null)
+        if (solved is not null && rater is not null)
         {
-            await customer.Ratings.RateAsync(solved.Id, score, "Quick and friendly (demo)", cancellationToken).ConfigureAwait(false);
+            await rater.Ratings.RateAsync(solved.Id, score, "Quick and friendly (demo)", cancellationToken).ConfigureAwait(false);
         }
 
         var today = DateTimeOffset.UtcNow.Date;
