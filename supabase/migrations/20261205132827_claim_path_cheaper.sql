@@ -7,8 +7,13 @@
 --    the caller (the capacity filter) and three times more in tickets_agent_load: about ten plans per claim. In
 --    PL/pgSQL the plan is kept for the session (as 20261205073030_write_path_helpers_plpgsql.sql did for the write
 --    path's helpers). Same name, arguments, result, volatility, owner and grants.
--- 2. claim_next_ticket asks for each queue's capacity once (`open < capacity is not false`: no capacity is no limit).
---    Starts from 20261205080722_routing.sql's definition.
+-- 2. claim_next_ticket asks for each queue's capacity once (`open < capacity is not false`: no capacity is no limit),
+--    and keeps its plans: its statements take arrays (the caller's queues, their skills), for which PL/pgSQL's plan
+--    cache judged a plan made for the values cheaper than the kept one and so planned the claim statement, and its
+--    probe of each queue, again on every call (about a quarter of a claim's CPU time). The kept (generic) plan is the
+--    same plan: one probe of tickets_claimable_idx per queue. The setting holds while the function runs, so the
+--    statements of the triggers a claim fires keep their plans too; they are key lookups and writes, whose kept plans
+--    are the plans made for the values. Starts from 20261205080722_routing.sql's definition.
 -- 3. tickets_agent_load asks for an agent's capacity once per change and reuses it for the cap check and the
 --    agent_load_changed event. Starts from 20261205081928_routing_load_events.sql's definition.
 -- 4. tickets_zz_route returns before looking up the queue's routing mode when an update leaves an assigned ticket's
@@ -34,6 +39,7 @@ language plpgsql
 volatile
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 rows 1
 as $$
 #variable_conflict use_column
