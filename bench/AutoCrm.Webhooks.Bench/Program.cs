@@ -159,7 +159,8 @@ async Task Sql(string sql)
 {
     await using var connection = new NpgsqlConnection(admin);
     await connection.OpenAsync(ct);
-    await using var command = new NpgsqlCommand(sql, connection);
+    // Setup statements (enqueuing tens of thousands of deliveries) outlast Npgsql's 30 s default.
+    await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
     await command.ExecuteNonQueryAsync(ct);
 }
 
@@ -167,7 +168,7 @@ async Task<long> Scalar(string sql)
 {
     await using var connection = new NpgsqlConnection(admin);
     await connection.OpenAsync(ct);
-    await using var command = new NpgsqlCommand(sql, connection);
+    await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
     return (long)(await command.ExecuteScalarAsync(ct))!;
 }
 

@@ -28,6 +28,20 @@ public sealed partial class DemoTests(DevStackFixture stack)
         Assert.Equal(1, automation.GetProperty("rule_firings").GetInt32());
         Assert.Equal("pending", automation.GetProperty("status_after_macro").GetString());
         Assert.EndsWith("is on its way.", automation.GetProperty("macro_reply").GetString(), StringComparison.Ordinal);
+
+        // The integrations step: a signed webhook reached the local receiver and verified; search found the run's tickets;
+        // a solved ticket was rated and the day's report for its queue counts the rating.
+        var integrations = summary.GetProperty("integrations");
+        Assert.Equal("ticket.created", integrations.GetProperty("webhook_event").GetString());
+        Assert.True(integrations.GetProperty("webhook_signature_verified").GetBoolean(), integrations.ToString());
+        Assert.True(integrations.GetProperty("webhook_ticket_number").GetInt64() > 0, integrations.ToString());
+        Assert.True(integrations.GetProperty("search_hits").GetInt32() >= 2, integrations.ToString());
+        if (summary.GetProperty("tickets_by_status").TryGetProperty("solved", out var solved) && solved.GetInt32() > 0)
+        {
+            Assert.True(integrations.GetProperty("rated_ticket_number").GetInt64() > 0, integrations.ToString());
+            Assert.True(integrations.GetProperty("report_solved").GetInt64() > 0, integrations.ToString());
+            Assert.True(integrations.GetProperty("csat_percent").GetDecimal() > 0, integrations.ToString());
+        }
     }
 
     [Fact]

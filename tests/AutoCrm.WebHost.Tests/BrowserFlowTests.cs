@@ -73,6 +73,15 @@ public sealed class BrowserFlowTests(WebHostFixture app) : BrowserTest(app)
         var workspace = await SignInAsync("agent.alice@autocrm.demo", "Workspace");
         await Expect(workspace.GetByTestId("my-stats")).ToBeVisibleAsync(Visible);
         await Expect(workspace.GetByTestId("my-solved")).ToHaveTextAsync(new Regex(@"^[1-9]\d*$"), Text);
+
+        // Reopened and solved again, the ticket asks Carol to rate the new solve; the first solve's rating is not shown
+        // as this one's.
+        await agent.Tickets.UpdateAsync(ticket.Id, new TicketPatch { Status = TicketStatus.Open }, cancellationToken: Ct);
+        await agent.Tickets.UpdateAsync(ticket.Id, new TicketPatch { Status = TicketStatus.Solved }, cancellationToken: Ct);
+        await customer.ReloadAsync();
+        await Expect(customer.GetByTestId("rate-ticket")).ToHaveTextAsync("Rate", Text);
+        await Expect(customer.GetByTestId("rating-given")).ToHaveCountAsync(0);
+        Assert.Single(await carol.Ratings.GetForTicketAsync(ticket.Id, Ct));
     }
 
     [Fact]

@@ -151,6 +151,17 @@ internal sealed class DemoCommand(CliEnvironment environment) : AsyncCommand<Dem
             grid.AddRow("macro", Markup.Escape($"\"{a.Macro}\": #{a.TicketNumber} now {a.StatusAfterMacro}; reply \"{a.MacroReply}\""));
         }
 
+        if (s.Integrations is { } i)
+        {
+            grid.AddRow("webhook", Markup.Escape($"{i.WebhookEvent} for #{i.WebhookTicketNumber} delivered to a local receiver, signature {(i.WebhookSignatureVerified ? "verified" : "NOT verified")}"));
+            grid.AddRow("search", Markup.Escape($"\"{i.SearchQuery}\" found {i.SearchHits} of the customer's tickets"));
+            grid.AddRow("CSAT", Markup.Escape(i.RatedTicketNumber > 0 ? $"#{i.RatedTicketNumber} rated {i.Rating}" : i.Rating));
+            grid.AddRow("today's report (that queue)", Markup.Escape(
+                $"{i.ReportCreated} created, {i.ReportSolved} solved, first reply median {Minutes(i.FirstReplyMedianMinutes)}, CSAT {(i.CsatPercent is { } c ? c.ToString("0", CultureInfo.InvariantCulture) + " %" : "-")}"));
+        }
+
         console.Write(grid);
     }
+
+    private static string Minutes(decimal? minutes) => minutes is { } m ? m.ToString("0.0", CultureInfo.InvariantCulture) + " min" : "-";
 }

@@ -123,7 +123,10 @@ internal sealed class DemoRunner(CliEnvironment environment, DemoOptions options
             var summary = await SummarizeAsync(service, queues, feed, started, cancellationToken).ConfigureAwait(false);
             Phase("automation: a rule routes a refund ticket, an agent applies a macro");
             var automation = await DemoAutomationStep.RunAsync(adminClient.Client, customerClients[0].Client, agentClients[0].Client, billing, _run, cancellationToken).ConfigureAwait(false);
-            return summary with { Automation = automation };
+            Phase("integrations: a signed webhook to a local receiver, search, a CSAT rating and today's report");
+            var integrations = await DemoIntegrationsStep.RunAsync(
+                adminClient.Client, customerClients.Select(c => c.Client).ToList(), url, serviceKey, _tickets.Keys.ToList(), _run, cancellationToken).ConfigureAwait(false);
+            return summary with { Automation = automation, Integrations = integrations };
         }
         finally
         {

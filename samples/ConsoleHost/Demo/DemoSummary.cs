@@ -46,6 +46,9 @@ internal sealed record DemoSummary
     /// <summary>The automation step: a rule that fired and a macro applied (after the streams were counted).</summary>
     public DemoAutomation? Automation { get; init; }
 
+    /// <summary>The integrations step: a signed webhook to a local receiver, search, a CSAT rating and the day's report.</summary>
+    public DemoIntegrations? Integrations { get; init; }
+
     /// <summary>Every change the audit log holds arrived on the streams, and nothing else did.</summary>
     public required bool Consistent { get; init; }
 }

@@ -25,7 +25,7 @@ public sealed partial class TicketDetailsModel(UserCrm user) : PageModel
     /// <summary>For the requester of a solved or closed ticket: the scale to rate on (else null: no prompt).</summary>
     public CsatScale? RatingScale { get; private set; }
 
-    /// <summary>The requester's rating of the latest rated solve, if any.</summary>
+    /// <summary>The requester's rating of the ticket's current solve, if given.</summary>
     public TicketRating? Rating { get; private set; }
 
     private bool IsStaff => User.IsInRole("agent") || User.IsInRole("admin");
@@ -37,7 +37,10 @@ public sealed partial class TicketDetailsModel(UserCrm user) : PageModel
         if (View.Ticket.RequesterId == user.UserId && View.Ticket.Status is TicketStatus.Solved or TicketStatus.Closed)
         {
             RatingScale = (await crm.Ratings.GetSettingsAsync(cancellationToken)).CsatScale;
-            Rating = (await crm.Ratings.GetForTicketAsync(View.Ticket.Id, cancellationToken)).LastOrDefault();
+            // Only a rating of the current solve counts: after a reopen and a new solve the earlier solve's rating stays in
+            // the history, and the page asks for a rating of this one.
+            var solvedAt = View.Ticket.SolvedAt;
+            Rating = (await crm.Ratings.GetForTicketAsync(View.Ticket.Id, cancellationToken)).LastOrDefault(r => solvedAt is { } s && r.SolvedAt >= s);
         }
 
         return Page();
