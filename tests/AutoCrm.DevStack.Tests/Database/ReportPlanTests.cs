@@ -1,3 +1,4 @@
+using System.Globalization;
 using AutoCrm.DevStack.Tests.Infrastructure;
 using Npgsql;
 
@@ -7,9 +8,10 @@ namespace AutoCrm.DevStack.Tests.Database;
 /// Pins the plans of the report functions (docs/reports.md) on 100,000 tickets with 300,000 metric facts, 33,000 ratings
 /// and 100,000 SLA clocks over three years and 20 queues: every statement they run (the nested ones too, through <c>auto_explain</c>) reads the facts
 /// and ratings through their covering indexes (an index-only scan of the period, never a sequential scan), the
-/// backlog reads the per-day table and only the last day's facts (not every fact before the end), an agent's report
-/// reads the queue index, and the SLA clocks that ended in the period are found by their end (an index), each joined to
-/// its ticket by primary key. No timing is asserted
+/// backlog reads the per-day table and only the last day's facts (not every fact before the end), the counts (summary,
+/// count and CSAT series) read the hourly rollups and only the facts and ratings of the period's partial hours, an
+/// agent's report reads the queue index, and the SLA clocks that ended in the period are found by their end (an index),
+/// each joined to its ticket by primary key. No timing is asserted
 /// (bench/AutoCrm.Scale.Bench "reports" measures it).
 /// </summary>
 public sealed class ReportPlanTests(SharedCluster shared)
@@ -55,13 +57,18 @@ public sealed class ReportPlanTests(SharedCluster shared)
             """);
         await ExecuteAsync(db, "vacuum analyze public.tickets, public.ticket_metric_facts, public.ticket_ratings, public.ticket_slas, autocrm_private.ticket_backlog_daily");
 
-        var summary = await PlansAsync(db, null, "select * from public.report_summary('2025-07-01', '2025-10-01')");
+        // Periods that start inside an hour: the rollups answer the whole hours, the facts only the partial ones.
+        var summary = await PlansAsync(db, null, "select * from public.report_summary('2025-07-01 00:30', '2025-10-01')");
         var series = await PlansAsync(db, null,
             "select * from public.report_timeseries('first_reply_median', 'day', '2025-07-01', '2025-09-29', 'queue', 'Europe/Berlin')");
+        var created = await PlansAsync(db, null,
+            "select * from public.report_timeseries('tickets_created', 'day', '2025-07-01 00:30', '2025-09-29', null, 'Europe/Berlin')");
+        var csat = await PlansAsync(db, null,
+            "select * from public.report_timeseries('csat_percent', 'day', '2025-07-01 00:30', '2025-09-29', 'queue', 'Europe/Berlin')");
         var board = await PlansAsync(db, null, "select * from public.report_agent_leaderboard('2025-07-01', '2025-10-01')");
         var agent = await PlansAsync(db, Agent, "select * from public.report_summary('2025-07-01', '2025-10-01')");
 
-        foreach (var plan in summary.Concat(series).Concat(board).Concat(agent))
+        foreach (var plan in summary.Concat(series).Concat(created).Concat(csat).Concat(board).Concat(agent))
         {
             Assert.DoesNotContain("Seq Scan on ticket_metric_facts", plan, StringComparison.Ordinal);
             Assert.DoesNotContain("Seq Scan on ticket_ratings", plan, StringComparison.Ordinal);
@@ -80,6 +87,47 @@ public sealed class ReportPlanTests(SharedCluster shared)
             var backlog = Assert.Single(plans, p => p.Contains("ticket_backlog_daily", StringComparison.Ordinal));
             Assert.Contains("date_trunc", backlog, StringComparison.Ordinal);
         }
+
+        // Counts (created, solved, replies, reopens, ratings) read the hourly rollups: the quarter holds ~8,800 created
+        // facts and ~2,900 ratings, but the count queries read only the half hour at the start (2 tickets) and the
+        // backlog's last day (~300 facts); the percentiles read their own kinds (first_reply, resolution) only.
+        foreach (var plans in new[] { summary, created, csat, agent })
+        {
+            Assert.Contains(plans, p => p.Contains("on ticket_report_hourly", StringComparison.Ordinal));
+        }
+
+        Assert.All(ScansOf(summary, "ticket_metric_facts").Where(s => s.Condition.Contains("created", StringComparison.Ordinal)),
+            s => Assert.True(s.Rows <= 400, $"a count read {s.Rows} facts: {s.Condition}"));
+        Assert.All(ScansOf(summary, "ticket_ratings"), s => Assert.True(s.Rows <= 10, $"the ratings count read {s.Rows} ratings"));
+        Assert.All(ScansOf(created, "ticket_metric_facts"), s => Assert.True(s.Rows <= 10, $"a count series read {s.Rows} facts"));
+        Assert.All(ScansOf(csat, "ticket_ratings"), s => Assert.True(s.Rows <= 10, $"the CSAT series read {s.Rows} ratings"));
+        Assert.NotEmpty(ScansOf(created, "ticket_metric_facts"));
+        Assert.NotEmpty(ScansOf(csat, "ticket_ratings"));
+    }
+
+    // Every scan node of a table in the plans (auto_explain with analyze): the rows it returned (times its loops) and
+    // its index condition.
+    private static List<(long Rows, string Condition)> ScansOf(List<string> plans, string table)
+    {
+        var scans = new List<(long Rows, string Condition)>();
+        foreach (var plan in plans)
+        {
+            var lines = plan.Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (!lines[i].Contains($" on {table} ", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var match = System.Text.RegularExpressions.Regex.Match(lines[i], @"actual rows=(\d+) loops=(\d+)");
+                Assert.True(match.Success, lines[i]);
+                var condition = i + 1 < lines.Length && lines[i + 1].Contains("Cond:", StringComparison.Ordinal) ? lines[i + 1] : "";
+                scans.Add((long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), condition));
+            }
+        }
+
+        return scans;
     }
 
     // Loading 100,000 tickets with their facts takes longer than a command's default 30 s on a loaded machine.
@@ -113,6 +161,8 @@ public sealed class ReportPlanTests(SharedCluster shared)
             set auto_explain.log_min_duration = 0;
             set auto_explain.log_nested_statements = on;
             set auto_explain.log_level = notice;
+            set auto_explain.log_analyze = on;
+            set auto_explain.log_timing = off;
             """, connection))
         {
             await setUp.ExecuteNonQueryAsync(Ct);
