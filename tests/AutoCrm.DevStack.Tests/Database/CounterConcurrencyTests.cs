@@ -4,7 +4,8 @@ using Npgsql;
 namespace AutoCrm.DevStack.Tests.Database;
 
 /// <summary>
-/// The counters every ticket write keeps (queue_ticket_counts for queue_stats, the backlog's daily net for reports) never
+/// The counters every ticket write keeps (queue_ticket_counts for queue_stats, the backlog's daily net and the hourly
+/// report rollups for reports) never
 /// make one writer wait for another: a writer adds to a counter row no other transaction holds, or to a new one. When
 /// writers chose a row by backend (pid % 16), two backends could share a row, and a transaction that writes two queues'
 /// counters (a solve that assigns a waiting ticket of another queue) deadlocked with its mirror image (docs/routing.md).
@@ -43,9 +44,9 @@ public sealed class CounterConcurrencyTests(SharedCluster shared)
                 transactions.Add(await connection.BeginTransactionAsync(Ct));
             }
 
-            // Every solve writes the same counter keys (queue new -1, queue solved +1, today's backlog -1). If one had to
-            // wait for a row another open transaction holds, it could not finish before the commits below: the wait
-            // fails the test instead of hanging it.
+            // Every solve writes the same counter keys (queue new -1, queue solved +1, today's backlog -1, this hour's
+            // rollup solved +1). If one had to wait for a row another open transaction holds, it could not finish
+            // before the commits below: the wait fails the test instead of hanging it.
             var solves = Task.WhenAll(tickets.Select((ticket, i) => SolveAsync(connections[i], transactions[i], Guid.Parse(ticket))));
             var first = await Task.WhenAny(solves, Task.Delay(TimeSpan.FromMinutes(2), Ct));
             Assert.True(first == solves, "a solve waited for a counter row another open transaction holds");
@@ -78,6 +79,8 @@ public sealed class CounterConcurrencyTests(SharedCluster shared)
         Assert.Equal([$"solved:{Writers}"], counted);
         Assert.Equal(0L, await Db.ScalarAsync<long>(db,
             $"select coalesce(sum(net), 0)::bigint from autocrm_private.ticket_backlog_daily where queue_id = '{Queue}'", Ct));
+        Assert.Equal((long)Writers, await Db.ScalarAsync<long>(db,
+            $"select coalesce(sum(solved), 0)::bigint from autocrm_private.ticket_report_hourly where queue_id = '{Queue}'", Ct));
         // All were open at once, so each held its own row.
         Assert.Equal(Writers, await Db.ScalarAsync<long>(db, $"select count(*) from public.queue_ticket_counts where queue_id = '{Queue}' and status = 'solved'", Ct));
     }
