@@ -5,7 +5,8 @@ namespace AutoCrm.DevStack.Tests.Database;
 
 /// <summary>
 /// Pins the plan of <c>run_due_automations</c> on 100,000 tickets with 100,000 SLA clocks (50,000 running, the rest
-/// met): every statement it runs (the nested ones too, through <c>auto_explain</c>) finds the due clocks through the
+/// met before they were due, as history is: their due times lie in the past, so the planner's estimate of "due by now"
+/// counts them and runs far above what is due): every statement it runs (the nested ones too, through <c>auto_explain</c>) finds the due clocks through the
 /// partial index on <c>due_at</c> and never scans <c>ticket_slas</c>, and a time-based rule reads the tickets through
 /// its moment's (moment, id) index, never scanning <c>tickets</c>: a call costs what is due, not the tables' size.
 /// No timing is asserted (bench/Sla measures it).
@@ -26,8 +27,10 @@ public sealed class SlaPlanTests(SharedCluster shared)
             select 'ticket ' || n, '70000000-0000-4000-8000-000000000001' from generate_series(1, 100000) n;
             alter table public.tickets enable trigger user;
             insert into public.ticket_slas (ticket_id, metric, target_minutes, started_at, due_at, fulfilled_at)
-            select id, 'first_reply', 60, now(), now() + make_interval(mins => number::int),
-                   case when number > 50000 then now() end
+            select id, 'first_reply', 60, now() - interval '1 day',
+                   case when number > 50000 then now() - make_interval(mins => number::int)
+                        else now() + make_interval(mins => number::int) end,
+                   case when number > 50000 then now() - make_interval(mins => number::int + 10) end
               from public.tickets;
             insert into public.automation_rules (name, event, timer, actions)
             values ('Pending long', 'time_elapsed', '{"since": "status_changed", "minutes": 200}', '[{"type": "add_tags", "value": ["late"]}]');
@@ -39,7 +42,7 @@ public sealed class SlaPlanTests(SharedCluster shared)
 
         foreach (var plan in nothingDue.Concat(someDue).Where(p => p.Contains("ticket_slas", StringComparison.Ordinal)))
         {
-            Assert.DoesNotContain("Seq Scan on ticket_slas", plan, StringComparison.Ordinal);
+            Assert.False(plan.Contains("Seq Scan on ticket_slas", StringComparison.Ordinal), plan);
         }
 
         Assert.Contains(nothingDue, p => p.Contains("ticket_slas_due_idx", StringComparison.Ordinal));
