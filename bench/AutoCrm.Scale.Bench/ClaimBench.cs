@@ -23,7 +23,7 @@ internal static class ClaimBench
         Console.WriteLine();
         Console.WriteLine("| side | path | claims/s | vs bare (same side) | p50 / p95 / p99 ms | double claims | load avg |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---|");
-        foreach (var schema in new[] { Schema.Before, Schema.After })
+        foreach (var schema in settings.AfterOnly ? new[] { Schema.After } : new[] { Schema.Before, Schema.After })
         {
             var database = await PrepareAsync(cluster, tickets, schema, settings.Backlog, generator, ct);
             var connection = cluster.ConnectionString(database);

@@ -51,7 +51,7 @@ namespace AutoCrm.Scale.Bench
             usage: AutoCrm.Scale.Bench <command> [options]
               setup   [--tickets N[,N...]] [--force] [--rebuild-after]   build scale_<N>_before and scale_<N>_after
               lists   [--tickets N] [--seconds S] [--clients C] [--only TEXT]
-              claims  [--tickets N] [--seconds S] [--clients C] [--backlog N]
+              claims  [--tickets N] [--seconds S] [--clients C] [--backlog N] [--after-only]
               claims-routing [--tickets N] [--seconds S] [--clients C] [--backlog N]   claims with and without routing, interleaved
               soak    [--tickets N] [--minutes M] [--clients C] [--backlog N]
               writes  [--tickets N,N] [--seconds S]
@@ -77,6 +77,9 @@ namespace AutoCrm.Scale.Bench
 
         public bool RebuildAfter { get; init; }
 
+        /// <summary>claims: only the after side (the before side's claim has no index at 10^6 and says nothing new).</summary>
+        public bool AfterOnly { get; init; }
+
         public string? Only { get; init; }
 
         public bool Matches(string name) => Only is null || name.Contains(Only, StringComparison.OrdinalIgnoreCase);
@@ -98,6 +101,7 @@ namespace AutoCrm.Scale.Bench
                     "--only" => s with { Only = Next() },
                     "--force" => s with { Force = true },
                     "--rebuild-after" => s with { RebuildAfter = true },
+                    "--after-only" => s with { AfterOnly = true },
                     _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
                 };
             }
