@@ -43,6 +43,10 @@ public sealed class AgentCommandTests(DevStackFixture stack)
         var carol = stack.Cli();
         await carol.LoginAsync("carol@customer.demo");
         Assert.Equal(4, (await carol.RunAsync("agents", "status", "online")).ExitCode);
+
+        // A customer sees no one in the team list: an empty answer (exit 0), not a missing-defaults error.
+        Assert.Contains("No agents visible to you", (await carol.RunAsync("agents", "list")).Succeeded().Text, StringComparison.Ordinal);
+        Assert.Empty((await carol.RunAsync("agents", "list", "--json")).Succeeded().Json.EnumerateArray());
     }
 
     [Fact]

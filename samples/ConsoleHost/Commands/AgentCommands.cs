@@ -65,6 +65,14 @@ internal sealed class AgentListCommand(CliEnvironment environment) : CrmCommand<
             return ExitCodes.Success;
         }
 
+        if (states.Count == 0)
+        {
+            // Row-level security shows the team to agents and admins only; a customer sees no one (and no routing
+            // defaults to print), which is an empty answer, not a failure.
+            Console.MarkupLine("[grey]No agents visible to you (agents and admins see the team).[/]");
+            return ExitCodes.Success;
+        }
+
         var defaults = await target.Client.Agents.GetDefaultsAsync(cancellationToken).ConfigureAwait(false);
         var emails = await AgentArguments.EmailsAsync(target.Client, cancellationToken).ConfigureAwait(false);
         var table = new Table().Border(TableBorder.Rounded).AddColumn("agent").AddColumn("status")
