@@ -1,8 +1,8 @@
 -- Reports at scale, part 3: exact percentiles without converting every value on every call. percentile_cont sorts
 -- double precision, and the facts' minutes are numeric (rounded to 0.0001 minute), so each report converted every
 -- value of its period from numeric to double precision before sorting it (PostgreSQL 15 converts through text): at
--- 10^6 tickets about a fifth of the quarter summary's CPU (236,084 reply and resolution facts, the calendar minutes of
--- resolutions twice: all solves and first solves).
+-- 10^6 tickets about a quarter of the quarter summary's CPU (236,084 reply and resolution facts, the calendar minutes
+-- of resolutions twice: all solves and first solves; 169 ms before, 129 ms after, measured in one session).
 --
 -- The time index now also keeps each minute measure as double precision, as key expressions after the time (an
 -- index cannot include an expression), so the index-only range of a kind's period hands percentile_cont the value it
