@@ -25,7 +25,7 @@ internal static class ClaimBench
         Console.WriteLine("|---|---|---:|---:|---:|---:|---|");
         foreach (var schema in settings.AfterOnly ? new[] { Schema.After } : new[] { Schema.Before, Schema.After })
         {
-            var database = await PrepareAsync(cluster, tickets, schema, settings.Backlog, generator, ct);
+            var database = await PrepareAsync(cluster, tickets, schema, settings.Backlog, generator, settings.Reuse, ct);
             var connection = cluster.ConnectionString(database);
             await using (var server = await cluster.ServeAsync(database, schema, ct))
             {
@@ -45,7 +45,10 @@ internal static class ClaimBench
                 Row(side, "rpc('claim_next_ticket') through the SDK and the DevStack", http, bare, seen);
             }
 
-            await cluster.DropAsync(database, ct);
+            if (!settings.Reuse)
+            {
+                await cluster.DropAsync(database, ct);
+            }
         }
     }
 
@@ -54,7 +57,7 @@ internal static class ClaimBench
     public static async Task SoakAsync(ScaleCluster cluster, int tickets, BenchSettings settings, CancellationToken ct)
     {
         var generator = BenchData.Generator(tickets);
-        var database = await PrepareAsync(cluster, tickets, Schema.After, settings.Backlog, generator, ct);
+        var database = await PrepareAsync(cluster, tickets, Schema.After, settings.Backlog, generator, settings.Reuse, ct);
         var connection = cluster.ConnectionString(database);
         var agents = generator.Data.Agents.Take(settings.Clients).ToList();
         var seen = new ConcurrentDictionary<Guid, int>();
@@ -88,7 +91,11 @@ internal static class ClaimBench
         {
             Console.WriteLine($"warning: {empty} claims found nothing to claim: the backlog ran out, so the ratio is not meaningful; raise --backlog");
         }
-        await cluster.DropAsync(database, ct);
+
+        if (!settings.Reuse)
+        {
+            await cluster.DropAsync(database, ct);
+        }
     }
 
     private static int s_empty;
@@ -109,13 +116,29 @@ internal static class ClaimBench
         }
     }
 
-    /// <summary>A copy of the bench database with <paramref name="backlog"/> more waiting tickets (unassigned, new), spread over the queues by their volume.</summary>
-    internal static async Task<string> PrepareAsync(ScaleCluster cluster, int tickets, Schema schema, int backlog, CrmDataGenerator generator, CancellationToken ct)
+    /// <summary>
+    /// A copy of the bench database with <paramref name="backlog"/> more waiting tickets (unassigned, new), spread over the
+    /// queues by their volume. With <paramref name="reuse"/> an existing copy of the same size and backlog is used as it is
+    /// (<c>claims-prepare</c> builds one ahead of a quiet-machine run: preparing 10^6 tickets with a large backlog takes
+    /// many minutes, which need not be quiet). A copy is built under another name and renamed when complete, so a failed
+    /// preparation never leaves one that looks ready.
+    /// </summary>
+    internal static async Task<string> PrepareAsync(ScaleCluster cluster, int tickets, Schema schema, int backlog, CrmDataGenerator generator, bool reuse, CancellationToken ct)
     {
-        var database = $"scale_claims_{schema.ToString().ToLowerInvariant()}";
+        var database = string.Create(CultureInfo.InvariantCulture, $"scale_claims_{tickets}_{schema.ToString().ToLowerInvariant()}_{backlog}");
+        if (reuse && await cluster.ExistsAsync(database, ct))
+        {
+            Console.WriteLine($"reusing {database} as it is (claims and soaks already run on it have used some of its backlog)");
+            Console.WriteLine();
+            return database;
+        }
+
+        var building = database + "_building";
+        var prepare = Stopwatch.StartNew();
         await cluster.DropAsync(database, ct);
-        await cluster.CreateAsync(database, ScaleCluster.DatabaseName(tickets, schema), ct);
-        var connection = cluster.ConnectionString(database);
+        await cluster.DropAsync(building, ct);
+        await cluster.CreateAsync(building, ScaleCluster.DatabaseName(tickets, schema), ct);
+        var connection = cluster.ConnectionString(building);
         var slots = generator.Data.Queues.SelectMany(q => Enumerable.Repeat(q.Id, Math.Max(1, (int)Math.Round(q.Share * 200)))).ToArray();
         var customers = generator.Data.Customers.Take(1000).Select(c => c.Id).ToArray();
         await using (var db = new NpgsqlConnection(connection))
@@ -159,6 +182,8 @@ internal static class ClaimBench
         }
 
         await ScaleCluster.ExecuteAsync(connection, "vacuum (analyze) public.tickets, bench_plain_claims", ct);
+        await cluster.RenameAsync(building, database, ct);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{database}: prepared in {prepare.Elapsed.TotalSeconds:F0} s; load average {LoadAverage.Now}"));
         return database;
     }
 

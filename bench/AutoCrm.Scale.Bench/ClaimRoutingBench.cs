@@ -22,7 +22,7 @@ internal static partial class ClaimRoutingBench
     public static async Task RunAsync(ScaleCluster cluster, int tickets, BenchSettings settings, CancellationToken ct)
     {
         var generator = BenchData.Generator(tickets);
-        var database = await ClaimBench.PrepareAsync(cluster, tickets, Schema.After, settings.Backlog, generator, ct);
+        var database = await ClaimBench.PrepareAsync(cluster, tickets, Schema.After, settings.Backlog, generator, settings.Reuse, ct);
         var connection = cluster.ConnectionString(database);
         await ScaleCluster.ExecuteAsync(connection, PreRoutingClaim(), ct);
         var agents = generator.Data.Agents.Take(settings.Clients).ToList();
@@ -49,7 +49,10 @@ internal static partial class ClaimRoutingBench
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"with routing / before routing: {with / without:F2} (claims/s, sum of the rounds); {seen.Count:N0} tickets claimed, {seen.Count(kv => kv.Value > 1)} twice; load avg {LoadAverage.Now}"));
-        await cluster.DropAsync(database, ct);
+        if (!settings.Reuse)
+        {
+            await cluster.DropAsync(database, ct);
+        }
     }
 
     private static void Print(int round, string path, Latencies result) =>

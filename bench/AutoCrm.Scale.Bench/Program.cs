@@ -27,6 +27,9 @@ switch (settings.Command)
     case "claims-routing":
         await ClaimRoutingBench.RunAsync(cluster, settings.Sizes[^1], settings, ct);
         break;
+    case "claims-prepare":
+        await ClaimBench.PrepareAsync(cluster, settings.Sizes[^1], Schema.After, settings.Backlog, BenchData.Generator(settings.Sizes[^1]), reuse: false, ct);
+        break;
     case "soak":
         await ClaimBench.SoakAsync(cluster, settings.Sizes[^1], settings, ct);
         break;
@@ -54,8 +57,10 @@ namespace AutoCrm.Scale.Bench
               claims  [--tickets N] [--seconds S] [--clients C] [--backlog N] [--after-only]
               claims-routing [--tickets N] [--seconds S] [--clients C] [--backlog N]   claims with and without routing, interleaved
               soak    [--tickets N] [--minutes M] [--clients C] [--backlog N]
+              claims-prepare [--tickets N] [--backlog N]   build the claims/soak database ahead of time (then pass --reuse)
               writes  [--tickets N,N] [--seconds S]
               reports [--tickets N] [--seconds S] [--clients C] [--only TEXT] [--force]   (database reports_<N>, built on first use)
+            claims, claims-routing, soak: --reuse  use the prepared scale_claims_<N>_after_<backlog> as it is, and keep it
             common: --dir DIR (default /var/tmp/autocrm-scale)
             """;
 
@@ -80,6 +85,9 @@ namespace AutoCrm.Scale.Bench
         /// <summary>claims: only the after side (the before side's claim has no index at 10^6 and says nothing new).</summary>
         public bool AfterOnly { get; init; }
 
+        /// <summary>claims, claims-routing, soak: use a database <c>claims-prepare</c> built, and keep it afterwards.</summary>
+        public bool Reuse { get; init; }
+
         public string? Only { get; init; }
 
         public bool Matches(string name) => Only is null || name.Contains(Only, StringComparison.OrdinalIgnoreCase);
@@ -102,6 +110,7 @@ namespace AutoCrm.Scale.Bench
                     "--force" => s with { Force = true },
                     "--rebuild-after" => s with { RebuildAfter = true },
                     "--after-only" => s with { AfterOnly = true },
+                    "--reuse" => s with { Reuse = true },
                     _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
                 };
             }

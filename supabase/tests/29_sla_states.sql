@@ -5,7 +5,7 @@
 BEGIN;
 \ir _fixture.psql
 
-select plan(18);
+select plan(19);
 
 create function pg_temp.state(p_ticket uuid) returns public.ticket_sla_states language sql security definer as $c$
   select * from public.ticket_sla_states where ticket_id = p_ticket
@@ -92,6 +92,12 @@ select pg_temp.act_as('cust_a');
 select is((select count(*) from public.ticket_sla_states), 0::bigint, 'customers see no state, not even their own tickets''');
 select pg_temp.act_as('anon');
 select throws_ok($$select count(*) from public.ticket_sla_states$$, '42501', null, 'anon has no access to states');
+
+-- The refresh runs on every clock change: it keeps its generic plan instead of planning its statements on every call
+-- (a `create or replace` of the function without the setting would drop it).
+select ok((select 'plan_cache_mode=force_generic_plan' = any (p.proconfig) from pg_proc p
+            where p.oid = 'autocrm_private.ticket_sla_states_refresh(uuid[])'::regprocedure),
+  'ticket_sla_states_refresh keeps its generic plan (plan_cache_mode = force_generic_plan)');
 
 select * from finish();
 ROLLBACK;
