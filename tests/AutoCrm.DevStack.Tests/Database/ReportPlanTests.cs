@@ -40,11 +40,12 @@ public sealed class ReportPlanTests(SharedCluster shared)
               from generate_series(1, 100000) n;
             alter table public.tickets enable trigger user;
             insert into public.ticket_metric_facts (ticket_id, kind, occurred_at, queue_id, agent_id, priority, channel,
-                                                    calendar_minutes, sequence, replies)
+                                                    calendar_minutes, business_minutes, sequence, replies)
             select t.id, k.kind, t.created_at + make_interval(mins => k.after), t.queue_id,
                    case when k.kind = 'created' then null else '{Agent}'::uuid end, 'normal', 'email',
-                   case when k.kind = 'created' then null else k.after + t.number % 97 end,
-                   case when k.kind = 'resolution' then 1 end, case when k.kind = 'resolution' then 2 end
+                   case when k.kind = 'created' then null else k.after + t.number % 97 + (t.number % 1000) / 1000.0 end,
+                   case when k.kind = 'created' then null else round((k.after + t.number % 89) * 0.37 + (t.number % 10000) / 10000.0, 4) end,
+                   case when k.kind = 'resolution' then 1 + t.number % 5 / 4 end, case when k.kind = 'resolution' then t.number % 7 end
               from public.tickets t
              cross join (values ('created', 0), ('first_reply', 30), ('resolution', 600)) k (kind, after);
             insert into public.ticket_ratings (ticket_id, resolution, requester_id, scale, score, satisfied, solved_at, queue_id,
@@ -103,6 +104,90 @@ public sealed class ReportPlanTests(SharedCluster shared)
         Assert.All(ScansOf(csat, "ticket_ratings"), s => Assert.True(s.Rows <= 10, $"the CSAT series read {s.Rows} ratings"));
         Assert.NotEmpty(ScansOf(created, "ticket_metric_facts"));
         Assert.NotEmpty(ScansOf(csat, "ticket_ratings"));
+
+        // The percentiles sort double precision: the time index keeps the minutes as double precision, and the
+        // index-only range hands them to percentile_cont (no numeric value is converted per call).
+        var verbose = await PlansAsync(db, null, "select * from public.report_summary('2025-07-01 00:30', '2025-10-01')", verbose: true);
+        Assert.Contains(verbose, p => p.Contains("percentile_cont", StringComparison.Ordinal)
+            && p.Contains("Index Only Scan using ticket_metric_facts_time_idx", StringComparison.Ordinal)
+            && System.Text.RegularExpressions.Regex.IsMatch(p,
+                @"Output: [^\n]*\(\(\w+\.calendar_minutes\)::double precision\), \(\(\w+\.business_minutes\)::double precision\)"));
+
+        // Same numbers: every percentile of the summary equals percentile_cont over the numeric minutes read from the
+        // table itself (no index: each value converted as the aggregate converts it), over values with three and four
+        // decimals (0.345 is not exact in double precision).
+        var reported = await TextAsync(db, $"select {SummaryPercentiles("s.")} from public.report_summary('2025-07-01 00:30', '2025-10-01') s", indexes: true);
+        var reference = await TextAsync(db, $"select {SummaryPercentiles("r.")} from ({ReferencePercentiles}) r", indexes: false);
+        Assert.Equal(reference, reported);
+        Assert.Equal(10, reported.Split(' ').Count(v => v != "-")); // every percentile but next replies (none here)
+    }
+
+    [Fact]
+    public async Task Percentiles_of_values_inexact_in_double_precision_round_as_their_decimals_do()
+    {
+        var db = await shared.CreateMigratedDatabaseAsync("reportexact", cancellationToken: Ct);
+
+        // First replies of 12.34 and 12.35 minutes: median 12.345 and p90 12.349, both 12.35 to two decimals. One
+        // resolution of 12.345 and one next reply of 2.005, neither exact in double precision (12.3449999... and
+        // 2.00499999...): 12.35 and 2.01, as the decimals round (percentile_cont's result is read back to 15
+        // significant digits before rounding). Two replies to resolution: 2.00.
+        await ExecuteAsync(db, """
+            insert into auth.users (id, aud, role, email)
+            values ('71000000-0000-4000-8000-000000000001', 'authenticated', 'authenticated', 'requester@test.local');
+            insert into public.tickets (id, subject, requester_id, created_at)
+            values ('73000000-0000-4000-8000-000000000001', 'exact', '71000000-0000-4000-8000-000000000001', '2026-01-05 09:00Z');
+            insert into public.ticket_metric_facts (ticket_id, kind, occurred_at, priority, calendar_minutes, business_minutes, sequence, replies)
+            values ('73000000-0000-4000-8000-000000000001', 'first_reply', '2026-01-05 10:00Z', 'normal', 12.34, 12.34, null, null),
+                   ('73000000-0000-4000-8000-000000000001', 'first_reply', '2026-01-05 11:00Z', 'normal', 12.35, 12.35, null, null),
+                   ('73000000-0000-4000-8000-000000000001', 'next_reply', '2026-01-05 12:00Z', 'normal', 2.005, null, 1, null),
+                   ('73000000-0000-4000-8000-000000000001', 'resolution', '2026-01-05 13:00Z', 'normal', 12.345, 12.345, 1, 2);
+            """);
+        var reported = await TextAsync(db, $"select {SummaryPercentiles("s.")} from public.report_summary('2026-01-05', '2026-01-06') s", indexes: true);
+        Assert.Equal("12.35 12.35 12.35 12.35 2.01 12.35 12.35 12.35 12.35 12.35 2.00", reported);
+    }
+
+    // The summary's percentile columns of the row aliased by the prefix, as one space-separated text ("-": null).
+    private static string SummaryPercentiles(string prefix) => "concat_ws(' ', " + string.Join(", ", new[]
+    {
+        "first_reply_median_minutes", "first_reply_p90_minutes", "first_reply_median_business_minutes",
+        "first_reply_p90_business_minutes", "next_reply_median_minutes", "resolution_median_minutes", "resolution_p90_minutes",
+        "resolution_median_business_minutes", "resolution_p90_business_minutes", "first_resolution_median_minutes",
+        "replies_to_resolution_median",
+    }.Select(c => $"coalesce({prefix}{c}::text, '-')")) + ")";
+
+    // The summary's percentiles as docs/reports.md defines them, over the period's facts.
+    private const string ReferencePercentiles = """
+        select round((percentile_cont(0.5) within group (order by calendar_minutes) filter (where kind = 'first_reply'))::numeric, 2) as first_reply_median_minutes,
+               round((percentile_cont(0.9) within group (order by calendar_minutes) filter (where kind = 'first_reply'))::numeric, 2) as first_reply_p90_minutes,
+               round((percentile_cont(0.5) within group (order by business_minutes) filter (where kind = 'first_reply'))::numeric, 2) as first_reply_median_business_minutes,
+               round((percentile_cont(0.9) within group (order by business_minutes) filter (where kind = 'first_reply'))::numeric, 2) as first_reply_p90_business_minutes,
+               round((percentile_cont(0.5) within group (order by calendar_minutes) filter (where kind = 'next_reply'))::numeric, 2) as next_reply_median_minutes,
+               round((percentile_cont(0.5) within group (order by calendar_minutes) filter (where kind = 'resolution'))::numeric, 2) as resolution_median_minutes,
+               round((percentile_cont(0.9) within group (order by calendar_minutes) filter (where kind = 'resolution'))::numeric, 2) as resolution_p90_minutes,
+               round((percentile_cont(0.5) within group (order by business_minutes) filter (where kind = 'resolution'))::numeric, 2) as resolution_median_business_minutes,
+               round((percentile_cont(0.9) within group (order by business_minutes) filter (where kind = 'resolution'))::numeric, 2) as resolution_p90_business_minutes,
+               round((percentile_cont(0.5) within group (order by calendar_minutes) filter (where kind = 'resolution' and sequence = 1))::numeric, 2) as first_resolution_median_minutes,
+               round((percentile_cont(0.5) within group (order by replies) filter (where kind = 'resolution'))::numeric, 2) as replies_to_resolution_median
+          from public.ticket_metric_facts
+         where occurred_at >= '2025-07-01 00:30' and occurred_at < '2025-10-01'
+        """;
+
+    // One text value. Without indexes the facts are read from the table (a sequential scan), their minutes as stored.
+    private static async Task<string> TextAsync(string db, string sql, bool indexes)
+    {
+        await using var connection = new NpgsqlConnection(db);
+        await connection.OpenAsync(Ct);
+        await using var transaction = await connection.BeginTransactionAsync(Ct);
+        if (!indexes)
+        {
+            await using var off = new NpgsqlCommand(
+                "set local enable_indexscan = off; set local enable_indexonlyscan = off; set local enable_bitmapscan = off",
+                connection, transaction);
+            await off.ExecuteNonQueryAsync(Ct);
+        }
+
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
+        return Assert.IsType<string>(await command.ExecuteScalarAsync(Ct));
     }
 
     // Every scan node of a table in the plans (auto_explain with analyze): the rows it returned (times its loops) and
@@ -141,7 +226,7 @@ public sealed class ReportPlanTests(SharedCluster shared)
 
     // The plans auto_explain reports for every statement the call runs (as the given agent, or as the database owner),
     // in a transaction rolled back afterwards.
-    private static async Task<List<string>> PlansAsync(string db, string? agent, string sql)
+    private static async Task<List<string>> PlansAsync(string db, string? agent, string sql, bool verbose = false)
     {
         var plans = new List<string>();
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db) { Pooling = false }.ConnectionString);
@@ -163,7 +248,7 @@ public sealed class ReportPlanTests(SharedCluster shared)
             set auto_explain.log_level = notice;
             set auto_explain.log_analyze = on;
             set auto_explain.log_timing = off;
-            """, connection))
+            """ + (verbose ? "set auto_explain.log_verbose = on;" : ""), connection))
         {
             await setUp.ExecuteNonQueryAsync(Ct);
         }
