@@ -93,13 +93,13 @@ public sealed class BrowserFlowTests(WebHostFixture app) : BrowserTest(app)
         RunAsync(nameof(An_agent_toggles_away_and_stops_receiving_auto_assigned_tickets), ToggleAwayAsync);
 
     [Fact]
-    public Task The_SLA_badge_turns_red_live_when_the_breach_is_recorded() =>
-        RunAsync(nameof(The_SLA_badge_turns_red_live_when_the_breach_is_recorded), SlaBreachLiveAsync);
+    public Task The_SLA_badge_counts_down_and_turns_red_live_when_the_breach_is_recorded() =>
+        RunAsync(nameof(The_SLA_badge_counts_down_and_turns_red_live_when_the_breach_is_recorded), SlaBreachLiveAsync);
 
     /// <summary>
     /// A ticket with a one-hour first-reply target shows "first reply due" on the queue board, the ticket page and the
     /// agent's "breaching soon" list; when the scheduler (run here with an explicit <c>now</c>: the clock's due time)
-    /// records the breach, all three turn red live, without a reload.
+    /// records the breach, all three turn red live, without a reload. Before that, the badge counts down in the browser.
     /// </summary>
     private async Task SlaBreachLiveAsync()
     {
@@ -137,6 +137,23 @@ public sealed class BrowserFlowTests(WebHostFixture app) : BrowserTest(app)
                 await Expect(badge).ToContainTextAsync("first reply due in", Contains);
                 await Expect(badge).ToHaveAttributeAsync("data-sla-level", "ok", Attribute);
             }
+
+            // The badge counts down in the browser without a reload: a context of its own with Playwright's fake clock,
+            // moved 50 minutes on (10 of the 60 left: below a quarter, amber), then past the due time.
+            // The clock is paused at each point and then run for 30 s, which fires the badge's 30-second redraw.
+            var countdown = await SignInAsync("agent.alice@autocrm.demo", "Workspace");
+            var opened = DateTime.UtcNow;
+            await countdown.Context.Clock.InstallAsync(new ClockInstallOptions { TimeDate = opened });
+            await countdown.GotoAsync($"/tickets/{ticket.Number}");
+            var counting = countdown.GetByTestId("ticket-sla").GetByTestId("sla-badge");
+            await Expect(counting).ToHaveAttributeAsync("data-sla-level", "ok", Attribute);
+            await countdown.Clock.PauseAtAsync(opened.AddMinutes(50));
+            await countdown.Clock.RunForAsync(30_000);
+            await Expect(counting).ToHaveTextAsync(new Regex(@"^first reply due in (8|9|10) min$"), Text);
+            await Expect(counting).ToHaveAttributeAsync("data-sla-level", "warn", Attribute);
+            await countdown.Clock.PauseAtAsync(opened.AddMinutes(65));
+            await countdown.Clock.RunForAsync(30_000);
+            await Expect(counting).ToHaveTextAsync("first reply due now", Text);
 
             await Expect(agent.GetByTestId("ticket-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
             await Expect(board.GetByTestId("board-live")).ToHaveAttributeAsync("data-live-state", "connected", Attribute);
