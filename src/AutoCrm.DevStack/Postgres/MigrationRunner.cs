@@ -33,7 +33,7 @@ internal static partial class MigrationRunner
     {
         ArgumentNullException.ThrowIfNull(project);
         logger ??= NullLogger.Instance;
-        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await using var connection = new NpgsqlConnection(WithoutCommandTimeout(adminConnectionString));
         await connection.OpenAsync(cancellationToken);
         await LockAsync(connection, cancellationToken);
         try
@@ -79,7 +79,7 @@ internal static partial class MigrationRunner
             return false;
         }
 
-        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await using var connection = new NpgsqlConnection(WithoutCommandTimeout(adminConnectionString));
         await connection.OpenAsync(cancellationToken);
         await LockAsync(connection, cancellationToken);
         try
@@ -101,6 +101,14 @@ internal static partial class MigrationRunner
             await UnlockAsync(connection);
         }
     }
+
+    /// <summary>
+    /// A migration or seed statement runs as long as it needs: an index or backfill over a large table takes minutes,
+    /// and a client-side timeout (Npgsql's 30 s by default, or the caller's) would roll the whole file back and stop the
+    /// server from starting. Cancellation still stops it.
+    /// </summary>
+    internal static string WithoutCommandTimeout(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 }.ConnectionString;
 
     /// <summary>The recorded migration versions, in order; empty when there is no history table yet.</summary>
     public static async Task<IReadOnlyList<string>> AppliedVersionsAsync(string adminConnectionString, CancellationToken cancellationToken)

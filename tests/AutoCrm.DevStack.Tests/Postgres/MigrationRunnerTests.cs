@@ -35,6 +35,22 @@ public sealed class MigrationRunnerTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task A_migration_runs_past_the_connections_command_timeout()
+    {
+        // A migration over a large table (an index, a backfill) takes as long as it takes: the caller's command timeout
+        // (1 s here, 30 s by Npgsql's default) must not roll it back.
+        using var dir = new TempDirectory();
+        dir.Write("migrations/20240101000000_slow.sql", "CREATE TABLE slow (id int); SELECT pg_sleep(2); INSERT INTO slow VALUES (1);");
+        var db = await shared.CreateBootstrappedDatabaseAsync("slowmig", Ct);
+        var oneSecond = new Npgsql.NpgsqlConnectionStringBuilder(db) { CommandTimeout = 1 }.ConnectionString;
+
+        var applied = await MigrationRunner.ApplyAsync(oneSecond, SupabaseProject.FromDirectory(dir.Path), null, Ct);
+
+        Assert.Equal(["20240101000000"], applied);
+        Assert.Equal(1L, await Db.ScalarAsync<long>(db, "SELECT count(*) FROM slow", Ct));
+    }
+
+    [Fact]
     public async Task Versions_sort_numerically_when_their_lengths_differ()
     {
         using var dir = new TempDirectory();
