@@ -7,21 +7,24 @@ namespace AutoCrm.DevStack.Bench;
 /// <summary>
 /// Two builds of the DevStack side by side in one run (<c>--compare base.dll candidate.dll</c>): each runs as its
 /// own process on its own cluster, and every cell alternates base and candidate rounds so that both see the same
-/// machine load. Reports each one's throughput, candidate ÷ base, and the load average around the cell.
+/// machine load. Reports each one's throughput, candidate ÷ base, the CPU per request of each DevStack process and of
+/// its cluster (which tells the server's cost from the database's), and the load average around the cell.
 /// </summary>
 internal static class Compare
 {
     public static async Task RunAsync(
-        string baseDll, string candidateDll, int seconds, int rounds, string? baseSupabaseDir = null, string? candidateSupabaseDir = null)
+        string baseDll, string candidateDll, int seconds, int rounds, string? baseSupabaseDir = null, string? candidateSupabaseDir = null, string? workload = null, int[]? clientCounts = null)
     {
         Console.Error.WriteLine("Starting both DevStacks...");
         await using var baseline = await ExternalDevStack.StartAsync(baseDll, baseSupabaseDir);
         await using var candidate = await ExternalDevStack.StartAsync(candidateDll, candidateSupabaseDir);
         var stacks = new[] { baseline, candidate };
-        foreach (var stack in stacks)
+        var meters = new CpuMeter?[stacks.Length];
+        for (var i = 0; i < stacks.Length; i++)
         {
-            await BenchDatabase.CreateAsync(BenchDatabase.FromUrl(stack.DatabaseUrl));
-            await BenchDatabase.WaitForRestAsync(stack.Http);
+            await BenchDatabase.CreateAsync(BenchDatabase.FromUrl(stacks[i].DatabaseUrl));
+            await BenchDatabase.WaitForRestAsync(stacks[i].Http);
+            meters[i] = await CpuMeter.CreateAsync(BenchDatabase.FromUrl(stacks[i].DatabaseUrl), stacks[i].ProcessId);
         }
 
         // created_at is each database's own now(), so the check leaves it out.
@@ -36,7 +39,8 @@ internal static class Compare
             ("GET by primary key", (h, r) => GetAsync(h, $"bench_items?id=eq.{r.Next(1, BenchDatabase.Rows + 1)}")),
             ("50-row filtered list", (h, r) => GetAsync(h, $"bench_items?grp=eq.{r.Next(0, BenchDatabase.Groups)}&order=id&limit=50")),
         };
-        int[] concurrency = [1, 8, 32];
+        workloads = workload is null ? workloads : workloads.Where(w => w.Name.Contains(workload, StringComparison.OrdinalIgnoreCase)).ToArray();
+        var concurrency = clientCounts ?? [1, 8, 32];
         foreach (var (_, request) in workloads)
         {
             foreach (var stack in stacks)
@@ -47,8 +51,9 @@ internal static class Compare
 
         Console.WriteLine($"Base: {baseDll}{(baseSupabaseDir is null ? "" : " over " + baseSupabaseDir)}");
         Console.WriteLine($"Candidate: {candidateDll}{(candidateSupabaseDir is null ? "" : " over " + candidateSupabaseDir)}");
-        Console.WriteLine("| Workload | Clients | base req/s | candidate req/s | candidate ÷ base | base p50 ms | candidate p50 ms | load average (1 min) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
+        Console.WriteLine("| Workload | Clients | base req/s | candidate req/s | candidate ÷ base | base p50 ms | candidate p50 ms "
+            + "| DevStack CPU µs/req base / candidate | PostgreSQL CPU µs/req base / candidate | load average (1 min) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var (name, request) in workloads)
         {
             foreach (var clients in concurrency)
@@ -56,19 +61,26 @@ internal static class Compare
                 var loadBefore = LoadAverage();
                 var totals = new double[2];
                 var p50 = new double[2];
+                var serverCpu = new double[2];
+                var databaseCpu = new double[2];
                 for (var round = 0; round < rounds; round++)
                 {
                     // Alternate which build goes first, so a load change within a round favours neither.
                     foreach (var i in round % 2 == 0 ? new[] { 0, 1 } : [1, 0])
                     {
-                        var result = await Load.RunAsync(r => request(stacks[i].Http, r), clients, TimeSpan.FromSeconds(seconds));
+                        var result = await Load.RunAsync(r => request(stacks[i].Http, r), clients, TimeSpan.FromSeconds(seconds), meters[i]);
                         totals[i] += result.Throughput;
                         p50[i] += result.P50;
+                        serverCpu[i] += result.CpuMicrosPerRequest - result.DatabaseMicrosPerRequest;
+                        databaseCpu[i] += result.DatabaseMicrosPerRequest;
+                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{DateTime.UtcNow:HH:mm:ss} {name}, {clients} clients, round {round + 1}, {(i == 0 ? "base" : "candidate")}: {result.Throughput:F0} req/s, p50 {result.P50:F2} ms, load {LoadAverage()}"));
                     }
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {name} | {clients} | {totals[0] / rounds:F0} | {totals[1] / rounds:F0} | {totals[1] / totals[0]:F2} | {p50[0] / rounds:F2} | {p50[1] / rounds:F2} | {loadBefore} → {LoadAverage()} |"));
+                    $"| {name} | {clients} | {totals[0] / rounds:F0} | {totals[1] / rounds:F0} | {totals[1] / totals[0]:F2} | {p50[0] / rounds:F2} | {p50[1] / rounds:F2} "
+                    + $"| {serverCpu[0] / rounds:F0} / {serverCpu[1] / rounds:F0} | {databaseCpu[0] / rounds:F0} / {databaseCpu[1] / rounds:F0} | {loadBefore} → {LoadAverage()} |"));
             }
         }
 
@@ -104,6 +116,8 @@ internal static class Compare
         }
 
         public HttpClient Http { get; }
+
+        public int ProcessId => process.Id;
 
         public string DatabaseUrl { get; }
 

@@ -5,21 +5,26 @@ using Npgsql;
 namespace AutoCrm.DevStack.Bench;
 
 /// <summary>
-/// CPU time used by this process (client and DevStack) plus every process of the PostgreSQL cluster, from /proc.
+/// CPU time used by this process (client and DevStack), or by another process (an external DevStack), plus every
+/// process of the PostgreSQL cluster, from /proc.
 /// Unlike throughput on a shared machine, CPU time per request hardly depends on what other processes run.
 /// </summary>
 internal sealed class CpuMeter
 {
     private readonly int postmasterPid;
     private readonly double ticksPerSecond;
+    private readonly int? processId;
 
-    private CpuMeter(int postmasterPid, double ticksPerSecond)
+    private CpuMeter(int postmasterPid, double ticksPerSecond, int? processId)
     {
         this.postmasterPid = postmasterPid;
         this.ticksPerSecond = ticksPerSecond;
+        this.processId = processId;
     }
 
-    public static async Task<CpuMeter?> CreateAsync(string adminConnectionString)
+    /// <param name="adminConnectionString">A superuser connection to the cluster.</param>
+    /// <param name="processId">The process measured besides the cluster; this one when null.</param>
+    public static async Task<CpuMeter?> CreateAsync(string adminConnectionString, int? processId = null)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -30,13 +35,13 @@ internal sealed class CpuMeter
         await using var command = dataSource.CreateCommand("select setting from pg_settings where name = 'data_directory'");
         var dataDirectory = (string)(await command.ExecuteScalarAsync())!;
         var pidLine = (await File.ReadAllLinesAsync(Path.Combine(dataDirectory, "postmaster.pid")))[0];
-        return new CpuMeter(int.Parse(pidLine, CultureInfo.InvariantCulture), 100.0);
+        return new CpuMeter(int.Parse(pidLine, CultureInfo.InvariantCulture), 100.0, processId);
     }
 
-    /// <summary>Seconds of CPU: (this process, the cluster's processes).</summary>
+    /// <summary>Seconds of CPU: (the measured process, the cluster's processes).</summary>
     public (double Process, double Database) Read()
     {
-        var self = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        var self = processId is { } id ? Ticks(id) / ticksPerSecond : Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         double database = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -64,5 +69,13 @@ internal sealed class CpuMeter
         }
 
         return (self, database);
+    }
+
+    /// <summary>utime + stime of one process (all its threads), in clock ticks.</summary>
+    private static long Ticks(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
 }

@@ -11,12 +11,14 @@ using Npgsql;
 // Usage: ... -- --compare <base AutoCrm.DevStack.dll> <candidate AutoCrm.DevStack.dll> [--seconds 3] [--rounds 3]
 //   [--base-supabase-dir DIR] [--candidate-supabase-dir DIR]  (a build's migrations from another supabase/ directory:
 //   the same DevStack build over two schemas, to tell a schema's cost from the server's)
+//   [--workload TEXT]  (only the workloads whose name contains TEXT, e.g. "list")  [--clients 1,8]  (default 1,8,32)
 if (args is ["--compare", var baseDll, var candidateDll, .. var options])
 {
     string? Option(string name) => options.SkipWhile(o => o != name).Skip(1).FirstOrDefault();
     await Compare.RunAsync(baseDll, candidateDll,
         int.Parse(Option("--seconds") ?? "3", CultureInfo.InvariantCulture), int.Parse(Option("--rounds") ?? "3", CultureInfo.InvariantCulture),
-        Option("--base-supabase-dir"), Option("--candidate-supabase-dir"));
+        Option("--base-supabase-dir"), Option("--candidate-supabase-dir"), Option("--workload"),
+        Option("--clients")?.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray());
     return;
 }
 
