@@ -21,7 +21,9 @@ internal static class ClaimBench
         var generator = BenchData.Generator(tickets);
         Console.WriteLine($"## Claims at {tickets:N0} tickets + {settings.Backlog:N0} waiting ({settings.Clients} agents, {settings.Seconds} s per path; started {DateTime.UtcNow:u})");
         Console.WriteLine();
-        Console.WriteLine("| side | path | claims/s | vs bare (same side) | p50 / p95 / p99 ms | double claims | load avg |");
+        Console.WriteLine(settings.PlainFloor
+            ? "| side | path | claims/s | vs plain table (same side) | p50 / p95 / p99 ms | double claims | load avg |"
+            : "| side | path | claims/s | vs bare (same side) | p50 / p95 / p99 ms | double claims | load avg |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---|");
         foreach (var schema in settings.AfterOnly ? new[] { Schema.After } : new[] { Schema.Before, Schema.After })
         {
@@ -34,15 +36,24 @@ internal static class ClaimBench
                 var duration = TimeSpan.FromSeconds(settings.Seconds);
                 var side = schema.ToString().ToLowerInvariant();
 
-                var bare = await BareAsync(connection, "public.tickets", generator.Data, agents, duration, seen, ct);
-                Row(side, "bare SKIP LOCKED update on tickets (superuser, triggers off)", bare, bare, seen);
+                // The bare update on tickets has no index for its order over several queues at 10^6: its 50 sessions
+                // scan for seconds each and outlast their window, loading the paths after them; --plain-floor leaves it
+                // out and compares every path with the plain table (the floor the goals are read against).
+                Latencies? bare = null;
+                if (!settings.PlainFloor)
+                {
+                    bare = await BareAsync(connection, "public.tickets", generator.Data, agents, duration, seen, ct);
+                    Row(side, "bare SKIP LOCKED update on tickets (superuser, triggers off)", bare, bare, seen);
+                }
+
                 var plainSeen = new ConcurrentDictionary<Guid, int>();
                 var plain = await BareAsync(connection, "bench_plain_claims", generator.Data, agents, duration, plainSeen, ct);
-                Row(side, "bare SKIP LOCKED update on a plain table (id, queue, priority, times, status, assignee)", plain, bare, plainSeen);
+                var reference = bare ?? plain;
+                Row(side, "bare SKIP LOCKED update on a plain table (id, queue, priority, times, status, assignee)", plain, reference, plainSeen);
                 var direct = await DirectAsync(connection, agents, duration, seen, ct);
-                Row(side, "claim_next_ticket() as SQL, claims set per transaction", direct, bare, seen);
+                Row(side, "claim_next_ticket() as SQL, claims set per transaction", direct, reference, seen);
                 var http = await FullStackAsync(server, agents, generator.Options.Password, duration, seen, ct);
-                Row(side, "rpc('claim_next_ticket') through the SDK and the DevStack", http, bare, seen);
+                Row(side, "rpc('claim_next_ticket') through the SDK and the DevStack", http, reference, seen);
             }
 
             if (!settings.Reuse)

@@ -54,7 +54,7 @@ namespace AutoCrm.Scale.Bench
             usage: AutoCrm.Scale.Bench <command> [options]
               setup   [--tickets N[,N...]] [--force] [--rebuild-after]   build scale_<N>_before and scale_<N>_after
               lists   [--tickets N] [--seconds S] [--clients C] [--only TEXT]
-              claims  [--tickets N] [--seconds S] [--clients C] [--backlog N] [--after-only]
+              claims  [--tickets N] [--seconds S] [--clients C] [--backlog N] [--after-only] [--plain-floor]
               claims-routing [--tickets N] [--seconds S] [--clients C] [--backlog N]   claims with and without routing, interleaved
               soak    [--tickets N] [--minutes M] [--clients C] [--backlog N]
               claims-prepare [--tickets N] [--backlog N]   build the claims/soak database ahead of time (then pass --reuse)
@@ -88,6 +88,9 @@ namespace AutoCrm.Scale.Bench
         /// <summary>claims, claims-routing, soak: use a database <c>claims-prepare</c> built, and keep it afterwards.</summary>
         public bool Reuse { get; init; }
 
+        /// <summary>claims: leave out the bare update on tickets and compare every path with the plain table.</summary>
+        public bool PlainFloor { get; init; }
+
         public string? Only { get; init; }
 
         public bool Matches(string name) => Only is null || name.Contains(Only, StringComparison.OrdinalIgnoreCase);
@@ -111,6 +114,7 @@ namespace AutoCrm.Scale.Bench
                     "--rebuild-after" => s with { RebuildAfter = true },
                     "--after-only" => s with { AfterOnly = true },
                     "--reuse" => s with { Reuse = true },
+                    "--plain-floor" => s with { PlainFloor = true },
                     _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
                 };
             }

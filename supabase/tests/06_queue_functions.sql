@@ -4,7 +4,7 @@ BEGIN;
 -- described in _fixture.psql.
 \ir _fixture.psql
 
-SELECT plan(60);
+SELECT plan(61);
 
 -- Extra Q1 tickets for claim order: T6 urgent (-1h), T7 low (-10h), T8 urgent (-2h), T9 high (-30min),
 -- T10 pending (not claimable), T11 open but unassigned (claimable).
@@ -176,6 +176,10 @@ select pg_temp.act_as('postgres');
 insert into public.queue_members (queue_id, agent_id) values (pg_temp.qid(1), pg_temp.uid('agent_in'));
 select pg_temp.act_as('agent_out');
 select is(public.is_queue_member(pg_temp.qid(1), pg_temp.uid('agent_in')), true, 'staff can check another agent''s membership');
+
+-- Claims leave dead index entries where the next claim probes: tickets are vacuumed at 2 % dead, not the default 20 %.
+SELECT is((SELECT reloptions FROM pg_class WHERE oid = 'public.tickets'::regclass),
+  ARRAY['autovacuum_vacuum_scale_factor=0.02'], 'tickets are vacuumed once 2 % of them are dead');
 
 SELECT * FROM finish();
 ROLLBACK;
