@@ -385,7 +385,8 @@ internal sealed partial class LocalCluster : IAsyncDisposable
                 Path.Combine(binDirectory, "pg_ctl"),
                 ["start", "-D", pgData, "-l", logFile, "-w", "-t", "120", "-s"],
                 asPostgres: true,
-                cancellationToken);
+                cancellationToken,
+                ServerEnvironment.ForServer(Environment.GetEnvironmentVariable));
             if (result.Succeeded)
             {
                 return port;

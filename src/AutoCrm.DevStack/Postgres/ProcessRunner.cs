@@ -17,8 +17,16 @@ internal static class ProcessRunner
         public bool Succeeded => ExitCode == 0;
     }
 
-    /// <summary>Runs <paramref name="fileName"/>; as the postgres OS user (through runuser) when <paramref name="asPostgres"/> and root.</summary>
-    internal static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, bool asPostgres, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="fileName"/>; as the postgres OS user (through runuser, which passes the environment on) when
+    /// <paramref name="asPostgres"/> and root, with <paramref name="environment"/> added to this process's environment.
+    /// </summary>
+    internal static async Task<Result> RunAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        bool asPostgres,
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo
         {
@@ -43,6 +51,11 @@ internal static class ProcessRunner
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         // Tools must not inherit a working directory the postgres user cannot enter.

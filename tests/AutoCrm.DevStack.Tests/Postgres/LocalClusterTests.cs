@@ -32,6 +32,34 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
+    public async Task The_server_runs_with_fixed_malloc_thresholds_so_backends_do_not_trim_their_heap_per_request()
+    {
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions(), Ct);
+
+        // Backends are forked from the postmaster and inherit its environment (and glibc's settings read from it).
+        // glibc rewrites the variable in place while parsing it at start-up (Debian's 2.36 leaves the first tunable
+        // before a NUL), so what /proc shows is a non-empty prefix of what was passed.
+        var prefix = $"{ServerEnvironment.GlibcTunablesName}=";
+        var passed = (await File.ReadAllTextAsync($"/proc/{cluster.ServerProcessId!.Value}/environ", Ct))
+            .Split('\0')
+            .SingleOrDefault(entry => entry.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
+        var expected = Environment.GetEnvironmentVariable(ServerEnvironment.GlibcTunablesName) is { Length: > 0 } own
+            ? own
+            : ServerEnvironment.MallocTunables;
+        Assert.False(string.IsNullOrEmpty(passed), "the postmaster runs without GLIBC_TUNABLES");
+        Assert.StartsWith(passed, expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Malloc_tunables_are_added_only_when_the_caller_sets_none()
+    {
+        Assert.Equal(
+            ServerEnvironment.MallocTunables,
+            ServerEnvironment.ForServer(_ => null)[ServerEnvironment.GlibcTunablesName]);
+        Assert.Empty(ServerEnvironment.ForServer(name => name == ServerEnvironment.GlibcTunablesName ? "glibc.malloc.arena_max=2" : null));
+    }
+
+    [Fact]
     public async Task Persistent_directory_keeps_its_data_and_is_reused_on_the_next_start()
     {
         using var dir = new TempDirectory();
