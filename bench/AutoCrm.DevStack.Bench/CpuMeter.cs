@@ -15,6 +15,12 @@ internal sealed class CpuMeter
     private readonly double ticksPerSecond;
     private readonly int? processId;
 
+    // CPU seen so far per cluster process, and the running total: a process that ends between two reads (an autovacuum
+    // worker, a pg_cron job) must not take the CPU it had already used out of the total, which made deltas negative.
+    private readonly Dictionary<int, long> lastTicks = [];
+    private readonly Lock gate = new();
+    private long databaseTicks;
+
     private CpuMeter(int postmasterPid, double ticksPerSecond, int? processId)
     {
         this.postmasterPid = postmasterPid;
@@ -38,11 +44,14 @@ internal sealed class CpuMeter
         return new CpuMeter(int.Parse(pidLine, CultureInfo.InvariantCulture), 100.0, processId);
     }
 
-    /// <summary>Seconds of CPU: (the measured process, the cluster's processes).</summary>
+    /// <summary>
+    /// Seconds of CPU: (the measured process, the cluster's processes). The database figure only grows: it adds what
+    /// each cluster process used since the previous read (all of it for a process new since then).
+    /// </summary>
     public (double Process, double Database) Read()
     {
         var self = processId is { } id ? Ticks(id) / ticksPerSecond : Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-        double database = 0;
+        var current = new Dictionary<int, long>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
@@ -59,7 +68,7 @@ internal sealed class CpuMeter
                 var ppid = int.Parse(fields[1], CultureInfo.InvariantCulture);
                 if (pid == postmasterPid || ppid == postmasterPid)
                 {
-                    database += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ticksPerSecond;
+                    current[pid] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
@@ -68,7 +77,22 @@ internal sealed class CpuMeter
             }
         }
 
-        return (self, database);
+        lock (gate)
+        {
+            foreach (var (pid, ticks) in current)
+            {
+                // A smaller value than last time means the pid was reused by a new process.
+                databaseTicks += lastTicks.TryGetValue(pid, out var before) && ticks >= before ? ticks - before : ticks;
+            }
+
+            lastTicks.Clear();
+            foreach (var (pid, ticks) in current)
+            {
+                lastTicks[pid] = ticks;
+            }
+
+            return (self, databaseTicks / ticksPerSecond);
+        }
     }
 
     /// <summary>utime + stime of one process (all its threads), in clock ticks.</summary>
