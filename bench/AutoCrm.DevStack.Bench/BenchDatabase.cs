@@ -33,7 +33,7 @@ internal static class BenchDatabase
             insert into public.bench_items (id, grp, name, price, tags)
               select g, g % {Groups}, 'item ' || g, (g % 997) / 10.0, array['t' || (g % 5)] from generate_series(1, {Rows}) g;
             create index if not exists bench_items_grp on public.bench_items (grp, id);
-            grant select on public.bench_items to anon, authenticated, service_role;
+            grant select, update on public.bench_items to anon, authenticated, service_role;
             analyze public.bench_items;
             notify pgrst, 'reload schema';
             """);

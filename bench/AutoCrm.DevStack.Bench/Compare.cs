@@ -13,11 +13,12 @@ namespace AutoCrm.DevStack.Bench;
 internal static class Compare
 {
     public static async Task RunAsync(
-        string baseDll, string candidateDll, int seconds, int rounds, string? baseSupabaseDir = null, string? candidateSupabaseDir = null, string? workload = null, int[]? clientCounts = null)
+        string baseDll, string candidateDll, int seconds, int rounds, string? baseSupabaseDir = null, string? candidateSupabaseDir = null, string? workload = null, int[]? clientCounts = null,
+        string? baseEnvironment = null, string? candidateEnvironment = null)
     {
         Console.Error.WriteLine("Starting both DevStacks...");
-        await using var baseline = await ExternalDevStack.StartAsync(baseDll, baseSupabaseDir);
-        await using var candidate = await ExternalDevStack.StartAsync(candidateDll, candidateSupabaseDir);
+        await using var baseline = await ExternalDevStack.StartAsync(baseDll, baseSupabaseDir, baseEnvironment);
+        await using var candidate = await ExternalDevStack.StartAsync(candidateDll, candidateSupabaseDir, candidateEnvironment);
         var stacks = new[] { baseline, candidate };
         var meters = new CpuMeter?[stacks.Length];
         for (var i = 0; i < stacks.Length; i++)
@@ -38,6 +39,7 @@ internal static class Compare
         {
             ("GET by primary key", (h, r) => GetAsync(h, $"bench_items?id=eq.{r.Next(1, BenchDatabase.Rows + 1)}")),
             ("50-row filtered list", (h, r) => GetAsync(h, $"bench_items?grp=eq.{r.Next(0, BenchDatabase.Groups)}&order=id&limit=50")),
+            ("PATCH by primary key", (h, r) => PatchAsync(h, $"bench_items?id=eq.{r.Next(1, BenchDatabase.Rows + 1)}", r)),
         };
         workloads = workload is null ? workloads : workloads.Where(w => w.Name.Contains(workload, StringComparison.OrdinalIgnoreCase)).ToArray();
         var concurrency = clientCounts ?? [1, 8, 32];
@@ -94,6 +96,19 @@ internal static class Compare
         return response.StatusCode == HttpStatusCode.OK ? body : throw new InvalidOperationException($"{(int)response.StatusCode} {body}");
     }
 
+    /// <summary>A one-row update (a new price), <c>Prefer: return=minimal</c>: the write path through REST.</summary>
+    private static async Task<string> PatchAsync(HttpClient http, string url, Random random)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, url)
+        {
+            Content = new StringContent(string.Create(CultureInfo.InvariantCulture, $$"""{"price":{{random.Next(1, 100000) / 100.0}}}"""), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Prefer", "return=minimal");
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        return response.StatusCode == HttpStatusCode.NoContent ? body : throw new InvalidOperationException($"{(int)response.StatusCode} {body}");
+    }
+
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
@@ -121,10 +136,16 @@ internal static class Compare
 
         public string DatabaseUrl { get; }
 
-        public static async Task<ExternalDevStack> StartAsync(string dll, string? supabaseDir = null)
+        /// <param name="environment">One <c>NAME=VALUE</c> added to the DevStack's environment (and so its cluster's).</param>
+        public static async Task<ExternalDevStack> StartAsync(string dll, string? supabaseDir = null, string? environment = null)
         {
             var dataDirectory = Path.Combine(Path.GetTempPath(), "autocrm-bench-" + Guid.NewGuid().ToString("N"));
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            if (environment?.Split('=', 2) is [var name, var value])
+            {
+                start.Environment[name] = value;
+            }
+
             string[] arguments = supabaseDir is null
                 ? [dll, "--port", "0", "--data-dir", dataDirectory, "--no-seed"]
                 : [dll, "--port", "0", "--data-dir", dataDirectory, "--no-seed", "--supabase-dir", supabaseDir];

@@ -12,13 +12,16 @@ using Npgsql;
 //   [--base-supabase-dir DIR] [--candidate-supabase-dir DIR]  (a build's migrations from another supabase/ directory:
 //   the same DevStack build over two schemas, to tell a schema's cost from the server's)
 //   [--workload TEXT]  (only the workloads whose name contains TEXT, e.g. "list")  [--clients 1,8]  (default 1,8,32)
+//   [--base-env NAME=VALUE] [--candidate-env NAME=VALUE]  (one variable added to that DevStack's environment, e.g. to
+//   run the same build with different GLIBC_TUNABLES for its cluster)
 if (args is ["--compare", var baseDll, var candidateDll, .. var options])
 {
     string? Option(string name) => options.SkipWhile(o => o != name).Skip(1).FirstOrDefault();
     await Compare.RunAsync(baseDll, candidateDll,
         int.Parse(Option("--seconds") ?? "3", CultureInfo.InvariantCulture), int.Parse(Option("--rounds") ?? "3", CultureInfo.InvariantCulture),
         Option("--base-supabase-dir"), Option("--candidate-supabase-dir"), Option("--workload"),
-        Option("--clients")?.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray());
+        Option("--clients")?.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
+        Option("--base-env"), Option("--candidate-env"));
     return;
 }
 
