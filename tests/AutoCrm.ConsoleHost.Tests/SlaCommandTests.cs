@@ -80,6 +80,22 @@ public sealed class SlaCommandTests(DevStackFixture stack)
             var none = (await carol.RunAsync("sla", "list", "--json")).Succeeded().Json;
             Assert.Equal(0, none.GetProperty("policies").GetArrayLength());
             Assert.Equal(0, none.GetProperty("calendars").GetArrayLength());
+
+            // Removing: agents may not (row-level security lets only admins delete, so for an agent there is nothing to
+            // delete: exit 3, and the policy stays), an unknown name is exit 3, then the admin removes it by name
+            // (ignoring case) and a second one by id.
+            var agentRemove = await alice.RunAsync("sla", "rm", "Gold " + word);
+            Assert.True(agentRemove.ExitCode == 3, $"agent rm: exit {agentRemove.ExitCode}, {agentRemove.Error}");
+            Assert.Contains((await service.Sla.ListPoliciesAsync(Ct).ToListAsync(Ct)), p => p.Name == "Gold " + word);
+            var unknown = await admin.RunAsync("sla", "rm", "Nowhere " + word);
+            Assert.Equal(3, unknown.ExitCode);
+            Assert.Contains("no SLA policy", unknown.Error, StringComparison.Ordinal);
+            var removed = (await admin.RunAsync("sla", "rm", "GOLD " + word)).Succeeded().Output;
+            Assert.Contains($"Deleted SLA policy \"Gold {word}\"", removed, StringComparison.Ordinal);
+            var silver = (await admin.RunAsync("sla", "add", "Silver " + word, "--target", "low.first_reply=1d", "--when", $"tags contains {word}", "--json"))
+                .Succeeded().Json.GetProperty("id").GetString()!;
+            (await admin.RunAsync("sla", "rm", silver)).Succeeded();
+            Assert.DoesNotContain((await service.Sla.ListPoliciesAsync(Ct).ToListAsync(Ct)), p => p.Name.EndsWith(word, StringComparison.Ordinal));
         }
         finally
         {

@@ -108,10 +108,12 @@ internal static class CliApp
         });
         config.AddBranch("sla", sla =>
         {
-            sla.SetDescription("SLA policies and business-hours calendars (admins add; staff list).");
+            sla.SetDescription("SLA policies and business-hours calendars (admins add and remove; staff list).");
             sla.AddCommand<SlaListCommand>("list").WithDescription("List the SLA policies in the order they are tried, and the calendars.");
             sla.AddCommand<SlaAddCommand>("add").WithDescription("Save an SLA policy with targets per priority; the database checks it.")
                 .WithExample("sla", "add", "Standard", "--target", "urgent.first_reply=30", "--target", "urgent.resolution=4h", "--target", "normal.first_reply=2h", "--calendar", "Berlin office");
+            sla.AddCommand<SlaRemoveCommand>("rm").WithDescription("Delete an SLA policy (admins); clocks it started keep their targets.")
+                .WithExample("sla", "rm", "Standard");
         });
         config.AddBranch("macros", macros =>
         {

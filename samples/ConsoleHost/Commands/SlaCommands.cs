@@ -151,6 +151,27 @@ internal sealed class SlaAddCommand(CliEnvironment environment) : CrmCommand<Sla
     }
 }
 
+internal sealed class SlaRemoveSettings : ConnectionSettings
+{
+    [CommandArgument(0, "<POLICY>")]
+    [Description("The policy's name (ignoring case) or id, as sla list shows them.")]
+    public string Policy { get; init; } = "";
+}
+
+/// <summary><c>autocrm sla rm NAME|ID</c> (admins): deletes a policy. Clocks it already started keep running with their
+/// targets, as the database keeps them; new tickets get the next policy that matches.</summary>
+internal sealed class SlaRemoveCommand(CliEnvironment environment) : CrmCommand<SlaRemoveSettings>(environment)
+{
+    protected override async Task<int> RunAsync(CrmTarget target, SlaRemoveSettings s, CancellationToken cancellationToken)
+    {
+        var crm = target.Client;
+        var policy = await SlaText.PolicyAsync(crm, s.Policy, cancellationToken).ConfigureAwait(false);
+        await crm.Sla.DeletePolicyAsync(policy.Id, cancellationToken).ConfigureAwait(false);
+        Environment.Out.WriteLine($"Deleted SLA policy \"{policy.Name}\" ({policy.Id}); clocks it started keep their targets.");
+        return ExitCodes.Success;
+    }
+}
+
 /// <summary>SLA targets and calendars as the command line writes them.</summary>
 internal static partial class SlaText
 {
@@ -236,6 +257,21 @@ internal static partial class SlaText
             ? calendars.FirstOrDefault(c => c.Id == id)
             : calendars.FirstOrDefault(c => string.Equals(c.Name, reference, StringComparison.OrdinalIgnoreCase));
         return found?.Id ?? throw new NotFoundException($"no business-hours calendar \"{reference}\" (autocrm sla list shows them)");
+    }
+
+    /// <summary>A policy by id or name (ignoring case); exit 3 when there is none, a usage error when a name is not unique.</summary>
+    internal static async Task<SlaPolicy> PolicyAsync(CrmClient crm, string reference, CancellationToken cancellationToken)
+    {
+        var policies = await crm.Sla.ListPoliciesAsync(cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var found = Guid.TryParse(reference, out var id)
+            ? policies.Where(p => p.Id == id).ToList()
+            : policies.Where(p => string.Equals(p.Name, reference, StringComparison.OrdinalIgnoreCase)).ToList();
+        return found.Count switch
+        {
+            0 => throw new NotFoundException($"no SLA policy \"{reference}\" (autocrm sla list shows them)"),
+            1 => found[0],
+            _ => throw new UsageException($"{found.Count} SLA policies are named \"{reference}\"; give the id (autocrm sla list shows it)"),
+        };
     }
 
     [GeneratedRegex(@"^(?<priority>[A-Za-z]+)\.(?<metric>[A-Za-z_]+)\s*=\s*(?<amount>\d{1,9})\s*(?<unit>[mhdMHD]?)$")]
