@@ -95,6 +95,22 @@ public sealed class SlaCommandTests(DevStackFixture stack)
             var silver = (await admin.RunAsync("sla", "add", "Silver " + word, "--target", "low.first_reply=1d", "--when", $"tags contains {word}", "--json"))
                 .Succeeded().Json.GetProperty("id").GetString()!;
             (await admin.RunAsync("sla", "rm", silver)).Succeeded();
+
+            // Names need not be unique: a shared one is a usage error asking for the id, and removes nothing.
+            foreach (var position in new[] { "7", "8" })
+            {
+                (await admin.RunAsync("sla", "add", "Twin " + word, "--target", "low.first_reply=1d", "--when", $"tags contains {word}", "--position", position)).Succeeded();
+            }
+
+            var twins = await admin.RunAsync("sla", "rm", "Twin " + word);
+            Assert.Equal(2, twins.ExitCode);
+            Assert.Contains("give the id", twins.Error, StringComparison.Ordinal);
+            Assert.Equal(2, (await service.Sla.ListPoliciesAsync(Ct).ToListAsync(Ct)).Count(p => p.Name == "Twin " + word));
+            foreach (var twin in (await service.Sla.ListPoliciesAsync(Ct).ToListAsync(Ct)).Where(p => p.Name == "Twin " + word))
+            {
+                (await admin.RunAsync("sla", "rm", twin.Id.ToString())).Succeeded();
+            }
+
             Assert.DoesNotContain((await service.Sla.ListPoliciesAsync(Ct).ToListAsync(Ct)), p => p.Name.EndsWith(word, StringComparison.Ordinal));
         }
         finally
